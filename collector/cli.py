@@ -1,0 +1,146 @@
+"""``loglens``: run the product, manage its database.
+
+    loglens up [--demo]          database + migrations + every server, until Ctrl-C/SIGTERM
+    loglens serve collector      the receivers alone (the database must be reachable)
+    loglens db migrate           bring the schema up to date and exit
+
+Flags override the ``LOGLENS_*`` variables of the same name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from collector.errors import LoglensError
+from collector.settings import Settings
+
+log = logging.getLogger("loglens")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
+    try:
+        settings = Settings(**_overrides(args))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        sys.exit(f"loglens: invalid configuration ({where}): {first['msg']}")
+    try:
+        args.run(settings, args)
+    except LoglensError as error:
+        sys.exit(f"loglens: {error}")
+    except KeyboardInterrupt:
+        pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loglens", description="Self-hosted log collection and analysis.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run the database, the collector and every server")
+    _add_server_flags(up)
+    up.add_argument("--demo", action="store_true", help="fill an empty database with sample logs first")
+    up.set_defaults(run=_run_up)
+
+    serve = commands.add_parser("serve", help="run one server alone")
+    serve.add_argument("service", choices=["collector"])
+    _add_server_flags(serve)
+    serve.set_defaults(run=_run_up, demo=False)
+
+    db = commands.add_parser("db", help="database commands")
+    db.add_argument("action", choices=["migrate"])
+    db.set_defaults(run=_run_migrate)
+    return parser
+
+
+def _add_server_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="listening address (LOGLENS_HOST)")
+    parser.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP and JSON port (LOGLENS_OTLP_HTTP_PORT)")
+    parser.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (LOGLENS_OTLP_GRPC_PORT)")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("host", "otlp_http_port", "otlp_grpc_port")
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def _run_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from collector.storage.database import database_server, prepare
+
+    with database_server(settings) as dsn:
+        asyncio.run(prepare(dsn))
+    print("loglens: the database schema is up to date")
+
+
+def _run_up(settings: Settings, args: argparse.Namespace) -> None:
+    from collector.storage.database import database_server
+
+    with database_server(settings) as dsn:
+        asyncio.run(_serve(settings, dsn, demo=args.demo))
+
+
+async def _serve(settings: Settings, dsn: str, demo: bool) -> None:
+    from collector.server import Collector
+    from collector.storage.database import prepare
+
+    await prepare(dsn)
+    collector = Collector(settings, dsn)
+    ports = await collector.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if demo:
+            await _load_demo(settings, dsn, ports.otlp_http)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        print(
+            f"loglens is up: OTLP/HTTP and JSON http://{host}:{ports.otlp_http}  "
+            f"OTLP/gRPC {host}:{ports.otlp_grpc}  (Ctrl-C stops)",
+            flush=True,
+        )
+        await stop.wait()
+        log.info("stopping: committing what was accepted")
+    finally:
+        await collector.stop()
+
+
+async def _load_demo(settings: Settings, dsn: str, http_port: int) -> None:
+    import asyncpg
+
+    from collector.demo import otlp, scenario
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        existing = await connection.fetchval("SELECT count(*) FROM (SELECT 1 FROM logs LIMIT 1) AS any_row")
+    finally:
+        await connection.close()
+    if existing:
+        log.info("the database already holds logs; not adding demo data")
+        return
+    import datetime as dt
+
+    records = scenario.Gen(dict(scenario.DEFAULT_VOCAB), seed=1, now=dt.datetime.now(dt.UTC)).all(20_000)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    token = settings.ingest_token.get_secret_value() if settings.ingest_token else None
+    sent, rejected = await otlp.send(
+        otlp.export_requests(records), f"http://{host}:{http_port}/v1/logs", token
+    )
+    log.info("demo data: %d logs sent through OTLP/HTTP, %d rejected", sent, rejected)
+
+
+if __name__ == "__main__":
+    main()

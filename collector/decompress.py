@@ -1,0 +1,47 @@
+"""Request bodies, inflated within a limit.
+
+A gzip bomb (a few kilobytes that inflate to gigabytes) is stopped as soon as the inflated
+size passes the limit: the decompressor is never asked for more than the limit allows, so
+memory stays bounded by it whatever the body claims.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from collector.errors import MalformedPayload, PayloadTooLarge
+
+# zlib's wbits: 16+15 reads gzip, 15 reads zlib-wrapped deflate, -15 raw deflate.
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def inflate(body: bytes, content_encoding: str, limit: int) -> bytes:
+    encoding = content_encoding.strip().lower()
+    if encoding in ("", "identity"):
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the body is {len(body)} bytes; the limit is {limit}")
+        return body
+    wbits = _WBITS.get(encoding)
+    if wbits is None:
+        raise MalformedPayload(f"Content-Encoding {content_encoding!r} is not supported; use gzip or deflate")
+    if encoding == "deflate" and body[:1] not in (
+        b"\x78",
+        b"\x08",
+        b"\x18",
+        b"\x28",
+        b"\x38",
+        b"\x48",
+        b"\x58",
+        b"\x68",
+    ):
+        wbits = -zlib.MAX_WBITS  # some clients send raw deflate without the zlib header
+    inflater = zlib.decompressobj(wbits)
+    try:
+        inflated = inflater.decompress(body, limit + 1)
+    except zlib.error as error:
+        raise MalformedPayload(f"the {encoding} body cannot be decompressed: {error}") from None
+    if len(inflated) > limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(f"the body inflates past the limit of {limit} bytes")
+    if not inflater.eof:
+        raise MalformedPayload(f"the {encoding} body is truncated")
+    return inflated

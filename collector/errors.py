@@ -1,0 +1,72 @@
+"""Every error loglens raises on purpose, in one tree.
+
+    LoglensError                   base: ``str(error)`` is a sentence a user can act on
+    ├── ConfigurationError         a setting is missing or unsafe; names the variable to change
+    ├── DatabaseError              PostgreSQL could not be started, reached or migrated
+    │   ├── EmbeddedDatabaseError  the embedded server failed to initialise or start
+    │   └── MigrationError         a schema migration failed; nothing after it was applied
+    └── IngestError                a receiver refuses a request; nothing of it was stored
+        ├── MalformedPayload       undecodable body               HTTP 400  gRPC INVALID_ARGUMENT
+        ├── PayloadTooLarge        over the size limit, inflated  HTTP 413  gRPC RESOURCE_EXHAUSTED
+        ├── Unauthorized           missing or wrong ingest token  HTTP 401  gRPC UNAUTHENTICATED
+        └── RetryLater             try again after retry_after_s  HTTP 503  gRPC UNAVAILABLE
+            ├── Overloaded         the writer is saturated        HTTP 429
+            └── StorageUnavailable the database cannot commit     HTTP 503
+
+Receivers translate an ``IngestError`` into their protocol's answer; anything else that
+escapes a handler is a bug, answered as a 500 and logged with its traceback.
+"""
+
+from __future__ import annotations
+
+
+class LoglensError(Exception):
+    """Base of every error loglens raises on purpose."""
+
+
+class ConfigurationError(LoglensError):
+    pass
+
+
+class DatabaseError(LoglensError):
+    pass
+
+
+class EmbeddedDatabaseError(DatabaseError):
+    pass
+
+
+class MigrationError(DatabaseError):
+    pass
+
+
+class IngestError(LoglensError):
+    http_status = 400
+
+
+class MalformedPayload(IngestError):
+    http_status = 400
+
+
+class PayloadTooLarge(IngestError):
+    http_status = 413
+
+
+class Unauthorized(IngestError):
+    http_status = 401
+
+
+class RetryLater(IngestError):
+    http_status = 503
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class Overloaded(RetryLater):
+    http_status = 429
+
+
+class StorageUnavailable(RetryLater):
+    http_status = 503

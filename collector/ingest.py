@@ -1,0 +1,145 @@
+"""What every receiver does with a decoded request: map it, submit it, report what happened.
+
+Receivers own their protocol (HTTP status codes, gRPC statuses, Fluentd acks); this module
+owns the meaning: which records were stored, which were refused and why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+from collector.batcher import Batcher
+from collector.mapping import json_api, otlp
+from collector.rows import Col, Row
+from collector.storage.writer import Submission
+
+MAX_REASONS_IN_MESSAGE = 3
+MESSAGE = Col.message.value
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True)
+class Result:
+    """Records stored and refused (position in the request, reason)."""
+
+    stored: int
+    refused: list[tuple[int, str]]
+
+    def summary(self) -> str:
+        if not self.refused:
+            return ""
+        reasons = "; ".join(
+            f"record {index}: {reason}" for index, reason in self.refused[:MAX_REASONS_IN_MESSAGE]
+        )
+        more = len(self.refused) - MAX_REASONS_IN_MESSAGE
+        return f"{len(self.refused)} log records rejected: {reasons}" + (
+            f"; and {more} more" if more > 0 else ""
+        )
+
+
+class Ingest:
+    def __init__(self, batcher: Batcher, max_message_chars: int) -> None:
+        self.batcher = batcher
+        self.max_message_chars = max_message_chars
+
+    async def otlp(self, request: ExportLogsServiceRequest) -> Result:
+        mapped = otlp.map_request(request, now_us())
+        positions = _positions_of_rows(mapped.records, mapped.rejected)
+        rows, positions, refused = self._refuse_long_messages(mapped.rows, positions, mapped.rejected)
+        result, _ = await self._submit(rows, positions, refused, idempotency_key=None)
+        return result
+
+    async def records(
+        self,
+        records: list[Any],
+        *,
+        unreadable: dict[int, str] | None = None,
+        check_utf8: bool = False,
+        idempotency_key: str | None = None,
+        received_us: int | None = None,
+    ) -> tuple[Result, dict[str, Any] | None]:
+        """Store plain-JSON records. Returns the result and, for a replayed key, the first receipt."""
+        received = received_us or now_us()
+        rows: list[Row] = []
+        positions: list[int] = []
+        refused: list[tuple[int, str]] = sorted((unreadable or {}).items())
+        for index, record in enumerate(records):
+            if unreadable and index in unreadable:
+                continue
+            try:
+                rows.append(json_api.map_record(record, received, check_utf8))
+                positions.append(index)
+            except ValueError as error:
+                refused.append((index, str(error)))
+        rows, positions, refused = self._refuse_long_messages(rows, positions, refused)
+        return await self._submit(rows, positions, refused, idempotency_key)
+
+    def _refuse_long_messages(
+        self, rows: list[Row], positions: list[int], refused: list[tuple[int, str]]
+    ) -> tuple[list[Row], list[int], list[tuple[int, str]]]:
+        limit = self.max_message_chars
+        if all(len(row[MESSAGE]) <= limit for row in rows):
+            return rows, positions, refused
+        kept_rows, kept_positions, refused = [], [], list(refused)
+        for row, position in zip(rows, positions, strict=True):
+            if len(row[MESSAGE]) > limit:
+                refused.append(
+                    (
+                        position,
+                        f"message is {len(row[MESSAGE])} characters long; the limit is {limit} "
+                        "(LOGLENS_MAX_MESSAGE_CHARS)",
+                    )
+                )
+            else:
+                kept_rows.append(row)
+                kept_positions.append(position)
+        return kept_rows, kept_positions, refused
+
+    async def _submit(
+        self,
+        rows: list[Row],
+        positions: list[int],
+        refused: list[tuple[int, str]],
+        idempotency_key: str | None,
+    ) -> tuple[Result, dict[str, Any] | None]:
+        if not rows:
+            return Result(0, sorted(refused)), None
+
+        def receipt(db_refused: dict[int, str]) -> dict[str, Any]:
+            return json_receipt(_combine(refused, positions, db_refused), len(rows) - len(db_refused))
+
+        outcome = await self.batcher.submit(
+            Submission(rows, idempotency_key, receipt if idempotency_key else None)
+        )
+        if outcome.replayed_receipt is not None:
+            return Result(int(outcome.replayed_receipt.get("count", 0)), []), outcome.replayed_receipt
+        return Result(outcome.stored(Submission(rows)), _combine(refused, positions, outcome.refused)), None
+
+
+def _positions_of_rows(records: int, rejected: list[tuple[int, str]]) -> list[int]:
+    rejected_positions = {index for index, _ in rejected}
+    return [index for index in range(records) if index not in rejected_positions]
+
+
+def _combine(
+    refused: list[tuple[int, str]], positions: list[int], db_refused: dict[int, str]
+) -> list[tuple[int, str]]:
+    """Refusals by the mapping and by PostgreSQL, as positions in the original request."""
+    return sorted([*refused, *((positions[row], reason) for row, reason in db_refused.items())])
+
+
+def json_receipt(refused: list[tuple[int, str]], stored: int) -> dict[str, Any]:
+    """The JSON API's answer: ok, partial (some refused) or error (nothing stored)."""
+    status = "ok" if not refused else "partial" if stored else "error"
+    return {
+        "status": status,
+        "count": stored,
+        "rejected": [{"index": index, "error": reason} for index, reason in refused],
+    }

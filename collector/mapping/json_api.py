@@ -1,0 +1,241 @@
+"""The plain JSON API's records → rows: fields named as the columns, the rest into metadata.
+
+Accepted bodies: ``{"logs": [record, ...]}``, a JSON array of records, a single record, or
+NDJSON (one record a line). Only ``message`` is required. ``created_at`` is Unix seconds
+(or milliseconds/microseconds, told apart by size), ISO-8601, or absent (arrival time).
+Enum columns are case-insensitive; a value outside an enum is kept in ``metadata``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from collector.rows import (
+    LOG_TYPES,
+    METHODS,
+    Row,
+    environment_from_text,
+    level_from_text,
+)
+
+TEXT_COLUMNS = (
+    "service",
+    "service_version",
+    "trace_id",
+    "span_id",
+    "user_id",
+    "session_id",
+    "error_type",
+    "stack_trace",
+    "path",
+    "action_type",
+    "function_name",
+    "file_path",
+)
+IGNORED = frozenset({"id", "deleted"})  # the database assigns these
+KNOWN = frozenset(
+    {
+        *TEXT_COLUMNS,
+        "message",
+        "created_at",
+        "level",
+        "log_type",
+        "environment",
+        "method",
+        "duration_ms",
+        "metadata",
+        *IGNORED,
+    }
+)
+MIN_PLAUSIBLE_US = 946_684_800_000_000  # 2000-01-01
+MAX_FUTURE_US = 24 * 3600 * 1_000_000
+
+
+class BodyError(ValueError):
+    """The body as a whole cannot be read as JSON records."""
+
+
+@dataclass
+class Parsed:
+    records: list[Any] = field(default_factory=list)
+    # records that failed to parse on their own (NDJSON lines): position -> reason
+    unreadable: dict[int, str] = field(default_factory=dict)
+    had_invalid_utf8: bool = False
+
+
+def parse_body(body: bytes, ndjson: bool) -> Parsed:
+    """Split a body into records; an undecodable body raises ``BodyError``."""
+    text: str | None = None
+    had_invalid_utf8 = False
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        # Keep the undecodable bytes as lone surrogates so that the records that hold them can
+        # be refused one by one, and the rest stored.
+        text = body.decode("utf-8", "surrogateescape")
+        had_invalid_utf8 = True
+    if not ndjson:
+        try:
+            document = json.loads(text) if had_invalid_utf8 else orjson.loads(body)
+        except (ValueError, orjson.JSONDecodeError):
+            if "\n" not in text.strip():
+                raise BodyError("the body is not valid JSON") from None
+        else:
+            return Parsed(records=_records_of(document), had_invalid_utf8=had_invalid_utf8)
+    return _parse_ndjson(text, had_invalid_utf8)
+
+
+def _records_of(document: Any) -> list[Any]:
+    if isinstance(document, dict) and "logs" in document:
+        logs = document["logs"]
+        if not isinstance(logs, list):
+            raise BodyError('"logs" must be an array of log records')
+        return logs
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        return [document]
+    raise BodyError('expected {"logs": [...]}, an array of records, or NDJSON')
+
+
+def _parse_ndjson(text: str, had_invalid_utf8: bool) -> Parsed:
+    parsed = Parsed(had_invalid_utf8=had_invalid_utf8)
+    lines = [line for line in text.split("\n") if line.strip()]
+    for index, line in enumerate(lines):
+        try:
+            parsed.records.append(json.loads(line))
+        except ValueError as error:
+            parsed.records.append(None)
+            parsed.unreadable[index] = f"line {index + 1} is not valid JSON: {error.args[0][:120]}"
+    if lines and len(parsed.unreadable) == len(lines):
+        raise BodyError("no line of the body is valid JSON")
+    return parsed
+
+
+def map_record(record: Any, received_us: int, check_utf8: bool) -> Row:
+    """One record → one row; ``ValueError`` says why the record is refused."""
+    if not isinstance(record, dict):
+        raise ValueError("a log record must be a JSON object")
+    if check_utf8:
+        try:
+            orjson.dumps(record)
+        except orjson.JSONEncodeError:
+            raise ValueError("the record contains bytes that are not valid UTF-8") from None
+    message = record.get("message")
+    if message is None or message == "":
+        raise ValueError('"message" is required')
+    if not isinstance(message, str):
+        message = orjson.dumps(message).decode()
+
+    extra: dict[str, Any] = {}
+    given_metadata = record.get("metadata")
+    if isinstance(given_metadata, dict):
+        extra.update(given_metadata)
+    elif given_metadata is not None:
+        extra["metadata"] = given_metadata
+    for key, value in record.items():
+        if key not in KNOWN:
+            extra[key] = value
+
+    texts = {name: _text(record.get(name)) for name in TEXT_COLUMNS}
+    return (
+        _created_us(record.get("created_at"), received_us, extra),
+        _enum(record.get("level"), "level", extra, _level) or "INFO",
+        _enum(record.get("log_type"), "log_type", extra, _log_type) or "BACKEND",
+        texts["service"],
+        _enum(record.get("environment"), "environment", extra, environment_from_text),
+        texts["service_version"],
+        texts["trace_id"],
+        texts["span_id"],
+        texts["user_id"],
+        texts["session_id"],
+        texts["error_type"],
+        message,
+        texts["stack_trace"],
+        texts["path"],
+        _enum(record.get("method"), "method", extra, _method),
+        texts["action_type"],
+        texts["function_name"],
+        texts["file_path"],
+        _duration(record.get("duration_ms"), extra),
+        orjson.dumps(extra) if extra else None,
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode() if isinstance(value, list | dict) else str(value)
+
+
+def _level(text: str) -> str | None:
+    return level_from_text(text)
+
+
+def _log_type(text: str) -> str | None:
+    upper = text.strip().upper()
+    return upper if upper in LOG_TYPES else None
+
+
+def _method(text: str) -> str | None:
+    upper = text.strip().upper()
+    return upper if upper in METHODS else None
+
+
+def _enum(value: Any, name: str, extra: dict[str, Any], normalise: Any) -> str | None:
+    if value is None:
+        return None
+    result: str | None = normalise(value) if isinstance(value, str) else None
+    if result is None:
+        extra[name] = value  # outside the enum: kept, never a reason to lose the log
+    return result
+
+
+def _duration(value: Any, extra: dict[str, Any]) -> int | None:
+    if value is None:
+        return None
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or abs(number) >= 10**7:
+        extra["duration_ms"] = value
+        return None
+    return round(number * 1000)
+
+
+def _created_us(value: Any, received_us: int, extra: dict[str, Any]) -> int:
+    if value is None or value == "":
+        return received_us
+    unix_us: int | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        magnitude = abs(value)
+        # seconds (1.7e9), milliseconds (1.7e12) and microseconds (1.7e15) are told apart by size
+        scale = 1_000_000 if magnitude < 1e11 else 1_000 if magnitude < 1e14 else 1
+        unix_us = int(value * scale)
+    elif isinstance(value, str):
+        unix_us = _iso_us(value)
+    if unix_us is None or not MIN_PLAUSIBLE_US <= unix_us <= received_us + MAX_FUTURE_US:
+        extra["original_created_at"] = value
+        return received_us
+    return unix_us
+
+
+def _iso_us(text: str) -> int | None:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond

@@ -1,0 +1,124 @@
+"""OTLP/gRPC: ``opentelemetry.proto.collector.logs.v1.LogsService/Export`` on grpc.aio.
+
+gzip-compressed requests are inflated by gRPC itself, which also enforces the size limit on
+the inflated message (``RESOURCE_EXHAUSTED``). Retryable refusals are ``UNAVAILABLE`` with a
+``google.rpc.RetryInfo`` detail, as the OTLP specification asks, so that exporters back off
+for the delay the collector suggests.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsPartialSuccess,
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+
+from collector.errors import IngestError, MalformedPayload, RetryLater, Unauthorized
+from collector.ingest import Ingest
+from collector.mapping.otlp import decode_protobuf
+from collector.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    "MalformedPayload": code_pb2.INVALID_ARGUMENT,
+    "PayloadTooLarge": code_pb2.RESOURCE_EXHAUSTED,
+    "Unauthorized": code_pb2.UNAUTHENTICATED,
+}
+
+
+SERVICE = "opentelemetry.proto.collector.logs.v1.LogsService"
+
+
+class LogsService:
+    """The Export method. It takes the raw request bytes, so that an undecodable request is
+    answered INVALID_ARGUMENT (gRPC's own deserializer would answer INTERNAL)."""
+
+    def __init__(self, settings: Settings, ingest: Ingest) -> None:
+        self._ingest = ingest
+        self._token = settings.ingest_token.get_secret_value().encode() if settings.ingest_token else None
+
+    def handler(self) -> grpc.GenericRpcHandler:
+        return grpc.method_handlers_generic_handler(
+            SERVICE,
+            {
+                "Export": grpc.unary_unary_rpc_method_handler(
+                    self.export, response_serializer=ExportLogsServiceResponse.SerializeToString
+                ),
+            },
+        )
+
+    async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> ExportLogsServiceResponse:
+        try:
+            self._authorize(context)
+            result = await self._ingest.otlp(_decode(body))
+        except IngestError as error:
+            await context.abort_with_status(rpc_status.to_status(_status_of(error)))
+            raise AssertionError("unreachable: abort_with_status raises") from error
+        response = ExportLogsServiceResponse()
+        if result.refused:
+            response.partial_success.CopyFrom(
+                ExportLogsPartialSuccess(
+                    rejected_log_records=len(result.refused), error_message=result.summary()
+                )
+            )
+        return response
+
+    def _authorize(self, context: grpc.aio.ServicerContext) -> None:
+        if self._token is None:
+            return
+        metadata = dict(context.invocation_metadata() or ())
+        given = str(metadata.get("authorization", "")).removeprefix("Bearer ").strip().encode()
+        if not hmac.compare_digest(given, self._token):
+            raise Unauthorized(
+                "a valid ingest token is required: send 'authorization: Bearer <LOGLENS_INGEST_TOKEN>'"
+            )
+
+
+def _decode(body: bytes) -> ExportLogsServiceRequest:
+    try:
+        return decode_protobuf(body)
+    except DecodeError as error:
+        raise MalformedPayload(f"the request is not a valid ExportLogsServiceRequest: {error}") from None
+
+
+def _status_of(error: IngestError) -> status_pb2.Status:
+    if isinstance(error, RetryLater):
+        log.warning("gRPC Export answered UNAVAILABLE: %s", error)
+        retry_info = error_details_pb2.RetryInfo(
+            retry_delay=duration_pb2.Duration(seconds=error.retry_after_s)
+        )
+        detail = any_pb2.Any()
+        detail.Pack(retry_info)
+        return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=str(error), details=[detail])
+    code = _CODES.get(type(error).__name__, code_pb2.INVALID_ARGUMENT)
+    return status_pb2.Status(code=code, message=str(error))
+
+
+async def start_server(settings: Settings, ingest: Ingest, port: int) -> tuple[grpc.aio.Server, int]:
+    """Start the gRPC server; return it and the port it listens on (useful when port is 0)."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", settings.max_body_bytes),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    server.add_generic_rpc_handlers((LogsService(settings, ingest).handler(),))
+    bound = server.add_insecure_port(f"{_grpc_host(settings.host)}:{port}")
+    if bound == 0:
+        raise OSError(f"cannot listen for OTLP/gRPC on {settings.host}:{port}; is the port in use?")
+    await server.start()
+    return server, bound
+
+
+def _grpc_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,178 @@
+"""OTLP/HTTP (``POST /v1/logs``), the plain JSON API (``POST /logs``) and ``GET /health``.
+
+Answers follow the OTLP/HTTP specification: 200 with an ``ExportLogsServiceResponse`` in
+the request's encoding (``partial_success`` counts refused records), 400 for a body that
+cannot be decoded, 413 for one too large, 415 for an unknown content type, and the
+retryable 429/503 with ``Retry-After`` when the writer is saturated or the database is down.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsPartialSuccess,
+    ExportLogsServiceResponse,
+)
+
+from collector.decompress import inflate
+from collector.errors import IngestError, MalformedPayload, PayloadTooLarge, RetryLater, Unauthorized
+from collector.ingest import Ingest, Result, json_receipt
+from collector.mapping import json_api, otlp
+from collector.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+NDJSON = ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines")
+MAX_IDEMPOTENCY_KEY = 200
+
+MAX_BODY_BYTES = web.AppKey("max_body_bytes", int)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(settings: Settings, ingest: Ingest) -> web.Application:
+    # aiohttp checks the raw (compressed) size against client_max_size; inflate() checks the rest.
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[_errors_as_answers])
+    app[MAX_BODY_BYTES] = settings.max_body_bytes
+    receiver = _HttpReceiver(settings, ingest)
+    app.router.add_post("/v1/logs", receiver.otlp_logs)
+    app.router.add_post("/logs", receiver.json_logs)
+    app.router.add_get("/health", receiver.health)
+    return app
+
+
+@web.middleware
+async def _errors_as_answers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except IngestError as error:
+        return _error_answer(request, error)
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app[MAX_BODY_BYTES]
+        return _error_answer(request, PayloadTooLarge(f"the body is larger than the limit of {limit} bytes"))
+
+
+def _error_answer(request: web.Request, error: IngestError, status: int | None = None) -> web.Response:
+    status = status or error.http_status
+    headers = {}
+    if isinstance(error, RetryLater):
+        headers["Retry-After"] = str(error.retry_after_s)
+    if status >= 500 or isinstance(error, RetryLater):
+        log.warning("%s %s answered %d: %s", request.method, request.path, status, error)
+    if request.path == "/v1/logs" and request.content_type == PROTOBUF:
+        # OTLP/HTTP: a google.rpc.Status in the request's encoding; field 2 is the message.
+        body = _rpc_status_bytes(status, str(error))
+        return web.Response(status=status, body=body, content_type=PROTOBUF, headers=headers)
+    return web.json_response(
+        {"status": "error", "error": str(error)},
+        status=status,
+        headers=headers,
+        dumps=lambda value: orjson.dumps(value).decode(),
+    )
+
+
+def _rpc_status_bytes(http_status: int, message: str) -> bytes:
+    from google.rpc import code_pb2, status_pb2
+
+    code = {
+        400: code_pb2.INVALID_ARGUMENT,
+        401: code_pb2.UNAUTHENTICATED,
+        413: code_pb2.RESOURCE_EXHAUSTED,
+        415: code_pb2.INVALID_ARGUMENT,
+        429: code_pb2.RESOURCE_EXHAUSTED,
+    }.get(http_status, code_pb2.UNAVAILABLE)
+    return bytes(status_pb2.Status(code=code, message=message).SerializeToString())
+
+
+class _HttpReceiver:
+    def __init__(self, settings: Settings, ingest: Ingest) -> None:
+        self._settings = settings
+        self._ingest = ingest
+        self._token = settings.ingest_token.get_secret_value().encode() if settings.ingest_token else None
+
+    def _authorize(self, request: web.Request) -> None:
+        if self._token is None:
+            return
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip().encode()
+        if not hmac.compare_digest(given, self._token):
+            raise Unauthorized(
+                "a valid ingest token is required: send 'Authorization: Bearer <LOGLENS_INGEST_TOKEN>'"
+            )
+
+    async def _body(self, request: web.Request) -> bytes:
+        raw = await request.read()
+        return inflate(raw, request.headers.get("Content-Encoding", ""), self._settings.max_body_bytes)
+
+    async def otlp_logs(self, request: web.Request) -> web.Response:
+        self._authorize(request)
+        content_type = request.content_type
+        if content_type not in (PROTOBUF, JSON):
+            return web.Response(
+                status=415, text=f"Content-Type must be {PROTOBUF} or {JSON}, not {content_type}"
+            )
+        body = await self._body(request)
+        try:
+            export = otlp.decode_protobuf(body) if content_type == PROTOBUF else otlp.decode_json(body)
+        except (DecodeError, ValueError, json_format.ParseError, orjson.JSONDecodeError) as error:
+            raise MalformedPayload(
+                f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: "
+                f"{error or 'undecodable'}"
+            ) from None
+        result = await self._ingest.otlp(export)
+        return _otlp_answer(result, content_type)
+
+    async def json_logs(self, request: web.Request) -> web.Response:
+        self._authorize(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+            raise MalformedPayload(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        body = await self._body(request)
+        try:
+            parsed = json_api.parse_body(body, ndjson=request.content_type in NDJSON)
+        except json_api.BodyError as error:
+            raise MalformedPayload(str(error)) from None
+        result, replayed = await self._ingest.records(
+            parsed.records,
+            unreadable=parsed.unreadable,
+            check_utf8=parsed.had_invalid_utf8,
+            idempotency_key=f"json:{key}" if key else None,
+        )
+        answer = replayed if replayed is not None else json_receipt(result.refused, result.stored)
+        status = 400 if answer["status"] == "error" else 200
+        headers = {"Idempotent-Replayed": "true"} if replayed is not None else None
+        return web.json_response(
+            answer, status=status, headers=headers, dumps=lambda value: orjson.dumps(value).decode()
+        )
+
+    async def health(self, request: web.Request) -> web.Response:
+        problem = self._ingest.batcher.storage_error
+        if problem is None and not await self._ingest.batcher.database_reachable():
+            problem = "PostgreSQL is unreachable"
+        stats = self._ingest.batcher.stats
+        answer = {
+            "status": "ok" if problem is None else "degraded",
+            "database": "ok" if problem is None else problem,
+            "pending_rows": self._ingest.batcher.pending_rows,
+            "committed_rows": stats.committed_rows,
+            "refused_rows": stats.refused_rows,
+        }
+        return web.json_response(answer, status=200 if problem is None else 503)
+
+
+def _otlp_answer(result: Result, content_type: str) -> web.Response:
+    response = ExportLogsServiceResponse()
+    if result.refused:
+        response.partial_success.CopyFrom(
+            ExportLogsPartialSuccess(rejected_log_records=len(result.refused), error_message=result.summary())
+        )
+    if content_type == JSON:
+        return web.Response(body=json_format.MessageToJson(response, indent=None).encode(), content_type=JSON)
+    return web.Response(body=response.SerializeToString(), content_type=PROTOBUF)

@@ -1,0 +1,120 @@
+"""The collector as a running service: the batcher, its writer, and every receiver.
+
+``Collector.start`` opens the writer and the listening sockets; ``Collector.stop`` closes the
+sockets first, lets requests in flight finish (their rows commit), then commits whatever the
+batcher still holds: a request that was accepted is acknowledged, and nothing accepted is
+dropped on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import grpc
+from aiohttp import web
+
+from collector.batcher import Batcher
+from collector.ingest import Ingest, now_us
+from collector.receivers import grpc as grpc_receiver
+from collector.receivers import http as http_receiver
+from collector.settings import Settings
+from collector.storage.partitions import day_of
+from collector.storage.writer import LogWriter
+
+log = logging.getLogger(__name__)
+
+HTTP_SHUTDOWN_GRACE_S = 15.0
+MAINTENANCE_INTERVAL_S = 3600.0
+
+
+@dataclass
+class Ports:
+    otlp_http: int
+    otlp_grpc: int
+
+
+class Collector:
+    def __init__(self, settings: Settings, dsn: str) -> None:
+        self.settings = settings
+        self.writer = LogWriter(dsn, settings.writer_connections)
+        self.batcher = Batcher(
+            self.writer,
+            batch_rows=settings.batch_rows,
+            flush_interval_s=settings.flush_interval_ms / 1000,
+            max_pending_rows=settings.max_pending_rows,
+            commit_timeout_s=settings.commit_timeout_s,
+            writers=settings.writer_connections,
+        )
+        self.ingest = Ingest(self.batcher, settings.max_message_chars)
+        self.http_app = http_receiver.create_app(settings, self.ingest)
+        self._runner: web.AppRunner | None = None
+        self._grpc: grpc.aio.Server | None = None
+        self._maintenance: asyncio.Task[None] | None = None
+        self.ports = Ports(settings.otlp_http_port, settings.otlp_grpc_port)
+
+    async def start(self) -> Ports:
+        await self.writer.open()
+        today = day_of(now_us())
+        await self.writer.ensure_days([today, today + 1])
+        self.batcher.start()
+        self._runner = web.AppRunner(
+            self.http_app, access_log=None, shutdown_timeout=HTTP_SHUTDOWN_GRACE_S, auto_decompress=False
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.otlp_http_port, backlog=1024)
+        await site.start()
+        self.ports.otlp_http = _bound_port(site)
+        self._grpc, self.ports.otlp_grpc = await grpc_receiver.start_server(
+            self.settings, self.ingest, self.settings.otlp_grpc_port
+        )
+        self._maintenance = asyncio.create_task(self._keep_partitions_ahead(), name="loglens-maintenance")
+        log.info(
+            "collector listening: OTLP/HTTP and JSON on %s:%d, OTLP/gRPC on %s:%d",
+            self.settings.host,
+            self.ports.otlp_http,
+            self.settings.host,
+            self.ports.otlp_grpc,
+        )
+        return self.ports
+
+    async def stop(self) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
+        closing = []
+        if self._grpc is not None:
+            closing.append(self._grpc.stop(grace=HTTP_SHUTDOWN_GRACE_S))
+        if self._runner is not None:
+            closing.append(self._runner.cleanup())
+        await asyncio.gather(*closing)
+        await self.batcher.stop()
+        await self.writer.close()
+        stats = self.batcher.stats
+        log.info(
+            "collector stopped: %d rows committed in %d batches, %d refused",
+            stats.committed_rows,
+            stats.committed_batches,
+            stats.refused_rows,
+        )
+
+    async def _keep_partitions_ahead(self) -> None:
+        while True:
+            await asyncio.sleep(MAINTENANCE_INTERVAL_S)
+            today = day_of(now_us())
+            try:
+                await self.writer.ensure_days([today, today + 1])
+            except Exception:
+                log.warning(
+                    "could not create tomorrow's partition; the writer will create it when needed",
+                    exc_info=True,
+                )
+
+
+def _bound_port(site: web.TCPSite) -> int:
+    server = site._server  # aiohttp exposes the bound port only here, needed when asked for port 0
+    sockets = getattr(server, "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else int(site._port)

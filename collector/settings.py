@@ -1,0 +1,92 @@
+"""The one settings object of loglens, read from ``LOGLENS_*`` environment variables.
+
+Every process of loglens (collector, agent, bots, CLI) builds its configuration here, so
+that one variable means the same thing everywhere and one place refuses unsafe values.
+Command-line flags override the environment by passing keyword arguments.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Port = Annotated[int, Field(ge=0, le=65535)]
+
+MIB = 1024 * 1024
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("loglens", appauthor=False))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOGLENS_", extra="ignore", frozen=True)
+
+    # --- where loglens listens -------------------------------------------------------------
+    host: str = "127.0.0.1"
+    otlp_http_port: Port = 4318
+    otlp_grpc_port: Port = 4317
+
+    # --- where logs are stored ---------------------------------------------------------------
+    # Unset: loglens runs an embedded PostgreSQL server with its data under data_dir.
+    database_url: SecretStr | None = None
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    # --- ingestion --------------------------------------------------------------------------
+    # Bodies larger than this, before or after decompression, are refused with 413.
+    max_body_bytes: Annotated[int, Field(ge=64 * 1024, le=512 * MIB)] = 32 * MIB
+    max_message_chars: Annotated[int, Field(ge=1024, le=64 * MIB)] = 1 * MIB
+    # The batcher COPYs when this many rows are waiting, or after flush_interval_ms.
+    batch_rows: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    flush_interval_ms: Annotated[int, Field(ge=1, le=60_000)] = 50
+    # Rows accepted but not yet committed; past this, receivers answer "retry later".
+    max_pending_rows: Annotated[int, Field(ge=1_000, le=50_000_000)] = 200_000
+    # How long a request may wait for its rows to commit before it is told to retry.
+    commit_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    writer_connections: Annotated[int, Field(ge=1, le=16)] = 2
+    # Optional shared secret; when set, receivers require "Authorization: Bearer <token>".
+    ingest_token: SecretStr | None = None
+    # How long a replayed Idempotency-Key (or Fluentd chunk id) is remembered.
+    idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
+
+    @field_validator("host")
+    @classmethod
+    def _host_is_an_address(cls, host: str) -> str:
+        if host != "localhost":
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                raise ValueError(f"LOGLENS_HOST must be an IP address or 'localhost', not {host!r}") from None
+        return host
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_combinations(self) -> Settings:
+        if self.max_message_chars * 4 > self.max_body_bytes:
+            raise ValueError(
+                "LOGLENS_MAX_MESSAGE_CHARS allows messages that can never fit in LOGLENS_MAX_BODY_BYTES; "
+                "raise the body limit or lower the message limit"
+            )
+        if self.database_url is not None:
+            url = self.database_url.get_secret_value()
+            if not url.startswith(("postgresql://", "postgres://")):
+                raise ValueError("LOGLENS_DATABASE_URL must be a postgresql:// URL")
+        return self
+
+    @property
+    def exposed(self) -> bool:
+        """Whether the listening address is reachable from other machines."""
+        return not is_loopback(self.host)

@@ -1,0 +1,223 @@
+"""Commit a batch of submissions to PostgreSQL in one transaction.
+
+A submission is the rows of one request; a batch is several submissions the batcher
+gathered. Per batch, in one transaction:
+
+1. submissions carrying an idempotency key claim it in ``ingest_receipts``; a key already
+   committed marks its submission a replay, answered with the stored receipt, not stored;
+2. the rows of the rest are COPYed (``storage/copy.py``);
+3. the transaction commits, and only then are the submissions told their outcome.
+
+Errors are sorted into two kinds: a row PostgreSQL refuses is reported against that row
+only (the transaction is redone without it), while a lost connection or a database that
+cannot commit raises ``StorageUnavailable`` for the whole batch, which the batcher retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import orjson
+
+from collector.errors import StorageUnavailable
+from collector.rows import Row
+from collector.storage.copy import ROW_PROBLEMS, copy_isolating_bad_rows, copy_rows, register_writer_codecs
+from collector.storage.partitions import Partitions, day_of
+
+log = logging.getLogger(__name__)
+
+# Receipt = what a replay of an idempotent request is answered with; the receiver builds it
+# from the rows PostgreSQL refused (positions in Submission.rows, with reasons).
+ReceiptBuilder = Callable[[dict[int, str]], dict[str, Any]]
+
+CONNECTION_PROBLEMS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.ReadOnlySQLTransactionError,
+)
+
+
+@dataclass(eq=False)
+class Submission:
+    rows: list[Row]
+    idempotency_key: str | None = None
+    receipt: ReceiptBuilder | None = None
+
+
+@dataclass
+class Outcome:
+    """What happened to a submission once its batch committed."""
+
+    refused: dict[int, str] = field(default_factory=dict)  # position in rows -> reason
+    replayed_receipt: dict[str, Any] | None = None  # set when the key was committed before
+
+    def stored(self, submission: Submission) -> int:
+        return 0 if self.replayed_receipt is not None else len(submission.rows) - len(self.refused)
+
+
+class LogWriter:
+    def __init__(self, dsn: str, connections: int) -> None:
+        self._dsn = dsn
+        self._size = connections
+        self._pool: asyncpg.Pool | None = None
+        self._partitions = Partitions()
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self._dsn,
+            min_size=1,
+            max_size=self._size,
+            init=register_writer_codecs,
+            # COPY of a big batch on a slow disk can take a while; a dead server does not.
+            command_timeout=120,
+        )
+        async with self._pool.acquire() as connection:
+            await self._partitions.load(connection)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def ping(self) -> bool:
+        try:
+            async with self._connection() as connection:
+                await connection.fetchval("SELECT 1", timeout=2)
+        except (*CONNECTION_PROBLEMS, asyncpg.PostgresError, StorageUnavailable):
+            return False
+        return True
+
+    async def ensure_days(self, days: Sequence[int]) -> None:
+        """Create the partitions for these UTC days now, so that COPY does not wait for them."""
+        async with self._connection() as connection:
+            await self._partitions.ensure(connection, days)
+
+    async def write(self, batch: Sequence[Submission]) -> list[Outcome]:
+        """Commit the batch; return each submission's outcome, in order."""
+        try:
+            async with self._connection() as connection:
+                await self._partitions.ensure(connection, _days(batch))
+                try:
+                    return await self._commit(connection, batch, careful=False)
+                except ROW_PROBLEMS as error:
+                    log.info(
+                        "a batch of %d rows has rows PostgreSQL refuses (%s); isolating them",
+                        sum(len(s.rows) for s in batch),
+                        error,
+                    )
+                    return await self._commit(connection, batch, careful=True)
+                except asyncpg.CheckViolationError:
+                    # "no partition of relation logs found for row": retention dropped it
+                    self._partitions.forget()
+                    await self._partitions.load(connection)
+                    await self._partitions.ensure(connection, _days(batch))
+                    return await self._commit(connection, batch, careful=True)
+        except CONNECTION_PROBLEMS as error:
+            raise StorageUnavailable(f"PostgreSQL is unavailable: {error or type(error).__name__}") from error
+        except asyncpg.PostgresError as error:
+            raise StorageUnavailable(f"PostgreSQL could not store logs: {error}") from error
+
+    def _connection(self) -> Any:
+        if self._pool is None:
+            raise StorageUnavailable("the log writer is not open")
+        return self._pool.acquire(timeout=10)
+
+    async def _commit(
+        self, connection: asyncpg.Connection, batch: Sequence[Submission], careful: bool
+    ) -> list[Outcome]:
+        outcomes = [Outcome() for _ in batch]
+        # A key sent twice within one batch is stored by its first submission only.
+        first_with_key: dict[str, int] = {}
+        repeats: dict[int, int] = {}
+        for index, submission in enumerate(batch):
+            key = submission.idempotency_key
+            if key is not None:
+                repeats_of = first_with_key.setdefault(key, index)
+                if repeats_of != index:
+                    repeats[index] = repeats_of
+
+        async with connection.transaction():
+            committed_before = await _claim_keys(connection, list(first_with_key))
+            to_store = []
+            for index, submission in enumerate(batch):
+                key = submission.idempotency_key
+                if key in committed_before:
+                    outcomes[index].replayed_receipt = committed_before[key]
+                elif index not in repeats:
+                    to_store.append((index, submission))
+            rows = [row for _, submission in to_store for row in submission.rows]
+            if careful:
+                _distribute(await copy_isolating_bad_rows(connection, rows), to_store, outcomes)
+            elif rows:
+                await copy_rows(connection, rows)
+            receipts = await _store_receipts(connection, to_store, outcomes)
+        for index, first in repeats.items():
+            outcomes[index].replayed_receipt = outcomes[first].replayed_receipt or receipts.get(first, {})
+        return outcomes
+
+
+def _days(batch: Sequence[Submission]) -> set[int]:
+    return {day_of(row[0]) for submission in batch for row in submission.rows}
+
+
+async def _claim_keys(connection: asyncpg.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Claim the batch's idempotency keys; return the receipts of keys committed before.
+
+    A concurrent transaction claiming the same key waits on the primary key until this one
+    commits, then finds the key taken: the second copy of a request is never stored.
+    """
+    if not keys:
+        return {}
+    claimed = await connection.fetch(
+        "INSERT INTO ingest_receipts (key, receipt) SELECT unnest($1::text[]), '{}'::jsonb "
+        "ON CONFLICT (key) DO NOTHING RETURNING key",
+        keys,
+    )
+    earlier = set(keys) - {record["key"] for record in claimed}
+    if not earlier:
+        return {}
+    stored = await connection.fetch(
+        "SELECT key, receipt FROM ingest_receipts WHERE key = ANY($1::text[])", list(earlier)
+    )
+    return {record["key"]: orjson.loads(record["receipt"]) for record in stored}
+
+
+def _distribute(
+    refused: dict[int, str], to_store: list[tuple[int, Submission]], outcomes: list[Outcome]
+) -> None:
+    """Turn positions in the concatenated rows back into positions within each submission."""
+    offset = 0
+    for index, submission in to_store:
+        end = offset + len(submission.rows)
+        outcomes[index].refused = {p - offset: reason for p, reason in refused.items() if offset <= p < end}
+        offset = end
+
+
+async def _store_receipts(
+    connection: asyncpg.Connection, to_store: list[tuple[int, Submission]], outcomes: list[Outcome]
+) -> dict[int, dict[str, Any]]:
+    receipts = {
+        index: submission.receipt(outcomes[index].refused) if submission.receipt else {}
+        for index, submission in to_store
+        if submission.idempotency_key
+    }
+    if receipts:
+        await connection.executemany(
+            "UPDATE ingest_receipts SET receipt = $2 WHERE key = $1",
+            [
+                (batch_submission.idempotency_key, orjson.dumps(receipts[index]))
+                for index, batch_submission in to_store
+                if index in receipts
+            ],
+        )
+    return receipts

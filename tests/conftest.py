@@ -1,0 +1,184 @@
+"""Shared fixtures: a real embedded PostgreSQL for the session, a fresh database per test,
+and loglens servers on loopback (in this process, or as a real ``loglens up`` process)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from collector.server import Collector
+from collector.settings import Settings
+from collector.storage.embedded import EmbeddedPostgres
+from collector.storage.migrate import migrate
+
+TEMPLATE = "loglens_template"
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def embedded_postgres() -> Iterator[EmbeddedPostgres]:
+    # A short path: the server's Unix socket lives under it.
+    data_dir = Path(tempfile.mkdtemp(prefix="llt-"))
+    server = EmbeddedPostgres(data_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def template_database(embedded_postgres: EmbeddedPostgres) -> str:
+    admin = await asyncpg.connect(embedded_postgres.dsn_for("postgres", "postgres"))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+        await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+    finally:
+        await admin.close()
+    connection = await asyncpg.connect(embedded_postgres.dsn_for("postgres", TEMPLATE))
+    try:
+        await migrate(connection)
+    finally:
+        await connection.close()
+    return TEMPLATE
+
+
+@pytest.fixture
+async def dsn(embedded_postgres: EmbeddedPostgres, template_database: str) -> AsyncIterator[str]:
+    """A freshly migrated, empty database of its own for one test."""
+    name = f"test_{os.getpid()}_{next(_database_numbers)}"
+    admin = await asyncpg.connect(embedded_postgres.dsn_for("postgres", "postgres"))
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_database}")
+    finally:
+        await admin.close()
+    yield embedded_postgres.dsn_for("postgres", name)
+    admin = await asyncpg.connect(embedded_postgres.dsn_for("postgres", "postgres"))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the test's database, for asserting on what was stored."""
+    connection = await asyncpg.connect(dsn)
+    yield connection
+    await connection.close()
+
+
+def test_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"host": "127.0.0.1", "otlp_http_port": 0, "otlp_grpc_port": 0}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def collector(dsn: str) -> AsyncIterator[Collector]:
+    """The collector running in this process on free loopback ports."""
+    running = Collector(test_settings(), dsn)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LoglensProcess:
+    process: subprocess.Popen[str]
+    http_port: int
+    grpc_port: int
+    log_path: Path
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+
+def start_loglens(
+    dsn: str, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
+) -> LoglensProcess:
+    """Run the real ``loglens up`` against the test's database, and wait until it serves."""
+    http_port, grpc_port = free_port(), free_port()
+    log_path = tmp_path / f"loglens-{http_port}.log"
+    environment = {**os.environ, "LOGLENS_DATABASE_URL": dsn, **(env or {})}
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "collector.cli",
+                "up",
+                "--otlp-http-port",
+                str(http_port),
+                "--otlp-grpc-port",
+                str(grpc_port),
+                *extra_args,
+            ],
+            env=environment,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    running = LoglensProcess(process, http_port, grpc_port, log_path)
+    deadline = time.monotonic() + 60
+    while "loglens is up" not in running.output():
+        if process.poll() is not None:
+            raise RuntimeError(f"loglens up exited with {process.returncode}:\n{running.output()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise TimeoutError(f"loglens up did not come up:\n{running.output()}")
+        time.sleep(0.05)
+    return running
+
+
+def stop_loglens(running: LoglensProcess) -> None:
+    if running.process.poll() is None:
+        running.process.terminate()
+        try:
+            running.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            running.process.wait()
+
+
+@pytest.fixture
+def loglens_up(dsn: str, tmp_path: Path) -> Iterator[LoglensProcess]:
+    running = start_loglens(dsn, tmp_path)
+    yield running
+    stop_loglens(running)
+
+
+async def wait_for(
+    condition_query: str, connection: asyncpg.Connection, expected: object, within_s: float = 15.0
+) -> object:
+    """Poll a query until it returns ``expected`` (the SDKs export in the background)."""
+    deadline = time.monotonic() + within_s
+    value = None
+    while time.monotonic() < deadline:
+        value = await connection.fetchval(condition_query)
+        if value == expected:
+            return value
+        await asyncio.sleep(0.1)
+    return value
