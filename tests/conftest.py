@@ -80,7 +80,7 @@ async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
-def test_settings(**overrides: object) -> Settings:
+def settings_for_tests(**overrides: object) -> Settings:
     values: dict[str, object] = {"host": "127.0.0.1", "otlp_http_port": 0, "otlp_grpc_port": 0}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -89,7 +89,7 @@ def test_settings(**overrides: object) -> Settings:
 @pytest.fixture
 async def collector(dsn: str) -> AsyncIterator[Collector]:
     """The collector running in this process on free loopback ports."""
-    running = Collector(test_settings(), dsn)
+    running = Collector(settings_for_tests(), dsn)
     await running.start()
     yield running
     await running.stop()
