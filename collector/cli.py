@@ -34,15 +34,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         settings = Settings(**_overrides(args))
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        sys.exit(f"loglens: invalid configuration ({where}): {first['msg']}")
+        sys.exit(
+            "loglens: invalid configuration: " + "; ".join(_explain(problem) for problem in error.errors())
+        )
     try:
         args.run(settings, args)
     except LoglensError as error:
         sys.exit(f"loglens: {error}")
     except KeyboardInterrupt:
         pass
+
+
+def _explain(problem: Any) -> str:
+    fields = [str(part) for part in problem["loc"]]
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if not fields:
+        return message
+    return f"LOGLENS_{'_'.join(fields).upper()}: {message}"
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -57,8 +57,7 @@ class Collector:
 
     async def start(self) -> Ports:
         await self.writer.open()
-        today = day_of(now_us())
-        await self.writer.ensure_days([today, today + 1])
+        await self.maintain()
         self.batcher.start()
         self._runner = web.AppRunner(
             self.http_app, access_log=None, shutdown_timeout=HTTP_SHUTDOWN_GRACE_S, auto_decompress=False
@@ -101,17 +100,21 @@ class Collector:
             stats.refused_rows,
         )
 
+    async def maintain(self) -> None:
+        """Partitions for today and tomorrow, retention, expired idempotency receipts."""
+        dropped = await self.writer.maintain(
+            day_of(now_us()), self.settings.retention_days, self.settings.idempotency_ttl_hours
+        )
+        if dropped:
+            log.info("retention (%d days): dropped %s", self.settings.retention_days, ", ".join(dropped))
+
     async def _keep_partitions_ahead(self) -> None:
         while True:
             await asyncio.sleep(MAINTENANCE_INTERVAL_S)
-            today = day_of(now_us())
             try:
-                await self.writer.ensure_days([today, today + 1])
+                await self.maintain()
             except Exception:
-                log.warning(
-                    "could not create tomorrow's partition; the writer will create it when needed",
-                    exc_info=True,
-                )
+                log.warning("maintenance failed; it runs again in an hour", exc_info=True)
 
 
 def _bound_port(site: web.TCPSite) -> int:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     writer_connections: Annotated[int, Field(ge=1, le=16)] = 2
     # Optional shared secret; when set, receivers require "Authorization: Bearer <token>".
     ingest_token: SecretStr | None = None
+    # Days of logs to keep; older daily partitions are dropped. 0 keeps everything.
+    retention_days: Annotated[int, Field(ge=0, le=36500)] = 0
     # How long a replayed Idempotency-Key (or Fluentd chunk id) is remembered.
     idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
 

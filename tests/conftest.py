@@ -117,12 +117,15 @@ class LoglensProcess:
 
 
 def start_loglens(
-    dsn: str, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
+    dsn: str | None, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
 ) -> LoglensProcess:
-    """Run the real ``loglens up`` against the test's database, and wait until it serves."""
+    """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves."""
     http_port, grpc_port = free_port(), free_port()
     log_path = tmp_path / f"loglens-{http_port}.log"
-    environment = {**os.environ, "LOGLENS_DATABASE_URL": dsn, **(env or {})}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
+    if dsn is not None:
+        environment["LOGLENS_DATABASE_URL"] = dsn
+    environment.update(env or {})
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
             [

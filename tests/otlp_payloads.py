@@ -16,6 +16,8 @@ DEFAULT_RESOURCE = {"service.name": "checkout", "deployment.environment.name": "
 def value(python: Any) -> AnyValue:
     if isinstance(python, AnyValue):
         return python
+    if python is None:
+        return AnyValue()
     if isinstance(python, bool):
         return AnyValue(bool_value=python)
     if isinstance(python, int):
@@ -35,7 +37,9 @@ def attributes(mapping: dict[str, Any]) -> list[KeyValue]:
     return [KeyValue(key=key, value=value(item)) for key, item in mapping.items()]
 
 
-def record(body: Any = "hello", severity: int = 9, attrs: dict[str, Any] | None = None, **fields: Any) -> LogRecord:
+def record(
+    body: Any = "hello", severity: int = 9, attrs: dict[str, Any] | None = None, **fields: Any
+) -> LogRecord:
     fields.setdefault("time_unix_nano", time.time_ns())
     return LogRecord(body=value(body), severity_number=severity, attributes=attributes(attrs or {}), **fields)  # type: ignore[arg-type]
 

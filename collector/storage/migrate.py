@@ -45,12 +45,15 @@ def available_migrations() -> list[Migration]:
 
 async def migrate(connection: asyncpg.Connection) -> list[Migration]:
     """Apply every migration not yet applied; return the ones applied now."""
-    await connection.execute(
-        """CREATE TABLE IF NOT EXISTS loglens_migrations (
-               version    INTEGER PRIMARY KEY,
-               name       TEXT NOT NULL,
-               applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
-    )
+    async with connection.transaction():
+        # Under the lock: two processes creating the table at once would collide on its type.
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_ID)
+        await connection.execute(
+            """CREATE TABLE IF NOT EXISTS loglens_migrations (
+                   version    INTEGER PRIMARY KEY,
+                   name       TEXT NOT NULL,
+                   applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+        )
     applied_now = []
     for migration in available_migrations():
         async with connection.transaction():

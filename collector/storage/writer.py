@@ -97,10 +97,18 @@ class LogWriter:
             return False
         return True
 
-    async def ensure_days(self, days: Sequence[int]) -> None:
-        """Create the partitions for these UTC days now, so that COPY does not wait for them."""
+    async def maintain(self, today: int, retention_days: int, receipt_ttl_hours: int) -> list[str]:
+        """Create today's and tomorrow's partitions, drop expired ones and old receipts."""
         async with self._connection() as connection:
-            await self._partitions.ensure(connection, days)
+            await self._partitions.ensure(connection, [today, today + 1])
+            dropped = []
+            if retention_days > 0:
+                dropped = await self._partitions.drop_older_than(connection, retention_days, today)
+            await connection.execute(
+                "DELETE FROM ingest_receipts WHERE committed_at < now() - make_interval(hours => $1)",
+                receipt_ttl_hours,
+            )
+        return dropped
 
     async def write(self, batch: Sequence[Submission]) -> list[Outcome]:
         """Commit the batch; return each submission's outcome, in order."""

@@ -25,7 +25,9 @@ async def channel(collector: Collector) -> AsyncIterator[grpc.aio.Channel]:
 
 def export_call(channel: grpc.aio.Channel) -> grpc.aio.UnaryUnaryMultiCallable:
     # Raw bytes in, so that tests can also send bytes that are not a valid request.
-    return channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=ExportLogsServiceResponse.FromString)
+    return channel.unary_unary(
+        EXPORT, request_serializer=None, response_deserializer=ExportLogsServiceResponse.FromString
+    )
 
 
 async def test_export_stores_records(channel: grpc.aio.Channel, db: asyncpg.Connection) -> None:
@@ -33,10 +35,15 @@ async def test_export_stores_records(channel: grpc.aio.Channel, db: asyncpg.Conn
     response = await export_call(channel)(export.SerializeToString(), compression=grpc.Compression.Gzip)
     assert not response.HasField("partial_success")
     rows = await db.fetch("SELECT level, message, user_id, service FROM logs ORDER BY level")
-    assert [tuple(row) for row in rows] == [("INFO", "payment captured", "u7", "checkout"), ("WARN", "slow", None, "checkout")]
+    assert [tuple(row) for row in rows] == [
+        ("INFO", "payment captured", "u7", "checkout"),
+        ("WARN", "slow", None, "checkout"),
+    ]
 
 
-async def test_partial_success_counts_refused_records(channel: grpc.aio.Channel, db: asyncpg.Connection) -> None:
+async def test_partial_success_counts_refused_records(
+    channel: grpc.aio.Channel, db: asyncpg.Connection
+) -> None:
     export = request(record("ok"), record("bad \x00 byte"), record("over", attrs={"session.id": "s" * 101}))
     response = await export_call(channel)(export.SerializeToString())
     assert response.partial_success.rejected_log_records == 2
@@ -44,7 +51,9 @@ async def test_partial_success_counts_refused_records(channel: grpc.aio.Channel,
     assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["ok"]
 
 
-async def test_undecodable_request_is_invalid_argument(channel: grpc.aio.Channel, db: asyncpg.Connection) -> None:
+async def test_undecodable_request_is_invalid_argument(
+    channel: grpc.aio.Channel, db: asyncpg.Connection
+) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await export_call(channel)(b"\x0a\xff\xff\xff\xff\x0fnot protobuf")
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -61,8 +70,9 @@ async def small_collector(dsn: str) -> AsyncIterator[Collector]:
     await running.stop()
 
 
-async def test_oversized_and_inflating_messages_are_resource_exhausted(small_collector: Collector,
-                                                                       db: asyncpg.Connection) -> None:
+async def test_oversized_and_inflating_messages_are_resource_exhausted(
+    small_collector: Collector, db: asyncpg.Connection
+) -> None:
     # Highly compressible: a few kB on the wire with gzip, 2 MB once inflated.
     bomb = request(*[record("z" * 10_000) for _ in range(200)]).SerializeToString()
     assert len(gzip.compress(bomb)) < 64 * 1024
