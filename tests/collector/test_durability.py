@@ -18,7 +18,7 @@ import pytest
 from collector.server import Collector
 from collector.storage.embedded import EmbeddedPostgres
 from collector.storage.migrate import migrate
-from tests.conftest import settings_for_tests, start_loglens, stop_loglens
+from tests.conftest import eventually, settings_for_tests, start_loglens, stop_loglens
 
 
 @pytest.fixture
@@ -137,8 +137,7 @@ async def test_a_saturated_writer_answers_429_then_catches_up(
                 return response.status
 
         first = asyncio.create_task(post())
-        while small_queue_collector.batcher.pending_rows < 600:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: small_queue_collector.batcher.pending_rows >= 600)
         async with session.post(url, data=body, headers=headers) as refused:
             assert refused.status == 429
             assert refused.headers["Retry-After"] == "1"
