@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
+import socket
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from collector.errors import LoglensError
 from collector.settings import Settings
 
+if TYPE_CHECKING:
+    from collector.server import Ports
 log = logging.getLogger("loglens")
 
 
@@ -43,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(f"loglens: {error}")
     except KeyboardInterrupt:
         pass
+
+
+def configure_logging(prefix: str = "") -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s %(levelname)-5s {prefix}%(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
 
 
 def _explain(problem: Any) -> str:
@@ -96,21 +108,18 @@ def _run_up(settings: Settings, args: argparse.Namespace) -> None:
     from collector.storage.database import database_server
 
     with database_server(settings) as dsn:
-        asyncio.run(_serve(settings, dsn, demo=args.demo))
+        asyncio.run(_serve(settings, _overrides(args), dsn, demo=args.demo))
 
 
-async def _serve(settings: Settings, dsn: str, demo: bool) -> None:
-    from collector.server import Collector
+async def _serve(settings: Settings, overrides: dict[str, Any], dsn: str, demo: bool) -> None:
     from collector.storage.database import prepare
 
     await prepare(dsn)
-    collector = Collector(settings, dsn)
-    ports = await collector.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    try:
+    async with _collectors(settings, overrides, dsn) as ports:
         if demo:
             await _load_demo(settings, dsn, ports.otlp_http)
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
@@ -121,8 +130,46 @@ async def _serve(settings: Settings, dsn: str, demo: bool) -> None:
         )
         await stop.wait()
         log.info("stopping: committing what was accepted")
+
+
+@contextlib.asynccontextmanager
+async def _collectors(settings: Settings, overrides: dict[str, Any], dsn: str) -> AsyncIterator[Ports]:
+    """One collector in this process, or worker processes sharing the ports."""
+    from collector.server import Collector, Ports
+    from collector.workers import CollectorWorkers, worker_count
+
+    count = worker_count(settings.collector_workers)
+    if count == 1 or 0 in (settings.otlp_http_port, settings.otlp_grpc_port):
+        collector = Collector(settings, dsn)
+        try:
+            yield await collector.start()
+        finally:
+            await collector.stop()
+        return
+    for port in (settings.otlp_http_port, settings.otlp_grpc_port):
+        _ensure_free(settings.host, port)
+    workers = CollectorWorkers(overrides, dsn, count)
+    await asyncio.to_thread(workers.start)
+    log.info("%d collector workers listening", count)
+    supervising = asyncio.create_task(workers.supervise())
+    try:
+        yield Ports(settings.otlp_http_port, settings.otlp_grpc_port)
     finally:
-        await collector.stop()
+        supervising.cancel()
+        await asyncio.to_thread(workers.stop)
+
+
+def _ensure_free(host: str, port: int) -> None:
+    """Workers share ports with SO_REUSEPORT, which would also let a second loglens share them:
+    check that nobody listens there first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise LoglensError(
+                f"cannot listen on {host}:{port}: {error.strerror}; is loglens already running?"
+            ) from None
 
 
 async def _load_demo(settings: Settings, dsn: str, http_port: int) -> None:

@@ -37,8 +37,9 @@ class Ports:
 
 
 class Collector:
-    def __init__(self, settings: Settings, dsn: str) -> None:
+    def __init__(self, settings: Settings, dsn: str, reuse_port: bool = False) -> None:
         self.settings = settings
+        self._reuse_port = reuse_port
         self.writer = LogWriter(dsn, settings.writer_connections)
         self.batcher = Batcher(
             self.writer,
@@ -63,11 +64,17 @@ class Collector:
             self.http_app, access_log=None, shutdown_timeout=HTTP_SHUTDOWN_GRACE_S, auto_decompress=False
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, self.settings.otlp_http_port, backlog=1024)
+        site = web.TCPSite(
+            self._runner,
+            self.settings.host,
+            self.settings.otlp_http_port,
+            backlog=1024,
+            reuse_port=self._reuse_port or None,
+        )
         await site.start()
         self.ports.otlp_http = _bound_port(site)
         self._grpc, self.ports.otlp_grpc = await grpc_receiver.start_server(
-            self.settings, self.ingest, self.settings.otlp_grpc_port
+            self.settings, self.ingest, self.settings.otlp_grpc_port, self._reuse_port
         )
         self._maintenance = asyncio.create_task(self._keep_partitions_ahead(), name="loglens-maintenance")
         log.info(

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # How long a request may wait for its rows to commit before it is told to retry.
     commit_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     writer_connections: Annotated[int, Field(ge=1, le=16)] = 2
+    # Collector processes sharing the ports; 0 runs one per core (decoding is CPU-bound).
+    collector_workers: Annotated[int, Field(ge=0, le=64)] = 0
     # Optional shared secret; when set, receivers require "Authorization: Bearer <token>".
     ingest_token: SecretStr | None = None
     # Days of logs to keep; older daily partitions are dropped. 0 keeps everything.

@@ -48,6 +48,9 @@ _SLOTS = 18
 # Slots that become text columns; a number or list sent there is stored as its text.
 _TEXT_SLOTS = frozenset(range(_SLOTS)) - {_DURATION}
 METHOD_SET = frozenset(METHODS)
+# All-zero ids mean "no trace" in OTLP.
+_INVALID_TRACE_ID = bytes(16)
+_INVALID_SPAN_ID = bytes(8)
 ATTRIBUTE_SLOTS: dict[str, int] = {
     "exception.type": _ERROR_TYPE,
     "error_type": _ERROR_TYPE,
@@ -233,9 +236,9 @@ def _map_record(record: Any, context: _ResourceContext, received_us: int) -> Row
     extra: dict[str, Any] = {}
     for kv in record.attributes:
         key = kv.key
-        value = kv.value
+        any_value_ = kv.value
         # Most attribute values are strings: skip the oneof dispatch for them.
-        value = value.string_value or any_value(value)
+        value = any_value_.string_value or any_value(any_value_)
         slot = ATTRIBUTE_SLOTS.get(key)
         if slot is None or slots[slot] is not None:
             extra[key] = value
@@ -307,9 +310,9 @@ def _map_record(record: Any, context: _ResourceContext, received_us: int) -> Row
             extra["environment"] = slots[_ENV]
 
     trace_id = record.trace_id
-    trace_id = trace_id.hex() if trace_id and any(trace_id) else slots[_TRACE]
+    trace_id = trace_id.hex() if trace_id and trace_id != _INVALID_TRACE_ID else slots[_TRACE]
     span_id = record.span_id
-    span_id = span_id.hex() if span_id and any(span_id) else slots[_SPAN]
+    span_id = span_id.hex() if span_id and span_id != _INVALID_SPAN_ID else slots[_SPAN]
 
     return (
         created_us,
@@ -342,10 +345,11 @@ def _text(value: Any) -> str | None:
 
 
 def _message(body: AnyValue, extra: dict[str, Any]) -> str:
+    text: str = body.string_value
+    if text:
+        return text
     kind = body.WhichOneof("value")
-    if kind == "string_value":
-        return body.string_value
-    if kind is None:
+    if kind is None or kind == "string_value":
         return ""
     if kind == "bytes_value":
         try:
@@ -357,9 +361,9 @@ def _message(body: AnyValue, extra: dict[str, Any]) -> str:
         # A structured body: its message-like key is the message, the rest is kept.
         for key in ("message", "msg", "log"):
             if isinstance(value.get(key), str):
-                text: str = value.pop(key)
+                found: str = value.pop(key)
                 extra.update({f"body.{name}": item for name, item in value.items()})
-                return text
+                return found
         extra["body"] = value
         return orjson.dumps(value).decode()
     return _text(value) or ""

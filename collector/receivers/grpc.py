@@ -104,12 +104,15 @@ def _status_of(error: IngestError) -> status_pb2.Status:
     return status_pb2.Status(code=code, message=str(error))
 
 
-async def start_server(settings: Settings, ingest: Ingest, port: int) -> tuple[grpc.aio.Server, int]:
+async def start_server(
+    settings: Settings, ingest: Ingest, port: int, reuse_port: bool = False
+) -> tuple[grpc.aio.Server, int]:
     """Start the gRPC server; return it and the port it listens on (useful when port is 0)."""
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", settings.max_body_bytes),
-            ("grpc.so_reuseport", 0),
+            # Off unless collector workers share the port: a second loglens must fail, not share.
+            ("grpc.so_reuseport", int(reuse_port)),
         ],
     )
     server.add_generic_rpc_handlers((LogsService(settings, ingest).handler(),))

@@ -74,10 +74,7 @@ COMMENT ON COLUMN logs.metadata IS 'Every other attribute (http_status, ip, brow
 COMMENT ON COLUMN logs.span_id IS 'W3C span id, 16 lowercase hex digits.';
 
 CREATE INDEX logs_created_at_brin ON logs USING brin (created_at) WITH (pages_per_range = 32);
-CREATE INDEX logs_service_created_at ON logs (service, created_at);
 CREATE INDEX logs_errors_created_at ON logs (created_at) WHERE level >= 'ERROR';
-CREATE INDEX logs_trace_id ON logs (trace_id) WHERE trace_id IS NOT NULL;
-CREATE INDEX logs_user_id ON logs (user_id, created_at) WHERE user_id IS NOT NULL;
 
 -- Receipts of committed batches that carried an idempotency key (the JSON API's
 -- Idempotency-Key header, Fluentd's chunk id): a replay is answered from here, not stored twice.

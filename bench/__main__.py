@@ -1,0 +1,18 @@
+"""Every benchmark in one run: ``python -m bench`` (or ``make bench``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import ingest
+from bench.report import Report
+
+
+def main() -> None:
+    report = Report()
+    asyncio.run(ingest.measure(200_000, 8, report))
+    report.print()
+
+
+if __name__ == "__main__":
+    main()
