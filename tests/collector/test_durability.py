@@ -49,9 +49,7 @@ class Sender:
         )
         while True:
             try:
-                async with session.post(
-                    self.url, data=body, headers={"Content-Type": "application/json"}
-                ) as r:
+                async with session.post(self.url, data=body, headers={"Content-Type": "application/json"}) as r:
                     if r.status == 200:
                         self.acknowledged.append(batch_number)
                         return

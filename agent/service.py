@@ -1,0 +1,98 @@
+"""The agent as a running service: its database connections, schema catalog, engine and history.
+
+The agent reaches PostgreSQL two ways: as ``loglens_reader`` for every query that comes from
+a model or a user (``agent/database.py``), and as the owner only to keep the question
+history. Which DSN the reader uses: ``LOGLENS_READER_DATABASE_URL`` if set; the embedded
+server's socket as ``loglens_reader`` when loglens runs its own PostgreSQL; otherwise the
+owner's DSN followed by ``SET ROLE loglens_reader``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from agent.database import READER_ROLE, ReadOnlyDatabase
+from agent.engine import Event, Outcome, QueryEngine, Question
+from agent.history import History
+from agent.models import ModelChoice, choose_model
+from agent.schema import SchemaCatalog
+from agent.tools import AgentDeps
+from collector.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_QUESTIONS = 8
+
+
+def reader_dsn(settings: Settings, dsn: str) -> tuple[str, bool]:
+    """The DSN for reader connections, and whether it logs in as the reader itself."""
+    if settings.reader_database_url is not None:
+        return settings.reader_database_url.get_secret_value(), True
+    if settings.database_url is None:  # the embedded server trusts its own socket
+        parts = urlsplit(dsn)
+        host = parts.netloc.split("@", 1)[-1]
+        return urlunsplit(parts._replace(netloc=f"{READER_ROLE}@{host}")), True
+    return dsn, False
+
+
+class AgentService:
+    def __init__(self, settings: Settings, dsn: str, choice: ModelChoice | None = None) -> None:
+        self.settings = settings
+        reader, login_as_reader = reader_dsn(settings, dsn)
+        self.database = ReadOnlyDatabase(
+            reader, login_as_reader=login_as_reader, timeout_s=settings.query_timeout_s
+        )
+        self.catalog = SchemaCatalog(self.database)
+        self.history = History(dsn)
+        self.choice = choice or choose_model(settings)
+        self.engine = QueryEngine(self.choice, self.catalog, self._deps)
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_QUESTIONS)
+
+    async def start(self) -> None:
+        await self.database.open()
+        await self.history.open()
+        log.info("agent ready: engine %s", self.choice.name)
+
+    async def stop(self) -> None:
+        await self.history.close()
+        await self.database.close()
+
+    def _deps(self, **kwargs: Any) -> AgentDeps:
+        return AgentDeps(database=self.database, catalog=self.catalog, **kwargs)
+
+    def question(
+        self, text: str, max_results: int | None = None, context: list[str] | None = None, source: str = "api"
+    ) -> Question:
+        rows = max_results or self.settings.default_result_rows
+        return Question(
+            text.strip(), max(1, min(rows, self.settings.max_result_rows)), tuple(context or ()), source
+        )
+
+    async def stream(self, question: Question) -> AsyncIterator[Event]:
+        """Stream the answer's events, then record it in the history."""
+        outcome = Outcome(question.text, self.choice.name)
+        async with self._slots:
+            try:
+                async for event in self.engine.stream(question, outcome):
+                    yield event
+            finally:
+                if outcome.sql is not None or outcome.error is not None:
+                    await self._record(outcome, question.source)
+
+    async def answer(self, question: Question) -> Outcome:
+        outcome = Outcome(question.text, self.choice.name)
+        async with self._slots:
+            async for _ in self.engine.stream(question, outcome):
+                pass
+        await self._record(outcome, question.source)
+        return outcome
+
+    async def _record(self, outcome: Outcome, source: str) -> None:
+        try:
+            await self.history.record(outcome, source)
+        except Exception:  # the answer matters more than its history entry
+            log.warning("could not record the question in the history", exc_info=True)
