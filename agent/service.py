@@ -76,12 +76,10 @@ class AgentService:
         """Stream the answer's events, then record it in the history."""
         outcome = Outcome(question.text, self.choice.name)
         async with self._slots:
-            try:
-                async for event in self.engine.stream(question, outcome):
-                    yield event
-            finally:
-                if outcome.sql is not None or outcome.error is not None:
+            async for event in self.engine.stream(question, outcome):
+                if event["type"] == "done":  # recorded before the client hears it is done
                     await self._record(outcome, question.source)
+                yield event
 
     async def answer(self, question: Question) -> Outcome:
         outcome = Outcome(question.text, self.choice.name)
