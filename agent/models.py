@@ -16,10 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic_ai.models import Model
-from pydantic_ai.models.anthropic import AnthropicModel
-from pydantic_ai.models.openai import OpenAIChatModel
-from pydantic_ai.providers.anthropic import AnthropicProvider
-from pydantic_ai.providers.openai import OpenAIProvider
 
 from collector.errors import ConfigurationError
 from collector.settings import Settings
@@ -59,7 +55,13 @@ def choose_model(settings: Settings) -> ModelChoice:
     return _openai_compatible(settings)
 
 
+# The SDKs are imported only for the provider in use: the anthropic SDK alone takes seconds.
+
+
 def _anthropic(settings: Settings) -> ModelChoice:
+    from pydantic_ai.models.anthropic import AnthropicModel
+    from pydantic_ai.providers.anthropic import AnthropicProvider
+
     if settings.anthropic_api_key is None:
         raise ConfigurationError("LOGLENS_LLM_PROVIDER=anthropic needs an API key: set ANTHROPIC_API_KEY")
     name = settings.llm_model or DEFAULT_MODELS["anthropic"]
@@ -70,6 +72,9 @@ def _anthropic(settings: Settings) -> ModelChoice:
 
 
 def _openai(settings: Settings) -> ModelChoice:
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
     if settings.openai_api_key is None:
         raise ConfigurationError("LOGLENS_LLM_PROVIDER=openai needs an API key: set OPENAI_API_KEY")
     name = settings.llm_model or DEFAULT_MODELS["openai"]
@@ -78,6 +83,9 @@ def _openai(settings: Settings) -> ModelChoice:
 
 
 def _openai_compatible(settings: Settings) -> ModelChoice:
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
     if not settings.llm_model:
         raise ConfigurationError(
             "LOGLENS_LLM_PROVIDER=openai-compatible needs LOGLENS_LLM_MODEL, the model name your server serves"

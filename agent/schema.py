@@ -115,7 +115,9 @@ class SchemaCatalog:
     async def get(self) -> Schema:
         schema = self._schema
         if schema is None:
-            return await self._refresh()
+            if self._refreshing is None:
+                self._refreshing = asyncio.create_task(self._refresh())
+            return await asyncio.shield(self._refreshing)
         if time.monotonic() - schema.profiled_at > self._ttl_s and self._refreshing is None:
             self._refreshing = asyncio.create_task(self._refresh())
         return schema

@@ -10,6 +10,7 @@ owner's DSN followed by ``SET ROLE loglens_reader``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -51,15 +52,28 @@ class AgentService:
         self.choice = choice or choose_model(settings)
         self.engine = QueryEngine(self.choice, self.catalog, self._deps)
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_QUESTIONS)
+        self._warming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.database.open()
         await self.history.open()
+        # Profile the data now, so that the first question does not wait for it.
+        self._warming = asyncio.create_task(self._warm_catalog())
         log.info("agent ready: engine %s", self.choice.name)
 
     async def stop(self) -> None:
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
         await self.history.close()
         await self.database.close()
+
+    async def _warm_catalog(self) -> None:
+        try:
+            await self.catalog.get()
+        except Exception:  # the first question will try again and report the problem
+            log.warning("could not profile the logs table yet", exc_info=True)
 
     def _deps(self, **kwargs: Any) -> AgentDeps:
         return AgentDeps(database=self.database, catalog=self.catalog, **kwargs)
