@@ -51,7 +51,7 @@ from agent.tools import AgentDeps, AttemptsExhausted, SQLRefused
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
-SQL_TOOLS = ("execute_sql", "validate_sql")
+SQL_TOOLS = ("execute_sql", "validate_sql", "execute_plan")
 PROGRESS = {
     "retrieve_schema": 5,
     "generate_sql": 20,
@@ -61,12 +61,14 @@ PROGRESS = {
 }
 
 
-def build_agent(model: Model | None = None) -> Agent[AgentDeps, Answer | CannotAnswer]:
+def build_agent(model: Model | None = None, plan_only: bool = False) -> Agent[AgentDeps, Answer | CannotAnswer]:
+    """The agent; in plan mode the model gets no tool that takes SQL text, only ``execute_plan``."""
+    sql_tools = [] if plan_only else [tools.validate_sql, tools.execute_sql]
     agent: Agent[AgentDeps, Answer | CannotAnswer] = Agent(
         model,
         deps_type=AgentDeps,
         output_type=[ToolOutput(Answer, name="final_result"), ToolOutput(CannotAnswer, name="cannot_answer")],
-        tools=[tools.get_schema, tools.validate_sql, tools.execute_sql],
+        tools=[tools.get_schema, *sql_tools, tools.execute_plan],
         # Attempts are counted by the tools themselves (AgentDeps.max_attempts); these only keep
         # pydantic-ai from giving up first.
         retries=5,
@@ -143,13 +145,18 @@ class Outcome:
 
 class QueryEngine:
     def __init__(
-        self, choice: ModelChoice, catalog: SchemaCatalog, deps_factory: Any, max_attempts: int = 3
+        self,
+        choice: ModelChoice,
+        catalog: SchemaCatalog,
+        deps_factory: Any,
+        max_attempts: int = 3,
+        plan_only: bool = False,
     ) -> None:
         self.choice = choice
         self._catalog = catalog
         self._new_deps = deps_factory
         self._max_attempts = max_attempts
-        self._agent = build_agent(choice.model)
+        self._agent = build_agent(choice.model, plan_only)
 
     @property
     def agent(self) -> Agent[AgentDeps, Answer | CannotAnswer]:

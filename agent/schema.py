@@ -122,6 +122,11 @@ class SchemaCatalog:
             self._refreshing = asyncio.create_task(self._refresh())
         return schema
 
+    @property
+    def cached(self) -> Schema | None:
+        """The last profile, without waiting (the offline planner runs inside a model call)."""
+        return self._schema
+
     def forget(self) -> None:
         self._schema = None
 
@@ -173,7 +178,8 @@ class SchemaCatalog:
         selected = ", ".join(f"{column}::text AS {column}" for column in PROFILED_COLUMNS)
         grouping = ", ".join(f"GROUPING({column}) AS g_{column}" for column in PROFILED_COLUMNS)
         records = await self._database.fetch_trusted(
-            f"SELECT {selected}, {grouping}, count(*) AS n, min(created_at) AS first, max(created_at) AS last "
+            f"SELECT {selected}, {grouping}, count(*) AS n, min(created_at) AS first, max(created_at) AS last, "
+            "min(left(message, 160)) AS sample "
             f"FROM logs WHERE NOT deleted GROUP BY GROUPING SETS ({sets}, ())"
         )
         values: dict[str, list[dict[str, Any]]] = {column: [] for column in PROFILED_COLUMNS}

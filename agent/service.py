@@ -20,6 +20,7 @@ from agent.database import READER_ROLE, ReadOnlyDatabase
 from agent.engine import Event, Outcome, QueryEngine, Question
 from agent.history import History
 from agent.models import ModelChoice, choose_model
+from agent.offline.model import OfflineEngine
 from agent.schema import SchemaCatalog
 from agent.tools import AgentDeps
 from collector.settings import Settings
@@ -49,8 +50,23 @@ class AgentService:
         )
         self.catalog = SchemaCatalog(self.database)
         self.history = History(dsn)
-        self.choice = choice or choose_model(settings)
-        self.engine = QueryEngine(self.choice, self.catalog, self._deps)
+        self.offline = OfflineEngine(lambda: self.catalog.cached)
+        offline_choice = ModelChoice("offline", self.offline.model(), "offline")
+        chosen = choice or choose_model(settings)
+        self.choice = offline_choice if chosen.offline else chosen
+        self.engine = QueryEngine(
+            self.choice,
+            self.catalog,
+            self._deps,
+            plan_only=settings.llm_plan_only and self.choice is not offline_choice,
+        )
+        # With a model configured, questions the planner is sure of are answered offline: in
+        # milliseconds, with no tokens spent and no free-form SQL written.
+        self.fast_path = (
+            QueryEngine(offline_choice, self.catalog, self._deps)
+            if settings.offline_fast_path and self.choice is not offline_choice
+            else None
+        )
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_QUESTIONS)
         self._warming: asyncio.Task[None] | None = None
 
@@ -86,19 +102,27 @@ class AgentService:
             text.strip(), max(1, min(rows, self.settings.max_result_rows)), tuple(context or ()), source
         )
 
+    def engine_for(self, question: Question) -> QueryEngine:
+        if self.fast_path is None or question.context or self.catalog.cached is None:
+            return self.engine
+        planned = self.offline.planned(question.text)
+        return self.fast_path if planned.plan is not None and planned.confident else self.engine
+
     async def stream(self, question: Question) -> AsyncIterator[Event]:
         """Stream the answer's events, then record it in the history."""
-        outcome = Outcome(question.text, self.choice.name)
+        engine = self.engine_for(question)
+        outcome = Outcome(question.text, engine.choice.name)
         async with self._slots:
-            async for event in self.engine.stream(question, outcome):
+            async for event in engine.stream(question, outcome):
                 if event["type"] == "done":  # recorded before the client hears it is done
                     await self._record(outcome, question.source)
                 yield event
 
     async def answer(self, question: Question) -> Outcome:
-        outcome = Outcome(question.text, self.choice.name)
+        engine = self.engine_for(question)
+        outcome = Outcome(question.text, engine.choice.name)
         async with self._slots:
-            async for _ in self.engine.stream(question, outcome):
+            async for _ in engine.stream(question, outcome):
                 pass
         await self._record(outcome, question.source)
         return outcome

@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -83,6 +84,25 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the API's JSON answer")
     ask.add_argument("--max-results", type=int, default=None)
     ask.set_defaults(run=_run_ask)
+
+    evaluation = commands.add_parser(
+        "eval", help="measure the agent's execution accuracy on questions with gold SQL"
+    )
+    evaluation.add_argument("--vocab", help="JSON file that renames every service, error, path... of the data")
+    evaluation.add_argument(
+        "--questions",
+        default="shared",
+        help="shared (the 40 shared questions), extra (loglens' own), all, "
+        "or a JSONL file of {id, lang, question, gold_sql}",
+    )
+    evaluation.add_argument("--count", type=int, default=20_000, help="background logs to generate")
+    evaluation.add_argument("--seed", type=int, default=1)
+    evaluation.add_argument("--engine", choices=["offline", "configured"], default="offline")
+    evaluation.add_argument("--report", action="store_true", help="print every question's verdict")
+    evaluation.add_argument(
+        "--min-accuracy", type=float, default=0.0, help="exit 1 below this, overall or per language"
+    )
+    evaluation.set_defaults(run=_run_eval)
 
     db = commands.add_parser("db", help="database commands")
     db.add_argument("action", choices=["migrate"])
@@ -178,6 +198,64 @@ async def _ask(settings: Settings, dsn: str, text: str, max_results: int | None)
     finally:
         await service.stop()
     return outcome.body()
+
+
+def _run_eval(settings: Settings, args: argparse.Namespace) -> None:
+    from agent.evaluation import EvalReport, load_questions
+    from collector.demo import scenario
+
+    vocabulary = dict(scenario.DEFAULT_VOCAB)
+    if args.vocab:
+        vocabulary.update(orjson.loads(Path(args.vocab).read_bytes()))
+    questions = load_questions(args.questions, scenario.DEFAULT_VOCAB, vocabulary)
+    report: EvalReport = asyncio.run(_evaluate(settings, args, vocabulary, questions))
+    print(report.summary())
+    if args.report:
+        print(report.details())
+    worst = min([report.accuracy(), *(report.accuracy(lang) for lang in report.languages())])
+    if worst < args.min_accuracy:
+        sys.exit(f"loglens eval: accuracy {worst:.1%} is below --min-accuracy {args.min_accuracy:.1%}")
+
+
+async def _evaluate(
+    settings: Settings, args: argparse.Namespace, vocabulary: dict[str, Any], questions: list[Any]
+) -> Any:
+    """Generate the scenario data, load it through OTLP into a scratch database, ask every question."""
+    import datetime as dt
+    import tempfile
+
+    from agent.evaluation import evaluate
+    from agent.service import AgentService
+    from collector.demo import otlp, scenario
+    from collector.server import Collector
+    from collector.storage.database import prepare
+    from collector.storage.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="lleval-")))
+    dsn = server.start()
+    try:
+        await prepare(dsn)
+        scratch = settings.model_copy(
+            update={"otlp_http_port": 0, "otlp_grpc_port": 0, "database_url": None, "host": "127.0.0.1"}
+        )
+        collector = Collector(scratch, dsn)
+        ports = await collector.start()
+        records = scenario.Gen(vocabulary, args.seed, dt.datetime.now(dt.UTC)).all(args.count)
+        try:
+            await otlp.send(otlp.export_requests(records), f"http://127.0.0.1:{ports.otlp_http}/v1/logs")
+        finally:
+            await collector.stop()
+        if args.engine == "offline":
+            scratch = scratch.model_copy(update={"llm_provider": "offline"})
+        service = AgentService(scratch, dsn)
+        await service.start()
+        try:
+            await service.catalog.get()
+            return await evaluate(service, dsn, questions)
+        finally:
+            await service.stop()
+    finally:
+        server.stop()
 
 
 def _as_text(body: dict[str, Any]) -> str:

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("LOGLENS_OPENAI_API_KEY", "OPENAI_API_KEY")
     )
     llm_timeout_s: Annotated[float, Field(gt=0, le=600)] = 60.0
+    # Answer questions the offline planner is sure of without the model, even when one is set.
+    offline_fast_path: bool = True
+    # Plan mode: the model fills a typed query (execute_plan) and never writes SQL text itself.
+    llm_plan_only: bool = False
     # A login role that can only read logs; unset, the agent uses SET ROLE loglens_reader.
     reader_database_url: SecretStr | None = None
     query_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
