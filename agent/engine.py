@@ -224,24 +224,33 @@ class QueryEngine:
             )
         except (ModelAPIError, UnexpectedModelBehavior) as error:
             outcome.error, outcome.kind = explain_model_error(self.choice, None, str(error)), "failed"
+        except Exception as error:  # a bug of ours: say so, and never leave the client waiting
+            log.exception("answering %r failed", question.text)
+            outcome.error, outcome.kind = f"loglens failed to answer: {type(error).__name__}: {error}", "failed"
         finally:
             outcome.attempts = deps.attempts
-            if outcome.error is not None:
-                if outcome.kind != "unanswerable":
-                    log.info("question failed (%s): %s", outcome.kind, outcome.error)
-                queue.put_nowait(
-                    {
-                        "type": "error",
-                        "message": outcome.error,
-                        "outcome": outcome.kind,
-                        "suggestions": outcome.suggestions,
-                    }
-                )
-            else:
-                queue.put_nowait({"type": "node_end", "node": "generate_insight", "progress": 100})
-                queue.put_nowait({"type": "result", **outcome.body()})
-            queue.put_nowait({"type": "done"})
+            for closing in self._closing_events(outcome):
+                queue.put_nowait(closing)
             queue.put_nowait(None)
+
+    def _closing_events(self, outcome: Outcome) -> list[Event]:
+        if outcome.error is None and outcome.result is None:
+            outcome.error, outcome.kind = "the run ended without an answer", "failed"
+        if outcome.error is not None:
+            if outcome.kind != "unanswerable":
+                log.info("question failed (%s): %s", outcome.kind, outcome.error)
+            error = {
+                "type": "error",
+                "message": outcome.error,
+                "outcome": outcome.kind,
+                "suggestions": outcome.suggestions,
+            }
+            return [error, {"type": "done"}]
+        return [
+            {"type": "node_end", "node": "generate_insight", "progress": 100},
+            {"type": "result", **outcome.body()},
+            {"type": "done"},
+        ]
 
     def _finish(self, output: Answer | CannotAnswer, deps: AgentDeps, outcome: Outcome) -> None:
         if isinstance(output, CannotAnswer):

@@ -60,7 +60,7 @@ def write_insight(
             if korean
             else f"{len(values)} distinct {columns[0]} values{(' ' + window) if window else ''}: {shown}."
         )
-    if plan.group_by is None:
+    if plan.group_by is None or plan.shape == "count_groups" or len(columns) < 2:
         return _single(plan, rows[0], columns, korean, label, window)
     if plan.group_by.bucket is not None:
         return _series(columns, rows, korean, label, window, plan.group_by.bucket)

@@ -31,7 +31,7 @@ from agent.offline.plan import render_sql
 from agent.schema import Schema
 
 CHUNK_CHARS = 24
-ROWS = re.compile(r"<log_rows>(.*)</log_rows>", re.DOTALL)
+ROWS = re.compile(r"<log_rows>(.*)</log_rows>\s*$", re.DOTALL)
 
 EXAMPLES = {
     "en": [

@@ -681,6 +681,8 @@ class _Planning:
         match = re.compile(words).match(self.reader.text, end)
         if match and match.end() > end and self.reader.free(end, match.end()):
             self.reader.mark(end, match.end())
+            if column == "error_type":
+                self.subject = "errors"
 
     def _environment_words(self) -> list[str]:
         present = set(self.schema.distinct("environment"))

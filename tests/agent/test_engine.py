@@ -232,3 +232,18 @@ async def test_a_runaway_query_is_cancelled_by_the_statement_timeout(
     assert "ran past the 0.5 s limit" in events[-2]["message"]
     follow_up = await make_service(Script(answer(ERRORS_LAST_HOUR)))
     assert (await follow_up.answer(follow_up.question("errors?"))).body()["results"] == [{"errors": 3}]
+
+
+async def test_a_failure_inside_a_model_ends_the_stream_with_an_error(
+    logs: asyncpg.Connection, make_service: Any
+) -> None:
+    def broken(messages: list[Any]) -> tuple[str, dict[str, Any]]:
+        raise RuntimeError("the model fell over")
+
+    service = await make_service(Script([broken]))
+    events = await events_of(service, "anything")
+    assert events[-2]["type"] == "error"
+    assert "the model fell over" in events[-2]["message"]
+    assert events[-1] == {"type": "done"}
+    follow_up = await make_service(Script(answer(ERRORS_LAST_HOUR)))
+    assert (await follow_up.answer(follow_up.question("errors?"))).body()["results"] == [{"errors": 3}]

@@ -1,0 +1,156 @@
+"""The offline engine: answers with no model, in the question's language, says plainly what it
+cannot answer, serves as a fast path beside a model, and its plans cannot carry SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+from pydantic import ValidationError
+from pydantic_ai.messages import ModelMessage
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from agent.models import ModelChoice
+from agent.offline.plan import Attribute, Condition, Measure, QueryPlan, render_sql
+from agent.service import AgentService
+from agent.sql_validator import validate_sql
+from tests.agent.conftest import Script, call
+from tests.conftest import settings_for_tests
+
+
+@pytest.fixture
+async def offline(dsn: str, logs: asyncpg.Connection) -> Any:
+    service = AgentService(settings_for_tests(llm_provider="offline"), dsn)
+    await service.start()
+    yield service
+    await service.stop()
+
+
+async def test_a_common_question_is_answered_with_no_model(offline: AgentService) -> None:
+    events = [
+        event async for event in offline.stream(offline.question("How many errors happened in the last hour?"))
+    ]
+    result = events[-2]
+    assert result["type"] == "result"
+    assert result["engine"] == "offline"
+    assert result["results"] == [{"errors": 3}]
+    assert "3 errors in the last hour" in result["insight"]
+    assert result["chart"] == "stat"
+    tokens = [event for event in events if event["type"] == "token"]
+    assert "".join(t["content"] for t in tokens if t["field"] == "sql") == result["sql"]
+    assert len([t for t in tokens if t["field"] == "insight"]) > 1  # streamed, not dropped in one piece
+
+
+async def test_a_korean_question_gets_a_korean_insight_with_the_numbers(offline: AgentService) -> None:
+    outcome = await offline.answer(offline.question("최근 1시간 서비스별 에러 수 보여줘"))
+    body = outcome.body()
+    assert body["results"][0] == {"service": "payment-api", "errors": 2}
+    assert "payment-api" in body["insight"]
+    assert "2건" in body["insight"]
+    assert "최근 1시간" in body["insight"]
+
+
+@pytest.mark.parametrize(
+    ("question", "language_hint"),
+    [
+        ("What's the weather like in Seoul tomorrow?", "Try a question like these"),
+        ("오늘 점심 메뉴 추천해줘", "이런 질문을 해 보세요"),
+    ],
+)
+async def test_a_question_it_does_not_understand_gets_an_honest_answer_with_examples(
+    offline: AgentService, question: str, language_hint: str
+) -> None:
+    body = (await offline.answer(offline.question(question))).body()
+    assert body["outcome"] == "unanswerable"
+    assert language_hint in body["error"]
+    assert len(body["suggestions"]) == 4
+    for suggestion in body["suggestions"]:  # every example it offers, it can answer
+        assert (await offline.answer(offline.question(suggestion))).error is None, suggestion
+
+
+async def test_names_come_from_the_data_not_from_lists_in_the_code(
+    offline: AgentService, logs: asyncpg.Connection
+) -> None:
+    from tests.agent.conftest import insert_logs, log_row
+
+    await insert_logs(logs, [log_row(2, "ERROR", "quasar-billing", "boom", error_type="FluxCapacitorOverload")])
+    offline.catalog.forget()
+    body = (
+        await offline.answer(offline.question("How many FluxCapacitorOverload errors did quasar billing have?"))
+    ).body()
+    assert "service = 'quasar-billing'" in body["sql"]
+    assert "error_type = 'FluxCapacitorOverload'" in body["sql"]
+    assert body["results"] == [{"errors": 1}]
+
+
+def test_a_plan_quotes_its_values_and_refuses_keys_that_are_not_keys() -> None:
+    plan = QueryPlan(
+        conditions=[
+            Condition(attribute=Attribute(column="service"), op="=", values=["x'; DROP TABLE logs; --"]),
+            Condition(attribute=Attribute(column="message"), op="contains", values=["100%_done"]),
+        ],
+        measures=[Measure(kind="count", alias="n")],
+    )
+    sql = render_sql(plan)
+    assert "service = 'x''; DROP TABLE logs; --'" in sql
+    assert "ILIKE '%100\\%\\_done%'" in sql
+    validate_sql(sql)
+    with pytest.raises(ValidationError):
+        Attribute(metadata_key="ip'); DROP TABLE logs; --")
+    with pytest.raises(ValidationError):
+        Measure(kind="count", alias="n FROM logs; DROP TABLE logs; --")
+
+
+def _never_called(messages: list[ModelMessage], info: AgentInfo) -> Any:
+    raise AssertionError("the model should not have been asked")
+
+
+async def test_with_a_model_configured_confident_questions_take_the_fast_path(
+    dsn: str, logs: asyncpg.Connection
+) -> None:
+    async def never_stream(messages: list[ModelMessage], info: AgentInfo) -> Any:
+        raise AssertionError("the model should not have been asked")
+        yield {}
+
+    model = FunctionModel(_never_called, stream_function=never_stream, model_name="expensive")
+    service = AgentService(settings_for_tests(), dsn, ModelChoice("anthropic", model, "anthropic:expensive"))
+    await service.start()
+    try:
+        await service.catalog.get()
+        outcome = await service.answer(service.question("How many errors happened in the last hour?"))
+        assert (outcome.engine, outcome.body()["results"]) == ("offline", [{"errors": 3}])
+        unsure = service.question("Were there any odd patterns around the last deploy of the checkout flow?")
+        assert service.engine_for(unsure) is service.engine
+    finally:
+        await service.stop()
+
+
+async def test_plan_mode_gives_the_model_no_tool_that_takes_sql(dsn: str, logs: asyncpg.Connection) -> None:
+    plan = {
+        "errors_only": True,
+        "measures": [{"kind": "count", "alias": "errors"}],
+        "window": {"kind": "last", "amount": 1, "unit": "hour"},
+    }
+    sql = render_sql(QueryPlan.model_validate(plan))
+    script = Script(
+        [call("execute_plan", plan=plan), call("final_result", sql=sql, insight="3 errors.", chart="stat")]
+    )
+    offered: list[set[str]] = []
+
+    async def stream(messages: list[ModelMessage], info: AgentInfo) -> Any:
+        offered.append({tool.name for tool in info.function_tools})
+        async for chunk in script._stream(messages, info):
+            yield chunk
+
+    model = FunctionModel(stream_function=stream, model_name="planner")
+    settings = settings_for_tests(llm_plan_only=True, offline_fast_path=False)
+    service = AgentService(settings, dsn, ModelChoice("openai", model, "openai:planner"))
+    await service.start()
+    try:
+        body = (await service.answer(service.question("errors in the last hour?"))).body()
+    finally:
+        await service.stop()
+    assert body["results"] == [{"errors": 3}]
+    assert body["sql"] == sql
+    assert offered[0] == {"get_schema", "execute_plan"}
