@@ -81,7 +81,12 @@ async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 def settings_for_tests(**overrides: object) -> Settings:
-    values: dict[str, object] = {"host": "127.0.0.1", "otlp_http_port": 0, "otlp_grpc_port": 0}
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "otlp_http_port": 0,
+        "otlp_grpc_port": 0,
+        "forward_port": 0,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -106,6 +111,7 @@ class LoglensProcess:
     process: subprocess.Popen[str]
     http_port: int
     grpc_port: int
+    forward_port: int
     log_path: Path
 
     @property
@@ -120,7 +126,7 @@ def start_loglens(
     dsn: str | None, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
 ) -> LoglensProcess:
     """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves."""
-    http_port, grpc_port = free_port(), free_port()
+    http_port, grpc_port, forward_port = free_port(), free_port(), free_port()
     log_path = tmp_path / f"loglens-{http_port}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     if dsn is not None:
@@ -137,6 +143,8 @@ def start_loglens(
                 str(http_port),
                 "--otlp-grpc-port",
                 str(grpc_port),
+                "--forward-port",
+                str(forward_port),
                 *extra_args,
             ],
             env=environment,
@@ -144,7 +152,7 @@ def start_loglens(
             stderr=subprocess.STDOUT,
             text=True,
         )
-    running = LoglensProcess(process, http_port, grpc_port, log_path)
+    running = LoglensProcess(process, http_port, grpc_port, forward_port, log_path)
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:
