@@ -5,6 +5,7 @@ bytes cut short, acks withheld. Tests of what real clients do use the real clien
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import os
@@ -80,9 +81,9 @@ class ForwardClient:
             self.writer.write(frame)
         await self.writer.drain()
 
-    async def receive(self, timeout: float = ACK_TIMEOUT_S) -> Any:
+    async def receive(self, within_s: float = ACK_TIMEOUT_S) -> Any:
         """The next msgpack object the server sends; EOFError if it closed the connection."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within_s):
             while True:
                 for value in self.unpacker:
                     return value
@@ -91,17 +92,17 @@ class ForwardClient:
                     raise EOFError("the server closed the connection")
                 self.unpacker.feed(data)
 
-    async def acks(self, count: int, timeout: float = ACK_TIMEOUT_S) -> list[Any]:
-        answers = [await self.receive(timeout) for _ in range(count)]
+    async def acks(self, count: int, within_s: float = ACK_TIMEOUT_S) -> list[Any]:
+        answers = [await self.receive(within_s) for _ in range(count)]
         assert all(isinstance(answer, dict) and set(answer) == {"ack"} for answer in answers), answers
         return [answer["ack"] for answer in answers]
 
-    async def closed_by_server(self, timeout: float = ACK_TIMEOUT_S) -> list[Any]:
+    async def closed_by_server(self, within_s: float = ACK_TIMEOUT_S) -> list[Any]:
         """Wait until the server closes the connection; return what it sent before (acks)."""
         received = []
         try:
             while True:
-                received.append(await self.receive(timeout))
+                received.append(await self.receive(within_s))
         except (EOFError, ConnectionResetError):
             return received
 
@@ -114,10 +115,8 @@ class ForwardClient:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-        except ConnectionError:
-            pass
 
     # --- the shared-key handshake, as Fluentd's out_forward does it --------------------------
 
@@ -130,7 +129,8 @@ class ForwardClient:
     ) -> list[Any]:
         """Answer HELO with PING; return the PONG."""
         helo = await self.receive()
-        assert isinstance(helo, list) and helo[0] == "HELO", helo
+        assert isinstance(helo, list), helo
+        assert helo[0] == "HELO", helo
         nonce: bytes = helo[1]["nonce"]
         auth = helo[1]["auth"]
         salt = os.urandom(16).hex()

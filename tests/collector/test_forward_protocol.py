@@ -231,4 +231,3 @@ async def test_the_udp_heartbeat_is_answered(collector: Collector) -> None:
         udp.sendto(b"\x00", ("127.0.0.1", collector.ports.forward))
         answer, _ = await asyncio.to_thread(udp.recvfrom, 16)
     assert answer == b"\x00"
-
