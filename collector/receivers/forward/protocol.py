@@ -86,6 +86,10 @@ def unpack_error(error: Exception, limit: int) -> IngestError:
         )
     if isinstance(error, msgpack.StackError):
         return MalformedPayload("a frame nests arrays or maps deeper than msgpack allows")
+    if isinstance(error, msgpack.FormatError):
+        return MalformedPayload(
+            "the stream is not valid forward-protocol msgpack: it holds a byte that starts no msgpack value"
+        )
     return MalformedPayload(f"the stream is not valid forward-protocol msgpack: {text}")
 
 
@@ -152,12 +156,16 @@ def _option(frame: list[Any], position: int, max_length: int) -> dict[Any, Any] 
 
 def _unpack_stream(packed: bytes, limit: int) -> list[Any]:
     unpacker = new_unpacker(max(len(packed), 1))
+    entries = []
+    end = 0  # where the last whole entry ends (tell() also counts a partial one)
     try:
         unpacker.feed(packed)
-        entries = list(unpacker)
+        for entry in unpacker:
+            entries.append(entry)
+            end = unpacker.tell()
     except Exception as error:
         raise unpack_error(error, limit) from None
-    if unpacker.tell() != len(packed):
+    if end != len(packed):
         raise MalformedPayload("the packed entries end in the middle of an entry")
     return entries
 

@@ -120,7 +120,10 @@ class _Connection:
         self._writer = writer
         self._limit = server.frame_limit
         self._unpacker = protocol.new_unpacker(self._limit)
-        self._fed = 0  # bytes given to the unpacker, to tell a frame cut short at the end
+        # Bytes given to the unpacker, and where the last whole frame ended in them: a frame
+        # has started but not finished while the first is larger.
+        self._fed = 0
+        self._frame_end = 0
         self._backlog: list[Any] = []
         self._broken: IngestError | None = None
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -143,7 +146,8 @@ class _Connection:
                 await self._handshake(self._server.credentials)
             await self._receive()
         except _Close as close:
-            self._close(str(close))
+            # Stop reading, but let what was received before finish and be acknowledged.
+            self._note_closing(str(close))
         except (ConnectionError, TimeoutError) as error:
             log.info("forward connection from %s lost: %s", self.peer, error or type(error).__name__)
         except asyncio.CancelledError:
@@ -213,6 +217,7 @@ class _Connection:
             try:
                 for frame in self._unpacker:
                     frames.append(frame)
+                    self._frame_end = self._unpacker.tell()
             except Exception as error:
                 # The frames before the bad bytes are whole: they are stored, then the
                 # connection is closed on the next call.
@@ -223,8 +228,8 @@ class _Connection:
                 return frames
             data = await self._read()
             if not data:
-                if self._closed_because is None and self._fed > self._unpacker.tell():
-                    unread = self._fed - self._unpacker.tell()
+                if self._closed_because is None and self._fed > self._frame_end:
+                    unread = self._fed - self._frame_end
                     raise _Close(
                         f"the client closed the connection in the middle of a frame ({unread} bytes "
                         "of it received); nothing of that frame was stored or acknowledged"
@@ -242,7 +247,7 @@ class _Connection:
                 raise _Close(str(protocol.unpack_error(error, self._limit))) from None
 
     async def _read(self) -> bytes:
-        if self._fed > self._unpacker.tell():
+        if self._fed > self._frame_end:
             try:
                 async with asyncio.timeout(STALLED_FRAME_TIMEOUT_S):
                     return await self._reader.read(READ_SIZE)
@@ -287,10 +292,17 @@ class _Connection:
         finally:
             self._slots.release()
 
+    def _note_closing(self, reason: str) -> bool:
+        if self._closed_because is not None:
+            return False
+        self._closed_because = reason
+        log.warning("forward connection from %s closed: %s", self.peer, reason)
+        return True
+
     def _close(self, reason: str) -> None:
-        if self._closed_because is None:
-            self._closed_because = reason
-            log.warning("forward connection from %s closed: %s", self.peer, reason)
+        """Close now: the database cannot take this connection's chunks, and the client should
+        learn it at once to send them again rather than wait for acks that cannot come."""
+        if self._note_closing(reason):
             self._writer.close()
 
     async def _finish(self) -> None:
