@@ -80,6 +80,15 @@ async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
+@pytest.fixture
+def own_postgres() -> Iterator[EmbeddedPostgres]:
+    """A server of the test's own, so that it can be stopped without disturbing other tests."""
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="lld-")))
+    server.start()
+    yield server
+    server.stop()
+
+
 def settings_for_tests(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "host": "127.0.0.1",
