@@ -54,7 +54,8 @@ column (a level like ``"verbose2"``, an environment outside the enum, a method l
 ``CONNECT``): a record is never refused for its content, only for not being a map. A record
 without any message key gets its own compact JSON as the message. Strings that were not
 valid UTF-8 reach the mapper with lone surrogates (the receiver decodes msgpack with
-``surrogateescape``) and are stored with U+FFFD in their place.
+``surrogateescape``) and are stored with U+FFFD in their place, as are NUL characters, which
+PostgreSQL cannot store.
 """
 
 from __future__ import annotations
@@ -192,7 +193,10 @@ def tag(name: str) -> Tag:
 
 
 def clean_text(text: str) -> str:
-    """``text`` with the lone surrogates of undecodable bytes replaced by U+FFFD."""
+    """``text`` with what PostgreSQL cannot store replaced by U+FFFD: the lone surrogates of
+    undecodable bytes, and NUL characters."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     if text.isascii():
         return text
     try:
@@ -478,11 +482,14 @@ def _record_json(record: dict[Any, Any]) -> str:
 
 def dumps(value: Any) -> bytes:
     """JSON bytes for anything msgpack can carry: bytes, non-string keys, lone surrogates,
-    integers past 64 bits and extension types are turned into JSON-able values first."""
+    NUL characters, integers past 64 bits and extension types are made JSON-able first."""
     try:
-        return orjson.dumps(value)
+        dumped = orjson.dumps(value)
     except (orjson.JSONEncodeError, TypeError):
         return orjson.dumps(_jsonable(value))
+    # PostgreSQL's jsonb refuses \u0000 (this test also matches an escaped backslash before
+    # "u0000", which merely takes the slower path for nothing).
+    return orjson.dumps(_jsonable(value)) if b"\\u0000" in dumped else dumped
 
 
 def _jsonable(value: Any) -> Any:
