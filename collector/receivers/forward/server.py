@@ -34,7 +34,7 @@ from collector.settings import Settings
 log = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
-MAX_IN_FLIGHT = 32
+MAX_IN_FLIGHT = 16
 HANDSHAKE_TIMEOUT_S = 30.0
 # A frame started but not finished: the client is given this long to send the rest.
 STALLED_FRAME_TIMEOUT_S = 120.0
