@@ -146,7 +146,11 @@ async def _collectors(settings: Settings, overrides: dict[str, Any], dsn: str) -
     if count == 1 or 0 in ports:
         collector = Collector(settings, dsn)
         try:
-            yield await collector.start()
+            try:
+                bound = await collector.start()
+            except OSError as error:  # a port in use: the receivers say which, and what to check
+                raise LoglensError(str(error)) from None
+            yield bound
         finally:
             await collector.stop()
         return

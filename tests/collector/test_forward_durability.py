@@ -1,10 +1,12 @@
 """Forward clients never lose an acknowledged chunk and never see one stored twice: not when
-the database goes away mid-stream, not when the writer is saturated."""
+the database goes away mid-stream, not when the writer is saturated, not on SIGTERM."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from collector.server import Collector
 from collector.storage.embedded import EmbeddedPostgres
 from collector.storage.migrate import migrate
-from tests.conftest import eventually, settings_for_tests
+from tests.conftest import eventually, settings_for_tests, start_loglens, stop_loglens
 from tests.forward_client import ForwardClient, new_chunk, packed_forward
 
 T0 = 1_767_225_600
@@ -125,3 +127,40 @@ async def test_a_saturated_writer_slows_the_client_down_instead_of_refusing_it(
     assert sorted(await client.acks(10)) == sorted(chunks), "the connection stayed open throughout"
     await client.close()
     assert await db.fetchval("SELECT count(*) FROM logs") == 3000
+
+
+async def test_sigterm_stores_every_acknowledged_chunk(
+    dsn: str, tmp_path: Path, db: asyncpg.Connection
+) -> None:
+    running = start_loglens(dsn, tmp_path)
+    acknowledged: list[int] = []
+
+    async def stream(connection: int) -> None:
+        client = await ForwardClient.connect(running.forward_port)
+        try:
+            for number in range(connection * 10_000, connection * 10_000 + 10_000):
+                chunk = new_chunk()
+                entries = [
+                    [T0, {"message": f"r{n}", "user_id": str(number)}] for n in range(RECORDS_PER_CHUNK)
+                ]
+                await client.send(packed_forward("app.shutdown", entries, chunk))
+                assert await client.acks(1, within_s=20) == [chunk]
+                acknowledged.append(number)
+        except (EOFError, ConnectionError):
+            return  # loglens stopped: this chunk was not acknowledged
+        finally:
+            await client.close()
+
+    try:
+        streaming = asyncio.gather(*(stream(n) for n in range(4)))
+        await asyncio.sleep(1.5)
+        running.process.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(running.process.wait, 30)
+        await asyncio.wait_for(streaming, timeout=30)
+    finally:
+        stop_loglens(running)
+
+    assert running.process.returncode == 0, running.output()
+    assert len(acknowledged) > 20
+    per_chunk = dict(await db.fetch("SELECT user_id::int, count(*) FROM logs GROUP BY 1"))
+    assert [n for n in acknowledged if per_chunk.get(n) != RECORDS_PER_CHUNK] == []

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from typing import Any
 
@@ -65,8 +66,8 @@ class ForwardServer:
             )
         except OSError as error:
             raise OSError(
-                f"cannot listen for Fluentd forward on {host}:{port}: {error.strerror or error}; "
-                "is the port in use? (LOGLENS_FORWARD_PORT)"
+                f"cannot listen for Fluentd forward on {host}:{port}: {_reason(error)}; is loglens "
+                "already running, or Fluentd? (LOGLENS_FORWARD_PORT)"
             ) from None
         bound = int(self._server.sockets[0].getsockname()[1])
         try:
@@ -75,8 +76,8 @@ class ForwardServer:
             if port != 0:
                 self._server.close()
                 raise OSError(
-                    f"cannot listen for the Fluentd heartbeat on UDP {host}:{port}: "
-                    f"{error.strerror or error}; is the port in use?"
+                    f"cannot listen for the Fluentd heartbeat on UDP {host}:{port}: {_reason(error)}; "
+                    "is loglens already running, or Fluentd? (LOGLENS_FORWARD_PORT)"
                 ) from None
             # An ephemeral TCP port whose UDP twin is taken: only tests ask for port 0.
             log.warning("no UDP heartbeat on port %d: %s", bound, error)
@@ -109,6 +110,11 @@ class ForwardServer:
             await connection.run()
         finally:
             del self._connections[connection]
+
+
+def _reason(error: OSError) -> str:
+    """The system's words for a failed bind, without asyncio's wrapping of them."""
+    return os.strerror(error.errno) if error.errno else str(error)
 
 
 class _Connection:
