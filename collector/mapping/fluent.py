@@ -106,6 +106,7 @@ MAX_TAG_CHARS = 1024
     _TIME,
 ) = range(19)
 _SLOTS = 19
+_SPECIAL_SLOT = -1  # keys with a handler of their own (_SPECIAL)
 _EMPTY = 1 << 30  # the rank of a slot nobody filled
 # Keys of a JSON line inside ``log`` outrank the envelope's.
 _INNER = -1000
@@ -241,29 +242,39 @@ class _Event:
             self.read(self.inner, _INNER)
 
     def read(self, record: dict[Any, Any], bonus: int) -> None:
+        # The hot path: one dict lookup per key, offer() inlined.
         extra = self.extra
-        keys = _KEYS
+        values, ranks, keys = self.values, self.ranks, self.keys
+        lookup = _KEYS.get
         for key, value in record.items():
             if value is None:
                 continue
-            found = keys.get(key) if key.__class__ is str else None
-            if found is not None:
-                slot, rank = found
-                if slot == _MESSAGE and key == "log":
-                    self._docker_line(value, rank + bonus)
-                elif slot == _SERVICE and value.__class__ is dict:
-                    self._ecs_service(value, bonus)
-                else:
-                    self.offer(slot, rank + bonus, key, value)
-                continue
-            special = _SPECIAL.get(key) if key.__class__ is str else None
-            if special is not None:
-                special(self, key, value)
-            elif bonus and key in extra and extra[key] != value:
-                extra[f"envelope.{key}"] = extra[key]
+            found = lookup(key)
+            if found is None:
+                if key.__class__ is not str:
+                    key = _key(key)
+                elif bonus and key in extra and extra[key] != value:
+                    extra[f"envelope.{key}"] = extra[key]
                 extra[key] = value
+                continue
+            slot, rank = found
+            if slot == _SPECIAL_SLOT:
+                _SPECIAL[key](self, key, value)
+            elif slot == _MESSAGE and key == "log":
+                self._docker_line(value, rank + bonus)
+            elif slot == _SERVICE and value.__class__ is dict:
+                self._ecs_service(value, bonus)
             else:
-                extra[key if key.__class__ is str else _key(key)] = value
+                rank += bonus
+                if rank < ranks[slot]:
+                    previous = keys[slot]
+                    if previous is not None:
+                        extra[previous] = values[slot]
+                    values[slot] = value
+                    ranks[slot] = rank
+                    keys[slot] = key
+                else:
+                    extra[key] = value
 
     def _docker_line(self, value: Any, rank: int) -> None:
         if value.__class__ is not str:
@@ -338,6 +349,7 @@ _SPECIAL = {
     "metadata": _metadata,
     **dict.fromkeys(DOCKER_NAMES, _docker),
 }
+_KEYS.update(dict.fromkeys(_SPECIAL, (_SPECIAL_SLOT, 0)))
 
 
 def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int) -> Row:
@@ -371,7 +383,7 @@ def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int
         message = clean_text(event.raw_line) if event.raw_line is not None else _record_json(record)
     elif message.__class__ is not str:
         message = _text(message)
-    else:
+    elif "\x00" in message or not message.isascii():
         message = clean_text(message)
 
     level = _level(values[_LEVEL])
@@ -402,7 +414,10 @@ def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int
     for slot in _TEXT_SLOTS:
         value = values[slot]
         if value is not None:
-            values[slot] = clean_text(value) if value.__class__ is str else _text(value)
+            if value.__class__ is not str:
+                values[slot] = _text(value)
+            elif "\x00" in value or not value.isascii():
+                values[slot] = clean_text(value)
     service = values[_SERVICE] or event_tag.service
     if service is None and event.hints:
         service = clean_text(min(event.hints)[1])

@@ -27,7 +27,7 @@ import time
 from typing import Any
 
 from collector.errors import IngestError, Overloaded, RetryLater
-from collector.ingest import Ingest
+from collector.ingest import Ingest, collections_paused
 from collector.receivers.forward import ack, heartbeat, protocol
 from collector.receivers.forward.handshake import Credentials, Handshake
 from collector.settings import Settings
@@ -191,7 +191,8 @@ class _Connection:
                 if frame is None:
                     continue  # Fluentd's in_forward reads a lone nil as a TCP heartbeat
                 try:
-                    request = protocol.decode(frame, self._limit)
+                    with collections_paused():
+                        request = protocol.decode(frame, self._limit)
                 except IngestError as error:
                     await self._store_without_ack(unacknowledged)
                     raise _Close(str(error)) from None
@@ -221,9 +222,10 @@ class _Connection:
         frames: list[Any] = []
         while True:
             try:
-                for frame in self._unpacker:
-                    frames.append(frame)
-                    self._frame_end = self._unpacker.tell()
+                with collections_paused():
+                    for frame in self._unpacker:
+                        frames.append(frame)
+                        self._frame_end = self._unpacker.tell()
             except Exception as error:
                 # The frames before the bad bytes are whole: they are stored, then the
                 # connection is closed on the next call.
