@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import forward, ingest
+from bench import agent, forward, ingest
 from bench.report import Report
 
 
@@ -12,6 +12,7 @@ def main() -> None:
     report = Report()
     asyncio.run(ingest.measure(200_000, 8, report))
     asyncio.run(forward.measure(200_000, 8, report))
+    asyncio.run(agent.measure(report))
     report.print()
 
 

@@ -84,8 +84,7 @@ class Collector:
         self._forward_started = True
         self._maintenance = asyncio.create_task(self._keep_partitions_ahead(), name="loglens-maintenance")
         log.info(
-            "collector listening on %s: OTLP/HTTP and JSON on port %d, OTLP/gRPC on %d, "
-            "Fluentd forward on %d%s",
+            "collector listening on %s: OTLP/HTTP and JSON on port %d, OTLP/gRPC on %d, Fluentd forward on %d%s",
             self.settings.host,
             self.ports.otlp_http,
             self.ports.otlp_grpc,

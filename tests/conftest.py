@@ -121,11 +121,16 @@ class LoglensProcess:
     http_port: int
     grpc_port: int
     forward_port: int
+    agent_port: int
     log_path: Path
 
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def agent_url(self) -> str:
+        return f"http://127.0.0.1:{self.agent_port}"
 
     def output(self) -> str:
         return self.log_path.read_text()
@@ -135,7 +140,7 @@ def start_loglens(
     dsn: str | None, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
 ) -> LoglensProcess:
     """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves."""
-    http_port, grpc_port, forward_port = free_port(), free_port(), free_port()
+    http_port, grpc_port, forward_port, agent_port = free_port(), free_port(), free_port(), free_port()
     log_path = tmp_path / f"loglens-{http_port}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     if dsn is not None:
@@ -154,6 +159,8 @@ def start_loglens(
                 str(grpc_port),
                 "--forward-port",
                 str(forward_port),
+                "--agent-port",
+                str(agent_port),
                 *extra_args,
             ],
             env=environment,
@@ -161,7 +168,7 @@ def start_loglens(
             stderr=subprocess.STDOUT,
             text=True,
         )
-    running = LoglensProcess(process, http_port, grpc_port, forward_port, log_path)
+    running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path)
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:

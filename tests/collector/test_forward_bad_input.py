@@ -48,9 +48,7 @@ class Steady:
         self.acknowledged.append(text)
 
 
-async def bad_connection_is_closed(
-    collector: Collector, *data: bytes, then_eof: bool = False
-) -> list[object]:
+async def bad_connection_is_closed(collector: Collector, *data: bytes, then_eof: bool = False) -> list[object]:
     """Send ``data`` on a new connection (then end the stream); return what the server sent
     before closing it."""
     bad = await ForwardClient.connect(collector.ports.forward)

@@ -28,9 +28,7 @@ async def test_python_sender_with_integer_and_nanosecond_times(
     loglens_up: LoglensProcess, db: asyncpg.Connection
 ) -> None:
     seconds = sender.FluentSender("app", host="127.0.0.1", port=loglens_up.forward_port)
-    precise = sender.FluentSender(
-        "app", host="127.0.0.1", port=loglens_up.forward_port, nanosecond_precision=True
-    )
+    precise = sender.FluentSender("app", host="127.0.0.1", port=loglens_up.forward_port, nanosecond_precision=True)
     assert seconds.emit_with_time(
         "payment-api",
         T0_MS // 1000,

@@ -129,9 +129,7 @@ async def test_a_saturated_writer_slows_the_client_down_instead_of_refusing_it(
     assert await db.fetchval("SELECT count(*) FROM logs") == 3000
 
 
-async def test_sigterm_stores_every_acknowledged_chunk(
-    dsn: str, tmp_path: Path, db: asyncpg.Connection
-) -> None:
+async def test_sigterm_stores_every_acknowledged_chunk(dsn: str, tmp_path: Path, db: asyncpg.Connection) -> None:
     running = start_loglens(dsn, tmp_path)
     acknowledged: list[int] = []
 
@@ -140,9 +138,7 @@ async def test_sigterm_stores_every_acknowledged_chunk(
         try:
             for number in range(connection * 10_000, connection * 10_000 + 10_000):
                 chunk = new_chunk()
-                entries = [
-                    [T0, {"message": f"r{n}", "user_id": str(number)}] for n in range(RECORDS_PER_CHUNK)
-                ]
+                entries = [[T0, {"message": f"r{n}", "user_id": str(number)}] for n in range(RECORDS_PER_CHUNK)]
                 await client.send(packed_forward("app.shutdown", entries, chunk))
                 assert await client.acks(1, within_s=20) == [chunk]
                 acknowledged.append(number)

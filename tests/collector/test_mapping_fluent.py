@@ -151,9 +151,7 @@ KUBERNETES = {
 
 
 def test_kubernetes_metadata_is_flattened_and_names_the_service() -> None:
-    mapped = row(
-        {"log": "started\n", "stream": "stdout", "kubernetes": KUBERNETES}, "kube.var.log.containers"
-    )
+    mapped = row({"log": "started\n", "stream": "stdout", "kubernetes": KUBERNETES}, "kube.var.log.containers")
     assert mapped[Col.service] == "cart"
     assert metadata(mapped) == {
         "log.iostream": "stdout",

@@ -103,9 +103,7 @@ def decode(frame: Any, limit: int) -> Request:
     tag = frame[0]
     if tag.__class__ is not str:
         if not isinstance(tag, bytes):
-            raise MalformedPayload(
-                f"the tag (first element of a frame) must be a string, not {_describe(tag)}"
-            )
+            raise MalformedPayload(f"the tag (first element of a frame) must be a string, not {_describe(tag)}")
         tag = tag.decode("utf-8", "replace")
     second = frame[1]
     if second.__class__ is list:
@@ -143,9 +141,7 @@ def decode(frame: Any, limit: int) -> Request:
 
 def _option(frame: list[Any], position: int, max_length: int) -> dict[Any, Any] | None:
     if len(frame) > max_length:
-        raise MalformedPayload(
-            f"a forward frame of this mode has at most {max_length} elements, not {len(frame)}"
-        )
+        raise MalformedPayload(f"a forward frame of this mode has at most {max_length} elements, not {len(frame)}")
     if len(frame) <= position:
         return None
     option = frame[position]
@@ -175,9 +171,7 @@ def _read_entries(entries: list[Any], tag: str, request: Request) -> None:
         if entry.__class__ is list and len(entry) == 2:
             _append(request, tag, entry[0], entry[1])
         else:
-            request.unreadable[len(request.events)] = (
-                f"an entry must be [time, record], not {_describe(entry)}"
-            )
+            request.unreadable[len(request.events)] = f"an entry must be [time, record], not {_describe(entry)}"
             request.events.append((tag, None, None))
 
 

@@ -118,9 +118,7 @@ def _reason(error: OSError) -> str:
 
 
 class _Connection:
-    def __init__(
-        self, server: ForwardServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    def __init__(self, server: ForwardServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._server = server
         self._reader = reader
         self._writer = writer
@@ -289,9 +287,7 @@ class _Connection:
             if result.refused:
                 log.warning("forward (%s, %s mode): %s", self.peer, request.mode, result.summary())
             if replayed:
-                log.info(
-                    "forward (%s): chunk %r was stored before; acknowledged again", self.peer, request.chunk
-                )
+                log.info("forward (%s): chunk %r was stored before; acknowledged again", self.peer, request.chunk)
             if request.chunk is not None and not self._writer.is_closing():
                 self._writer.write(ack.encode(request.chunk))
         except Exception:
