@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     # Optional shared secret; when set, receivers require "Authorization: Bearer <token>".
     ingest_token: SecretStr | None = None
     # Fluentd forward: when set, clients must pass the HELO/PING/PONG handshake with this key
-    # (Fluentd's <security> shared_key); username and password add its user_auth.
+    # (Fluentd's <security> shared_key); username and password add its user_auth. Unset, the
+    # ingest token is the key, if there is one: a token protects every receiver.
     forward_shared_key: SecretStr | None = None
     forward_username: str | None = None
     forward_password: SecretStr | None = None
@@ -132,10 +133,10 @@ class Settings(BaseSettings):
             raise ValueError(
                 "LOGLENS_FORWARD_USERNAME and LOGLENS_FORWARD_PASSWORD go together; set both or neither"
             )
-        if self.forward_username is not None and self.forward_shared_key is None:
+        if self.forward_username is not None and self.forward_key is None:
             raise ValueError(
-                "LOGLENS_FORWARD_USERNAME needs LOGLENS_FORWARD_SHARED_KEY: Fluentd's user "
-                "authentication is part of the shared-key handshake"
+                "LOGLENS_FORWARD_USERNAME needs LOGLENS_FORWARD_SHARED_KEY (or LOGLENS_INGEST_TOKEN): "
+                "Fluentd's user authentication is part of the shared-key handshake"
             )
         for name in ("database_url", "reader_database_url"):
             value = getattr(self, name)
@@ -156,6 +157,11 @@ class Settings(BaseSettings):
                 f"the agent API would listen on {self.host} without a token: set LOGLENS_API_TOKEN "
                 "(or LOGLENS_ALLOW_OPEN_API=true if a proxy in front of loglens authenticates users)"
             )
+
+    @property
+    def forward_key(self) -> SecretStr | None:
+        """The forward handshake's shared key: its own setting, else the ingest token."""
+        return self.forward_shared_key or self.ingest_token or None
 
     @property
     def exposed(self) -> bool:

@@ -146,3 +146,17 @@ def test_half_configured_authentication_is_refused_at_startup() -> None:
         Settings(forward_username="shipper", forward_password="hunter2")
     unset = Settings(forward_shared_key="", forward_username="", forward_password="")
     assert (unset.forward_shared_key, unset.forward_username) == (None, None), "empty means unset"
+
+
+async def test_the_ingest_token_guards_the_forward_port_too(dsn: str, db: asyncpg.Connection) -> None:
+    """A token meant to protect every receiver must not leave the forward port open."""
+    running = Collector(settings_for_tests(ingest_token=SHARED_KEY, forward_self_hostname=SERVER_NAME), dsn)
+    await running.start()
+    try:
+        intruder = await ForwardClient.connect(running.ports.forward)
+        assert (await intruder.handshake("no idea"))[:3] == ["PONG", False, "shared_key mismatch"]
+        await intruder.close()
+        await authenticated_client_stores(running, "with the ingest token as the key")
+    finally:
+        await running.stop()
+    assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["with the ingest token as the key"]

@@ -1,8 +1,9 @@
 """The forward protocol's shared-key handshake, as Fluentd's in_forward runs it.
 
-On when ``LOGLENS_FORWARD_SHARED_KEY`` is set. Right after accepting a connection the server
-sends HELO; the client proves it knows the key with PING; the server answers PONG, proving
-it knows the key too, or refusing the client and closing the connection:
+On when ``LOGLENS_FORWARD_SHARED_KEY`` is set, or else ``LOGLENS_INGEST_TOKEN`` (which is then
+the key). Right after accepting a connection the server sends HELO; the client proves it
+knows the key with PING; the server answers PONG, proving it knows the key too, or refusing
+the client and closing the connection:
 
     HELO  ["HELO", {"nonce": <16 random bytes>, "auth": <16 random bytes, or "" without
            user authentication>, "keepalive": true}]
@@ -47,11 +48,12 @@ class Credentials:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Credentials | None:
-        if settings.forward_shared_key is None:
+        key = settings.forward_key
+        if key is None:
             return None
         password = settings.forward_password
         return cls(
-            shared_key=settings.forward_shared_key.get_secret_value().encode(),
+            shared_key=key.get_secret_value().encode(),
             hostname=settings.forward_self_hostname,
             username=settings.forward_username,
             password=password.get_secret_value().encode() if password is not None else None,
