@@ -203,7 +203,10 @@ def clean_text(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        try:  # the bytes msgpack could not decode, as surrogateescape kept them
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # any other lone surrogate
+            return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     return text
 
 
