@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -58,8 +59,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(dsn: str, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
+@dataclass
+class Server:
+    """A ``loglens up`` process and its ports."""
+
+    process: subprocess.Popen[bytes]
+    http_port: int
+    forward_port: int
+
+
+def start_server(dsn: str, log_path: Path) -> Server:
+    port, forward_port = free_port(), free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     environment.update(LOGLENS_DATABASE_URL=dsn)
     with log_path.open("w") as log_file:
@@ -73,6 +83,8 @@ def start_server(dsn: str, log_path: Path) -> tuple[subprocess.Popen[bytes], int
                 str(port),
                 "--otlp-grpc-port",
                 str(free_port()),
+                "--forward-port",
+                str(forward_port),
             ],
             env=environment,
             stdout=log_file,
@@ -83,7 +95,7 @@ def start_server(dsn: str, log_path: Path) -> tuple[subprocess.Popen[bytes], int
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"loglens up did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
-    return process, port
+    return Server(process, port, forward_port)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -132,27 +144,16 @@ async def measure(records: int, connections: int, report: Report) -> None:
         await migrate(connection)
 
         bodies, raw_bytes, gzip_bytes = build_requests(records)
-        process, port = start_server(dsn, work / "loglens.log")
+        loglens = start_server(dsn, work / "loglens.log")
         try:
-            elapsed = await send_all(bodies, f"http://127.0.0.1:{port}/v1/logs", connections)
-            rss = peak_rss_mb(process.pid)
+            elapsed = await send_all(bodies, f"http://127.0.0.1:{loglens.http_port}/v1/logs", connections)
+            rss = peak_rss_mb(loglens.process.pid)
         finally:
-            process.terminate()
-            process.wait(30)
+            loglens.process.terminate()
+            loglens.process.wait(30)
         stored = await connection.fetchval("SELECT count(*) FROM logs")
         end_to_end = stored / elapsed
-
-        csv_path = work / "rows.csv"
-        columns = ", ".join(COLUMNS)
-        await connection.copy_from_query(f"SELECT {columns} FROM logs", output=str(csv_path), format="csv")
-        await connection.execute("TRUNCATE logs")
-        await connection.execute("CHECKPOINT")
-        await connection.close()
-        psql = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", server.dsn]
-        started = time.perf_counter()
-        copy = f"\\copy logs({columns}) FROM '{csv_path}' WITH (FORMAT csv)"
-        await asyncio.to_thread(subprocess.run, [*psql, "-c", copy], check=True)
-        raw_copy = stored / (time.perf_counter() - started)
+        raw_copy = await raw_copy_rate(server, connection, work)
     finally:
         server.stop()
 
@@ -170,6 +171,22 @@ async def measure(records: int, connections: int, report: Report) -> None:
         f"{1 - gzip_bytes / raw_bytes:.0%} ({raw_bytes / 1e6:.1f} MB -> {gzip_bytes / 1e6:.1f} MB)",
     )
     report.row("server peak RSS", f"{rss:.0f} MB")
+
+
+async def raw_copy_rate(server: EmbeddedPostgres, connection: asyncpg.Connection, work: Path) -> float:
+    """Rows per second ``psql \\copy`` loads the stored rows again at, into the emptied table."""
+    stored = await connection.fetchval("SELECT count(*) FROM logs")
+    csv_path = work / "rows.csv"
+    columns = ", ".join(COLUMNS)
+    await connection.copy_from_query(f"SELECT {columns} FROM logs", output=str(csv_path), format="csv")
+    await connection.execute("TRUNCATE logs")
+    await connection.execute("CHECKPOINT")
+    await connection.close()
+    psql = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", server.dsn]
+    started = time.perf_counter()
+    copy = f"\\copy logs({columns}) FROM '{csv_path}' WITH (FORMAT csv)"
+    await asyncio.to_thread(subprocess.run, [*psql, "-c", copy], check=True)
+    return float(stored) / (time.perf_counter() - started)
 
 
 def main() -> None:

@@ -114,11 +114,14 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="listening address (LOGLENS_HOST)")
     parser.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP and JSON port (LOGLENS_OTLP_HTTP_PORT)")
     parser.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (LOGLENS_OTLP_GRPC_PORT)")
+    parser.add_argument(
+        "--forward-port", type=int, help="Fluentd forward protocol port, TCP and UDP (LOGLENS_FORWARD_PORT)"
+    )
     parser.add_argument("--agent-port", type=int, help="agent API and web client port (LOGLENS_AGENT_PORT)")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("host", "otlp_http_port", "otlp_grpc_port", "agent_port")
+    names = ("host", "otlp_http_port", "otlp_grpc_port", "forward_port", "agent_port")
     return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 
@@ -151,7 +154,10 @@ async def _serve(settings: Settings, overrides: dict[str, Any], dsn: str, servic
     async with contextlib.AsyncExitStack() as running:
         if "collector" in services:
             ports = await running.enter_async_context(_collectors(settings, overrides, dsn))
-            ready.append(f"OTLP/HTTP and JSON http://{host}:{ports.otlp_http}  OTLP/gRPC {host}:{ports.otlp_grpc}")
+            ready.append(
+                f"OTLP/HTTP and JSON http://{host}:{ports.otlp_http}  OTLP/gRPC {host}:{ports.otlp_grpc}  "
+                f"Fluentd forward {host}:{ports.forward}"
+            )
             if demo:
                 await _load_demo(settings, dsn, ports.otlp_http)
         if "agent" in services:
@@ -289,36 +295,44 @@ async def _collectors(settings: Settings, overrides: dict[str, Any], dsn: str) -
     from collector.workers import CollectorWorkers, worker_count
 
     count = worker_count(settings.collector_workers)
-    if count == 1 or 0 in (settings.otlp_http_port, settings.otlp_grpc_port):
+    ports = (settings.otlp_http_port, settings.otlp_grpc_port, settings.forward_port)
+    if count == 1 or 0 in ports:
         collector = Collector(settings, dsn)
         try:
-            yield await collector.start()
+            try:
+                bound = await collector.start()
+            except OSError as error:  # a port in use: the receivers say which, and what to check
+                raise LoglensError(str(error)) from None
+            yield bound
         finally:
             await collector.stop()
         return
-    for port in (settings.otlp_http_port, settings.otlp_grpc_port):
+    for port in ports:
         _ensure_free(settings.host, port)
+    # The forward port's UDP twin answers Fluentd's heartbeat.
+    _ensure_free(settings.host, settings.forward_port, socket.SOCK_DGRAM)
     workers = CollectorWorkers(overrides, dsn, count)
     await asyncio.to_thread(workers.start)
     log.info("%d collector workers listening", count)
     supervising = asyncio.create_task(workers.supervise())
     try:
-        yield Ports(settings.otlp_http_port, settings.otlp_grpc_port)
+        yield Ports(*ports)
     finally:
         supervising.cancel()
         await asyncio.to_thread(workers.stop)
 
 
-def _ensure_free(host: str, port: int) -> None:
+def _ensure_free(host: str, port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> None:
     """Workers share ports with SO_REUSEPORT, which would also let a second loglens share them:
     check that nobody listens there first."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(family, kind) as probe:
         try:
             probe.bind((host, port))
         except OSError as error:
             raise LoglensError(
-                f"cannot listen on {host}:{port}: {error.strerror}; is loglens already running?"
+                f"cannot listen on {'UDP ' if kind == socket.SOCK_DGRAM else ''}{host}:{port}: "
+                f"{error.strerror}; is loglens already running?"
             ) from None
 
 

@@ -3,6 +3,10 @@
 A gzip bomb (a few kilobytes that inflate to gigabytes) is stopped as soon as the inflated
 size passes the limit: the decompressor is never asked for more than the limit allows, so
 memory stays bounded by it whatever the body claims.
+
+A gzip body may hold several members one after the other (RFC 1952 allows it, and Fluentd's
+compressed chunks are exactly that: one member per write); they are inflated in turn, the
+limit counting their total.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import zlib
 
 from collector.errors import MalformedPayload, PayloadTooLarge
 
+GZIP_MAGIC = b"\x1f\x8b"
 # zlib's wbits: 16+15 reads gzip, 15 reads zlib-wrapped deflate, -15 raw deflate.
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
@@ -35,13 +40,22 @@ def inflate(body: bytes, content_encoding: str, limit: int) -> bytes:
         b"\x68",
     ):
         wbits = -zlib.MAX_WBITS  # some clients send raw deflate without the zlib header
-    inflater = zlib.decompressobj(wbits)
-    try:
-        inflated = inflater.decompress(body, limit + 1)
-    except zlib.error as error:
-        raise MalformedPayload(f"the {encoding} body cannot be decompressed: {error}") from None
-    if len(inflated) > limit or inflater.unconsumed_tail:
-        raise PayloadTooLarge(f"the body inflates past the limit of {limit} bytes")
-    if not inflater.eof:
-        raise MalformedPayload(f"the {encoding} body is truncated")
-    return inflated
+    parts: list[bytes] = []
+    room = limit
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            inflated = inflater.decompress(rest, room + 1)
+        except zlib.error as error:
+            raise MalformedPayload(f"the {encoding} body cannot be decompressed: {error}") from None
+        if len(inflated) > room or inflater.unconsumed_tail:
+            raise PayloadTooLarge(f"the body inflates past the limit of {limit} bytes")
+        if not inflater.eof:
+            raise MalformedPayload(f"the {encoding} body is truncated")
+        parts.append(inflated)
+        room -= len(inflated)
+        rest = inflater.unused_data
+        # Another gzip member follows; anything else after the end (padding) is ignored.
+        if wbits != _WBITS["gzip"] or not rest.startswith(GZIP_MAGIC):
+            return parts[0] if len(parts) == 1 else b"".join(parts)

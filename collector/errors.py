@@ -15,6 +15,11 @@
 
 Receivers translate an ``IngestError`` into their protocol's answer; anything else that
 escapes a handler is a bug, answered as a 500 and logged with its traceback.
+
+The Fluentd forward protocol has no error answer: its receiver leaves the chunk
+unacknowledged (the client sends it again) and closes the connection with the reason
+logged; ``Unauthorized`` is first told to the client in the handshake's PONG, and
+``Overloaded`` only pauses reading (TCP back-pressure) until the writer catches up.
 """
 
 from __future__ import annotations

@@ -6,14 +6,17 @@ owns the meaning: which records were stored, which were refused and why.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from collector.batcher import Batcher
-from collector.mapping import json_api, otlp
+from collector.mapping import fluent, json_api, otlp
 from collector.rows import Col, Row
 from collector.storage.writer import Submission
 
@@ -23,6 +26,25 @@ MESSAGE = Col.message.value
 
 def now_us() -> int:
     return time.time_ns() // 1000
+
+
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a burst of allocations that holds no cycles.
+
+    Decoding and mapping a Fluentd chunk allocates a few container objects per record (its
+    map, the entry, the row); CPython runs a collection every 700 of them, which measured at
+    40% of the forward receiver's CPU time. The burst runs without awaiting, so nothing else
+    of this process is deprived; one collection follows, when it is resumed.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,39 @@ class Ingest:
                 refused.append((index, str(error)))
         rows, positions, refused = self._refuse_long_messages(rows, positions, refused)
         return await self._submit(rows, positions, refused, idempotency_key)
+
+    async def fluent(
+        self,
+        events: Sequence[tuple[str, int | None, Any]],
+        *,
+        unreadable: dict[int, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[Result, bool]:
+        """Store Fluentd events: (tag, time in Unix microseconds or None for now, record).
+
+        Returns the result and whether the key had been committed before (a resent chunk:
+        acknowledged again, stored once)."""
+        received = now_us()
+        rows: list[Row] = []
+        positions: list[int] = []
+        refused: list[tuple[int, str]] = sorted((unreadable or {}).items())
+        map_event = fluent.map_event
+        tag_of = fluent.tag
+        last_name, last_tag = "", tag_of("")
+        with collections_paused():
+            for index, (name, time_us, record) in enumerate(events):
+                if unreadable and index in unreadable:
+                    continue
+                if name is not last_name:
+                    last_name, last_tag = name, tag_of(name)
+                try:
+                    rows.append(map_event(time_us, record, last_tag, received))
+                    positions.append(index)
+                except ValueError as error:
+                    refused.append((index, str(error)))
+        rows, positions, refused = self._refuse_long_messages(rows, positions, refused)
+        result, replayed = await self._submit(rows, positions, refused, idempotency_key)
+        return result, replayed is not None
 
     def _refuse_long_messages(
         self, rows: list[Row], positions: list[int], refused: list[tuple[int, str]]

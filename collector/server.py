@@ -20,6 +20,7 @@ from collector.batcher import Batcher
 from collector.ingest import Ingest, now_us
 from collector.receivers import grpc as grpc_receiver
 from collector.receivers import http as http_receiver
+from collector.receivers.forward import ForwardServer
 from collector.settings import Settings
 from collector.storage.partitions import day_of
 from collector.storage.writer import LogWriter
@@ -34,6 +35,7 @@ MAINTENANCE_INTERVAL_S = 3600.0
 class Ports:
     otlp_http: int
     otlp_grpc: int
+    forward: int
 
 
 class Collector:
@@ -53,8 +55,10 @@ class Collector:
         self.http_app = http_receiver.create_app(settings, self.ingest)
         self._runner: web.AppRunner | None = None
         self._grpc: grpc.aio.Server | None = None
+        self.forward = ForwardServer(settings, self.ingest)
+        self._forward_started = False
         self._maintenance: asyncio.Task[None] | None = None
-        self.ports = Ports(settings.otlp_http_port, settings.otlp_grpc_port)
+        self.ports = Ports(settings.otlp_http_port, settings.otlp_grpc_port, settings.forward_port)
 
     async def start(self) -> Ports:
         await self.writer.open()
@@ -76,13 +80,16 @@ class Collector:
         self._grpc, self.ports.otlp_grpc = await grpc_receiver.start_server(
             self.settings, self.ingest, self.settings.otlp_grpc_port, self._reuse_port
         )
+        self.ports.forward = await self.forward.start(self.settings.forward_port, self._reuse_port)
+        self._forward_started = True
         self._maintenance = asyncio.create_task(self._keep_partitions_ahead(), name="loglens-maintenance")
         log.info(
-            "collector listening: OTLP/HTTP and JSON on %s:%d, OTLP/gRPC on %s:%d",
+            "collector listening on %s: OTLP/HTTP and JSON on port %d, OTLP/gRPC on %d, Fluentd forward on %d%s",
             self.settings.host,
             self.ports.otlp_http,
-            self.settings.host,
             self.ports.otlp_grpc,
+            self.ports.forward,
+            " (shared key required)" if self.forward.credentials is not None else "",
         )
         return self.ports
 
@@ -96,6 +103,8 @@ class Collector:
             closing.append(self._grpc.stop(grace=HTTP_SHUTDOWN_GRACE_S))
         if self._runner is not None:
             closing.append(self._runner.cleanup())
+        if self._forward_started:
+            closing.append(self.forward.stop(HTTP_SHUTDOWN_GRACE_S))
         await asyncio.gather(*closing)
         await self.batcher.stop()
         await self.writer.close()

@@ -8,6 +8,7 @@ Command-line flags override the environment by passing keyword arguments.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     otlp_http_port: Port = 4318
     otlp_grpc_port: Port = 4317
+    # Fluentd forward protocol (TCP, with the UDP heartbeat on the same port number).
+    forward_port: Port = 24224
 
     # --- where logs are stored ---------------------------------------------------------------
     # Unset: loglens runs an embedded PostgreSQL server with its data under data_dir.
@@ -62,6 +65,15 @@ class Settings(BaseSettings):
     collector_workers: Annotated[int, Field(ge=0, le=64)] = 0
     # Optional shared secret; when set, receivers require "Authorization: Bearer <token>".
     ingest_token: SecretStr | None = None
+    # Fluentd forward: when set, clients must pass the HELO/PING/PONG handshake with this key
+    # (Fluentd's <security> shared_key); username and password add its user_auth. Unset, the
+    # ingest token is the key, if there is one: a token protects every receiver.
+    forward_shared_key: SecretStr | None = None
+    forward_username: str | None = None
+    forward_password: SecretStr | None = None
+    # The name loglens gives in the handshake's PONG (Fluentd's self_hostname); clients check
+    # that it differs from their own.
+    forward_self_hostname: str = Field(default_factory=socket.gethostname, min_length=1, max_length=255)
     # Days of logs to keep; older daily partitions are dropped. 0 keeps everything.
     retention_days: Annotated[int, Field(ge=0, le=36500)] = 0
     # How long a replayed Idempotency-Key (or Fluentd chunk id) is remembered.
@@ -93,6 +105,13 @@ class Settings(BaseSettings):
     default_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 100
     max_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 1000
 
+    @field_validator("forward_shared_key", "forward_username", "forward_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty variable means unset, as an empty LOGLENS_INGEST_TOKEN does (compose files
+        # pass "${VAR:-}").
+        return None if value == "" else value
+
     @field_validator("host")
     @classmethod
     def _host_is_an_address(cls, host: str) -> str:
@@ -109,6 +128,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "LOGLENS_MAX_MESSAGE_CHARS allows messages that can never fit in LOGLENS_MAX_BODY_BYTES; "
                 "raise the body limit or lower the message limit"
+            )
+        if (self.forward_username is None) != (self.forward_password is None):
+            raise ValueError(
+                "LOGLENS_FORWARD_USERNAME and LOGLENS_FORWARD_PASSWORD go together; set both or neither"
+            )
+        if self.forward_username is not None and self.forward_key is None:
+            raise ValueError(
+                "LOGLENS_FORWARD_USERNAME needs LOGLENS_FORWARD_SHARED_KEY (or LOGLENS_INGEST_TOKEN): "
+                "Fluentd's user authentication is part of the shared-key handshake"
             )
         for name in ("database_url", "reader_database_url"):
             value = getattr(self, name)
@@ -129,6 +157,11 @@ class Settings(BaseSettings):
                 f"the agent API would listen on {self.host} without a token: set LOGLENS_API_TOKEN "
                 "(or LOGLENS_ALLOW_OPEN_API=true if a proxy in front of loglens authenticates users)"
             )
+
+    @property
+    def forward_key(self) -> SecretStr | None:
+        """The forward handshake's shared key: its own setting, else the ingest token."""
+        return self.forward_shared_key or self.ingest_token or None
 
     @property
     def exposed(self) -> bool:

@@ -80,8 +80,22 @@ async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await connection.close()
 
 
+@pytest.fixture
+def own_postgres() -> Iterator[EmbeddedPostgres]:
+    """A server of the test's own, so that it can be stopped without disturbing other tests."""
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="lld-")))
+    server.start()
+    yield server
+    server.stop()
+
+
 def settings_for_tests(**overrides: object) -> Settings:
-    values: dict[str, object] = {"host": "127.0.0.1", "otlp_http_port": 0, "otlp_grpc_port": 0}
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "otlp_http_port": 0,
+        "otlp_grpc_port": 0,
+        "forward_port": 0,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -106,6 +120,7 @@ class LoglensProcess:
     process: subprocess.Popen[str]
     http_port: int
     grpc_port: int
+    forward_port: int
     agent_port: int
     log_path: Path
 
@@ -125,7 +140,7 @@ def start_loglens(
     dsn: str | None, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
 ) -> LoglensProcess:
     """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves."""
-    http_port, grpc_port, agent_port = free_port(), free_port(), free_port()
+    http_port, grpc_port, forward_port, agent_port = free_port(), free_port(), free_port(), free_port()
     log_path = tmp_path / f"loglens-{http_port}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     if dsn is not None:
@@ -142,6 +157,8 @@ def start_loglens(
                 str(http_port),
                 "--otlp-grpc-port",
                 str(grpc_port),
+                "--forward-port",
+                str(forward_port),
                 "--agent-port",
                 str(agent_port),
                 *extra_args,
@@ -151,7 +168,7 @@ def start_loglens(
             stderr=subprocess.STDOUT,
             text=True,
         )
-    running = LoglensProcess(process, http_port, grpc_port, agent_port, log_path)
+    running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path)
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:

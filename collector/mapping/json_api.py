@@ -217,18 +217,23 @@ def _duration(value: Any, extra: dict[str, Any]) -> int | None:
 def _created_us(value: Any, received_us: int, extra: dict[str, Any]) -> int:
     if value is None or value == "":
         return received_us
-    unix_us: int | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        magnitude = abs(value)
-        # seconds (1.7e9), milliseconds (1.7e12) and microseconds (1.7e15) are told apart by size
-        scale = 1_000_000 if magnitude < 1e11 else 1_000 if magnitude < 1e14 else 1
-        unix_us = int(value * scale)
-    elif isinstance(value, str):
-        unix_us = _iso_us(value)
+    unix_us = parse_time_us(value)
     if unix_us is None or not MIN_PLAUSIBLE_US <= unix_us <= received_us + MAX_FUTURE_US:
         extra["original_created_at"] = value
         return received_us
     return unix_us
+
+
+def parse_time_us(value: Any) -> int | None:
+    """Unix microseconds from Unix seconds, milliseconds or microseconds, or ISO-8601 text."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        magnitude = abs(value)
+        # seconds (1.7e9), milliseconds (1.7e12) and microseconds (1.7e15) are told apart by size
+        scale = 1_000_000 if magnitude < 1e11 else 1_000 if magnitude < 1e14 else 1
+        return int(value * scale)
+    if isinstance(value, str):
+        return _iso_us(value)
+    return None
 
 
 def _iso_us(text: str) -> int | None:

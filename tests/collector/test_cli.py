@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import orjson
+import pytest
 
 from collector.storage.embedded import EmbeddedPostgres
 from tests.conftest import start_loglens, stop_loglens
@@ -109,3 +110,20 @@ def test_an_invalid_setting_names_the_variable_to_fix() -> None:
     assert "LOGLENS_OTLP_HTTP_PORT" in result.stderr
     result = loglens("up", env={"LOGLENS_DATABASE_URL": "mysql://root@localhost/logs"})
     assert "LOGLENS_DATABASE_URL must be a postgresql:// URL" in result.stderr
+
+
+def test_forward_settings_that_cannot_work_are_refused() -> None:
+    result = loglens("up", env={"LOGLENS_FORWARD_USERNAME": "shipper", "LOGLENS_FORWARD_SHARED_KEY": "k"})
+    assert result.returncode != 0
+    assert "LOGLENS_FORWARD_USERNAME and LOGLENS_FORWARD_PASSWORD go together" in result.stderr
+
+
+async def test_a_second_loglens_cannot_share_the_forward_port(dsn: str, tmp_path: Path) -> None:
+    first = start_loglens(dsn, tmp_path)
+    try:
+        # One worker says so itself, several are checked for first: either way, the port is named.
+        refused = rf"cannot listen (on|for Fluentd forward on) 127\.0\.0\.1:{first.forward_port}"
+        with pytest.raises(RuntimeError, match=refused):
+            start_loglens(dsn, tmp_path, "--forward-port", str(first.forward_port))
+    finally:
+        stop_loglens(first)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -19,15 +18,6 @@ from collector.server import Collector
 from collector.storage.embedded import EmbeddedPostgres
 from collector.storage.migrate import migrate
 from tests.conftest import eventually, settings_for_tests, start_loglens, stop_loglens
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[EmbeddedPostgres]:
-    """A server of the test's own, so that it can be stopped without disturbing other tests."""
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="lld-")))
-    server.start()
-    yield server
-    server.stop()
 
 
 class Sender:

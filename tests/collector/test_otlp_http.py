@@ -263,3 +263,14 @@ async def test_health_reports_the_database(collector: Collector, http: aiohttp.C
         answer = await response.json()
     assert answer["status"] == "ok"
     assert answer["database"] == "ok"
+
+
+async def test_a_gzip_body_of_several_members_is_read_whole(
+    collector: Collector, http: aiohttp.ClientSession, db: asyncpg.Connection
+) -> None:
+    body = orjson.dumps({"logs": [{"message": f"line {n}"} for n in range(100)]})
+    members = gzip.compress(body[:500]) + gzip.compress(body[500:])
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    async with http.post(url(collector, "/logs"), data=members, headers=headers) as response:
+        assert response.status == 200
+    assert await db.fetchval("SELECT count(*) FROM logs") == 100
