@@ -1,0 +1,70 @@
+"""Offline answers end to end over HTTP (POST /query) on ~1M logs: the shared questions, each
+asked through the agent's API with the offline engine, timed from request to response.
+
+    python -m bench.offline
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+
+from agent.evaluation import bundled_questions
+from agent.models import ModelChoice
+from agent.server import AgentServer
+from bench.agent import percentile
+from bench.data import million_logs
+from bench.report import Report
+from collector.settings import Settings
+
+ROUNDS = 3
+TARGET_P95_MS = 300
+
+
+async def measure(report: Report) -> None:
+    questions = [question.question for question in bundled_questions()]
+    async with million_logs() as (dsn, count):
+        server = AgentServer(
+            Settings(agent_port=0, llm_provider="offline"), dsn, ModelChoice("offline", None, "offline")
+        )
+        await server.start()
+        latencies: list[float] = []
+        slowest: tuple[float, str] = (0.0, "")
+        failures = 0
+        try:
+            await server.service.catalog.get()
+            async with aiohttp.ClientSession() as http:
+                for _ in range(ROUNDS):
+                    for question in questions:
+                        started = time.perf_counter()
+                        async with http.post(
+                            f"http://127.0.0.1:{server.port}/query", json={"question": question}
+                        ) as response:
+                            body = await response.json()
+                        elapsed = (time.perf_counter() - started) * 1000
+                        latencies.append(elapsed)
+                        failures += "error" in body
+                        slowest = max(slowest, (elapsed, question))
+        finally:
+            await server.stop()
+    p95 = percentile(latencies, 0.95)
+    report.section(f"Offline engine over HTTP: the {len(questions)} shared questions x {ROUNDS}, {count:,} logs")
+    report.row(
+        "latency",
+        f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {p95:.0f} ms "
+        f"(target p95 < {TARGET_P95_MS} ms: {'met' if p95 < TARGET_P95_MS else 'NOT met'})",
+    )
+    report.row("slowest", f"{slowest[0]:.0f} ms: {slowest[1]}")
+    report.row("unanswered", f"{failures} of {len(latencies)}")
+
+
+def main() -> None:
+    report = Report()
+    asyncio.run(measure(report))
+    report.print()
+
+
+if __name__ == "__main__":
+    main()
