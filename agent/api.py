@@ -6,8 +6,12 @@
     GET  /schema     the logs table as the agent sees it
     GET  /health     liveness, database, engine
 
-With ``LOGLENS_API_TOKEN`` set, every route but /health wants ``Authorization: Bearer <token>``
-(``?token=`` for the WebSocket, which browsers cannot give headers).
+    POST /slack/events   the Slack bot's Events API, slash command and interactivity endpoint
+                         (with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see bots/slack)
+
+With ``LOGLENS_API_TOKEN`` set, every route but /health and /slack/events (Slack signs its
+requests instead) wants ``Authorization: Bearer <token>`` (``?token=`` for the WebSocket,
+which browsers cannot give headers).
 """
 
 from __future__ import annotations
@@ -31,20 +35,24 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 SERVICE = web.AppKey("agent_service", AgentService)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-OPEN_PATHS = ("/health",)
+# /slack/events is not behind the API token: Slack cannot send one, and the bot refuses any
+# request whose signature was not made with SLACK_SIGNING_SECRET.
+OPEN_PATHS = ("/health", "/slack/events")
 
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def create_app(service: AgentService) -> web.Application:
+def create_app(service: AgentService, api: bool = True) -> web.Application:
+    """The agent's routes; without ``api``, only /health (``loglens serve slack`` adds the bot's)."""
     app = web.Application(middlewares=[_token_required(service)], client_max_size=64 * 1024)
     app[SERVICE] = service
-    app.router.add_get("/ws/query", ws_query)
-    app.router.add_post("/query", post_query)
-    app.router.add_get("/history", get_history)
-    app.router.add_get("/schema", get_schema)
+    if api:
+        app.router.add_get("/ws/query", ws_query)
+        app.router.add_post("/query", post_query)
+        app.router.add_get("/history", get_history)
+        app.router.add_get("/schema", get_schema)
     app.router.add_get("/health", get_health)
     return app
 

@@ -3,6 +3,7 @@
     loglens up [--demo]          database + migrations + every server, until Ctrl-C/SIGTERM
     loglens serve collector      the receivers alone
     loglens serve agent          the agent's API alone (port 8001)
+    loglens serve slack          the Slack bot alone (SLACK_BOT_TOKEN; HTTP on the agent's port, or Socket Mode)
     loglens ask "question"       answer one question in the terminal (--json for the API's answer)
     loglens db migrate           bring the schema up to date and exit
 
@@ -75,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     up.set_defaults(run=_run_up, service="all")
 
     serve = commands.add_parser("serve", help="run one server alone")
-    serve.add_argument("service", choices=["collector", "agent"])
+    serve.add_argument("service", choices=["collector", "agent", "slack"])
     _add_server_flags(serve)
     serve.set_defaults(run=_run_up, demo=False)
 
@@ -160,19 +161,26 @@ async def _serve(settings: Settings, overrides: dict[str, Any], dsn: str, servic
             )
             if demo:
                 await _load_demo(settings, dsn, ports.otlp_http)
-        if "agent" in services:
-            agent_port = await running.enter_async_context(_agent(settings, dsn))
-            ready.append(f"agent http://{host}:{agent_port}")
+        if "agent" in services or "slack" in services:
+            # With SLACK_BOT_TOKEN the agent's server runs the Slack bot too; `serve slack` runs
+            # the bot without the agent's query routes.
+            agent_port = await running.enter_async_context(_agent(settings, dsn, api="agent" in services))
+            if "agent" in services:
+                ready.append(f"agent http://{host}:{agent_port}")
+            if settings.slack_transport == "http":
+                ready.append(f"Slack events http://{host}:{agent_port}/slack/events")
+            elif settings.slack_transport == "socket":
+                ready.append("Slack bot (Socket Mode)")
         print(f"loglens is up: {'  '.join(ready)}  (Ctrl-C stops)", flush=True)
         await stop.wait()
         log.info("stopping: committing what was accepted")
 
 
 @contextlib.asynccontextmanager
-async def _agent(settings: Settings, dsn: str) -> AsyncIterator[int]:
+async def _agent(settings: Settings, dsn: str, api: bool = True) -> AsyncIterator[int]:
     from agent.server import AgentServer
 
-    server = AgentServer(settings, dsn)
+    server = AgentServer(settings, dsn, api=api, slack=None if api else True)
     try:
         yield await server.start()
     finally:

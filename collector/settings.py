@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=0, le=65535)]
@@ -104,8 +104,44 @@ class Settings(BaseSettings):
     query_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     default_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 100
     max_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    # Where people reach the web client (e.g. https://loglens.example.com), for links from Slack;
+    # unset, links point at this machine's agent address.
+    public_url: str | None = None
 
-    @field_validator("forward_shared_key", "forward_username", "forward_password", mode="before")
+    # --- the Slack bot (bots/slack): on when SLACK_BOT_TOKEN is set ---------------------------
+    # Slack's own variable names work too, as for the model providers' keys.
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LOGLENS_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN")
+    )
+    # HTTP transport (Events API on the agent's port, /slack/events): every request must carry
+    # a signature made with this secret.
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LOGLENS_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET")
+    )
+    # Socket Mode: with an app-level token (xapp-…) the bot connects out to Slack instead, and
+    # needs no public address.
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LOGLENS_SLACK_APP_TOKEN", "SLACK_APP_TOKEN")
+    )
+    # The Slack Web API's base URL; tests and Slack-compatible servers replace it.
+    slack_api_url: str = "https://slack.com/api/"
+    # Questions one Slack user may ask per minute (a token bucket holding as many), so that one
+    # person cannot flood the database.
+    slack_questions_per_minute: Annotated[int, Field(ge=1, le=600)] = 6
+    # At most one chat.update per message this often while an answer streams (Slack allows
+    # about one message write per second per channel); the final answer is never held back.
+    slack_update_interval_s: Annotated[float, Field(ge=0.05, le=30)] = 1.0
+
+    @field_validator(
+        "forward_shared_key",
+        "forward_username",
+        "forward_password",
+        "public_url",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # An empty variable means unset, as an empty LOGLENS_INGEST_TOKEN does (compose files
@@ -121,6 +157,16 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"LOGLENS_HOST must be an IP address or 'localhost', not {host!r}") from None
         return host
+
+    @field_validator("public_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return None
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, not {url!r}")
+        # The Web API client joins method names onto its base URL; the web client's links add "/?q=".
+        return url.rstrip("/") + "/" if info.field_name == "slack_api_url" else url.rstrip("/")
 
     @model_validator(mode="after")
     def _refuse_unsafe_combinations(self) -> Settings:
@@ -148,6 +194,11 @@ class Settings(BaseSettings):
             )
         if self.default_result_rows > self.max_result_rows:
             raise ValueError("LOGLENS_DEFAULT_RESULT_ROWS cannot exceed LOGLENS_MAX_RESULT_ROWS")
+        if self.slack_bot_token is not None and self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError(
+                "SLACK_BOT_TOKEN needs SLACK_SIGNING_SECRET (Slack sends events to /slack/events) "
+                "or SLACK_APP_TOKEN (Socket Mode)"
+            )
         return self
 
     def refuse_open_api(self) -> None:
@@ -162,6 +213,13 @@ class Settings(BaseSettings):
     def forward_key(self) -> SecretStr | None:
         """The forward handshake's shared key: its own setting, else the ingest token."""
         return self.forward_shared_key or self.ingest_token or None
+
+    @property
+    def slack_transport(self) -> Literal["socket", "http"] | None:
+        """How the Slack bot hears from Slack: Socket Mode when an app token is set, else HTTP."""
+        if self.slack_bot_token is None:
+            return None
+        return "socket" if self.slack_app_token is not None else "http"
 
     @property
     def exposed(self) -> bool:
