@@ -23,6 +23,7 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 from agent.models import ModelChoice
 from agent.server import AgentServer
 from bots.slack import render
+from collector.settings import Settings
 from tests.agent.conftest import SAMPLE_LOGS, Step, insert_logs
 from tests.bots.fake_slack import BOT_TOKEN, BOT_USER, TEAM, FakeSlack
 from tests.conftest import eventually, settings_for_tests
@@ -242,25 +243,31 @@ def texts(message: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def bot_settings(slack: FakeSlack, **overrides: Any) -> Settings:
+    """HTTP transport against the fake Slack; updates paced at 0.2 s to keep tests short; no
+    offline fast path, so that scripted models answer every question (and stream it)."""
+    values: dict[str, Any] = {
+        "agent_port": 0,
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack.api_url,
+        "public_url": WEB,
+        "slack_update_interval_s": 0.2,
+        "offline_fast_path": False,
+        **overrides,
+    }
+    return settings_for_tests(**values)
+
+
 @pytest.fixture
 async def start_bot(dsn: str, slack: FakeSlack) -> AsyncIterator[Callable[..., Awaitable[Bot]]]:
     started: list[AgentServer] = []
     async with aiohttp.ClientSession() as http:
 
         async def start(choice: ModelChoice | None = None, **overrides: Any) -> Bot:
-            values: dict[str, Any] = {
-                "agent_port": 0,
-                "slack_bot_token": BOT_TOKEN,
-                "slack_signing_secret": SECRET,
-                "slack_api_url": slack.api_url,
-                "public_url": WEB,
-                "slack_update_interval_s": 0.2,
-                "offline_fast_path": False,
-            }
-            values.update(overrides)
             if choice is None:
-                values.setdefault("llm_provider", "offline")
-            server = AgentServer(settings_for_tests(**values), dsn, choice)
+                overrides.setdefault("llm_provider", "offline")
+            server = AgentServer(bot_settings(slack, **overrides), dsn, choice)
             started.append(server)
             await server.start()
             return Bot(server, slack, http)
