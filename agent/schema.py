@@ -10,6 +10,7 @@ background while the old one is served: only the very first question waits for i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -129,6 +130,14 @@ class SchemaCatalog:
 
     def forget(self) -> None:
         self._schema = None
+
+    async def close(self) -> None:
+        """Stop a profile still running: the connections it reads through are about to close."""
+        refreshing = self._refreshing
+        if refreshing is not None and not refreshing.done():
+            refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await refreshing
 
     async def _refresh(self) -> Schema:
         try:

@@ -82,6 +82,7 @@ class AgentService:
             self._warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._warming
+        await self.catalog.close()  # the warm-up's profile outlives its cancelled waiter
         await self.history.close()
         await self.database.close()
 

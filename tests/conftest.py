@@ -95,6 +95,10 @@ def settings_for_tests(**overrides: object) -> Settings:
         "otlp_http_port": 0,
         "otlp_grpc_port": 0,
         "forward_port": 0,
+        # A developer's own Slack app (SLACK_* in the environment) must not join the tests.
+        "slack_bot_token": None,
+        "slack_app_token": None,
+        "slack_signing_secret": None,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -137,12 +141,17 @@ class LoglensProcess:
 
 
 def start_loglens(
-    dsn: str | None, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
+    dsn: str | None,
+    tmp_path: Path,
+    *extra_args: str,
+    env: dict[str, str] | None = None,
+    command: tuple[str, ...] = ("up",),
 ) -> LoglensProcess:
-    """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves."""
+    """Run the real ``loglens up`` (or ``command``, e.g. ``("serve", "slack")``) against ``dsn``, or
+    its embedded server, and wait until it serves."""
     http_port, grpc_port, forward_port, agent_port = free_port(), free_port(), free_port(), free_port()
     log_path = tmp_path / f"loglens-{http_port}.log"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("LOGLENS_", "SLACK_"))}
     if dsn is not None:
         environment["LOGLENS_DATABASE_URL"] = dsn
     environment.update(env or {})
@@ -152,7 +161,7 @@ def start_loglens(
                 sys.executable,
                 "-m",
                 "collector.cli",
-                "up",
+                *command,
                 "--otlp-http-port",
                 str(http_port),
                 "--otlp-grpc-port",
