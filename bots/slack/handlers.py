@@ -131,7 +131,7 @@ class Answers:
         channel, ts, user = str(event.get("channel") or ""), str(event.get("ts") or ""), event.get("user")
         if not channel or not ts or not user:
             return
-        bot_user_id = self.bot_user_id or context.bot_user_id
+        self.bot_user_id = bot_user_id = self.bot_user_id or context.bot_user_id
         if user == bot_user_id or not self._seen.first_time((channel, ts)):
             return  # its own message, or a question already being answered (a retry, a DM mention)
         text = threads.question_text(str(event.get("text") or ""), bot_user_id)

@@ -115,7 +115,8 @@ def answer(question: str, result: dict[str, Any], web_url: str) -> View:
         blocks.append(_section(code(table(columns, rows))))
     blocks.append(_context(escape(_facts(result, len(rows)))))
     blocks.append(_actions(question, web_url, sql))
-    return View(_clip(insight or "loglens answered", SECTION_CHARS), blocks)
+    # The notification text is mrkdwn too: escaped, a "<!channel>" quoted from a log cannot ping anyone.
+    return View(_clip(escape(insight) or "loglens answered", SECTION_CHARS), blocks)
 
 
 def failure(question: str, error: dict[str, Any], web_url: str) -> View:
@@ -126,7 +127,7 @@ def failure(question: str, error: dict[str, Any], web_url: str) -> View:
     if suggestions:
         blocks.append(_section("Try one of these:\n" + "\n".join(f"• {escape(s)}" for s in suggestions)))
     blocks.append(_actions(question, web_url, None))
-    return View(said, blocks)
+    return View(escape(said), blocks)
 
 
 def sentence(kind: str, message: str) -> str:
@@ -175,7 +176,7 @@ def not_in_channel() -> str:
 def asked(user: str, question: str) -> View:
     """The channel message a slash command's answer is threaded under: who asked what."""
     said = f"<@{user}> asked: {escape(_clip(question, SECTION_CHARS - 40))}"
-    return View(f"asked: {_clip(question, 200)}", [_section(said)])
+    return View(f"asked: {escape(_clip(question, 200))}", [_section(said)])
 
 
 def sql_modal(sql: str) -> dict[str, Any]:

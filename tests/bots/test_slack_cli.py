@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from collector.settings import Settings
-from tests.bots.conftest import CHANNEL, SECRET, WEB, envelope, sign
+from tests.bots.conftest import CHANNEL, SECRET, WEB, envelope, is_final, sign
 from tests.bots.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.conftest import LoglensProcess, eventually, start_loglens, stop_loglens
 
@@ -65,7 +65,10 @@ async def _ask_over_http(running: LoglensProcess, slack: FakeSlack) -> dict[str,
         ) as response,
     ):
         assert response.status == 200
-    finals = lambda: [m for m in slack.bot_replies(CHANNEL, message["ts"]) if m["text"] != "Looking at the logs…"]  # noqa: E731
+
+    def finals() -> list[dict[str, Any]]:
+        return [m for m in slack.bot_replies(CHANNEL, message["ts"]) if is_final(m)]
+
     await eventually(lambda: bool(finals()), within_s=30)
     [reply] = finals()
     return reply
