@@ -99,9 +99,7 @@ class Answers:
         await ack()
         self._spawn(self._answer_command(text, user, str(command.get("channel_id") or ""), respond))
 
-    async def on_run_again(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def on_run_again(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user = str((body.get("user") or {}).get("id") or "")
         container = body.get("container") or {}
