@@ -17,8 +17,8 @@ up: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check collector agent bots tests bench
-	$(BIN)/ruff format --check collector agent bots tests bench
+	$(BIN)/ruff check collector agent bots tests bench exporters/python
+	$(BIN)/ruff format --check collector agent bots tests bench exporters/python
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -29,11 +29,11 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml exporters/python/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "loglens needs Python 3.11 or newer on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e 'exporters/python[grpc]'
 	touch $(STAMP)
 
 clean:
