@@ -92,7 +92,7 @@ async def _assert_rows(db: asyncpg.Connection, trace_id: str) -> None:
     assert info["path"] == "/api/v1/payments"
     assert float(info["duration_ms"]) == 182.5
     info_metadata = orjson.loads(info["metadata"])
-    assert info_metadata["http.response.status_code"] == 201
+    assert info_metadata["http_status"] == 201
     assert info_metadata["ip"] == "10.1.2.3"
     assert info_metadata["host.name"] == "payment-api-7f9c"
     assert info_metadata["otel.scope.name"] == "payments.checkout"
