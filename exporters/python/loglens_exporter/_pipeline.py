@@ -70,6 +70,10 @@ class Stats:
     def __add__(self, other: Stats) -> Stats:
         return Stats(*(getattr(self, name) + getattr(other, name) for name in _STAT_NAMES))
 
+    def __sub__(self, earlier: Stats) -> Stats:
+        """What happened between two readings."""
+        return Stats(*(getattr(self, name) - getattr(earlier, name) for name in _STAT_NAMES))
+
 
 _STAT_NAMES = tuple(field.name for field in fields(Stats))
 
