@@ -43,8 +43,9 @@ async def test_shortcuts_fields_and_metadata(loglens_up: LoglensProcess, db: asy
         )
         collector.warn("checkout", "slow payment provider", duration_ms=2400, action_type="pay")
         collector.debug("checkout", "cart recalculated", function_name="recalc", file_path="cart.py")
+        cart: dict[str, int] = {}
         try:
-            {}["missing"]
+            cart["missing"]
         except KeyError:
             collector.exception("checkout", "could not read the cart")
         collector.fatal("checkout", "out of memory", log_type="worker")

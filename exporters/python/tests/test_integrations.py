@@ -30,7 +30,7 @@ def show_user(user_id: str) -> dict[str, str]:
     return {"user": user_id}
 
 
-def fail() -> None:
+def fail() -> dict[str, str]:
     raise RuntimeError("the basket service is down")
 
 
@@ -107,8 +107,7 @@ async def test_starlette_async_endpoints(loglens_up: LoglensProcess, db: asyncpg
         return JSONResponse(show_user(request.path_params["user_id"]))
 
     async def boom(request: Request) -> JSONResponse:
-        fail()
-        return JSONResponse({})
+        return JSONResponse(fail())
 
     app = Starlette(
         routes=[Route("/users/{user_id}", user), Route("/boom", boom)],
@@ -158,8 +157,7 @@ def django_views() -> types.ModuleType:
         return JsonResponse(show_user(user_id))
 
     def boom(request: HttpRequest) -> JsonResponse:
-        fail()
-        return JsonResponse({})
+        return JsonResponse(fail())
 
     module.urlpatterns = [path("users/<str:user_id>", user), path("boom", boom)]  # type: ignore[attr-defined]
     return module
