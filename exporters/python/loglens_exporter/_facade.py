@@ -17,30 +17,17 @@ OpenTelemetry record is built later, in the flush thread.
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from collections.abc import Mapping
+from time import time_ns
 from types import TracebackType
 from typing import Any
 
-from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import get_current
 
 from loglens_exporter._configure import make_resource, new_pipeline, retire
 from loglens_exporter._context import _current
 from loglens_exporter._pipeline import Stats
-
-_LEVELS: dict[str, tuple[SeverityNumber, str]] = {
-    "TRACE": (SeverityNumber.TRACE, "TRACE"),
-    "DEBUG": (SeverityNumber.DEBUG, "DEBUG"),
-    "INFO": (SeverityNumber.INFO, "INFO"),
-    "WARN": (SeverityNumber.WARN, "WARN"),
-    "WARNING": (SeverityNumber.WARN, "WARN"),
-    "ERROR": (SeverityNumber.ERROR, "ERROR"),
-    "FATAL": (SeverityNumber.FATAL, "FATAL"),
-    "CRITICAL": (SeverityNumber.FATAL, "FATAL"),
-}
-_UNKNOWN_LEVEL = (SeverityNumber.UNSPECIFIED, "INFO")
 
 
 class LogCollector:
@@ -90,17 +77,7 @@ class LogCollector:
         **fields: Any,
     ) -> None:
         """Queue one log; never blocks, never raises (a full queue drops it and counts it)."""
-        severity = _LEVELS.get(level) or _LEVELS.get(str(level).upper(), _UNKNOWN_LEVEL)
-        if service is not None:
-            fields["service"] = service
-        if metadata:
-            for key, value in metadata.items():
-                fields.setdefault(key, value)
-        request = _current.get()
-        if request:
-            for key, value in request.items():
-                fields.setdefault(key, value)
-        self._put((time.time_ns(), severity[0], severity[1], message, fields, get_current()))
+        self._put((time_ns(), level, service, message, fields, metadata, _current.get(), get_current()))
 
     def trace(self, service: str | None, message: str, **fields: Any) -> None:
         self.log("TRACE", service, message, **fields)

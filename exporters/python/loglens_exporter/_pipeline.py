@@ -22,6 +22,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
@@ -37,9 +38,29 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("loglens_exporter")
 
-# A facade record, kept as plain values until the flush thread builds the OTel record:
-# (timestamp ns, severity number, severity text, message, attributes, OTel context)
-FacadeItem = tuple[int, SeverityNumber, str, str, dict[str, Any], Optional[Context]]
+# A facade record, kept as the caller's values until the flush thread builds the OTel record:
+# (timestamp ns, level, service, message, fields, metadata, request context, OTel context)
+FacadeItem = tuple[
+    int,
+    str,
+    Optional[str],
+    str,
+    dict[str, Any],
+    Optional[Mapping[str, Any]],
+    Optional[dict[str, Any]],
+    Context,
+]
+LEVELS: dict[str, tuple[SeverityNumber, str]] = {
+    "TRACE": (SeverityNumber.TRACE, "TRACE"),
+    "DEBUG": (SeverityNumber.DEBUG, "DEBUG"),
+    "INFO": (SeverityNumber.INFO, "INFO"),
+    "WARN": (SeverityNumber.WARN, "WARN"),
+    "WARNING": (SeverityNumber.WARN, "WARN"),
+    "ERROR": (SeverityNumber.ERROR, "ERROR"),
+    "FATAL": (SeverityNumber.FATAL, "FATAL"),
+    "CRITICAL": (SeverityNumber.FATAL, "FATAL"),
+}
+_UNKNOWN_LEVEL = (SeverityNumber.UNSPECIFIED, "INFO")
 Item = Union[ReadWriteLogRecord, FacadeItem]
 
 RETRY_MIN_S = 0.5
@@ -315,7 +336,15 @@ class Pipeline:
         return records
 
     def _facade_record(self, item: FacadeItem) -> ReadableLogRecord:
-        timestamp, severity_number, severity_text, message, attributes, context = item
+        timestamp, level, service, message, fields, metadata, request, context = item
+        severity_number, severity_text = LEVELS.get(level) or LEVELS.get(str(level).upper(), _UNKNOWN_LEVEL)
+        # Precedence: the call's own fields, then its metadata, then the request context.
+        attributes = dict(request) if request else {}
+        if metadata:
+            attributes.update(metadata)
+        attributes.update(fields)
+        if service is not None:
+            attributes["service"] = service
         record = LogRecord(
             timestamp=timestamp,
             observed_timestamp=timestamp,
