@@ -18,11 +18,14 @@ export interface ServedRequest {
   context?: RequestContext | undefined;
 }
 
-/** `GET /users/42 → 200 in 3.1 ms`: INFO, WARN for 4xx, ERROR for 5xx or an error. */
+/**
+ * `GET /users/42 → 200 in 3.1 ms`: INFO, WARN for 4xx, ERROR for 5xx. An error that became a
+ * 5xx brings its type and stack trace; one that became a 4xx (a NotFound) is the client's.
+ */
 export function logRequest(collector: LogCollector, served: ServedRequest, options: RequestLogOptions = {}): void {
   const durationMs = Math.round((performance.now() - served.startedAt) * 1000) / 1000;
-  const failed = served.error !== undefined && served.error !== null;
-  const level = failed || served.status >= 500 ? 'ERROR' : served.status >= 400 ? 'WARN' : 'INFO';
+  const failed = served.error !== undefined && served.error !== null && served.status >= 500;
+  const level = served.status >= 500 ? 'ERROR' : served.status >= 400 ? 'WARN' : 'INFO';
   const metadata: Record<string, unknown> = { 'http.response.status_code': served.status };
   if (served.route !== undefined && served.route !== served.path) metadata['url.path'] = served.path;
   const message = `${served.method} ${served.path} → ${served.status} in ${durationMs.toFixed(1)} ms`;

@@ -19,12 +19,16 @@ def log_request(
     started: float,
     error: BaseException | None = None,
 ) -> None:
-    """``GET /users/42 → 200 in 3.1 ms``: INFO, WARNING for 4xx, ERROR for 5xx or an exception.
+    """``GET /users/42 → 200 in 3.1 ms``: INFO, WARNING for 4xx, ERROR for 5xx.
 
+    An exception that became a 5xx brings its type and stack trace; one the framework turned
+    into a 4xx (a not-found, a permission denied) is the client's doing and does not.
     ``started`` is a ``time.perf_counter()`` reading taken when the request arrived.
     """
     duration_ms = round((time.perf_counter() - started) * 1000, 3)
-    if error is not None or status >= 500:
+    if status < 500:
+        error = None
+    if status >= 500:
         level = logging.ERROR
     elif status >= 400:
         level = logging.WARNING
