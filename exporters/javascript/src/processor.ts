@@ -64,6 +64,7 @@ export class LoglensProcessor implements LogRecordProcessor {
   private retryTimer: Timer | undefined;
   private failures = 0;
   private closing = false;
+  private sendQueued = false;
   private closed: Promise<void> | undefined;
   private deadline = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
@@ -155,13 +156,18 @@ export class LoglensProcessor implements LogRecordProcessor {
     this.timer = this.retryTimer = undefined;
   }
 
+  /** Send once the current synchronous burst of logs is over (a microtask: no timer to unref). */
   private sendSoon(): void {
-    if (this.inFlight !== null) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = unref(setTimeout(() => this.sendNext(), 0));
+    if (this.inFlight !== null || this.sendQueued) return;
+    this.sendQueued = true;
+    queueMicrotask(() => {
+      this.sendQueued = false;
+      this.sendNext();
+    });
   }
 
   private sendNext(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.inFlight !== null || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.batchSize);
@@ -212,12 +218,12 @@ export class LoglensProcessor implements LogRecordProcessor {
       if (remaining <= 50) return; // close() counts what is left as lost
       delay = Math.min(delay, remaining / 2);
     }
-    this.retryTimer = unref(
-      setTimeout(() => {
-        this.retryTimer = undefined;
-        if (this.inFlight === batch) this.export(batch);
-      }, delay),
-    );
+    const retry = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.inFlight === batch) this.export(batch);
+    }, delay);
+    // While closing, the retry is what the process waits for (close() bounds it).
+    this.retryTimer = this.closing ? retry : unref(retry);
   }
 
   private finish(count: number, outcome: 'sent' | 'rejected' | 'lost'): void {
