@@ -48,6 +48,7 @@ def app_logger() -> Iterator[logging.Logger]:
     logger.propagate = False
     yield logger
     logger.handlers.clear()
+    logger.propagate = True
 
 
 def _log_a_request_and_a_failure(logger: logging.Logger, provider: LoggerProvider) -> str:
