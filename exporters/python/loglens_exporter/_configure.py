@@ -27,7 +27,7 @@ from opentelemetry.sdk._logs.export import LogRecordExporter
 from opentelemetry.sdk.resources import Resource
 
 from loglens_exporter._context import add_to_record
-from loglens_exporter._pipeline import Pipeline, Stats, StatusRecorder, in_flush_thread
+from loglens_exporter._pipeline import ExporterFactory, Pipeline, Stats, StatusRecorder, in_flush_thread
 
 DEFAULT_HTTP_ENDPOINT = "http://localhost:4318"
 DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
@@ -79,7 +79,7 @@ def exporter_factory(
     token: str | None,
     compression: bool | None,
     timeout_s: float | None,
-) -> Any:
+) -> ExporterFactory:
     """A function building the OTLP exporter (called again in a forked child)."""
     protocol = (
         protocol or _env("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") or PROTOCOLS[0]
