@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import exporter, ingest
+from bench import agent, exporter, ingest
 from bench.report import Report
 
 
 def main() -> None:
     report = Report()
     asyncio.run(ingest.measure(200_000, 8, report))
+    asyncio.run(agent.measure(report))
     exporter.measure(100_000, report)
     report.print()
 

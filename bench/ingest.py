@@ -157,9 +157,7 @@ async def measure(records: int, connections: int, report: Report) -> None:
         server.stop()
 
     report.section("Ingest: OTLP/HTTP protobuf+gzip, batches of 1000, end to end (acknowledged = committed)")
-    report.row(
-        "records", f"{stored:,} ({records:,} background + planted scenarios), {connections} connections"
-    )
+    report.row("records", f"{stored:,} ({records:,} background + planted scenarios), {connections} connections")
     report.row("end to end", f"{end_to_end:,.0f} logs/s")
     report.row("raw psql \\copy", f"{raw_copy:,.0f} logs/s (same rows, same table and indexes)")
     report.row(

@@ -88,8 +88,7 @@ class Batcher:
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._write_loop(), name=f"loglens-writer-{n}")
-            for n in range(self._writer_count)
+            asyncio.create_task(self._write_loop(), name=f"loglens-writer-{n}") for n in range(self._writer_count)
         ]
 
     async def stop(self) -> None:
@@ -114,8 +113,7 @@ class Batcher:
         if self._pending_rows + size > self._max_pending_rows and self._pending_rows > 0:
             self.stats.overloaded_submissions += 1
             raise Overloaded(
-                f"the writer is {self._pending_rows} rows behind (limit {self._max_pending_rows}); "
-                "retry shortly",
+                f"the writer is {self._pending_rows} rows behind (limit {self._max_pending_rows}); retry shortly",
                 1,
             )
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()

@@ -35,13 +35,9 @@ class Result:
     def summary(self) -> str:
         if not self.refused:
             return ""
-        reasons = "; ".join(
-            f"record {index}: {reason}" for index, reason in self.refused[:MAX_REASONS_IN_MESSAGE]
-        )
+        reasons = "; ".join(f"record {index}: {reason}" for index, reason in self.refused[:MAX_REASONS_IN_MESSAGE])
         more = len(self.refused) - MAX_REASONS_IN_MESSAGE
-        return f"{len(self.refused)} log records rejected: {reasons}" + (
-            f"; and {more} more" if more > 0 else ""
-        )
+        return f"{len(self.refused)} log records rejected: {reasons}" + (f"; and {more} more" if more > 0 else "")
 
 
 class Ingest:

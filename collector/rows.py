@@ -89,9 +89,7 @@ MAX_CHARS: dict[str, int] = {
 LIMITED_POSITIONS: tuple[tuple[int, str, int], ...] = tuple(
     (COLUMNS.index(name), name, limit) for name, limit in MAX_CHARS.items()
 )
-TEXT_POSITIONS: tuple[int, ...] = tuple(
-    COLUMNS.index(name) for name in (*MAX_CHARS, "message", "stack_trace")
-)
+TEXT_POSITIONS: tuple[int, ...] = tuple(COLUMNS.index(name) for name in (*MAX_CHARS, "message", "stack_trace"))
 
 # NUMERIC(10,3) holds |x| < 10^7 ms, in thousandths.
 MAX_DURATION_THOUSANDTHS = 10**10 - 1

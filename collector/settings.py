@@ -10,10 +10,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Port = Annotated[int, Field(ge=0, le=65535)]
@@ -37,7 +37,7 @@ def is_loopback(host: str) -> bool:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOGLENS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="LOGLENS_", extra="ignore", frozen=True, populate_by_name=True)
 
     # --- where loglens listens -------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -73,6 +73,32 @@ class Settings(BaseSettings):
     # How long a replayed Idempotency-Key (or Fluentd chunk id) is remembered.
     idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
 
+    # --- the agent: questions in, read-only SQL and insights out -----------------------------
+    agent_port: Port = 8001
+    # Bearer token for the agent's API and web client; required when it listens beyond loopback.
+    api_token: SecretStr | None = None
+    allow_open_api: bool = False
+    llm_provider: Literal["auto", "anthropic", "openai", "openai-compatible", "offline"] = "auto"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LOGLENS_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY")
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LOGLENS_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_timeout_s: Annotated[float, Field(gt=0, le=600)] = 60.0
+    # Answer questions the offline planner is sure of without the model, even when one is set.
+    offline_fast_path: bool = True
+    # Plan mode: the model fills a typed query (execute_plan) and never writes SQL text itself.
+    llm_plan_only: bool = False
+    # A login role that can only read logs; unset, the agent uses SET ROLE loglens_reader.
+    reader_database_url: SecretStr | None = None
+    query_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    default_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 100
+    max_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 1000
+
     @field_validator("host")
     @classmethod
     def _host_is_an_address(cls, host: str) -> str:
@@ -105,11 +131,25 @@ class Settings(BaseSettings):
                 "LOGLENS_MAX_MESSAGE_CHARS allows messages that can never fit in LOGLENS_MAX_BODY_BYTES; "
                 "raise the body limit or lower the message limit"
             )
-        if self.database_url is not None:
-            url = self.database_url.get_secret_value()
-            if not url.startswith(("postgresql://", "postgres://")):
-                raise ValueError("LOGLENS_DATABASE_URL must be a postgresql:// URL")
+        for name in ("database_url", "reader_database_url"):
+            value = getattr(self, name)
+            if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+                raise ValueError(f"LOGLENS_{name.upper()} must be a postgresql:// URL")
+        if self.llm_provider == "openai-compatible" and not self.llm_base_url:
+            raise ValueError(
+                "LOGLENS_LLM_PROVIDER=openai-compatible needs LOGLENS_LLM_BASE_URL (e.g. http://localhost:11434/v1)"
+            )
+        if self.default_result_rows > self.max_result_rows:
+            raise ValueError("LOGLENS_DEFAULT_RESULT_ROWS cannot exceed LOGLENS_MAX_RESULT_ROWS")
         return self
+
+    def refuse_open_api(self) -> None:
+        """The agent's API reads every log: beyond loopback it needs a token (or an explicit opt-out)."""
+        if self.exposed and self.api_token is None and not self.allow_open_api:
+            raise ValueError(
+                f"the agent API would listen on {self.host} without a token: set LOGLENS_API_TOKEN "
+                "(or LOGLENS_ALLOW_OPEN_API=true if a proxy in front of loglens authenticates users)"
+            )
 
     @property
     def exposed(self) -> bool:

@@ -106,11 +106,16 @@ class LoglensProcess:
     process: subprocess.Popen[str]
     http_port: int
     grpc_port: int
+    agent_port: int
     log_path: Path
 
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def agent_url(self) -> str:
+        return f"http://127.0.0.1:{self.agent_port}"
 
     def output(self) -> str:
         return self.log_path.read_text()
@@ -127,6 +132,7 @@ def start_loglens(
 
     ``ports`` (OTLP/HTTP, OTLP/gRPC) restarts a server where a stopped one listened."""
     http_port, grpc_port = ports or (free_port(), free_port())
+    agent_port = free_port()
     log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     if dsn is not None:
@@ -143,6 +149,8 @@ def start_loglens(
                 str(http_port),
                 "--otlp-grpc-port",
                 str(grpc_port),
+                "--agent-port",
+                str(agent_port),
                 *extra_args,
             ],
             env=environment,
@@ -150,7 +158,7 @@ def start_loglens(
             stderr=subprocess.STDOUT,
             text=True,
         )
-    running = LoglensProcess(process, http_port, grpc_port, log_path)
+    running = LoglensProcess(process, http_port, grpc_port, agent_port, log_path)
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:

@@ -368,9 +368,7 @@ class Gen:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--count", type=int, default=20000, help="background records (planted scenarios come on top)"
-    )
+    ap.add_argument("--count", type=int, default=20000, help="background records (planted scenarios come on top)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--now", help="ISO-8601 end of the time span (default: the current time, UTC)")
     ap.add_argument("--vocab", help="JSON file replacing the default vocabulary")

@@ -188,9 +188,7 @@ def _merged_metadata(prefix: bytes | None, extra: dict[str, Any]) -> bytes | Non
 def _log_type(explicit: str | None, resource: dict[str, Any]) -> str:
     if explicit and explicit.upper() in LOG_TYPE_NAMES:
         return explicit.upper()
-    if resource.get("telemetry.sdk.language") == "webjs" or any(
-        key.startswith("browser.") for key in resource
-    ):
+    if resource.get("telemetry.sdk.language") == "webjs" or any(key.startswith("browser.") for key in resource):
         return "FRONTEND"
     os_type = str(resource.get("os.type") or resource.get("os.name") or "").lower()
     if os_type in MOBILE_OS or resource.get("telemetry.sdk.language") == "swift":

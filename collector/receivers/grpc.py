@@ -67,9 +67,7 @@ class LogsService:
         response = ExportLogsServiceResponse()
         if result.refused:
             response.partial_success.CopyFrom(
-                ExportLogsPartialSuccess(
-                    rejected_log_records=len(result.refused), error_message=result.summary()
-                )
+                ExportLogsPartialSuccess(rejected_log_records=len(result.refused), error_message=result.summary())
             )
         return response
 
@@ -94,9 +92,7 @@ def _decode(body: bytes) -> ExportLogsServiceRequest:
 def _status_of(error: IngestError) -> status_pb2.Status:
     if isinstance(error, RetryLater):
         log.warning("gRPC Export answered UNAVAILABLE: %s", error)
-        retry_info = error_details_pb2.RetryInfo(
-            retry_delay=duration_pb2.Duration(seconds=error.retry_after_s)
-        )
+        retry_info = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=error.retry_after_s))
         detail = any_pb2.Any()
         detail.Pack(retry_info)
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=str(error), details=[detail])

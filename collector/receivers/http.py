@@ -167,16 +167,13 @@ class _HttpReceiver:
         self._authorize(request)
         content_type = request.content_type
         if content_type not in (PROTOBUF, JSON):
-            return web.Response(
-                status=415, text=f"Content-Type must be {PROTOBUF} or {JSON}, not {content_type}"
-            )
+            return web.Response(status=415, text=f"Content-Type must be {PROTOBUF} or {JSON}, not {content_type}")
         body = await self._body(request)
         try:
             export = otlp.decode_protobuf(body) if content_type == PROTOBUF else otlp.decode_json(body)
         except (DecodeError, ValueError, json_format.ParseError, orjson.JSONDecodeError) as error:
             raise MalformedPayload(
-                f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: "
-                f"{error or 'undecodable'}"
+                f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: {error or 'undecodable'}"
             ) from None
         result = await self._ingest.otlp(export)
         return _otlp_answer(result, content_type)

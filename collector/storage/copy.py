@@ -38,9 +38,7 @@ def encode_thousandths(thousandths: int) -> bytes:
         remaining, digit = divmod(remaining, 10000)
         digits.append(digit)
     digits.reverse()
-    return _NUMERIC_HEADER.pack(len(digits), len(digits) - 2, sign, 3) + struct.pack(
-        f"!{len(digits)}H", *digits
-    )
+    return _NUMERIC_HEADER.pack(len(digits), len(digits) - 2, sign, 3) + struct.pack(f"!{len(digits)}H", *digits)
 
 
 def _timestamp_from_unix_us(unix_us: int) -> tuple[int]:

@@ -200,9 +200,7 @@ async def _claim_keys(connection: asyncpg.Connection, keys: list[str]) -> dict[s
     return {record["key"]: orjson.loads(record["receipt"]) for record in stored}
 
 
-def _distribute(
-    refused: dict[int, str], to_store: list[tuple[int, Submission]], outcomes: list[Outcome]
-) -> None:
+def _distribute(refused: dict[int, str], to_store: list[tuple[int, Submission]], outcomes: list[Outcome]) -> None:
     """Turn positions in the concatenated rows back into positions within each submission."""
     offset = 0
     for index, submission in to_store:

@@ -49,18 +49,14 @@ async def test_without_a_database_url_loglens_runs_its_own_postgres(tmp_path: Pa
     finally:
         stop_loglens(running)
     assert running.process.returncode == 0
-    assert not (data_dir / "pg18" / "postmaster.pid").exists(), (
-        "the embedded server should be stopped on exit"
-    )
+    assert not (data_dir / "pg18" / "postmaster.pid").exists(), "the embedded server should be stopped on exit"
 
     running = start_loglens(None, tmp_path, env=env)
     try:
         server = EmbeddedPostgres(data_dir)
         connection = await asyncpg.connect(server.dsn)
         try:
-            assert await connection.fetchval("SELECT array_agg(message) FROM logs") == [
-                "kept across restarts"
-            ]
+            assert await connection.fetchval("SELECT array_agg(message) FROM logs") == ["kept across restarts"]
         finally:
             await connection.close()
     finally:

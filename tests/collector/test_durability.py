@@ -49,9 +49,7 @@ class Sender:
         )
         while True:
             try:
-                async with session.post(
-                    self.url, data=body, headers={"Content-Type": "application/json"}
-                ) as r:
+                async with session.post(self.url, data=body, headers={"Content-Type": "application/json"}) as r:
                     if r.status == 200:
                         self.acknowledged.append(batch_number)
                         return
@@ -183,3 +181,48 @@ async def test_sigterm_commits_what_was_accepted(dsn: str, tmp_path: Path, db: a
         [str(number) for number in sender.acknowledged],
     )
     assert stored == len(sender.acknowledged)
+
+
+async def test_grpc_answers_unavailable_with_retry_info_while_the_database_is_down(
+    own_postgres: EmbeddedPostgres,
+) -> None:
+    import grpc
+    from google.rpc import error_details_pb2, status_pb2
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+
+    from tests.otlp_payloads import record, request
+
+    connection = await asyncpg.connect(own_postgres.dsn)
+    await migrate(connection)
+    await connection.close()
+    collector = Collector(settings_for_tests(commit_timeout_s=0.5), own_postgres.dsn)
+    await collector.start()
+    export = request(record("during the outage")).SerializeToString()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{collector.ports.otlp_grpc}") as channel:
+            call = channel.unary_unary(
+                "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+                request_serializer=None,
+                response_deserializer=ExportLogsServiceResponse.FromString,
+            )
+            await asyncio.to_thread(own_postgres.stop)
+            own_postgres._started_here = False
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await call(export)
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+            details = dict(refused.value.trailing_metadata() or ())["grpc-status-details-bin"]
+            status = status_pb2.Status.FromString(details)
+            retry_info = error_details_pb2.RetryInfo()
+            assert status.details[0].Unpack(retry_info)
+            assert retry_info.retry_delay.seconds >= 1
+
+            await asyncio.to_thread(own_postgres.start)
+            await eventually(lambda: collector.batcher.storage_error is None, within_s=15)
+            await call(export)
+    finally:
+        await collector.stop()
+    connection = await asyncpg.connect(own_postgres.dsn)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM logs") == 1
+    finally:
+        await connection.close()

@@ -218,9 +218,7 @@ async def test_concurrent_requests_with_one_key_store_once(
     collector: Collector, http: aiohttp.ClientSession, db: asyncpg.Connection
 ) -> None:
     batch = {"logs": [{"message": f"event {n}"} for n in range(50)]}
-    answers = await asyncio.gather(
-        *[post_logs(http, collector, batch, Idempotency_Key="race") for _ in range(8)]
-    )
+    answers = await asyncio.gather(*[post_logs(http, collector, batch, Idempotency_Key="race") for _ in range(8)])
     assert {status for status, _ in answers} == {200}
     assert {answer["count"] for _, answer in answers} == {50}
     assert await db.fetchval("SELECT count(*) FROM logs") == 50

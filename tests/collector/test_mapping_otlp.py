@@ -183,9 +183,9 @@ def test_ids_are_hex_and_all_zero_ids_are_absent() -> None:
 
 def test_time_is_the_records_then_the_observed_then_the_arrival() -> None:
     assert one_row("x", time_unix_nano=1_767_225_600_123_456_789)["created_at"] == 1_767_225_600_123_456
-    assert one_row("x", time_unix_nano=0, observed_time_unix_nano=1_767_225_600_000_000_000)[
-        "created_at"
-    ] == (1_767_225_600_000_000)
+    assert one_row("x", time_unix_nano=0, observed_time_unix_nano=1_767_225_600_000_000_000)["created_at"] == (
+        1_767_225_600_000_000
+    )
     assert one_row("x", time_unix_nano=0)["created_at"] == NOW_US
 
 

@@ -41,9 +41,7 @@ async def test_export_stores_records(channel: grpc.aio.Channel, db: asyncpg.Conn
     ]
 
 
-async def test_partial_success_counts_refused_records(
-    channel: grpc.aio.Channel, db: asyncpg.Connection
-) -> None:
+async def test_partial_success_counts_refused_records(channel: grpc.aio.Channel, db: asyncpg.Connection) -> None:
     export = request(record("ok"), record("bad \x00 byte"), record("over", attrs={"session.id": "s" * 101}))
     response = await export_call(channel)(export.SerializeToString())
     assert response.partial_success.rejected_log_records == 2
@@ -51,9 +49,7 @@ async def test_partial_success_counts_refused_records(
     assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["ok"]
 
 
-async def test_undecodable_request_is_invalid_argument(
-    channel: grpc.aio.Channel, db: asyncpg.Connection
-) -> None:
+async def test_undecodable_request_is_invalid_argument(channel: grpc.aio.Channel, db: asyncpg.Connection) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await export_call(channel)(b"\x0a\xff\xff\xff\xff\x0fnot protobuf")
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -102,9 +102,7 @@ async def test_otlp_json_encoding_with_hex_ids_and_string_integers(
                                 "body": {"stringValue": "checkout failed"},
                                 "traceId": "5B8EFFF798038103D269B633813FC60C",
                                 "spanId": "eee19b7ec3c1b174",
-                                "attributes": [
-                                    {"key": "http.response.status_code", "value": {"intValue": "500"}}
-                                ],
+                                "attributes": [{"key": "http.response.status_code", "value": {"intValue": "500"}}],
                             }
                         ]
                     }
@@ -254,9 +252,7 @@ async def test_ingest_token_is_required_when_configured(
     assert status == 401
     status, _, _ = await post(http, guarded_collector, body, {**PROTOBUF, "Authorization": "Bearer wrong"})
     assert status == 401
-    status, _, _ = await post(
-        http, guarded_collector, body, {**PROTOBUF, "Authorization": "Bearer s3cret-token"}
-    )
+    status, _, _ = await post(http, guarded_collector, body, {**PROTOBUF, "Authorization": "Bearer s3cret-token"})
     assert status == 200
     assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["authorised"]
 

@@ -43,9 +43,7 @@ async def test_migrations_apply_once_even_when_started_concurrently(
     admin = await asyncpg.connect(embedded_postgres.dsn_for("postgres", "postgres"))
     await admin.execute("DROP DATABASE IF EXISTS migrate_race")
     await admin.execute("CREATE DATABASE migrate_race")
-    connections = [
-        await asyncpg.connect(embedded_postgres.dsn_for("postgres", "migrate_race")) for _ in range(3)
-    ]
+    connections = [await asyncpg.connect(embedded_postgres.dsn_for("postgres", "migrate_race")) for _ in range(3)]
     try:
         applied = await asyncio.gather(*(migrate(connection) for connection in connections))
         assert sorted(len(now) for now in applied) == [0, 0, len(available_migrations())]
@@ -86,9 +84,7 @@ def test_numeric_encoding_matches_postgres_layout() -> None:
     assert encode_thousandths(0) == bytes.fromhex("0000000000000003")
 
 
-async def test_refused_rows_are_isolated_and_the_rest_committed(
-    writer: LogWriter, db: asyncpg.Connection
-) -> None:
+async def test_refused_rows_are_isolated_and_the_rest_committed(writer: LogWriter, db: asyncpg.Connection) -> None:
     good = [row(f"good {n}") for n in range(1000)]
     bad = {
         10: row("nul \x00"),

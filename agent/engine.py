@@ -1,0 +1,310 @@
+"""One question in, a stream of events out: the run every API, bot and engine shares.
+
+    node_start retrieve_schema → node_end
+    node_start generate_sql → token(sql)… → node_end
+    node_start validate_sql → node_end (ok or error; a refused query goes back to the model)
+    node_start execute_query → node_end
+    node_start generate_insight → token(insight)… → node_end
+    result → done                      (or error → done)
+
+The first event leaves before anything is awaited. Tokens are cut from the tool-call arguments
+as the model streams them (partial JSON), so the SQL and the insight appear as they are
+written whichever provider writes them. Tools emit their own steps into the same queue, so
+the order is the order things happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic_core
+from pydantic_ai import (
+    Agent,
+    AgentRunResultEvent,
+    FunctionToolCallEvent,
+    ModelHTTPError,
+    PartDeltaEvent,
+    PartStartEvent,
+    RunContext,
+    ToolCallPart,
+    ToolCallPartDelta,
+    ToolOutput,
+    UnexpectedModelBehavior,
+)
+from pydantic_ai.exceptions import ModelAPIError
+from pydantic_ai.models import Model
+
+from agent import tools
+from agent.answer import Answer, CannotAnswer, chart_for
+from agent.database import DatabaseUnavailable, QueryResult
+from agent.models import ModelChoice, explain_model_error
+from agent.prompts import instructions
+from agent.schema import SchemaCatalog
+from agent.tools import AgentDeps, AttemptsExhausted, SQLRefused
+
+log = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+SQL_TOOLS = ("execute_sql", "validate_sql", "execute_plan")
+PROGRESS = {
+    "retrieve_schema": 5,
+    "generate_sql": 20,
+    "validate_sql": 45,
+    "execute_query": 60,
+    "generate_insight": 80,
+}
+
+
+def build_agent(model: Model | None = None, plan_only: bool = False) -> Agent[AgentDeps, Answer | CannotAnswer]:
+    """The agent; in plan mode the model gets no tool that takes SQL text, only ``execute_plan``."""
+    sql_tools = [] if plan_only else [tools.validate_sql, tools.execute_sql]
+    agent: Agent[AgentDeps, Answer | CannotAnswer] = Agent(
+        model,
+        deps_type=AgentDeps,
+        output_type=[ToolOutput(Answer, name="final_result"), ToolOutput(CannotAnswer, name="cannot_answer")],
+        tools=[tools.get_schema, *sql_tools, tools.execute_plan],
+        # Attempts are counted by the tools themselves (AgentDeps.max_attempts); these only keep
+        # pydantic-ai from giving up first.
+        retries=5,
+        defer_model_check=True,
+    )
+
+    @agent.output_validator
+    async def _answer_was_run(ctx: RunContext[AgentDeps], output: Answer | CannotAnswer) -> Answer | CannotAnswer:
+        # An answer whose SQL was never run (or differs from what ran) is run now: the rows
+        # shown are always those of the SQL shown.
+        if isinstance(output, Answer) and ctx.deps.result_for(output.sql) is None:
+            await tools.run_query(ctx.deps, output.sql)
+        return output
+
+    return agent
+
+
+@dataclass
+class Question:
+    text: str
+    max_results: int
+    context: Sequence[str] = ()  # earlier questions of the same conversation
+    source: str = "api"
+
+
+@dataclass
+class Outcome:
+    """Everything the APIs report about one question, filled in as the run goes."""
+
+    question: str
+    engine: str
+    started: float = field(default_factory=time.perf_counter)
+    sql: str | None = None
+    insight: str | None = None
+    chart: dict[str, Any] | None = None
+    result: QueryResult | None = None
+    attempts: int = 0
+    error: str | None = None
+    kind: str = "answered"  # answered, refused, failed, unanswerable
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def total_time_ms(self) -> float:
+        return round((time.perf_counter() - self.started) * 1000, 1)
+
+    def body(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {
+                "error": self.error,
+                "outcome": self.kind,
+                "suggestions": self.suggestions,
+                "sql": self.sql,
+                "engine": self.engine,
+                "attempts": self.attempts,
+                "total_time_ms": self.total_time_ms,
+            }
+        assert self.result is not None
+        assert self.chart is not None
+        return {
+            "sql": self.sql,
+            "columns": self.result.columns,
+            "results": self.result.rows,
+            "count": len(self.result.rows),
+            "truncated": self.result.truncated,
+            "execution_time_ms": self.result.execution_time_ms,
+            "total_time_ms": self.total_time_ms,
+            "insight": self.insight,
+            "chart": self.chart["type"],
+            "chart_spec": self.chart,
+            "engine": self.engine,
+            "attempts": self.attempts,
+        }
+
+
+class QueryEngine:
+    def __init__(
+        self,
+        choice: ModelChoice,
+        catalog: SchemaCatalog,
+        deps_factory: Any,
+        max_attempts: int = 3,
+        plan_only: bool = False,
+    ) -> None:
+        self.choice = choice
+        self._catalog = catalog
+        self._new_deps = deps_factory
+        self._max_attempts = max_attempts
+        self._agent = build_agent(choice.model, plan_only)
+
+    @property
+    def agent(self) -> Agent[AgentDeps, Answer | CannotAnswer]:
+        return self._agent
+
+    async def stream(self, question: Question, outcome: Outcome | None = None) -> AsyncIterator[Event]:
+        """The events of answering ``question``; ``outcome`` is filled in for the caller."""
+        outcome = outcome or Outcome(question.text, self.choice.name)
+        yield {"type": "node_start", "node": "retrieve_schema", "progress": PROGRESS["retrieve_schema"]}
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        try:
+            schema = await self._catalog.get()
+        except DatabaseUnavailable as error:
+            outcome.error, outcome.kind = str(error), "failed"
+            yield {"type": "error", "message": str(error)}
+            yield {"type": "done"}
+            return
+        yield {"type": "node_end", "node": "retrieve_schema", "progress": 15}
+        deps: AgentDeps = self._new_deps(
+            emit=queue.put_nowait, max_rows=question.max_results, max_attempts=self._max_attempts
+        )
+        run = asyncio.create_task(self._run(question, instructions(schema), deps, queue, outcome))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            await run
+        finally:
+            if not run.done():
+                run.cancel()  # the client went away: stop spending tokens and database time
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await run
+
+    async def answer(self, question: Question) -> Outcome:
+        outcome = Outcome(question.text, self.choice.name)
+        async for _ in self.stream(question, outcome):
+            pass
+        return outcome
+
+    async def _run(
+        self,
+        question: Question,
+        system: str,
+        deps: AgentDeps,
+        queue: asyncio.Queue[Event | None],
+        outcome: Outcome,
+    ) -> None:
+        translator = _Translator(queue.put_nowait)
+        try:
+            async with self._agent.run_stream_events(_prompt(question), deps=deps, instructions=system) as events:
+                async for event in events:
+                    if isinstance(event, AgentRunResultEvent):
+                        self._finish(event.result.output, deps, outcome)
+                    else:
+                        translator.translate(event)
+        except SQLRefused as error:
+            outcome.error, outcome.kind = str(error), "refused"
+        except AttemptsExhausted as error:
+            outcome.error, outcome.kind = str(error), "failed"
+        except DatabaseUnavailable as error:
+            outcome.error, outcome.kind = str(error), "failed"
+        except ModelHTTPError as error:
+            outcome.error, outcome.kind = (
+                explain_model_error(self.choice, error.status_code, str(error.body)),
+                "failed",
+            )
+        except (ModelAPIError, UnexpectedModelBehavior) as error:
+            outcome.error, outcome.kind = explain_model_error(self.choice, None, str(error)), "failed"
+        finally:
+            outcome.attempts = deps.attempts
+            if outcome.error is not None:
+                if outcome.kind != "unanswerable":
+                    log.info("question failed (%s): %s", outcome.kind, outcome.error)
+                queue.put_nowait(
+                    {
+                        "type": "error",
+                        "message": outcome.error,
+                        "outcome": outcome.kind,
+                        "suggestions": outcome.suggestions,
+                    }
+                )
+            else:
+                queue.put_nowait({"type": "node_end", "node": "generate_insight", "progress": 100})
+                queue.put_nowait({"type": "result", **outcome.body()})
+            queue.put_nowait({"type": "done"})
+            queue.put_nowait(None)
+
+    def _finish(self, output: Answer | CannotAnswer, deps: AgentDeps, outcome: Outcome) -> None:
+        if isinstance(output, CannotAnswer):
+            outcome.error, outcome.kind = output.reason, "unanswerable"
+            outcome.suggestions = output.suggestions[:4]
+            return
+        result = deps.result_for(output.sql)
+        assert result is not None, "the output validator runs every answer's SQL"
+        outcome.sql, outcome.insight, outcome.result = output.sql.strip(), output.insight.strip(), result
+        outcome.chart = chart_for(result.columns, result.rows, output.chart).as_json()
+
+
+def _prompt(question: Question) -> str:
+    if not question.context:
+        return question.text
+    earlier = "\n".join(f"- {text}" for text in question.context[-5:])
+    return f"Earlier questions in this conversation:\n{earlier}\n\nQuestion: {question.text}"
+
+
+class _Translator:
+    """pydantic-ai stream events → the protocol's node and token events."""
+
+    def __init__(self, emit: Any) -> None:
+        self._emit = emit
+        self._calls: dict[int, tuple[str, str, int]] = {}  # part index -> (tool, args so far, chars sent)
+
+    def translate(self, event: Any) -> None:
+        if isinstance(event, PartStartEvent) and isinstance(event.part, ToolCallPart):
+            tool = event.part.tool_name
+            args = event.part.args if isinstance(event.part.args, str) else ""
+            self._calls[event.index] = (tool, "", 0)
+            if tool in SQL_TOOLS:
+                self._emit({"type": "node_start", "node": "generate_sql", "progress": PROGRESS["generate_sql"]})
+            elif tool == "final_result":
+                self._emit(
+                    {
+                        "type": "node_start",
+                        "node": "generate_insight",
+                        "progress": PROGRESS["generate_insight"],
+                    }
+                )
+            if args or isinstance(event.part.args, dict):
+                self._grow(event.index, args if args else pydantic_core.to_json(event.part.args).decode())
+        elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, ToolCallPartDelta):
+            delta = event.delta.args_delta
+            if isinstance(delta, str) and event.index in self._calls:
+                self._grow(event.index, delta)
+        elif isinstance(event, FunctionToolCallEvent) and event.part.tool_name in SQL_TOOLS:
+            self._emit({"type": "node_end", "node": "generate_sql", "progress": 40})
+
+    def _grow(self, index: int, delta: str) -> None:
+        tool, args, sent = self._calls[index]
+        args += delta
+        field_name = "sql" if tool in SQL_TOOLS else "insight" if tool == "final_result" else None
+        if field_name is None:
+            self._calls[index] = (tool, args, sent)
+            return
+        try:
+            partial = pydantic_core.from_json(args, allow_partial="trailing-strings")
+        except ValueError:
+            partial = {}
+        text = partial.get(field_name) if isinstance(partial, dict) else None
+        if isinstance(text, str) and len(text) > sent:
+            self._emit({"type": "token", "field": field_name, "content": text[sent:]})
+            sent = len(text)
+        self._calls[index] = (tool, args, sent)

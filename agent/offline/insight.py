@@ -1,0 +1,192 @@
+"""A short insight from the rows, in the question's language, with the concrete numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from agent.offline.plan import QueryPlan
+
+KOREAN_SUBJECTS = {
+    "errors": "에러",
+    "logs": "로그",
+    "failures": "실패",
+    "warnings": "경고 로그",
+    "users": "사용자",
+    "sessions": "세션",
+    "requests": "요청",
+    "fatal logs": "FATAL 로그",
+    "duration": "응답 시간",
+    "error rate": "에러율",
+    "message length": "메시지 길이",
+    "traces": "트레이스",
+    "services": "서비스",
+    "endpoints": "엔드포인트",
+}
+MEASURE_WORDS = {
+    "avg": ("average", "평균"),
+    "max": ("maximum", "최대"),
+    "min": ("minimum", "최소"),
+    "sum": ("total", "합계"),
+    "percentile": ("p{p}", "p{p}"),
+    "error_rate": ("error rate", "에러율"),
+    "level_share": ("{level} share", "{level} 비율"),
+    "avg_length": ("average message length", "평균 메시지 길이"),
+    "count": ("count", "건수"),
+    "count_distinct": ("distinct count", "고유 개수"),
+    "first_seen": ("first seen", "처음 발생"),
+    "last_seen": ("last seen", "마지막 발생"),
+}
+
+
+def write_insight(
+    plan: QueryPlan, language: str, subject: str, columns: list[str], rows: list[dict[str, Any]], window: str
+) -> str:
+    korean = language == "ko"
+    label = KOREAN_SUBJECTS.get(subject, subject) if korean else subject
+    if not rows:
+        return (
+            f"{window} 조건에 맞는 {label}가 없습니다.".strip()
+            if korean
+            else f"No {label} matched{(' ' + window) if window else ''}."
+        )
+    if plan.shape == "rows":
+        return _rows(rows, korean, label)
+    if plan.shape == "distinct":
+        values = [str(next(iter(row.values()))) for row in rows]
+        shown = ", ".join(values[:5]) + ("…" if len(values) > 5 else "")
+        return (
+            f"{window} {label} {len(values)}명/개: {shown}".strip()
+            if korean
+            else f"{len(values)} distinct {columns[0]} values{(' ' + window) if window else ''}: {shown}."
+        )
+    if plan.group_by is None:
+        return _single(plan, rows[0], columns, korean, label, window)
+    if plan.group_by.bucket is not None:
+        return _series(columns, rows, korean, label, window, plan.group_by.bucket)
+    return _grouped(plan, columns, rows, korean, label, window)
+
+
+def _single(
+    plan: QueryPlan, row: dict[str, Any], columns: list[str], korean: bool, label: str, window: str
+) -> str:
+    if plan.shape == "count_groups":
+        value = _number(row[columns[0]])
+        return f"조건에 맞는 {label}는 {value}명입니다." if korean else f"{value} {label} match."
+    parts = []
+    for measure, column in zip(plan.measures, columns, strict=False):
+        value = row[column]
+        words = MEASURE_WORDS[measure.kind][1 if korean else 0].format(
+            p=int((measure.fraction or 0.5) * 100), level=measure.level or ""
+        )
+        if measure.kind == "count":
+            parts.append(f"{label} {_number(value)}건" if korean else f"{_number(value)} {label}")
+        elif measure.kind == "count_distinct":
+            parts.append(f"{label} {_number(value)}명" if korean else f"{_number(value)} distinct {label}")
+        elif measure.kind in ("first_seen", "last_seen"):
+            parts.append(f"{words} {_time(value)}")
+        else:
+            parts.append(f"{words} {_number(value)}{_unit(column)}")
+    if korean:
+        return f"{window} {', '.join(parts)}입니다.".strip()
+    sentence = ", ".join(parts)
+    return f"{sentence[0].upper()}{sentence[1:]}{(' ' + window) if window else ''}."
+
+
+def _grouped(
+    plan: QueryPlan, columns: list[str], rows: list[dict[str, Any]], korean: bool, label: str, window: str
+) -> str:
+    key, measure = columns[0], columns[1]
+    top = rows[0]
+    unit = _unit(measure)
+    value = f"{_number(top[measure])}{unit or '건'}" if korean else f"{_number(top[measure])}{unit or ' ' + label}"
+    if len(rows) == 1:
+        if korean:
+            return f"{window} {label}가 가장 많은 {key}는 {top[key]}({value})입니다.".strip()
+        return f"{top[key]} leads with {value}{(' ' + window) if window else ''}."
+    second = rows[1]
+    if korean:
+        return (
+            f"{window} {top[key]}가 {_number(top[measure])}{unit or '건'}으로 가장 많고, "
+            f"다음은 {second[key]}({_number(second[measure])}{unit or '건'})입니다. 총 {len(rows)}개."
+        ).strip()
+    return (
+        f"{top[key]} leads with {_number(top[measure])}{unit or ' ' + label}, followed by {second[key]} "
+        f"({_number(second[measure])}){(' ' + window) if window else ''}; {len(rows)} in total."
+    )
+
+
+def _series(
+    columns: list[str], rows: list[dict[str, Any]], korean: bool, label: str, window: str, bucket: str
+) -> str:
+    key, measure = columns[0], columns[1]
+    peak = max(rows, key=lambda row: row[measure] or 0)
+    total = sum(row[measure] or 0 for row in rows)
+    if korean:
+        return (
+            f"{window} {label} 총 {_number(total)}건, {len(rows)}개 구간 중 {_time(peak[key])}에 "
+            f"{_number(peak[measure])}건으로 가장 많았습니다."
+        ).strip()
+    return (
+        f"{_number(total)} {label} over {len(rows)} {bucket} buckets{(' ' + window) if window else ''}; "
+        f"the peak was {_number(peak[measure])} at {_time(peak[key])}."
+    )
+
+
+def _rows(rows: list[dict[str, Any]], korean: bool, label: str) -> str:
+    newest = rows[0]
+    when = _time(newest.get("created_at"))
+    where = newest.get("service") or ""
+    message = str(newest.get("message") or "")[:80]
+    if korean:
+        return f"{label} {len(rows)}건을 찾았습니다. 가장 최근은 {when} {where}: {message}".strip()
+    return f"Found {len(rows)} {label}; the most recent at {when} ({where}): {message}".strip()
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    return str(value)
+
+
+def _unit(column: str) -> str:
+    if column.endswith("_ms"):
+        return " ms"
+    if column.endswith("_pct"):
+        return "%"
+    return ""
+
+
+def _time(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return moment.strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else moment.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def describe_window(plan: QueryPlan, language: str) -> str:
+    window = plan.window
+    if window is None:
+        return ""
+    korean = language == "ko"
+    if window.kind == "last":
+        units_ko = {"minute": "분", "hour": "시간", "day": "일", "week": "주"}
+        if korean:
+            return f"최근 {window.amount}{units_ko[window.unit]} 동안"
+        if window.amount == 1:
+            return f"in the last {window.unit}"
+        return f"in the last {window.amount} {window.unit}s"
+    names = {
+        "today": ("today", "오늘"),
+        "yesterday": ("yesterday", "어제"),
+        "this_week": ("this week", "이번 주"),
+        "last_week": ("last week", "지난주"),
+    }
+    return names[window.kind][1 if korean else 0]

@@ -1,0 +1,860 @@
+"""Question → ``QueryPlan``, in English or Korean, with no model.
+
+The planner reads the question in passes, each taking the words it understands so that
+later passes do not read them again: literal values (quoted text, IPs, trace ids, paths),
+the time window, names that occur in the data (services, error types, environments,
+metadata values — matched case-insensitively and tolerant of spaces, hyphens and Korean
+particles), concepts (failed logins, SQL injection, front end), levels, thresholds, then the
+measure, the dimension and the shape. A question with nothing about logs in it, or with a
+shape it cannot tell, is not guessed at: ``Planned.plan`` is None and ``reason`` says why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.offline import lexicon as lx
+from agent.offline.plan import (
+    AnyOf,
+    Attribute,
+    ColumnName,
+    Condition,
+    Grouping,
+    Having,
+    Measure,
+    QueryPlan,
+    TimeWindow,
+)
+from agent.schema import Schema
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10
+NULLABLE_GROUPS = {
+    "error_type",
+    "path",
+    "user_id",
+    "session_id",
+    "method",
+    "service_version",
+    "action_type",
+    "function_name",
+    "file_path",
+    "trace_id",
+}
+DEFAULT_ROWS = 100
+
+
+@dataclass
+class Planned:
+    plan: QueryPlan | None
+    language: str
+    confident: bool = False
+    reason: str = ""
+    subject: str = "logs"  # what is counted, for the insight ("errors", "logs", "requests")
+    notes: list[str] = field(default_factory=list)
+
+
+def language_of(text: str) -> str:
+    return "ko" if HANGUL.search(text) else "en"
+
+
+class _Reader:
+    """The question, and which of its characters earlier passes have taken."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.taken = [False] * len(text)
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+    def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        for match in pattern.finditer(self.text):
+            if match.end() > match.start() and self.free(match.start(), match.end()):
+                self.mark(match.start(), match.end())
+                return match
+        return None
+
+    def take_all(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        found = []
+        while (match := self.take(pattern)) is not None:
+            found.append(match)
+        return found
+
+    def peek(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        for match in pattern.finditer(self.text):
+            if self.free(match.start(), match.end()):
+                return match
+        return None
+
+    def mark(self, start: int, end: int) -> None:
+        for index in range(start, end):
+            self.taken[index] = True
+
+
+class Planner:
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+
+    def plan(self, question: str) -> Planned:
+        return _Planning(self.schema, question).run()
+
+
+class _Planning:
+    def __init__(self, schema: Schema, question: str) -> None:
+        self.schema = schema
+        self.question = question.strip()
+        self.language = language_of(self.question)
+        self.reader = _Reader(_normalise(self.question))
+        self.plan = QueryPlan()
+        self.subject = "logs"
+        self.notes: list[str] = []
+        self.signals = 0  # things understood that are about logs
+        self.group_hint: str | None = None
+        self.compared: Attribute | None = None
+        self.concept_error_type = False
+
+    # --- the passes -------------------------------------------------------------------------
+
+    def run(self) -> Planned:
+        if not lx.LOG_VOCABULARY.search(self.reader.text) and not self._mentions_data():
+            return Planned(None, self.language, reason="the question is not about logs")
+        for step in (
+            self._quoted_text,
+            self._literals,
+            self._window,
+            self._concepts,
+            self._log_types,
+            self._data_names,
+            self._thresholds,
+            self._measures,
+            self._levels,
+            self._shape,
+        ):
+            step()
+        if not self.plan.measures and self.plan.shape == "aggregate" and not self._asks_for_a_number():
+            return Planned(None, self.language, reason="the question does not say what to count or show")
+        if self.signals == 0:
+            return Planned(None, self.language, reason="nothing in the question matches the logs")
+        return Planned(
+            self.plan, self.language, confident=self._confident(), subject=self.subject, notes=self.notes
+        )
+
+    def _mentions_data(self) -> bool:
+        return any(
+            self._find_name(value)
+            for column in ("service", "error_type")
+            for value in self.schema.distinct(column)
+        )
+
+    def _quoted_text(self) -> None:
+        for match in list(lx.QUOTED.finditer(self.reader.text)):
+            text = match.group(1).strip()
+            if not text or not self.reader.free(match.start(), match.end()):
+                continue
+            if self._known_value(text):
+                continue  # a quoted name is matched with the other names
+            self.reader.mark(match.start(), match.end())
+            self.plan.conditions.append(
+                Condition(attribute=Attribute(column="message"), op="contains", values=[text])
+            )
+            self.signals += 1
+        quoted = any(isinstance(c, Condition) and c.op == "contains" for c in self.plan.conditions)
+        containing = None if quoted else self.reader.take(lx.CONTAINING)
+        if containing is not None:
+            word = (containing.group("word") or containing.group("kword")).strip("'\"")
+            if word.lower() not in ("the", "a", "an", "word", "text", "phrase", "string"):
+                self.plan.conditions.append(
+                    Condition(attribute=Attribute(column="message"), op="contains", values=[word])
+                )
+                self.signals += 1
+
+    def _literals(self) -> None:
+        for found in self.reader.take_all(lx.IP):
+            self._add_equals(Attribute(metadata_key=self._metadata_key("ip") or "ip"), found.group(0))
+        for found in self.reader.take_all(lx.TRACE_ID):
+            self._add_equals(Attribute(column="trace_id"), found.group(0).lower())
+        for found in self.reader.take_all(lx.PATH):
+            path = found.group(0).rstrip(".,?")
+            self._add_equals(Attribute(column="path"), self._closest("path", path) or path)
+        for found in self.reader.take_all(lx.VERSION):
+            version = self._closest("service_version", found.group(0)) or found.group(0)
+            self._add_equals(Attribute(column="service_version"), version)
+        status_key = self._metadata_key("status")
+        if status_key:
+            if (match := self.reader.take(lx.STATUS_CLASS)) is not None:
+                hundreds = int(match.group("c") or match.group("d"))
+                attribute = Attribute(metadata_key=status_key, numeric=True)
+                self.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
+                if hundreds < 5:
+                    self.plan.conditions.append(
+                        Condition(attribute=attribute, op="<", values=[hundreds * 100 + 100])
+                    )
+                self.signals += 1
+            elif (match := self.reader.take(lx.STATUS_CODE)) is not None:
+                code = int(match.group("n") or match.group("m") or match.group("k"))
+                self._add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+        for user in self._users_in_text():
+            self._add_equals(Attribute(column="user_id"), user)
+
+    def _window(self) -> None:
+        reader = self.reader
+        if (match := reader.take(lx.LAST_N)) is not None:
+            amount_text = match.group("n") or match.group("kn") or "1"
+            unit_text = (match.group("unit") or match.group("kunit")).lower()
+            amount = int(amount_text) if amount_text.isdigit() else lx.NUMBER_WORDS.get(amount_text, 1)
+            self.plan.window = TimeWindow(kind="last", amount=amount, unit=lx.TIME_UNITS[unit_text])
+        elif reader.take(lx.YESTERDAY) is not None:
+            self.plan.window = TimeWindow(kind="yesterday")
+        elif reader.take(lx.TODAY) is not None:
+            self.plan.window = TimeWindow(kind="today")
+        elif reader.take(lx.THIS_WEEK) is not None:
+            self.plan.window = TimeWindow(kind="this_week")
+        elif reader.take(lx.LAST_WEEK) is not None:
+            self.plan.window = TimeWindow(kind="last_week")
+        if self.plan.window is not None:
+            self.signals += 1
+
+    def _concepts(self) -> None:
+        if self.reader.take(lx.LOGIN_FAILURE) is not None:
+            error_type = self._error_type_about("login") or self._error_type_about("auth")
+            if error_type is not None:
+                self._add_equals(Attribute(column="error_type"), error_type)
+            else:
+                self.plan.conditions.append(
+                    Condition(
+                        attribute=Attribute(column="message"),
+                        op="contains_any",
+                        values=["login failed", "authentication failed"],
+                    )
+                )
+            self.concept_error_type = True
+            self.subject = "failures"
+            self.signals += 1
+        if self.reader.take(lx.SQL_INJECTION) is not None:
+            patterns: list[str | int | float] = list(lx.SQL_INJECTION_PATTERNS)
+            self.plan.conditions.append(
+                AnyOf(
+                    conditions=[
+                        Condition(attribute=Attribute(column="path"), op="contains_any", values=patterns),
+                        Condition(attribute=Attribute(column="message"), op="contains_any", values=patterns),
+                    ]
+                )
+            )
+            self.plan.shape = "rows"
+            self.plan.columns = ["created_at", "service", "path", "message", "level", "user_id"]
+            self.signals += 1
+        if (match := self.reader.take(lx.SESSIONS_PER_USER)) is not None:
+            raw = match.group("n") or match.group("k") or "1"
+            count = int(raw) if raw.isdigit() else lx.NUMBER_WORDS.get(raw, 1)
+            sessions = Measure(kind="count_distinct", attribute=Attribute(column="session_id"), alias="sessions")
+            self.plan.shape = "count_groups"
+            self.plan.group_by = Grouping(attribute=Attribute(column="user_id"), alias="user_id")
+            self.plan.conditions += [
+                Condition(attribute=Attribute(column="session_id"), op="is_not_null"),
+                Condition(attribute=Attribute(column="user_id"), op="is_not_null"),
+            ]
+            self.plan.having = Having(measure=sessions, op=">", value=count)
+            self.plan.measures = [Measure(kind="count", alias="users")]
+            self.subject = "users"
+            self.signals += 1
+        if (match := self.reader.take(lx.MISSING)) is not None:
+            what = (match.group("what") or match.group("kwhat") or "").strip().replace(" ", "_").lower()
+            column = _column_named(what)
+            if column is not None:
+                self.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_null"))
+                self.signals += 1
+            else:
+                self.reader.taken[match.start() : match.end()] = [False] * (match.end() - match.start())
+
+    def _data_names(self) -> None:
+        for column in ("service", "error_type", "environment", "service_version", "path"):
+            found = []
+            for value in sorted(self.schema.distinct(column), key=len, reverse=True):
+                span = self._find_name(value)
+                if span is not None and self.reader.free(*span):
+                    self.reader.mark(*span)
+                    found.append(value)
+                    self._take_following_word(span[1], column)
+            if column == "environment":
+                found += self._environment_words()
+            if found:
+                self._add_in(Attribute(column=column), list(dict.fromkeys(found)))
+                if column == "error_type":
+                    self.concept_error_type = True
+        for key in self.schema.metadata_keys:
+            if key.type != "string" or len(key.examples) > 25:
+                continue
+            found = []
+            for value in sorted((str(v) for v in key.examples), key=len, reverse=True):
+                span = self._find_name(value)
+                if span is not None and self.reader.free(*span):
+                    self.reader.mark(*span)
+                    found.append(value)
+            if found:
+                self._add_in(Attribute(metadata_key=key.key), found)
+
+    def _log_types(self) -> None:
+        for pattern, kinds in lx.LOG_TYPES:
+            if not self.reader.take_all(pattern):
+                continue
+            present = set(self.schema.distinct("log_type")) or set(kinds)
+            chosen = [kind for kind in kinds if kind in present] or list(kinds)
+            self._add_in(Attribute(column="log_type"), chosen)
+            return
+
+    def _thresholds(self) -> None:
+        if (match := self.reader.take(lx.DURATION_THRESHOLD)) is not None:
+            amount = float(match.group("n") or match.group("kn"))
+            unit = (match.group("unit") or match.group("kunit") or "ms").lower()
+            factor = (
+                1
+                if unit in ("ms", "millisecond", "milliseconds", "밀리초")
+                else (60_000 if unit.startswith(("min", "분")) else 1000)
+            )
+            op = ">=" if (match.group("op") or match.group("kop") or "").startswith(("at", "이상", ">=")) else ">"
+            value = amount * factor
+            self.plan.conditions.append(
+                Condition(
+                    attribute=Attribute(column="duration_ms"),
+                    op=op,
+                    values=[int(value) if value.is_integer() else value],
+                )
+            )
+            self.signals += 1
+        if (match := self.reader.take(lx.COUNT_THRESHOLD)) is not None:
+            amount = int(match.group("n") or match.group("kn"))
+            words = (match.group("op") or match.group("kop") or "").replace(" ", "")
+            op = ">=" if words in ("atleast", "이상") else ">"
+            self.plan.having = Having(measure=Measure(kind="count"), op=op, value=amount)
+            self.signals += 1
+
+    def _measures(self) -> None:
+        reader, measures = self.reader, self.plan.measures
+        duration = self._duration_attribute()
+        if reader.take(lx.ERROR_RATE) is not None:
+            measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
+            self.subject = "error rate"
+        if reader.take(lx.MESSAGE_LENGTH) is not None:
+            measures.append(Measure(kind="avg_length", alias="avg_message_length"))
+            self.subject = "message length"
+        first, last = reader.take(lx.FIRST_SEEN), reader.take(lx.LAST_SEEN)
+        if first is not None:
+            measures.append(Measure(kind="first_seen", alias="first_seen"))
+        if last is not None and (first is not None or self.plan.shape != "rows"):
+            measures.append(Measure(kind="last_seen", alias="last_seen"))
+        for match in reader.take_all(lx.PERCENTILE):
+            digits = next((g for g in (match.group("p"), match.group("q"), match.group("kp")) if g), None)
+            fraction = int(digits) / 100 if digits else 0.5
+            measures.append(
+                Measure(
+                    kind="percentile",
+                    attribute=duration,
+                    fraction=fraction,
+                    alias=f"p{int(fraction * 100)}_{_unit_alias(duration)}",
+                )
+            )
+        averaged = reader.take(lx.AVERAGE) is not None
+        maximum = reader.take(lx.MAXIMUM) is not None
+        minimum = reader.take(lx.MINIMUM) is not None
+        if averaged:
+            measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
+        if maximum:
+            measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
+        if minimum:
+            measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
+        if any(m.attribute == duration for m in measures) and self._duration_mentioned:
+            self.signals += 1
+            self.subject = "duration"
+            if duration.column == "duration_ms":
+                self.plan.conditions.append(Condition(attribute=duration, op="is_not_null"))
+        if reader.peek(lx.SHARE) is not None and not any(m.kind == "error_rate" for m in measures):
+            level = self._take_level_word()
+            if level is not None:
+                reader.take(lx.SHARE)
+                measures.append(Measure(kind="level_share", level=level, alias=f"{level.lower()}_pct"))
+                self.subject = f"{level} share"
+        if self._distinct_subject():
+            return
+        if measures:
+            self.signals += 1
+
+    _duration_mentioned = False
+
+    def _duration_attribute(self) -> Attribute:
+        for key in self.schema.metadata_keys:
+            if key.type == "number" and self._find_name(_words_of(key.key), loose=True):
+                span = self._find_name(_words_of(key.key), loose=True)
+                assert span is not None
+                self.reader.mark(*span)
+                self._duration_mentioned = True
+                self.plan.conditions.append(Condition(attribute=Attribute(metadata_key=key.key), op="is_not_null"))
+                return Attribute(metadata_key=key.key, numeric=True)
+        if self.reader.take(lx.DURATION) is not None:
+            self._duration_mentioned = True
+        return Attribute(column="duration_ms")
+
+    def _distinct_subject(self) -> bool:
+        """'how many distinct users', 'unique sessions': count distinct of a column."""
+        match = self.reader.peek(lx.DISTINCT)
+        counting = self.reader.peek(lx.COUNT) is not None
+        if match is None and not counting:
+            return False
+        for pattern, column in lx.DIMENSIONS:
+            if column not in ("user_id", "session_id", "trace_id", "service", "path"):
+                continue
+            dimension = self.reader.peek(pattern)
+            if dimension is None:
+                continue
+            plural_counted = counting and (match is not None or self._counts_entities(dimension))
+            if not plural_counted:
+                continue
+            self.reader.take(pattern)
+            if match is not None:
+                self.reader.take(lx.DISTINCT)
+            self.reader.take(lx.COUNT)
+            self.plan.measures.append(
+                Measure(
+                    kind="count_distinct",
+                    attribute=Attribute(column=column),
+                    alias=_plural(column),
+                )
+            )
+            self.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_not_null"))
+            self.subject = _plural(column)
+            self.signals += 1
+            return True
+        return False
+
+    def _counts_entities(self, dimension: re.Match[str]) -> bool:
+        # "how many users ..." counts users; "how many errors ... per user" does not
+        text = self.reader.text
+        count = self.reader.peek(lx.COUNT)
+        if count is None:
+            return False
+        english = 0 <= dimension.start() - count.end() <= 12 and "per" not in text[count.end() : dimension.start()]
+        korean = 0 <= count.start() - dimension.end() <= 2  # "사용자 수": the count word follows the noun
+        return english or korean
+
+    def _levels(self) -> None:
+        reader = self.reader
+        if (match := reader.take(lx.LEVEL_MENTION)) is not None:
+            word = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
+            self._add_level(lx.LEVEL_NAMES[word.lower()])
+            return
+        original = self.question
+        for match in lx.EXPLICIT_LEVEL.finditer(original):
+            start = _map_index(original, self.reader.text, match.start())
+            if start is not None and reader.free(start, start + len(match.group(1))):
+                reader.mark(start, start + len(match.group(1)))
+                self._add_level(lx.LEVEL_NAMES[match.group(1).lower()])
+                return
+        errors = reader.take_all(lx.ERROR_WORDS)
+        if errors and not (self.concept_error_type and not self._error_word_outside_concept(errors)):
+            if not any(m.kind in ("error_rate",) for m in self.plan.measures):
+                self.plan.errors_only = True
+            self.subject = "errors" if self.subject == "logs" else self.subject
+            self.signals += 1
+
+    def _error_word_outside_concept(self, errors: list[re.Match[str]]) -> bool:
+        # "errors of DatabaseConnectionTimeout" still asks for errors; "when did X first happen" does not
+        return any(match.group(0).lower() in ("errors", "error", "에러", "오류") for match in errors) and not any(
+            m.kind in ("first_seen", "last_seen") for m in self.plan.measures
+        )
+
+    def _shape(self) -> None:
+        reader, plan = self.reader, self.plan
+        if plan.shape in ("rows", "count_groups"):
+            if plan.shape == "rows" and (match := reader.take(lx.RECENT_ROWS)) is not None:
+                plan.limit = int(next(g for g in match.groups() if g))
+            return
+        if (match := reader.take(lx.RECENT_ROWS)) is not None:
+            plan.shape, plan.limit = "rows", int(next(g for g in match.groups() if g))
+            plan.columns = [
+                "created_at",
+                "level",
+                "service",
+                "error_type",
+                "message",
+                "path",
+                "user_id",
+                "trace_id",
+            ]
+            self.signals += 1
+            return
+        top = reader.take(lx.TOP_N)
+        most, least = reader.take(lx.MOST), reader.take(lx.LEAST)
+        bucket = self._bucket()
+        dimension = None if bucket else self._dimension()
+        compared = self.compared
+        if bucket is not None:
+            plan.group_by = Grouping(bucket=bucket, alias=bucket.replace(" ", "_").replace("5_minutes", "bucket"))
+            plan.order = "group_asc"
+        elif compared is not None and (dimension is None or dimension.name == compared.name):
+            plan.group_by = Grouping(attribute=compared, alias=compared.name.split(".")[-1])
+            plan.order = "group_asc"
+        elif dimension is not None:
+            plan.group_by = Grouping(attribute=dimension, alias=dimension.name.split(".")[-1])
+            if dimension.column in NULLABLE_GROUPS or dimension.metadata_key:
+                plan.conditions.append(Condition(attribute=dimension, op="is_not_null"))
+            if dimension.column == "error_type" and self.subject == "logs" and not plan.measures:
+                plan.errors_only = True
+                self.subject = "errors"
+        if not plan.measures:
+            if self._lists_values(dimension):
+                plan.shape = "distinct"
+                return
+            if self._shows_rows(dimension, bucket, top or most):
+                plan.shape, plan.limit = "rows", DEFAULT_ROWS
+                self.signals += 1
+                return
+            plan.measures.append(Measure(kind="count", alias=_count_alias(self.subject)))
+            if plan.group_by is not None:
+                self.signals += 1
+        if plan.group_by is not None and plan.group_by.bucket is None:
+            if least is not None:
+                plan.order = "measure_asc"
+            if top is not None:
+                plan.limit = int(next(g for g in top.groups() if g))
+            elif (most or least) is not None and compared is None:
+                plan.limit = self._limit_for_most(dimension)
+        if plan.group_by is None and plan.having is not None:
+            plan.having = None  # a count threshold needs something to count per
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _bucket(self) -> str | None:
+        for pattern, bucket in lx.BUCKETS:
+            if self.reader.take(pattern) is not None:
+                return bucket
+        if self.reader.take(lx.SERIES) is not None:
+            return _bucket_for(self.plan.window)
+        return None
+
+    def _dimension(self) -> Attribute | None:
+        """What to group by: the dimension the question groups by ("per X", "by X", "X별"), else the
+        first one it names. A metadata key already pinned to a value ("eu-west-1 region") is a filter."""
+        candidates = self._dimension_candidates()
+        if not candidates:
+            return None
+        grouped = [c for c in candidates if self._marked_as_grouping(c[0], c[1])]
+        start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
+        self.reader.mark(start, end)
+        if attribute.column == "path":
+            named = self.reader.text[start:end]
+            if ("endpoint" in named or "api" in named) and not self._has_condition("log_type"):
+                self._add_in(Attribute(column="log_type"), ["BACKEND"])
+        return attribute
+
+    def _dimension_candidates(self) -> list[tuple[int, int, Attribute]]:
+        found: list[tuple[int, int, Attribute]] = []
+        for key in self.schema.metadata_keys:
+            if key.type == "number" and key.key.endswith("_ms"):
+                continue
+            span = self._find_name(_words_of(key.key), loose=True)
+            if span is not None and self.reader.free(*span):
+                found.append((span[0], span[1], Attribute(metadata_key=key.key)))
+        for pattern, column in lx.DIMENSIONS:
+            match = self.reader.peek(pattern)
+            if match is not None:
+                found.append((match.start(), match.end(), Attribute(column=column)))
+        pinned = {c.attribute.name for c in self.plan.conditions if isinstance(c, Condition) and c.op == "="}
+        unpinned = [c for c in found if c[2].name not in pinned]
+        return unpinned or found
+
+    def _marked_as_grouping(self, start: int, end: int) -> bool:
+        text = self.reader.text
+        before, after = text[max(0, start - 14) : start], text[end : end + 3]
+        return (
+            bool(re.search(r"\b(?:per|by|each|every|across|for\s+each)\s+(?:the\s+)?$", before))
+            or after.lstrip().startswith(("별", "마다"))
+            or bool(re.match(r"\s*(?:별|마다)", after))
+        )
+
+    def _has_condition(self, column: str) -> bool:
+        return any(isinstance(c, Condition) and c.attribute.column == column for c in self.plan.conditions)
+
+    def _groups_users(self, match: re.Match[str]) -> bool:
+        return True
+
+    def _lists_values(self, dimension: Attribute | None) -> bool:
+        if dimension is None or self.reader.peek(lx.COUNT) is not None:
+            return False
+        listing = self.reader.take(lx.LIST_WORDS) is not None
+        return (
+            listing
+            and self.plan.having is None
+            and self.plan.group_by is not None
+            and self.plan.group_by.bucket is None
+            and self._singular_entity(dimension)
+        )
+
+    def _singular_entity(self, dimension: Attribute) -> bool:
+        return dimension.column in ("user_id", "session_id", "trace_id") or dimension.metadata_key is not None
+
+    def _shows_rows(self, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
+        if dimension is not None or bucket is not None or ranked is not None:
+            return False
+        if self.reader.peek(lx.COUNT) is not None:
+            return False
+        return self.reader.peek(lx.SHOW_ROWS) is not None or self.reader.peek(lx.ROW_NOUNS) is not None
+
+    def _limit_for_most(self, dimension: Attribute | None) -> int | None:
+        if self.language == "ko" or self._singular_question():
+            return 1
+        if dimension is None:
+            return 1
+        distinct = len(self.schema.distinct(dimension.column)) if dimension.column else 0
+        if dimension.metadata_key:
+            key = next((k for k in self.schema.metadata_keys if k.key == dimension.metadata_key), None)
+            distinct = len(key.examples) if key and len(key.examples) < 25 else HIGH_CARDINALITY + 1
+        if dimension.column in ("user_id", "trace_id", "session_id"):
+            distinct = HIGH_CARDINALITY + 1
+        return 10 if distinct > HIGH_CARDINALITY else None
+
+    def _singular_question(self) -> bool:
+        """ "Which service had the most" wants one answer; "which services" a ranking."""
+        match = re.search(
+            r"\b(?:which|what)\s+((?:[a-z0-9_\-]+\s+){0,4}?)(?:have|has|had|are|is|was|were|did|do|"
+            r"does|produce[sd]?|get|got|see|saw|show|return(?:s|ed)?|with|in|of)\b",
+            self.reader.text,
+        )
+        if match is None or not match.group(1).split():
+            return False
+        noun = match.group(1).split()[-1]
+        return not (noun.endswith("s") and not noun.endswith(("ss", "us", "is")))
+
+    def _asks_for_a_number(self) -> bool:
+        return self.reader.peek(lx.COUNT) is not None or bool(self.plan.conditions) or self.plan.errors_only
+
+    def _confident(self) -> bool:
+        leftover = [word for word in re.findall(r"[a-z가-힣]{4,}", self._untaken()) if word not in _FILLER]
+        return len(leftover) <= 2
+
+    def _untaken(self) -> str:
+        return "".join(
+            " " if taken else char for char, taken in zip(self.reader.text, self.reader.taken, strict=True)
+        )
+
+    def _add_equals(self, attribute: Attribute, value: Any) -> None:
+        self.plan.conditions.append(Condition(attribute=attribute, op="=", values=[value]))
+        self.signals += 1
+
+    def _add_in(self, attribute: Attribute, values: list[Any]) -> None:
+        if len(values) == 1:
+            self._add_equals(attribute, values[0])
+            return
+        self.plan.conditions.append(Condition(attribute=attribute, op="in", values=values))
+        self.compared = attribute
+        self.signals += 1
+
+    def _add_level(self, level: str) -> None:
+        self.plan.conditions.append(Condition(attribute=Attribute(column="level"), op="=", values=[level]))
+        self.subject = {"WARN": "warnings", "ERROR": "errors", "FATAL": "fatal logs"}.get(level, f"{level} logs")
+        self.signals += 1
+
+    def _take_level_word(self) -> str | None:
+        """The level a share is about ("percentage of DEBUG logs"); its words are used up."""
+        if (match := self.reader.take(lx.LEVEL_MENTION)) is not None:
+            word = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
+            return lx.LEVEL_NAMES[word.lower()]
+        for word, level in lx.LEVEL_NAMES.items():
+            if word in ("error", "errors"):
+                continue  # "error share" is the error rate, handled as its own measure
+            match = re.search(rf"{lx.B}{word}{lx.E}", self.reader.text)
+            if match and self.reader.free(match.start(), match.end()):
+                self.reader.mark(match.start(), match.end())
+                return level
+        return None
+
+    def _take_following_word(self, end: int, column: str) -> None:
+        """'gateway service', 'payment-api 서비스의', 'production environment': the noun is part of the name."""
+        words = {
+            "service": r"\s*(?:service|서비스)",
+            "environment": r"\s*(?:environment|env|환경)",
+            "error_type": r"\s*(?:errors?|exceptions?|에러|오류)?",
+        }.get(column)
+        if words is None:
+            return
+        match = re.compile(words).match(self.reader.text, end)
+        if match and match.end() > end and self.reader.free(end, match.end()):
+            self.reader.mark(end, match.end())
+
+    def _environment_words(self) -> list[str]:
+        present = set(self.schema.distinct("environment"))
+        found = []
+        for word, environment in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
+            span = self._find_name(word)
+            if span is not None and self.reader.free(*span) and environment in present:
+                self.reader.mark(*span)
+                found.append(environment)
+        return found
+
+    def _find_name(self, value: str, loose: bool = False) -> tuple[int, int] | None:
+        """Where a name from the data occurs in the question: any case, '-', '_' or space alike."""
+        name = value.strip().lower()
+        if len(name) < 2:
+            return None
+        parts = [re.escape(part) for part in re.split(r"[\s\-_.]+", name) if part]
+        if not parts:
+            return None
+        separator = r"[\s\-_.]*" if loose or len(parts) > 1 else ""
+        pattern = re.compile(lx.B + separator.join(parts) + (r"s?" if loose else "") + lx.E)
+        match = pattern.search(self.reader.text)
+        return (match.start(), match.end()) if match else None
+
+    def _known_value(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(
+            lowered == value.lower()
+            for column in ("service", "error_type", "path", "environment")
+            for value in self.schema.distinct(column)
+        )
+
+    def _closest(self, column: str, text: str) -> str | None:
+        lowered = text.lower().lstrip("v")
+        for value in self.schema.distinct(column):
+            if value.lower().lstrip("v") == lowered:
+                return value
+        return None
+
+    def _metadata_key(self, word: str) -> str | None:
+        for key in self.schema.metadata_keys:
+            if word in key.key.lower():
+                return key.key
+        return None
+
+    def _error_type_about(self, topic: str) -> str | None:
+        """The error type whose name or example message is about ``topic`` (e.g. "login")."""
+        for entry in self.schema.values.get("error_type", []):
+            name, sample = str(entry["value"]).lower(), str(entry.get("sample") or "").lower()
+            if topic in name or topic in sample:
+                return str(entry["value"])
+        return None
+
+    def _users_in_text(self) -> list[str]:
+        known = self.schema.distinct("user_id")
+        pattern = re.compile(r"(?<![\w])(user[_\-]?\d+|usr[_\-]?\d+|u\d{3,})(?![\w])")
+        found = []
+        for match in pattern.finditer(self.reader.text):
+            if self.reader.free(match.start(), match.end()):
+                self.reader.mark(match.start(), match.end())
+                value = match.group(1)
+                found.append(next((k for k in known if k.lower() == value), value))
+        return found
+
+
+_FILLER = {
+    "what",
+    "which",
+    "show",
+    "were",
+    "there",
+    "have",
+    "that",
+    "this",
+    "with",
+    "from",
+    "about",
+    "many",
+    "much",
+    "does",
+    "happened",
+    "during",
+    "over",
+    "logs",
+    "please",
+    "give",
+    "tell",
+    "each",
+    "been",
+    "their",
+    "보여줘",
+    "알려줘",
+    "있어",
+    "였어",
+    "인가",
+    "인지",
+    "뭐야",
+    "어때",
+    "동안",
+    "하는",
+    "발생한",
+    "있었어",
+}
+
+
+def _normalise(text: str) -> str:
+    lowered = text.lower()
+    for korean, english in lx.KOREAN_TERMS.items():
+        lowered = re.sub(korean, english.replace("\\", "\\\\") + " ", lowered)
+    return lowered
+
+
+def _map_index(original: str, normalised: str, index: int) -> int | None:
+    # Korean terms are replaced before planning, so positions can shift; find the same text again.
+    word = original[index : index + 8].lower()
+    found = normalised.find(word)
+    return found if found >= 0 else None
+
+
+def _words_of(key: str) -> str:
+    return re.sub(r"_(ms|s|pct|count)$", "", key).replace("_", " ").replace(".", " ")
+
+
+def _unit_alias(attribute: Attribute) -> str:
+    return "ms" if attribute.column == "duration_ms" else re.sub(r"[^a-z0-9_]", "_", attribute.name.lower())[:30]
+
+
+def _plural(column: str) -> str:
+    return {
+        "user_id": "users",
+        "session_id": "sessions",
+        "trace_id": "traces",
+        "service": "services",
+        "path": "endpoints",
+    }.get(column, column)
+
+
+def _count_alias(subject: str) -> str:
+    alias = re.sub(r"[^a-z0-9]+", "_", subject.lower()).strip("_") or "count"
+    return alias if re.fullmatch(r"[a-z][a-z0-9_]*", alias) else "count"
+
+
+def _column_named(words: str) -> ColumnName | None:
+    candidates = {
+        "trace_id": "trace_id",
+        "trace": "trace_id",
+        "traceid": "trace_id",
+        "user": "user_id",
+        "user_id": "user_id",
+        "session": "session_id",
+        "session_id": "session_id",
+        "span": "span_id",
+        "span_id": "span_id",
+        "version": "service_version",
+        "service": "service",
+        "stack_trace": "stack_trace",
+        "stack": "stack_trace",
+        "error_type": "error_type",
+        "path": "path",
+        "environment": "environment",
+    }
+    return candidates.get(words.strip("_").replace("__", "_"))  # type: ignore[return-value]
+
+
+def _bucket_for(window: TimeWindow | None) -> str:
+    if window is None:
+        return "day"
+    minutes = (
+        {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[window.unit] * window.amount
+        if window.kind == "last"
+        else 1440
+    )
+    if minutes <= 120:
+        return "minute"
+    if minutes <= 2 * 1440:
+        return "hour"
+    return "day"

@@ -1,0 +1,219 @@
+"""What the model (and the offline planner) is told about ``logs``: columns, their meaning and
+allowed values, read from the database's own catalog and comments, and what is in the data
+right now — services, environments, error types, endpoints, versions, metadata keys with
+example values, the time range. Nothing here names a service or an error: it is all read.
+
+Profiling scans the table, so the result is cached for ``ttl_s`` and refreshed in the
+background while the old one is served: only the very first question waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agent.database import ReadOnlyDatabase, json_value
+
+log = logging.getLogger(__name__)
+
+# Columns whose distinct values are worth knowing (low to medium cardinality).
+PROFILED_COLUMNS = (
+    "service",
+    "environment",
+    "log_type",
+    "level",
+    "error_type",
+    "path",
+    "service_version",
+    "method",
+    "action_type",
+)
+MAX_VALUES = 60
+METADATA_SAMPLE_ROWS = 20_000
+MAX_METADATA_KEYS = 60
+MAX_EXAMPLES = 25
+
+CONVENTIONS = [
+    "Rows with deleted = true are soft-deleted: always filter NOT deleted.",
+    "\"Errors\" means level IN ('ERROR','FATAL'); a specific level means exactly that level.",
+    "created_at is the event time (timestamptz, UTC); 'today' and 'yesterday' are UTC calendar days.",
+    "Other attributes live in metadata (jsonb): read them with metadata->>'key', cast numbers with ::numeric.",
+    "duration_ms is the request or operation duration in milliseconds.",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+    values: list[str] | None = None  # enum labels
+
+
+@dataclass(frozen=True)
+class MetadataKey:
+    key: str
+    type: str  # jsonb type of its values: string, number, boolean, ...
+    share: float  # fraction of sampled rows that have it
+    examples: list[Any]
+
+
+@dataclass
+class Schema:
+    table: str
+    columns: list[Column]
+    conventions: list[str]
+    row_estimate: int = 0
+    time_range: dict[str, str | None] = field(default_factory=dict)
+    values: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # column -> [{value, count}]
+    metadata_keys: list[MetadataKey] = field(default_factory=list)
+    profiled_at: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        document = asdict(self)
+        document.pop("profiled_at")
+        return document
+
+    def distinct(self, column: str) -> list[str]:
+        return [str(entry["value"]) for entry in self.values.get(column, [])]
+
+    def describe(self) -> str:
+        """A compact text for model instructions."""
+        lines = [
+            f"Table {self.table} (about {self.row_estimate:,} rows"
+            + (f", {self.time_range.get('from')} to {self.time_range.get('to')}" if self.time_range else "")
+            + "):"
+        ]
+        for column in self.columns:
+            allowed = f" one of {', '.join(column.values)}" if column.values else ""
+            lines.append(f"- {column.name} {column.type}{allowed}: {column.description}")
+        for name, entries in self.values.items():
+            if entries and name not in ("level",):
+                shown = ", ".join(f"{entry['value']} ({entry['count']})" for entry in entries[:25])
+                lines.append(f"Values of {name} (count): {shown}")
+        if self.metadata_keys:
+            lines.append("metadata keys (type, share of rows, examples):")
+            lines += [
+                f"- {key.key} ({key.type}, {key.share:.0%}): {', '.join(map(str, key.examples[:6]))}"
+                for key in self.metadata_keys
+            ]
+        lines.append("Conventions:")
+        lines += [f"- {rule}" for rule in self.conventions]
+        return "\n".join(lines)
+
+
+class SchemaCatalog:
+    def __init__(self, database: ReadOnlyDatabase, ttl_s: float = 120.0) -> None:
+        self._database = database
+        self._ttl_s = ttl_s
+        self._schema: Schema | None = None
+        self._refreshing: asyncio.Task[Schema] | None = None
+
+    async def get(self) -> Schema:
+        schema = self._schema
+        if schema is None:
+            if self._refreshing is None:
+                self._refreshing = asyncio.create_task(self._refresh())
+            return await asyncio.shield(self._refreshing)
+        if time.monotonic() - schema.profiled_at > self._ttl_s and self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh())
+        return schema
+
+    @property
+    def cached(self) -> Schema | None:
+        """The last profile, without waiting (the offline planner runs inside a model call)."""
+        return self._schema
+
+    def forget(self) -> None:
+        self._schema = None
+
+    async def _refresh(self) -> Schema:
+        try:
+            schema = await self._profile()
+            self._schema = schema
+            return schema
+        finally:
+            self._refreshing = None
+
+    async def _profile(self) -> Schema:
+        started = time.perf_counter()
+        schema = Schema(table="logs", columns=await self._columns(), conventions=CONVENTIONS)
+        schema.row_estimate = await self._row_estimate()
+        schema.time_range, schema.values = await self._values()
+        schema.metadata_keys = await self._metadata_keys(schema.row_estimate)
+        schema.profiled_at = time.monotonic()
+        log.info("profiled logs in %.0f ms", (time.perf_counter() - started) * 1000)
+        return schema
+
+    async def _columns(self) -> list[Column]:
+        records = await self._database.fetch_trusted(
+            """SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+                      coalesce(col_description(a.attrelid, a.attnum), '') AS description,
+                      (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+                        WHERE e.enumtypid = a.atttypid) AS enum_values
+                 FROM pg_attribute a
+                WHERE a.attrelid = 'logs'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                ORDER BY a.attnum"""
+        )
+        return [
+            Column(r["name"], r["type"], r["description"], list(r["enum_values"]) if r["enum_values"] else None)
+            for r in records
+        ]
+
+    async def _row_estimate(self) -> int:
+        records = await self._database.fetch_trusted(
+            "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass"
+        )
+        estimate = int(records[0]["n"])
+        if estimate == 0:  # never analyzed: count, it is small or new
+            estimate = int((await self._database.fetch_trusted("SELECT count(*) AS n FROM logs"))[0]["n"])
+        return estimate
+
+    async def _values(self) -> tuple[dict[str, str | None], dict[str, list[dict[str, Any]]]]:
+        sets = ", ".join(f"({column})" for column in PROFILED_COLUMNS)
+        selected = ", ".join(f"{column}::text AS {column}" for column in PROFILED_COLUMNS)
+        grouping = ", ".join(f"GROUPING({column}) AS g_{column}" for column in PROFILED_COLUMNS)
+        records = await self._database.fetch_trusted(
+            f"SELECT {selected}, {grouping}, count(*) AS n, min(created_at) AS first, max(created_at) AS last, "
+            "min(left(message, 160)) AS sample "
+            f"FROM logs WHERE NOT deleted GROUP BY GROUPING SETS ({sets}, ())"
+        )
+        values: dict[str, list[dict[str, Any]]] = {column: [] for column in PROFILED_COLUMNS}
+        time_range: dict[str, str | None] = {}
+        for record in records:
+            grouped = [column for column in PROFILED_COLUMNS if record[f"g_{column}"] == 0]
+            if not grouped:
+                time_range = {"from": json_value(record["first"]), "to": json_value(record["last"])}
+                continue
+            column = grouped[0]
+            if record[column] is not None:
+                values[column].append(
+                    {"value": record[column], "count": record["n"], "last_seen": json_value(record["last"])}
+                )
+        for entries in values.values():
+            entries.sort(key=lambda entry: -entry["count"])
+            del entries[MAX_VALUES:]
+        return time_range, values
+
+    async def _metadata_keys(self, row_estimate: int) -> list[MetadataKey]:
+        percent = min(100.0, max(0.01, 100.0 * METADATA_SAMPLE_ROWS / max(row_estimate, 1)))
+        records = await self._database.fetch_trusted(
+            f"""WITH sample AS (SELECT metadata FROM logs TABLESAMPLE SYSTEM ({percent:.4f})
+                                 WHERE metadata IS NOT NULL LIMIT {METADATA_SAMPLE_ROWS}),
+                     total AS (SELECT count(*) AS n FROM sample)
+                SELECT e.key, jsonb_typeof(e.value) AS type, count(*)::float / (SELECT n FROM total) AS share,
+                       (array_agg(DISTINCT e.value #>> '{{}}'))[1:{MAX_EXAMPLES}] AS examples
+                  FROM sample, jsonb_each(sample.metadata) AS e
+                 WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean')
+                 GROUP BY e.key, jsonb_typeof(e.value)
+                 ORDER BY count(*) DESC
+                 LIMIT {MAX_METADATA_KEYS}"""
+        )
+        return [
+            MetadataKey(r["key"], r["type"], round(float(r["share"]), 3), list(r["examples"] or []))
+            for r in records
+        ]
