@@ -26,18 +26,11 @@ export function freePort() {
   });
 }
 
-let agentFlag;
-async function hasAgent() {
-  agentFlag ??= execFileSync(LOGLENS, ['up', '--help'], { encoding: 'utf8' }).includes('--agent-port');
-  return agentFlag;
-}
-
 /** `loglens up` on the test database; `ports` restarts one where a stopped one listened. */
 export async function startLoglens({ ports, env = {} } = {}) {
   const [httpPort, grpcPort] = ports ?? [await freePort(), await freePort()];
-  const args = ['up', '--otlp-http-port', String(httpPort), '--otlp-grpc-port', String(grpcPort)];
-  // A loglens with an agent server (its API and web client) wants a port for it too.
-  if (await hasAgent()) args.push('--agent-port', String(await freePort()));
+  const agentPort = await freePort(); // loglens up also serves the agent's API
+  const args = ['up', '--otlp-http-port', String(httpPort), '--otlp-grpc-port', String(grpcPort), '--agent-port', String(agentPort)];
   const child = spawn(LOGLENS, args, {
     env: { ...process.env, LOGLENS_DATABASE_URL: DSN, LOGLENS_COLLECTOR_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
