@@ -79,9 +79,7 @@ def _cors(origins: frozenset[str]) -> Middleware:
         origin = allowed(request.headers.get("Origin"))
         if request.method == "OPTIONS" and request.path in CORS_INGEST_PATHS:
             if origin is None or "Access-Control-Request-Method" not in request.headers:
-                return web.Response(
-                    status=403, text="this origin may not send logs here (LOGLENS_CORS_ORIGINS)"
-                )
+                return web.Response(status=403, text="this origin may not send logs here (LOGLENS_CORS_ORIGINS)")
             preflight = web.Response(status=204)
             add_headers(preflight.headers, origin)
             preflight.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"

@@ -21,9 +21,7 @@ settings.configure(
     MIDDLEWARE=["loglens_exporter.integrations.django.LoglensMiddleware"],
     LOGGING_CONFIG=None,  # keep the handler configure() puts on the root logger
 )
-loglens_exporter.configure(
-    service="accounts-web", endpoint=os.environ.get("LOGLENS_URL", "http://localhost:4318")
-)
+loglens_exporter.configure(service="accounts-web", endpoint=os.environ.get("LOGLENS_URL", "http://localhost:4318"))
 log = logging.getLogger("accounts")
 
 

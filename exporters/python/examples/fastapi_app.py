@@ -10,9 +10,7 @@ from fastapi import FastAPI, HTTPException
 import loglens_exporter
 from loglens_exporter.integrations.asgi import LoglensMiddleware
 
-loglens_exporter.configure(
-    service="orders-api", endpoint=os.environ.get("LOGLENS_URL", "http://localhost:4318")
-)
+loglens_exporter.configure(service="orders-api", endpoint=os.environ.get("LOGLENS_URL", "http://localhost:4318"))
 log = logging.getLogger("orders")
 app = FastAPI()
 app.add_middleware(LoglensMiddleware)

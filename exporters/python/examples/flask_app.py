@@ -10,9 +10,7 @@ from flask import Flask
 import loglens_exporter
 from loglens_exporter.integrations.flask import init_app
 
-loglens_exporter.configure(
-    service="catalog-web", endpoint=os.environ.get("LOGLENS_URL", "http://localhost:4318")
-)
+loglens_exporter.configure(service="catalog-web", endpoint=os.environ.get("LOGLENS_URL", "http://localhost:4318"))
 log = logging.getLogger("catalog")
 app = init_app(Flask(__name__))
 

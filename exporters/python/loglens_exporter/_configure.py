@@ -81,9 +81,7 @@ def exporter_factory(
     timeout_s: float | None,
 ) -> ExporterFactory:
     """A function building the OTLP exporter (called again in a forked child)."""
-    protocol = (
-        protocol or _env("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") or PROTOCOLS[0]
-    )
+    protocol = protocol or _env("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL") or PROTOCOLS[0]
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
     all_headers = dict(headers or {})

@@ -352,9 +352,7 @@ class Pipeline:
             severity_number=severity_number,
             severity_text=severity_text,
             body=message,
-            attributes={
-                key: _attribute_value(value) for key, value in attributes.items() if value is not None
-            },
+            attributes={key: _attribute_value(value) for key, value in attributes.items() if value is not None},
         )
         return ReadableLogRecord(log_record=record, resource=self.resource, instrumentation_scope=self._scope)
 

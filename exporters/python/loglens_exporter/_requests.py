@@ -49,6 +49,4 @@ def log_request(
         for key, value in context.items():
             extra.setdefault(key, value)
     exc_info = (type(error), error, error.__traceback__) if error is not None else None
-    logger.log(
-        level, "%s %s → %d in %.1f ms", method, path, status, duration_ms, exc_info=exc_info, extra=extra
-    )
+    logger.log(level, "%s %s → %d in %.1f ms", method, path, status, duration_ms, exc_info=exc_info, extra=extra)

@@ -47,9 +47,7 @@ async def assert_request_logs(db: asyncpg.Connection, route: str, framework_erro
     assert await wait_for(count, db, expected) == expected
     requests = {
         row["message"].split(" → ")[0]: row
-        for row in await db.fetch(
-            "SELECT * FROM logs WHERE metadata->>'otel.scope.name' = 'loglens.requests'"
-        )
+        for row in await db.fetch("SELECT * FROM logs WHERE metadata->>'otel.scope.name' = 'loglens.requests'")
     }
     assert set(requests) == {"GET /users/42", "GET /boom", "GET /missing"}
 

@@ -37,9 +37,7 @@ def charge_the_card(logger: logging.Logger) -> None:
         logger.error("could not charge the card", exc_info=True, extra={"order_id": "o-17"})
 
 
-async def test_logging_calls_land_in_the_right_columns(
-    loglens_up: LoglensProcess, db: asyncpg.Connection
-) -> None:
+async def test_logging_calls_land_in_the_right_columns(loglens_up: LoglensProcess, db: asyncpg.Connection) -> None:
     before = loglens_exporter.stats()
     loglens_exporter.configure(
         service="payment-api", environment="staging", version="2.4.1", endpoint=loglens_up.http_url
@@ -84,9 +82,7 @@ async def test_settings_come_from_the_standard_otel_variables(
     loglens_up: LoglensProcess, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OTEL_SERVICE_NAME", "billing-worker")
-    monkeypatch.setenv(
-        "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=production,service.version=9.1"
-    )
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=production,service.version=9.1")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", loglens_up.http_url)
     loglens_exporter.configure()
     logging.getLogger("billing").warning("invoice %s is overdue", "inv-7")
@@ -122,9 +118,7 @@ async def test_the_exporters_own_complaints_are_not_fed_back_into_the_queue() ->
     before = loglens_exporter.stats()
     # Nobody listens there: the OTel exporter logs its retries through logging, from the
     # flush thread, while the root logger has our handler.
-    loglens_exporter.configure(
-        service="lonely", endpoint=f"http://127.0.0.1:{free_port()}", flush_interval=0.05
-    )
+    loglens_exporter.configure(service="lonely", endpoint=f"http://127.0.0.1:{free_port()}", flush_interval=0.05)
     logging.getLogger("app").error("the only log")
     await asyncio.sleep(2.0)
     stats = loglens_exporter.stats() - before

@@ -41,9 +41,7 @@ class LoglensMiddleware:
                 route = getattr(match, "route", None) or None
                 if route is not None and not route.startswith("/"):
                     route = "/" + route
-                log_request(
-                    request.method, request.path, route, status, started, getattr(request, _ERROR, None)
-                )
+                log_request(request.method, request.path, route, status, started, getattr(request, _ERROR, None))
 
     def process_exception(self, request: Any, exception: Exception) -> None:
         setattr(request, _ERROR, exception)
