@@ -12,31 +12,51 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: up test lint typecheck pytest bench clean
+JS := exporters/javascript
+JS_STAMP := $(JS)/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: up test lint typecheck pytest bench clean js chromium
 
 up: $(STAMP)
 	$(BIN)/loglens up $(ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck js pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check collector agent bots tests bench
-	$(BIN)/ruff format --check collector agent bots tests bench
+	$(BIN)/ruff check collector agent bots tests bench exporters/python
+	$(BIN)/ruff format --check collector agent bots tests bench exporters/python
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP)
+pytest: $(STAMP) $(NODE_STAMP) js
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The JavaScript exporter: type-checked (tsc --strict) and built; its node --test suites run
+# under pytest (tests/exporters/test_javascript_exporter.py), the browser one in Chromium.
+js: $(JS_STAMP) chromium
+	cd $(JS) && npm run --silent typecheck && npm run --silent build
+
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "the JavaScript exporter needs Node 18+ and npm on PATH"; exit 1; }
+	cd $(JS) && npm ci --no-audit --no-fund
+	touch $(JS_STAMP)
+
+chromium:
+	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "The browser test needs Chromium at $(CHROMIUM), and it could not be \
+		installed: run 'apt-get install chromium' as root (Debian's package)"; exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml exporters/python/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "loglens needs Python 3.11 or newer on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e 'exporters/python[grpc]'
 	touch $(STAMP)
 
 # Reinstalled when node_modules is missing or the lock changed.
@@ -46,4 +66,4 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json
 	touch $(NODE_STAMP)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(JS)/node_modules $(JS)/dist
