@@ -56,7 +56,10 @@ class SlackBot:
         )
         secret = settings.slack_signing_secret
         self.app = AsyncApp(
-            name="loglens",
+            # Bolt names a logger after the app and sets its level on every request: under its
+            # own namespace, so that the level of the "loglens" loggers (the CLI's, the exporter's)
+            # is not overwritten.
+            name="slack_bolt.loglens",
             client=self.client,
             signing_secret=secret.get_secret_value() if secret is not None else "",
             # Listeners only schedule work and return, so Slack's 200 can wait for them; no
