@@ -26,9 +26,9 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from agent.database import DatabaseUnavailable
 from agent.engine import Question
 from agent.service import AgentService
+from collector.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
