@@ -5,6 +5,8 @@
     GET  /history    past questions, newest first (?limit=&offset=)
     GET  /schema     the logs table as the agent sees it
     GET  /health     liveness, database, engine
+    GET  /logs, /logs/{id}, /stats/volume, /stats/facets, WS /ws/tail   the explorer (agent/web.py)
+    GET  /           the web client (bots/web/dist), with its own routes as fallback
 
 With ``LOGLENS_API_TOKEN`` set, every route but /health wants ``Authorization: Bearer <token>``
 (``?token=`` for the WebSocket, which browsers cannot give headers).
@@ -25,6 +27,7 @@ from aiohttp import WSMsgType, web
 from agent.database import DatabaseUnavailable
 from agent.engine import Question
 from agent.service import AgentService
+from agent.web import add_explorer_routes, add_web_client
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ def create_app(service: AgentService) -> web.Application:
     app.router.add_get("/history", get_history)
     app.router.add_get("/schema", get_schema)
     app.router.add_get("/health", get_health)
+    add_explorer_routes(app, service.database)
+    add_web_client(app, service.settings.web_dir)
     return app
 
 
