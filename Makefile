@@ -8,16 +8,23 @@ STAMP := $(VENV)/.installed
 # Node's fluent-logger for the forward-protocol tests, installed from the lock into tests/node.
 NODE_DIR := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+# The web client (bots/web): node_modules from its lock, its build in bots/web/dist.
+WEB := bots/web
+WEB_STAMP := $(WEB)/node_modules/.installed
+WEB_DIST := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(addprefix $(WEB)/,index.html package.json vite.config.ts svelte.config.js tsconfig.json)
+CHROMIUM := /usr/bin/chromium
 # The first Python 3.11+ found on PATH.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: up test lint typecheck pytest bench clean
+.PHONY: up test lint typecheck pytest bench clean web web-check web-unit web-e2e chromium
 
-up: $(STAMP)
+up: $(STAMP) $(WEB_DIST)
 	$(BIN)/loglens up $(ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck pytest web
 
 lint: $(STAMP)
 	$(BIN)/ruff check collector agent bots tests bench
@@ -45,5 +52,45 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# --- the web client ------------------------------------------------------------------------
+# `make web`: types (svelte-check, TypeScript strict, warnings fail), Vitest, the production
+# build, then the end-to-end suite (a real `loglens up --demo`, headless Chromium).
+
+web: web-check web-unit web-e2e
+
+web-check: $(WEB_STAMP)
+	cd $(WEB) && npm run --silent check
+
+web-unit: $(WEB_STAMP)
+	cd $(WEB) && npm test --silent
+
+web-e2e: $(STAMP) $(WEB_DIST) chromium
+	cd $(WEB) && npm run --silent e2e
+
+# Rebuilt when missing or older than any source (`make up` serves it).
+$(WEB_DIST): $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+$(WEB_STAMP): $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "the web client needs Node 20.19+ and npm on PATH"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+# The e2e suite drives Debian's Chromium; as root it is installed when missing (with a Korean
+# font, so that screenshots show Hangul), otherwise this says what to do.
+chromium:
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "the web client's e2e tests need Chromium at $(CHROMIUM): install it (sudo apt-get install chromium)"; \
+			exit 1; \
+		fi; }
+	@test -x $(CHROMIUM) || { echo "installing chromium did not provide $(CHROMIUM)"; exit 1; }
+	@fc-list :lang=ko 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null; } || \
+		echo "note: no Korean font installed; Hangul shows as boxes in screenshots"
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(WEB)/node_modules $(WEB)/dist
