@@ -19,31 +19,56 @@ CHROMIUM := /usr/bin/chromium
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: up test lint typecheck pytest bench clean web web-check web-unit web-e2e chromium
+JS := exporters/javascript
+JS_STAMP := $(JS)/node_modules/.installed
+
+.PHONY: up test lint typecheck pytest bench clean js chromium web web-check web-unit web-e2e
 
 up: $(STAMP) $(WEB_DIST)
 	$(BIN)/loglens up $(ARGS)
 
-test: lint typecheck pytest web
+test: lint typecheck js pytest web
 
 lint: $(STAMP)
-	$(BIN)/ruff check collector agent bots tests bench
-	$(BIN)/ruff format --check collector agent bots tests bench
+	$(BIN)/ruff check collector agent bots tests bench exporters/python
+	$(BIN)/ruff format --check collector agent bots tests bench exporters/python
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP)
+pytest: $(STAMP) $(NODE_STAMP) js
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The JavaScript exporter: type-checked (tsc --strict) and built; its node --test suites run
+# under pytest (tests/exporters/test_javascript_exporter.py), the browser one in Chromium.
+js: $(JS_STAMP) chromium
+	cd $(JS) && npm run --silent typecheck && npm run --silent build
+
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "the JavaScript exporter needs Node 18+ and npm on PATH"; exit 1; }
+	cd $(JS) && npm ci --no-audit --no-fund
+	touch $(JS_STAMP)
+
+# The browser tests (the JS exporter's, the web client's e2e) drive Debian's Chromium; as root it
+# is installed when missing, with a Korean font so that the web client's screenshots show Hangul.
+chromium:
+	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "The browser test needs Chromium at $(CHROMIUM), and it could not be \
+		installed: run 'apt-get install chromium' as root (Debian's package)"; exit 1; }
+	@fc-list :lang=ko 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			fonts-nanum >/dev/null; } || echo "note: no Korean font installed; Hangul shows as boxes in screenshots"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml exporters/python/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "loglens needs Python 3.11 or newer on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e 'exporters/python[grpc]'
 	touch $(STAMP)
 
 # Reinstalled when node_modules is missing or the lock changed.
@@ -76,21 +101,6 @@ $(WEB_STAMP): $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(WEB_STAMP)
 
-# The e2e suite drives Debian's Chromium; as root it is installed when missing (with a Korean
-# font, so that screenshots show Hangul), otherwise this says what to do.
-chromium:
-	@test -x $(CHROMIUM) || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "the web client's e2e tests need Chromium at $(CHROMIUM): install it (sudo apt-get install chromium)"; \
-			exit 1; \
-		fi; }
-	@test -x $(CHROMIUM) || { echo "installing chromium did not provide $(CHROMIUM)"; exit 1; }
-	@fc-list :lang=ko 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null; } || \
-		echo "note: no Korean font installed; Hangul shows as boxes in screenshots"
-
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(WEB)/node_modules $(WEB)/dist
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(JS)/node_modules $(JS)/dist \
+		$(WEB)/node_modules $(WEB)/dist

@@ -6,8 +6,8 @@ Every query from a model or a user runs
   migrations), logged in as it or switched to with ``SET ROLE`` after connecting;
 - in a READ ONLY transaction, with ``statement_timeout`` and ``lock_timeout`` set locally;
 - through PostgreSQL's extended protocol, which refuses a second statement on its own;
-- through a cursor that fetches at most ``max_rows + 1`` rows, so a query that would return
-  millions of rows costs the database what it costs, but never the agent's memory.
+- wrapped in ``SELECT * FROM (...) LIMIT max_rows + 1``, so a query that would return millions
+  of rows costs the database what it costs, but never the agent's memory.
 
 ``explain`` asks PostgreSQL to plan the query without running it: unknown columns, type
 errors and the like come back as its own message, which the model can act on.
@@ -102,9 +102,10 @@ class ReadOnlyDatabase:
         async with self._transaction() as connection:
             started = time.perf_counter()
             try:
-                statement = await connection.prepare(sql)
-                cursor = await statement.cursor()
-                records = await cursor.fetch(max_rows + 1)
+                # The cap goes into the query, not into a cursor: PostgreSQL never plans a
+                # parallel scan for a cursor, and on a million rows that costs twice the time.
+                statement = await connection.prepare(f"SELECT * FROM ({sql}\n) AS capped LIMIT {max_rows + 1}")
+                records = await statement.fetch()
             except asyncpg.PostgresError as error:
                 raise QueryFailed(_describe(error, self._timeout_ms)) from None
             elapsed_ms = (time.perf_counter() - started) * 1000

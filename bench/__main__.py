@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import agent, forward, ingest
+from bench import agent, exporter, forward, ingest, offline
 from bench.report import Report
 
 
@@ -13,6 +13,8 @@ def main() -> None:
     asyncio.run(ingest.measure(200_000, 8, report))
     asyncio.run(forward.measure(200_000, 8, report))
     asyncio.run(agent.measure(report))
+    asyncio.run(offline.measure(report))
+    exporter.measure(100_000, report)
     report.print()
 
 

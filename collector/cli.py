@@ -275,12 +275,9 @@ def _as_text(body: dict[str, Any]) -> str:
     table = ["  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True))]
     table += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     more = f"\n… {body['count'] - len(rows)} more rows" if body["count"] > len(rows) else ""
-    return (
-        f"{body['insight']}\n\n{body['sql']}\n\n"
-        + "\n".join(table)
-        + more
-        + f"\n\n{body['count']} rows in {body['execution_time_ms']:.0f} ms ({body['engine']})"
-    )
+    counted = f"{body['count']} row{'' if body['count'] == 1 else 's'}"
+    footer = f"{counted} in {body['execution_time_ms']:.0f} ms ({body['engine']})"
+    return f"{body['insight']}\n\n{body['sql']}\n\n" + "\n".join(table) + more + f"\n\n{footer}"
 
 
 def _cell(value: Any) -> str:

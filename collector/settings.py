@@ -8,6 +8,7 @@ Command-line flags override the environment by passing keyword arguments.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from pathlib import Path
 from typing import Annotated, Literal
@@ -19,6 +20,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 Port = Annotated[int, Field(ge=0, le=65535)]
 
 MIB = 1024 * 1024
+# scheme://host[:port], without a path: what a browser sends in its Origin header.
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:]+(:[0-9]{1,5})?")
 
 
 def default_data_dir() -> Path:
@@ -74,6 +77,9 @@ class Settings(BaseSettings):
     # The name loglens gives in the handshake's PONG (Fluentd's self_hostname); clients check
     # that it differs from their own.
     forward_self_hostname: str = Field(default_factory=socket.gethostname, min_length=1, max_length=255)
+    # Web pages allowed to send logs from browsers (CORS), comma-separated origins such as
+    # "https://app.example.com,http://localhost:3000", or "*" for any. Unset: no CORS.
+    cors_origins: str = ""
     # Days of logs to keep; older daily partitions are dropped. 0 keeps everything.
     retention_days: Annotated[int, Field(ge=0, le=36500)] = 0
     # How long a replayed Idempotency-Key (or Fluentd chunk id) is remembered.
@@ -123,6 +129,21 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"LOGLENS_HOST must be an IP address or 'localhost', not {host!r}") from None
         return host
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        origins = [origin.strip() for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"LOGLENS_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com[:port]"
+                )
+        return ",".join(origins)
+
+    @property
+    def cors_origin_set(self) -> frozenset[str]:
+        return frozenset(self.cors_origins.split(",")) if self.cors_origins else frozenset()
 
     @model_validator(mode="after")
     def _refuse_unsafe_combinations(self) -> Settings:

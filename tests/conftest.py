@@ -137,11 +137,18 @@ class LoglensProcess:
 
 
 def start_loglens(
-    dsn: str | None, tmp_path: Path, *extra_args: str, env: dict[str, str] | None = None
+    dsn: str | None,
+    tmp_path: Path,
+    *extra_args: str,
+    env: dict[str, str] | None = None,
+    ports: tuple[int, int] | None = None,
 ) -> LoglensProcess:
-    """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves."""
-    http_port, grpc_port, forward_port, agent_port = free_port(), free_port(), free_port(), free_port()
-    log_path = tmp_path / f"loglens-{http_port}.log"
+    """Run the real ``loglens up`` (against ``dsn``, or its embedded server) and wait until it serves.
+
+    ``ports`` (OTLP/HTTP, OTLP/gRPC) restarts a server where a stopped one listened."""
+    http_port, grpc_port = ports or (free_port(), free_port())
+    forward_port, agent_port = free_port(), free_port()
+    log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     if dsn is not None:
         environment["LOGLENS_DATABASE_URL"] = dsn

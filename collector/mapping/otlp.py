@@ -44,9 +44,11 @@ MAX_FUTURE_US = 24 * 3600 * 1_000_000  # a day of clock skew
 # newest present wins because the SDKs emit only one of them.
 _ERROR_TYPE, _EXC_MESSAGE, _STACK, _FUNCTION, _FILE, _METHOD, _ROUTE, _URL_PATH = range(8)
 _USER, _SESSION, _DURATION, _ACTION, _LOG_TYPE, _TRACE, _SPAN, _SERVICE, _ENV, _VERSION = range(8, 18)
-_SLOTS = 18
+# Not a column: the HTTP status is kept in metadata under loglens's own key, http_status.
+_HTTP_STATUS = 18
+_SLOTS = 19
 # Slots that become text columns; a number or list sent there is stored as its text.
-_TEXT_SLOTS = frozenset(range(_SLOTS)) - {_DURATION}
+_TEXT_SLOTS = frozenset(range(_SLOTS)) - {_DURATION, _HTTP_STATUS}
 METHOD_SET = frozenset(METHODS)
 # All-zero ids mean "no trace" in OTLP.
 _INVALID_TRACE_ID = bytes(16)
@@ -84,6 +86,9 @@ ATTRIBUTE_SLOTS: dict[str, int] = {
     "service": _SERVICE,
     "environment": _ENV,
     "service_version": _VERSION,
+    "http.response.status_code": _HTTP_STATUS,
+    "http.status_code": _HTTP_STATUS,
+    "http_status": _HTTP_STATUS,
 }
 
 RESOURCE_COLUMNS = {
@@ -287,6 +292,11 @@ def _map_record(record: Any, context: _ResourceContext, received_us: int) -> Row
     elif slots[_URL_PATH] is not None:
         extra["url.path"] = slots[_URL_PATH]
 
+    http_status = slots[_HTTP_STATUS]
+    if http_status is not None:
+        # Every exporter says it its own way; questions ask metadata->>'http_status'.
+        extra["http_status"] = _status_code(http_status)
+
     duration = slots[_DURATION]
     if duration is not None:
         duration = _duration_thousandths(duration)
@@ -334,6 +344,13 @@ def _map_record(record: Any, context: _ResourceContext, received_us: int) -> Row
         duration,
         _merged_metadata(context.metadata_prefix, extra),
     )
+
+
+def _status_code(value: Any) -> Any:
+    """A status sent as text ("404") is stored as the number it is; anything else as sent."""
+    if value.__class__ is str and value.isdigit() and len(value) == 3:
+        return int(value)
+    return value
 
 
 def _text(value: Any) -> str | None:

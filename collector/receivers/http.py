@@ -14,8 +14,10 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
+from multidict import CIMultiDict
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsPartialSuccess,
     ExportLogsServiceResponse,
@@ -40,13 +42,61 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def create_app(settings: Settings, ingest: Ingest) -> web.Application:
     # aiohttp checks the raw (compressed) size against client_max_size; inflate() checks the rest.
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[_errors_as_answers])
+    middlewares: list[Middleware] = [_errors_as_answers]
+    if settings.cors_origin_set:
+        middlewares.insert(0, _cors(settings.cors_origin_set))
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[MAX_BODY_BYTES] = settings.max_body_bytes
     receiver = _HttpReceiver(settings, ingest)
     app.router.add_post("/v1/logs", receiver.otlp_logs)
     app.router.add_post("/logs", receiver.json_logs)
     app.router.add_get("/health", receiver.health)
     return app
+
+
+# What a browser exporter may send: protobuf or JSON bodies, gzip, a token, an idempotency key.
+CORS_ALLOWED_HEADERS = "Content-Type, Content-Encoding, Authorization, Idempotency-Key"
+CORS_INGEST_PATHS = ("/v1/logs", "/logs")
+CORS_MAX_AGE_S = 600
+
+
+def _cors(origins: frozenset[str]) -> Middleware:
+    """Answers preflights for the ingest paths and lets the configured origins read answers."""
+    any_origin = "*" in origins
+
+    def allowed(origin: str | None) -> str | None:
+        if origin is None:
+            return None
+        return origin if any_origin or origin in origins else None
+
+    def add_headers(headers: CIMultiDict[str], origin: str) -> None:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = "Retry-After"
+        headers["Vary"] = "Origin"
+
+    @web.middleware
+    async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = allowed(request.headers.get("Origin"))
+        if request.method == "OPTIONS" and request.path in CORS_INGEST_PATHS:
+            if origin is None or "Access-Control-Request-Method" not in request.headers:
+                return web.Response(status=403, text="this origin may not send logs here (LOGLENS_CORS_ORIGINS)")
+            preflight = web.Response(status=204)
+            add_headers(preflight.headers, origin)
+            preflight.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            preflight.headers["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
+            preflight.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_S)
+            return preflight
+        try:
+            response = await handler(request)
+        except web.HTTPException as answer:
+            if origin is not None:
+                add_headers(answer.headers, origin)
+            raise
+        if origin is not None:
+            add_headers(response.headers, origin)
+        return response
+
+    return cors
 
 
 @web.middleware

@@ -44,7 +44,6 @@ SERVER_OPTIONS = {
     "listen_addresses": "''",
     "unix_socket_permissions": "0700",
     "max_connections": "100",
-    "shared_buffers": "256MB",
     "max_wal_size": "4GB",
     "checkpoint_timeout": "15min",
     "log_min_messages": "warning",
@@ -64,6 +63,14 @@ def _install_dir() -> Path:
 
 
 POSTGRES_BIN_PATH = _install_dir() / "bin"
+
+
+def shared_buffers_mb() -> int:
+    """An eighth of the memory, between 128 MB and 2 GB: recent days of logs stay in PostgreSQL's
+    own cache on a laptop or a server without starving whatever else runs there."""
+    import psutil
+
+    return max(128, min(2048, psutil.virtual_memory().total // (8 * 1024 * 1024)))
 
 
 def _binary(name: str) -> str:
@@ -176,6 +183,7 @@ class EmbeddedPostgres:
 
     def _pg_ctl_start(self) -> None:
         options = [f"-c {key}={value}" for key, value in SERVER_OPTIONS.items()]
+        options.append(f"-c shared_buffers={shared_buffers_mb()}MB")
         options += [f"-c unix_socket_directories={self.socket_dir}", f"-c port={PORT}"]
         try:
             self._run(

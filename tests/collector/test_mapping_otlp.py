@@ -141,11 +141,23 @@ def test_values_that_fit_no_column_stay_in_metadata() -> None:
         "x", attrs={"http.request.method": "CONNECT", "duration_ms": 1e12, "http.response.status_code": 502}
     )
     assert (row["method"], row["duration_ms"]) == (None, None)
-    assert row["metadata"] == {
-        "http.request.method": "CONNECT",
-        "duration_ms": 1e12,
-        "http.response.status_code": 502,
-    }
+    assert row["metadata"] == {"http.request.method": "CONNECT", "duration_ms": 1e12, "http_status": 502}
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("http.response.status_code", 404),
+        ("http.status_code", 404),
+        ("http_status", 404),
+        ("http_status", "404"),
+    ],
+)
+def test_the_http_status_is_kept_as_http_status_whichever_convention_sent_it(
+    attribute: str, value: object
+) -> None:
+    row = one_row("x", attrs={attribute: value})
+    assert row["metadata"] == {"http_status": 404}
 
 
 def test_durations_are_exact_to_the_thousandth() -> None:

@@ -48,6 +48,7 @@ def app_logger() -> Iterator[logging.Logger]:
     logger.propagate = False
     yield logger
     logger.handlers.clear()
+    logger.propagate = True
 
 
 def _log_a_request_and_a_failure(logger: logging.Logger, provider: LoggerProvider) -> str:
@@ -92,7 +93,7 @@ async def _assert_rows(db: asyncpg.Connection, trace_id: str) -> None:
     assert info["path"] == "/api/v1/payments"
     assert float(info["duration_ms"]) == 182.5
     info_metadata = orjson.loads(info["metadata"])
-    assert info_metadata["http.response.status_code"] == 201
+    assert info_metadata["http_status"] == 201
     assert info_metadata["ip"] == "10.1.2.3"
     assert info_metadata["host.name"] == "payment-api-7f9c"
     assert info_metadata["otel.scope.name"] == "payments.checkout"

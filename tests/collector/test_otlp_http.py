@@ -122,7 +122,7 @@ async def test_otlp_json_encoding_with_hex_ids_and_string_integers(
     assert (row["service"], row["level"], row["message"]) == ("web", "ERROR", "checkout failed")
     assert row["trace_id"] == "5b8efff798038103d269b633813fc60c"
     assert row["created_at"].isoformat() == "2026-01-01T00:00:00+00:00"
-    assert orjson.loads(row["metadata"])["http.response.status_code"] == 500
+    assert orjson.loads(row["metadata"])["http_status"] == 500
 
 
 async def test_bad_records_are_refused_one_by_one_and_the_rest_stored(

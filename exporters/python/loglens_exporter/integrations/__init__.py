@@ -1,0 +1,1 @@
+"""One module per framework; each writes one log per request and opens a request context."""
