@@ -242,7 +242,13 @@ async def _evaluate(
     try:
         await prepare(dsn)
         scratch = settings.model_copy(
-            update={"otlp_http_port": 0, "otlp_grpc_port": 0, "database_url": None, "host": "127.0.0.1"}
+            update={
+                "otlp_http_port": 0,
+                "otlp_grpc_port": 0,
+                "forward_port": 0,
+                "database_url": None,
+                "host": "127.0.0.1",
+            }
         )
         collector = Collector(scratch, dsn)
         ports = await collector.start()
