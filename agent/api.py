@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from agent.database import DatabaseUnavailable
 from agent.engine import Question
 from agent.service import AgentService
 from agent.web import add_explorer_routes, add_web_client
+from collector.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -25,17 +25,9 @@ from typing import Any
 import asyncpg
 import orjson
 
-from collector.errors import LoglensError
+from collector.errors import DatabaseUnavailable, QueryFailed
 
 READER_ROLE = "loglens_reader"
-
-
-class QueryFailed(LoglensError):
-    """PostgreSQL refused or could not finish the query; the message is PostgreSQL's own."""
-
-
-class DatabaseUnavailable(LoglensError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,12 @@ from pydantic_ai.models import Model
 
 from agent import tools
 from agent.answer import Answer, CannotAnswer, chart_for
-from agent.database import DatabaseUnavailable, QueryResult
+from agent.database import QueryResult
 from agent.models import ModelChoice, explain_model_error
 from agent.prompts import instructions
 from agent.schema import SchemaCatalog
-from agent.tools import AgentDeps, AttemptsExhausted, SQLRefused
+from agent.tools import AgentDeps
+from collector.errors import AttemptsExhausted, DatabaseUnavailable, SQLRefused
 
 log = logging.getLogger(__name__)
 

@@ -34,6 +34,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from collector.errors import UnsafeSQL
+
 # sqlglot logs a warning when it falls back to an opaque command; the validator refuses those.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -259,10 +261,6 @@ FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = (
     exp.Use,
     exp.Pragma,
 )
-
-
-class UnsafeSQL(ValueError):
-    """The query is refused; the message says why, in words a model or a user can act on."""
 
 
 @dataclass(frozen=True)

@@ -21,25 +21,16 @@ from pydantic_ai import ModelRetry, RunContext
 from pydantic_ai.framing import register_tag, wrap
 
 from agent import sql_validator
-from agent.database import QueryFailed, QueryResult, ReadOnlyDatabase
+from agent.database import QueryResult, ReadOnlyDatabase
 from agent.offline.plan import QueryPlan, render_sql
 from agent.schema import SchemaCatalog
-from agent.sql_validator import UnsafeSQL
-from collector.errors import LoglensError
+from collector.errors import AttemptsExhausted, QueryFailed, SQLRefused, UnsafeSQL
 
 LOG_ROWS = register_tag("log_rows")
 ROWS_SHOWN_TO_MODEL = 30
 MAX_CELL_CHARS = 300
 
 Emit = Callable[[dict[str, Any]], None]
-
-
-class AttemptsExhausted(LoglensError):
-    """The model did not produce a query that runs within the allowed attempts."""
-
-
-class SQLRefused(LoglensError):
-    """The final answer's SQL was refused by the validator."""
 
 
 @dataclass

@@ -21,7 +21,7 @@ import asyncpg
 import orjson
 from aiohttp import WSMsgType, web
 
-from agent.database import DatabaseUnavailable, ReadOnlyDatabase
+from agent.database import ReadOnlyDatabase
 from agent.explore import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -33,6 +33,7 @@ from agent.explore import (
     parse_time,
 )
 from agent.tail import POLL_S, Tail
+from collector.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,13 @@
     ├── ConfigurationError         a setting is missing or unsafe; names the variable to change
     ├── DatabaseError              PostgreSQL could not be started, reached or migrated
     │   ├── EmbeddedDatabaseError  the embedded server failed to initialise or start
-    │   └── MigrationError         a schema migration failed; nothing after it was applied
+    │   ├── MigrationError         a schema migration failed; nothing after it was applied
+    │   └── DatabaseUnavailable    the read side cannot reach PostgreSQL right now
+    ├── QuestionError              a question got no answer; the answer says why, in a sentence
+    │   ├── UnsafeSQL              the validator refused the SQL (not one read-only SELECT over logs)
+    │   ├── QueryFailed            PostgreSQL refused the query, or it ran past the timeout
+    │   └── AttemptsExhausted      no query worked within the attempts
+    │       └── SQLRefused         ... and the last one was refused as unsafe
     └── IngestError                a receiver refuses a request; nothing of it was stored
         ├── MalformedPayload       undecodable body               HTTP 400  gRPC INVALID_ARGUMENT
         ├── PayloadTooLarge        over the size limit, inflated  HTTP 413  gRPC RESOURCE_EXHAUSTED
@@ -13,6 +19,8 @@
             ├── Overloaded         the writer is saturated        HTTP 429
             └── StorageUnavailable the database cannot commit     HTTP 503
 
+The agent turns a ``QuestionError`` into an ``error`` event (a 200 with ``error`` over REST):
+``UnsafeSQL`` and ``QueryFailed`` first go back to the model to fix, while attempts remain.
 Receivers translate an ``IngestError`` into their protocol's answer; anything else that
 escapes a handler is a bug, answered as a 500 and logged with its traceback.
 
@@ -42,6 +50,30 @@ class EmbeddedDatabaseError(DatabaseError):
 
 
 class MigrationError(DatabaseError):
+    pass
+
+
+class DatabaseUnavailable(DatabaseError):
+    pass
+
+
+class QuestionError(LoglensError):
+    pass
+
+
+class UnsafeSQL(QuestionError):
+    pass
+
+
+class QueryFailed(QuestionError):
+    pass
+
+
+class AttemptsExhausted(QuestionError):
+    pass
+
+
+class SQLRefused(AttemptsExhausted):
     pass
 
 

@@ -14,6 +14,7 @@ builds ``datetime`` or ``Decimal`` objects (each costs microseconds per row):
 from __future__ import annotations
 
 import enum
+import math
 from typing import Any
 
 COLUMNS: tuple[str, ...] = (
@@ -148,6 +149,26 @@ _ENVIRONMENT_NAMES = {
 def environment_from_text(text: str) -> str | None:
     """The environment enum value for common spellings ("prod", "stg", "dev"), else None."""
     return _ENVIRONMENT_NAMES.get(text.strip().lower())
+
+
+def duration_thousandths(value: Any) -> int | None:
+    """A duration in milliseconds (a number, or a number in a string) as the thousandths
+    ``duration_ms`` stores; None when it is not a finite number that NUMERIC(10,3) holds."""
+    if value.__class__ is float or value.__class__ is int:
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        return None
+    if not math.isfinite(number):
+        return None
+    thousandths = round(number * 1000)
+    return thousandths if abs(thousandths) <= MAX_DURATION_THOUSANDTHS else None
 
 
 def problem_with(row: Row) -> str | None:

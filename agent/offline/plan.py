@@ -229,7 +229,7 @@ def render_sql(plan: QueryPlan) -> str:
     if plan.shape == "distinct":
         assert plan.group_by is not None
         alias = plan.group_by.alias
-        return f"SELECT DISTINCT {plan.group_by.sql()} AS {alias} FROM logs WHERE {where} ORDER BY 1"
+        return f"SELECT DISTINCT {_named(plan.group_by.sql(), alias)} FROM logs WHERE {where} ORDER BY 1"
     if plan.shape == "count_groups":
         assert plan.group_by is not None
         assert plan.having is not None
@@ -239,7 +239,7 @@ def render_sql(plan: QueryPlan) -> str:
     if plan.group_by is None:
         return f"SELECT {measures} FROM logs WHERE {where}"
     group = plan.group_by
-    sql = f"SELECT {group.sql()} AS {group.alias}, {measures} FROM logs WHERE {where} GROUP BY 1"
+    sql = f"SELECT {_named(group.sql(), group.alias)}, {measures} FROM logs WHERE {where} GROUP BY 1"
     if plan.having is not None:
         sql += f" HAVING {_having(plan.having)}"
     first = (plan.measures or [Measure(kind="count")])[0].alias
@@ -252,6 +252,10 @@ def render_sql(plan: QueryPlan) -> str:
     if plan.limit:
         sql += f" LIMIT {plan.limit}"
     return sql
+
+
+def _named(expression: str, alias: str) -> str:
+    return expression if expression == alias else f"{expression} AS {alias}"
 
 
 def _where(plan: QueryPlan) -> str:

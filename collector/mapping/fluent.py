@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,9 +70,9 @@ import orjson
 from collector.mapping.json_api import parse_time_us
 from collector.rows import (
     LOG_TYPES,
-    MAX_DURATION_THOUSANDTHS,
     METHODS,
     Row,
+    duration_thousandths,
     environment_from_text,
     level_from_text,
 )
@@ -409,7 +408,7 @@ def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int
         if log_type not in LOG_TYPE_SET:
             log_type = None
             _keep(event, _LOG_TYPE)
-    duration = _duration(values[_DURATION])
+    duration = duration_thousandths(values[_DURATION])
     if duration is None:
         _keep(event, _DURATION)
 
@@ -465,23 +464,6 @@ def _level(value: Any) -> str | None:
     if value.__class__ is int:
         return PINO_LEVELS.get(value)
     return None
-
-
-def _duration(value: Any) -> int | None:
-    if value is None:
-        return None
-    number: float | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-    if number is None or not math.isfinite(number):
-        return None
-    thousandths = round(number * 1000)
-    return thousandths if abs(thousandths) <= MAX_DURATION_THOUSANDTHS else None
 
 
 def _text(value: Any) -> str:

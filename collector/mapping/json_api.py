@@ -20,6 +20,7 @@ from collector.rows import (
     LOG_TYPES,
     METHODS,
     Row,
+    duration_thousandths,
     environment_from_text,
     level_from_text,
 )
@@ -200,18 +201,10 @@ def _enum(value: Any, name: str, extra: dict[str, Any], normalise: Any) -> str |
 def _duration(value: Any, extra: dict[str, Any]) -> int | None:
     if value is None:
         return None
-    number: float | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-    if number is None or not math.isfinite(number) or abs(number) >= 10**7:
-        extra["duration_ms"] = value
-        return None
-    return round(number * 1000)
+    thousandths = duration_thousandths(value)
+    if thousandths is None:
+        extra["duration_ms"] = value  # not a duration a column can hold: kept as it came
+    return thousandths
 
 
 def _created_us(value: Any, received_us: int, extra: dict[str, Any]) -> int:

@@ -24,9 +24,9 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from collector.rows import (
-    MAX_DURATION_THOUSANDTHS,
     METHODS,
     Row,
+    duration_thousandths,
     environment_from_text,
     level_from_text,
 )
@@ -196,15 +196,6 @@ def _log_type(explicit: str | None, resource: dict[str, Any]) -> str:
     return "BACKEND"
 
 
-def _duration_thousandths(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    thousandths = round(value * 1000)
-    return thousandths if abs(thousandths) <= MAX_DURATION_THOUSANDTHS else None
-
-
 def map_request(request: ExportLogsServiceRequest, received_us: int) -> Mapped:
     """Map every record of an OTLP export request; refuse records one by one.
 
@@ -299,7 +290,7 @@ def _map_record(record: Any, context: _ResourceContext, received_us: int) -> Row
 
     duration = slots[_DURATION]
     if duration is not None:
-        duration = _duration_thousandths(duration)
+        duration = duration_thousandths(duration)
         if duration is None:
             extra["duration_ms"] = slots[_DURATION]
 

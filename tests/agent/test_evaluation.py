@@ -11,6 +11,8 @@ import subprocess
 import sys
 from decimal import Decimal
 
+import pytest
+
 from agent.evaluation import bundled_questions, bundled_vocabulary, rows_match, swap_vocabulary
 from collector.demo.scenario import DEFAULT_VOCAB
 
@@ -67,6 +69,7 @@ async def run_eval(*args: str) -> tuple[dict[str, float], str]:
     return accuracy, result.stdout
 
 
+@pytest.mark.timeout(600)  # two evaluations, each generating and loading its data
 async def test_offline_accuracy_on_the_shared_questions_holds_with_swapped_names() -> None:
     default, _ = await run_eval()
     swapped, _ = await run_eval("--vocab", "agent/eval_data/vocab_alt.json")
