@@ -8,20 +8,26 @@ STAMP := $(VENV)/.installed
 # Node's fluent-logger for the forward-protocol tests, installed from the lock into tests/node.
 NODE_DIR := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+# The web client (bots/web): node_modules from its lock, its build in bots/web/dist.
+WEB := bots/web
+WEB_STAMP := $(WEB)/node_modules/.installed
+WEB_DIST := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(addprefix $(WEB)/,index.html package.json vite.config.ts svelte.config.js tsconfig.json)
+CHROMIUM := /usr/bin/chromium
 # The first Python 3.11+ found on PATH.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 
 JS := exporters/javascript
 JS_STAMP := $(JS)/node_modules/.installed
-CHROMIUM := /usr/bin/chromium
 
-.PHONY: up test lint typecheck pytest bench clean js chromium
+.PHONY: up test lint typecheck pytest bench clean js chromium web web-check web-unit web-e2e
 
-up: $(STAMP)
+up: $(STAMP) $(WEB_DIST)
 	$(BIN)/loglens up $(ARGS)
 
-test: lint typecheck js pytest
+test: lint typecheck js pytest web
 
 lint: $(STAMP)
 	$(BIN)/ruff check collector agent bots tests bench exporters/python
@@ -43,11 +49,17 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 	cd $(JS) && npm ci --no-audit --no-fund
 	touch $(JS_STAMP)
 
+# The browser tests (the JS exporter's, the web client's e2e) drive Debian's Chromium; as root it
+# is installed when missing, with a Korean font so that the web client's screenshots show Hangul.
 chromium:
 	@test -x $(CHROMIUM) || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(CHROMIUM) || { echo "The browser test needs Chromium at $(CHROMIUM), and it could not be \
 		installed: run 'apt-get install chromium' as root (Debian's package)"; exit 1; }
+	@fc-list :lang=ko 2>/dev/null | grep -q . || [ "$$(id -u)" != 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			fonts-nanum >/dev/null; } || echo "note: no Korean font installed; Hangul shows as boxes in screenshots"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -65,5 +77,30 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# --- the web client ------------------------------------------------------------------------
+# `make web`: types (svelte-check, TypeScript strict, warnings fail), Vitest, the production
+# build, then the end-to-end suite (a real `loglens up --demo`, headless Chromium).
+
+web: web-check web-unit web-e2e
+
+web-check: $(WEB_STAMP)
+	cd $(WEB) && npm run --silent check
+
+web-unit: $(WEB_STAMP)
+	cd $(WEB) && npm test --silent
+
+web-e2e: $(STAMP) $(WEB_DIST) chromium
+	cd $(WEB) && npm run --silent e2e
+
+# Rebuilt when missing or older than any source (`make up` serves it).
+$(WEB_DIST): $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+$(WEB_STAMP): $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "the web client needs Node 20.19+ and npm on PATH"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(JS)/node_modules $(JS)/dist
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(JS)/node_modules $(JS)/dist \
+		$(WEB)/node_modules $(WEB)/dist

@@ -5,6 +5,8 @@
     GET  /history    past questions, newest first (?limit=&offset=)
     GET  /schema     the logs table as the agent sees it
     GET  /health     liveness, database, engine
+    GET  /logs, /logs/{id}, /stats/volume, /stats/facets, WS /ws/tail   the explorer (agent/web.py)
+    GET  /           the web client (bots/web/dist), with its own routes as fallback
 
     POST /slack/events   the Slack bot's Events API, slash command and interactivity endpoint
                          (with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see bots/slack)
@@ -28,6 +30,7 @@ from aiohttp import WSMsgType, web
 
 from agent.engine import Question
 from agent.service import AgentService
+from agent.web import add_explorer_routes, add_web_client
 from collector.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,8 @@ def _dumps(value: Any) -> str:
 
 
 def create_app(service: AgentService, api: bool = True) -> web.Application:
-    """The agent's routes; without ``api``, only /health (``loglens serve slack`` adds the bot's)."""
+    """The agent's routes and the web client; without ``api``, only /health (``loglens serve
+    slack`` adds the bot's)."""
     app = web.Application(middlewares=[_token_required(service)], client_max_size=64 * 1024)
     app[SERVICE] = service
     if api:
@@ -53,7 +57,10 @@ def create_app(service: AgentService, api: bool = True) -> web.Application:
         app.router.add_post("/query", post_query)
         app.router.add_get("/history", get_history)
         app.router.add_get("/schema", get_schema)
+        add_explorer_routes(app, service.database)
     app.router.add_get("/health", get_health)
+    if api:
+        add_web_client(app, service.settings.web_dir)  # last: its catch-all GET serves the app's pages
     return app
 
 

@@ -117,11 +117,17 @@ class SchemaCatalog:
         schema = self._schema
         if schema is None:
             if self._refreshing is None:
-                self._refreshing = asyncio.create_task(self._refresh())
+                self._start_refresh()
+            assert self._refreshing is not None
             return await asyncio.shield(self._refreshing)
         if time.monotonic() - schema.profiled_at > self._ttl_s and self._refreshing is None:
-            self._refreshing = asyncio.create_task(self._refresh())
+            self._start_refresh()
         return schema
+
+    def _start_refresh(self) -> None:
+        self._refreshing = asyncio.create_task(self._refresh())
+        # a refresh nobody waits for any more (the agent stopping) must not fail unheard
+        self._refreshing.add_done_callback(_log_failure)
 
     @property
     def cached(self) -> Schema | None:
@@ -226,3 +232,8 @@ class SchemaCatalog:
             MetadataKey(r["key"], r["type"], round(float(r["share"]), 3), list(r["examples"] or []))
             for r in records
         ]
+
+
+def _log_failure(task: asyncio.Task[Schema]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not refresh the profile of the logs table: %s", task.exception())

@@ -250,7 +250,6 @@ async def _evaluate(
     try:
         await prepare(dsn)
         scratch = settings.model_copy(
-            # Free ports for every receiver: the scratch collector must not collide with a running loglens.
             update={
                 "otlp_http_port": 0,
                 "otlp_grpc_port": 0,

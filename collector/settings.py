@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     query_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     default_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 100
     max_result_rows: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    # The built web client the agent serves at /; unset, bots/web/dist of this checkout.
+    web_dir: Path | None = None
     # Where people reach the web client (e.g. https://loglens.example.com), for links from Slack;
     # unset, links point at this machine's agent address.
     public_url: str | None = None

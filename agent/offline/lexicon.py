@@ -122,7 +122,7 @@ COUNT = rx(
 )
 AVERAGE = rx(rf"{B}(?:average|avg|mean){E}", r"평균")
 MAXIMUM = rx(rf"{B}(?:max|maximum|peak|highest|longest){E}", r"최대", r"최고", r"가장\s*긴")
-MINIMUM = rx(rf"{B}(?:min|minimum|lowest|shortest|fastest){E}", r"최소", r"최저")
+MINIMUM = rx(rf"{B}(?:min|minimum|lowest|shortest){E}", r"최소", r"최저")
 PERCENTILE = rx(
     rf"{B}p(?P<p>50|75|90|95|99){E}",
     rf"{B}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{E}",
@@ -166,6 +166,8 @@ DURATION = rx(
     r"느려",
     r"레이턴시",
 )
+# Duration words that ask for the fastest first.
+FAST = rx(rf"{B}fast(?:er|est)?{E}", rf"{B}quickest{E}", r"빠른", r"빨리")
 DISTINCT = rx(rf"{B}(?:distinct|unique|different)\b", r"고유", r"서로\s*다른", r"중복\s*없")
 
 TOP_N = rx(
@@ -182,6 +184,8 @@ MOST = rx(
     r"제일\s*(?:많|큰|높|느린)",
     r"최다",
 )
+# "가장 느린 엔드포인트": the adjective may have been read as the measure already
+MOST_BARE = rx(r"가장", r"제일")
 LEAST = rx(
     rf"{B}(?:the\s+)?(?:least|fewest){E}", rf"{B}(?:lowest|smallest|fastest){E}", r"가장\s*(?:적|작|낮|빠른)"
 )

@@ -365,6 +365,13 @@ class _Planning:
             measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
         if minimum:
             measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
+        fastest = reader.take(lx.FAST) is not None
+        if not measures and (self._duration_mentioned or fastest) and not self._has_condition("duration_ms"):
+            # "the slowest endpoints", "latency per service": the average duration, ranked
+            measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
+            self._duration_mentioned = True
+            if fastest:
+                self.plan.order = "measure_asc"
         if any(m.attribute == duration for m in measures) and self._duration_mentioned:
             self.signals += 1
             self.subject = "duration"
@@ -485,7 +492,8 @@ class _Planning:
             self.signals += 1
             return
         top = reader.take(lx.TOP_N)
-        most, least = reader.take(lx.MOST), reader.take(lx.LEAST)
+        least = reader.take(lx.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
+        most = reader.take(lx.MOST) or (reader.take(lx.MOST_BARE) if least is None else None)
         bucket = self._bucket()
         dimension = None if bucket else self._dimension()
         compared = self.compared

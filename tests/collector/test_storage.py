@@ -46,7 +46,10 @@ async def test_migrations_apply_once_even_when_started_concurrently(
     connections = [await asyncpg.connect(embedded_postgres.dsn_for("postgres", "migrate_race")) for _ in range(3)]
     try:
         applied = await asyncio.gather(*(migrate(connection) for connection in connections))
-        assert sorted(len(now) for now in applied) == [0, 0, len(available_migrations())]
+        # Each migration takes the lock on its own, so the starts may share the work: what
+        # matters is that every migration was applied by exactly one of them.
+        versions = sorted(migration.version for now in applied for migration in now)
+        assert versions == [migration.version for migration in available_migrations()]
         assert await connections[0].fetchval("SELECT count(*) FROM loglens_migrations") == len(
             available_migrations()
         )
