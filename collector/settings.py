@@ -38,7 +38,10 @@ def is_loopback(host: str) -> bool:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOGLENS_", extra="ignore", frozen=True, populate_by_name=True)
+    # Empty variables count as unset: compose files pass ${VAR:-} for everything optional.
+    model_config = SettingsConfigDict(
+        env_prefix="LOGLENS_", extra="ignore", frozen=True, populate_by_name=True, env_ignore_empty=True
+    )
 
     # --- where loglens listens -------------------------------------------------------------
     host: str = "127.0.0.1"
