@@ -6,7 +6,9 @@
    several connections; a request counts when answered 200, i.e. committed.
 3. Exports the stored rows to CSV and loads the same rows into the same table with
    ``psql \\copy``: the rate PostgreSQL itself sustains on this machine.
-4. Prints both rates, their ratio, the gzip saving and the server's peak memory.
+4. Prints both rates, their ratio, the gzip saving, the server's peak memory, and where the
+   CPU went: seconds of CPU per record in the collector's processes and in PostgreSQL's. On
+   two cores, the sum bounds the end-to-end rate whatever the concurrency.
 
     python -m bench.ingest [--records 200000] [--connections 4]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import gzip
 import os
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import psutil
 
 from bench.report import Report
 from collector.demo import otlp, scenario
@@ -98,10 +102,27 @@ def start_server(dsn: str, log_path: Path) -> Server:
     return Server(process, port, forward_port)
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User and system CPU of these processes so far (those that have exited count as 0)."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def postmaster_pid(server: EmbeddedPostgres) -> int:
+    return int((server.pgdata / "postmaster.pid").read_text().split()[0])
+
+
 def peak_rss_mb(pid: int) -> float:
     """Peak resident memory of the server: its process and its collector workers."""
-    import psutil
-
     total_kb = 0
     for process in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
         for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
@@ -146,7 +167,12 @@ async def measure(records: int, connections: int, report: Report) -> None:
         bodies, raw_bytes, gzip_bytes = build_requests(records)
         loglens = start_server(dsn, work / "loglens.log")
         try:
+            collector_before = cpu_seconds(collector := process_tree(loglens.process.pid))
+            database_before = cpu_seconds(process_tree(postmaster_pid(server)))
             elapsed = await send_all(bodies, f"http://127.0.0.1:{loglens.http_port}/v1/logs", connections)
+            # Backends that started during the run count from zero: list the tree again.
+            database_cpu = cpu_seconds(process_tree(postmaster_pid(server))) - database_before
+            collector_cpu = cpu_seconds(collector) - collector_before
             rss = peak_rss_mb(loglens.process.pid)
         finally:
             loglens.process.terminate()
@@ -171,6 +197,13 @@ async def measure(records: int, connections: int, report: Report) -> None:
         f"{1 - gzip_bytes / raw_bytes:.0%} ({raw_bytes / 1e6:.1f} MB -> {gzip_bytes / 1e6:.1f} MB)",
     )
     report.row("server peak RSS", f"{rss:.0f} MB")
+    collector_us, database_us = collector_cpu / stored * 1e6, database_cpu / stored * 1e6
+    report.row(
+        "CPU per record",
+        f"collector {collector_us:.1f} µs, PostgreSQL {database_us:.1f} µs: at most "
+        f"{os.cpu_count() or 1:,} cores / {collector_us + database_us:.1f} µs = "
+        f"{(os.cpu_count() or 1) / (collector_us + database_us) * 1e6:,.0f} logs/s on this machine",
+    )
 
 
 async def raw_copy_rate(server: EmbeddedPostgres, connection: asyncpg.Connection, work: Path) -> float:

@@ -1,6 +1,9 @@
 """Offline answers end to end over HTTP (POST /query) on ~1M logs: the shared questions, each
 asked through the agent's API with the offline engine, timed from request to response.
 
+Beside it, in the same run, the floor: the questions' gold SQL executed directly over one
+asyncpg connection, the time PostgreSQL itself needs for the right answers on this machine.
+
     python -m bench.offline
 """
 
@@ -10,6 +13,7 @@ import asyncio
 import time
 
 import aiohttp
+import asyncpg
 
 from agent.evaluation import bundled_questions
 from agent.models import ModelChoice
@@ -24,7 +28,8 @@ TARGET_P95_MS = 300
 
 
 async def measure(report: Report) -> None:
-    questions = [question.question for question in bundled_questions()]
+    bundled = bundled_questions()
+    questions = [question.question for question in bundled]
     async with million_logs() as (dsn, count):
         server = AgentServer(
             Settings(agent_port=0, llm_provider="offline"), dsn, ModelChoice("offline", None, "offline")
@@ -49,6 +54,7 @@ async def measure(report: Report) -> None:
                         slowest = max(slowest, (elapsed, question))
         finally:
             await server.stop()
+        gold = await gold_sql_latencies(dsn, [question.gold_sql for question in bundled])
     p95 = percentile(latencies, 0.95)
     report.section(f"Offline engine over HTTP: the {len(questions)} shared questions x {ROUNDS}, {count:,} logs")
     report.row(
@@ -56,8 +62,29 @@ async def measure(report: Report) -> None:
         f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {p95:.0f} ms "
         f"(target p95 < {TARGET_P95_MS} ms: {'met' if p95 < TARGET_P95_MS else 'NOT met'})",
     )
+    report.row(
+        "gold SQL alone",
+        f"p50 {percentile(gold, 0.5):.0f} ms, p95 {percentile(gold, 0.95):.0f} ms (the right answers' own "
+        f"execution, same data, same run: the floor for any engine)",
+    )
+    report.row("ratio", f"p95 {p95 / percentile(gold, 0.95):.2f} x the gold SQL's")
     report.row("slowest", f"{slowest[0]:.0f} ms: {slowest[1]}")
     report.row("unanswered", f"{failures} of {len(latencies)}")
+
+
+async def gold_sql_latencies(dsn: str, statements: list[str]) -> list[float]:
+    """Milliseconds per execution of each statement, ROUNDS times, in the order the engine asks."""
+    connection = await asyncpg.connect(dsn)
+    latencies: list[float] = []
+    try:
+        for _ in range(ROUNDS):
+            for statement in statements:
+                started = time.perf_counter()
+                await connection.fetch(statement)
+                latencies.append((time.perf_counter() - started) * 1000)
+    finally:
+        await connection.close()
+    return latencies
 
 
 def main() -> None:

@@ -43,7 +43,11 @@ export function answerOption(spec: ChartSpec, columns: string[], rows: Row[], da
     xAxis: {
       type: 'category',
       data: labels,
-      axisLabel: { color: text, hideOverlap: true },
+      // A bar per category: name every bar (slanted when they crowd), as a person reads them.
+      axisLabel:
+        !line && labels.length <= 20
+          ? { color: text, interval: 0, rotate: labels.length > 6 ? 30 : 0 }
+          : { color: text, hideOverlap: true },
       axisLine: { lineStyle: { color: grid } },
     },
     yAxis: { type: 'value', axisLabel: { color: text }, splitLine: { lineStyle: { color: grid } } },
