@@ -40,8 +40,18 @@ MEASURE_WORDS = {
 
 
 def write_insight(
-    plan: QueryPlan, language: str, subject: str, columns: list[str], rows: list[dict[str, Any]], window: str
+    plan: QueryPlan,
+    language: str,
+    subject: str,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    window: str,
+    overview: dict[str, Any] | None = None,
 ) -> str:
+    """``rows`` may be the first of more: ``overview`` (the execute tool's summary) has the whole
+    result's ``row_count``, and its ``column_totals`` and ``column_peaks`` when rows were left out."""
+    overview = overview or {}
+    count = int(overview.get("row_count") or len(rows))
     korean = language == "ko"
     label = KOREAN_SUBJECTS.get(subject, subject) if korean else subject
     if not rows:
@@ -51,20 +61,24 @@ def write_insight(
             else f"No {label} matched{(' ' + window) if window else ''}."
         )
     if plan.shape == "rows":
-        return _rows(rows, korean, label)
+        return (
+            _slowest_rows(rows, count, korean, label)
+            if plan.order == "slowest"
+            else _rows(rows, count, korean, label)
+        )
     if plan.shape == "distinct":
         values = [str(next(iter(row.values()))) for row in rows]
-        shown = ", ".join(values[:5]) + ("…" if len(values) > 5 else "")
+        shown = ", ".join(values[:5]) + ("…" if count > 5 else "")
         return (
-            f"{window} {label} {len(values)}명/개: {shown}".strip()
+            f"{window} {label} {count}명/개: {shown}".strip()
             if korean
-            else f"{len(values)} distinct {columns[0]} values{(' ' + window) if window else ''}: {shown}."
+            else f"{count} distinct {columns[0]} values{(' ' + window) if window else ''}: {shown}."
         )
     if plan.group_by is None or plan.shape == "count_groups" or len(columns) < 2:
         return _single(plan, rows[0], columns, korean, label, window)
     if plan.group_by.bucket is not None:
-        return _series(columns, rows, korean, label, window, plan.group_by.bucket)
-    return _grouped(plan, columns, rows, korean, label, window)
+        return _series(columns, rows, overview, korean, label, window, plan.group_by.bucket)
+    return _grouped(plan, columns, rows, count, korean, label, window)
 
 
 def _single(
@@ -94,7 +108,13 @@ def _single(
 
 
 def _grouped(
-    plan: QueryPlan, columns: list[str], rows: list[dict[str, Any]], korean: bool, label: str, window: str
+    plan: QueryPlan,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    count: int,
+    korean: bool,
+    label: str,
+    window: str,
 ) -> str:
     key, measure = columns[0], columns[1]
     top = rows[0]
@@ -107,40 +127,81 @@ def _grouped(
     second = rows[1]
     if korean:
         return (
-            f"{window} {top[key]}가 {_number(top[measure])}{unit or '건'}으로 가장 많고, "
-            f"다음은 {second[key]}({_number(second[measure])}{unit or '건'})입니다. 총 {len(rows)}개."
+            f"{window} {top[key]}가 {_number(top[measure])}{unit or '건'}{'으로' if not unit else '로'} "
+            f"{_korean_superlative(plan, measure)}, "
+            f"다음은 {second[key]}({_number(second[measure])}{unit or '건'})입니다. 총 {count}개."
         ).strip()
     return (
         f"{top[key]} leads with {_number(top[measure])}{unit or ' ' + label}, followed by {second[key]} "
-        f"({_number(second[measure])}){(' ' + window) if window else ''}; {len(rows)} in total."
+        f"({_number(second[measure])}){(' ' + window) if window else ''}; {count} in total."
     )
 
 
+def _korean_superlative(plan: QueryPlan, measure: str) -> str:
+    """가장 많고 / 가장 느리고 ...: what the first row is the most of."""
+    ascending = plan.order == "measure_asc"
+    if measure.endswith("_ms"):
+        return "가장 빠르고" if ascending else "가장 느리고"
+    if measure.endswith("_pct") or measure.startswith(("avg", "max", "min", "p")):
+        return "가장 낮고" if ascending else "가장 높고"
+    return "가장 적고" if ascending else "가장 많고"
+
+
+# "over 11 five-minute buckets"
+BUCKET_WORDS = {
+    "minute": "one-minute",
+    "5 minutes": "five-minute",
+    "15 minutes": "15-minute",
+    "hour": "hourly",
+    "day": "daily",
+    "week": "weekly",
+}
+
+
 def _series(
-    columns: list[str], rows: list[dict[str, Any]], korean: bool, label: str, window: str, bucket: str
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    overview: dict[str, Any],
+    korean: bool,
+    label: str,
+    window: str,
+    bucket: str,
 ) -> str:
     key, measure = columns[0], columns[1]
-    peak = max(rows, key=lambda row: row[measure] or 0)
-    total = sum(row[measure] or 0 for row in rows)
+    peak = overview.get("column_peaks", {}).get(measure) or max(rows, key=lambda row: row[measure] or 0)
+    total = overview.get("column_totals", {}).get(measure, sum(row[measure] or 0 for row in rows))
+    buckets = int(overview.get("row_count") or len(rows))
     if korean:
         return (
-            f"{window} {label} 총 {_number(total)}건, {len(rows)}개 구간 중 {_time(peak[key])}에 "
+            f"{window} {label} 총 {_number(total)}건, {buckets}개 구간 중 {_time(peak[key])}에 "
             f"{_number(peak[measure])}건으로 가장 많았습니다."
         ).strip()
     return (
-        f"{_number(total)} {label} over {len(rows)} {bucket} buckets{(' ' + window) if window else ''}; "
+        f"{_number(total)} {label} over {buckets} {BUCKET_WORDS.get(bucket, bucket)} buckets"
+        f"{(' ' + window) if window else ''}; "
         f"the peak was {_number(peak[measure])} at {_time(peak[key])}."
     )
 
 
-def _rows(rows: list[dict[str, Any]], korean: bool, label: str) -> str:
+def _slowest_rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str) -> str:
+    slowest = rows[0]
+    took = f"{_number(slowest.get('duration_ms'))} ms"
+    request = " ".join(str(slowest[key]) for key in ("method", "path") if slowest.get(key))
+    what = request or str(slowest.get("message") or "")
+    where = f"{slowest.get('service') or ''}, {_time(slowest.get('created_at'))}"
+    if korean:
+        return f"가장 느린 {label} {count}건 중 1위는 {took}: {what} ({where})입니다."
+    return f"The slowest of these {count} {label} took {took}: {what} ({where})."
+
+
+def _rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str) -> str:
     newest = rows[0]
     when = _time(newest.get("created_at"))
     where = newest.get("service") or ""
     message = str(newest.get("message") or "")[:80]
     if korean:
-        return f"{label} {len(rows)}건을 찾았습니다. 가장 최근은 {when} {where}: {message}".strip()
-    return f"Found {len(rows)} {label}; the most recent at {when} ({where}): {message}".strip()
+        return f"{label} {count:,}건을 찾았습니다. 가장 최근은 {when} {where}: {message}".strip()
+    return f"Found {count:,} {label}; the most recent at {when} ({where}): {message}".strip()
 
 
 def _number(value: Any) -> str:

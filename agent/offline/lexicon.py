@@ -174,7 +174,7 @@ TOP_N = rx(
     rf"{B}top\s+(?P<n>\d+){E}",
     rf"{B}(?P<m>\d+)\s+(?:most|biggest|largest|slowest|busiest){E}",
     r"상위\s*(?P<k>\d+)",
-    r"(?P<j>\d+)\s*(?:개|위)\s*(?:까지)?",
+    r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
 )
 MOST = rx(
     rf"{B}(?:the\s+)?most{E}",
@@ -192,8 +192,31 @@ LEAST = rx(
 RECENT_ROWS = rx(
     rf"{B}(?:the\s+)?(?P<n>\d+)\s+(?:most\s+recent|latest|newest|last){E}",
     rf"{B}(?:most\s+recent|latest|newest|last)\s+(?P<m>\d+){E}",
+    rf"{B}recent\s+(?P<r>\d+){E}",
     r"최근\s*(?P<k>\d+)\s*(?:개|건|줄)",
     r"마지막\s*(?P<j>\d+)\s*(?:개|건)",
+)
+# "최근 에러 10개": the recent word and the count with the subject between them
+RECENT_WORD_KO = re.compile(r"최근")
+COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
+# "the slowest requests": the requests themselves, slowest first, not an average
+SLOWEST_ROWS = rx(
+    rf"{B}(?:the\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){E}",
+    r"가장\s*느린\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
+)
+# "what went wrong in payment-api": its errors, by type
+WENT_WRONG = rx(
+    rf"{B}what\s+went\s+wrong{E}",
+    rf"{B}what(?:'s|\s+is|\s+was)\s+(?:wrong|broken|failing){E}",
+    rf"{B}any\s+(?:problems|issues){E}",
+    r"(?:무슨|어떤|뭐가)\s*문제",
+    r"뭐가\s*잘못",
+)
+# Asked to change the logs: loglens only reads them.
+DESTRUCTIVE = rx(
+    r"^\s*(?:please\s+)?(?:delete|drop|truncate|remove|purge|erase|wipe|clear|update|insert|alter)\b"
+    r"(?!\s+(?:requests?|calls?|methods?))",
+    r"(?:삭제|지워|지우|제거|초기화|수정|변경)\s*(?:해|하|좀|시켜)",
 )
 SHOW_ROWS = rx(
     rf"{B}(?:show|list|find|display|give|get|fetch|search)\b(?!.*\b(?:count|number|how many)\b)",
@@ -411,6 +434,12 @@ STATUS_CODE = rx(
     rf"{B}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>[1-5]\d\d){E}",
     rf"{B}(?P<m>[1-5]\d\d)\s+(?:status|errors?|responses?){E}",
     r"(?P<k>[1-5]\d\d)\s*(?:에러|응답|상태)",
+    r"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>[1-5]\d\d)",
+)
+# An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
+HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?![A-Za-z])")
+HTTP_METHOD = rx(
+    rf"{B}(?P<m>get|post|put|delete|patch|head|options)\s*(?=(?:requests?|calls?|methods?|요청|호출|메서드|메소드))"
 )
 IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b", re.IGNORECASE)
@@ -420,7 +449,7 @@ NUMBER = re.compile(r"\d+")
 
 GREETINGS = rx(rf"{B}(?:hi|hello|thanks|thank\s+you){E}", r"안녕", r"고마워", r"감사")
 LOG_VOCABULARY = rx(
-    rf"{B}(?:logs?|errors?|exceptions?|requests?|latency|response|services?|endpoints?|users?|"
+    rf"{B}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|endpoints?|users?|"
     rf"warnings?|events?|traces?|sessions?|failures?|failed|slow|http|status|deploy|version|pages?|"
     rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?){E}",
     r"프론트",

@@ -92,7 +92,7 @@ class OfflineEngine:
         if isinstance(returned, RetryPromptPart):
             planned.reason = f"its query failed: {returned.model_response()[:200]}"
             return "cannot_answer", _cannot(planned)
-        columns, rows = _rows_of(str(returned.content))
+        columns, rows, overview = _rows_of(str(returned.content))
         insight = write_insight(
             planned.plan,
             planned.language,
@@ -100,6 +100,7 @@ class OfflineEngine:
             columns,
             rows,
             describe_window(planned.plan, planned.language),
+            overview,
         )
         return "final_result", {"sql": sql, "insight": insight, "chart": _chart(planned, rows)}
 
@@ -125,15 +126,17 @@ def _last_tool_result(messages: list[ModelMessage]) -> ToolReturnPart | RetryPro
     return None
 
 
-def _rows_of(content: str) -> tuple[list[str], list[dict[str, Any]]]:
+def _rows_of(content: str) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
+    """The columns, the rows shown, and what the tool said of all rows (count, totals, peaks)."""
     match = ROWS.search(content)
     if match is None:
-        return [], []
+        return [], [], {}
     try:
         document = orjson.loads(html.unescape(match.group(1)))
     except orjson.JSONDecodeError:
-        return [], []
-    return list(document.get("columns", [])), list(document.get("rows", []))
+        return [], [], {}
+    rows = list(document.pop("rows", []))
+    return list(document.get("columns", [])), rows, document
 
 
 def _cannot(planned: Planned) -> dict[str, Any]:

@@ -44,6 +44,7 @@ NULLABLE_GROUPS = {
     "trace_id",
 }
 DEFAULT_ROWS = 100
+SLOWEST_ROWS_SHOWN = 10
 
 
 @dataclass
@@ -115,10 +116,13 @@ class _Planning:
         self.group_hint: str | None = None
         self.compared: Attribute | None = None
         self.concept_error_type = False
+        self.went_wrong = False
 
     # --- the passes -------------------------------------------------------------------------
 
     def run(self) -> Planned:
+        if lx.DESTRUCTIVE.search(self.reader.text):
+            return Planned(None, self.language, reason="loglens only reads logs, it cannot delete or change them")
         if not lx.LOG_VOCABULARY.search(self.reader.text) and not self._mentions_data():
             return Planned(None, self.language, reason="the question is not about logs")
         for step in (
@@ -194,8 +198,16 @@ class _Planning:
                     )
                 self.signals += 1
             elif (match := self.reader.take(lx.STATUS_CODE)) is not None:
-                code = int(match.group("n") or match.group("m") or match.group("k"))
+                code = int(next(g for g in match.groups() if g))
                 self._add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+        methods = [match.group("m").upper() for match in self.reader.take_all(lx.HTTP_METHOD)]
+        for match in lx.HTTP_METHOD_CAPITALS.finditer(self.question):
+            start = _map_index(self.question, self.reader.text, match.start())
+            if start is not None and self.reader.free(start, start + len(match.group(1))):
+                self.reader.mark(start, start + len(match.group(1)))
+                methods.append(match.group(1))
+        if methods:
+            self._add_in(Attribute(column="method"), list(dict.fromkeys(methods)))
         for user in self._users_in_text():
             self._add_equals(Attribute(column="user_id"), user)
 
@@ -245,6 +257,20 @@ class _Planning:
             )
             self.plan.shape = "rows"
             self.plan.columns = ["created_at", "service", "path", "message", "level", "user_id"]
+            self.signals += 1
+        if (match := self.reader.take(lx.WENT_WRONG)) is not None:
+            self.plan.errors_only = True
+            self.went_wrong = True
+            self.subject = "errors"
+            self.signals += 1
+        ranks_groups = self.reader.peek(lx.WHICH) is not None or self.reader.peek(lx.PER) is not None
+        if not ranks_groups and (match := self.reader.take(lx.SLOWEST_ROWS)) is not None:
+            count = match.group("p") or match.group("n") or match.group("k")
+            self.plan.shape, self.plan.order = "rows", "slowest"
+            self.plan.limit = int(count) if count else SLOWEST_ROWS_SHOWN
+            self.plan.columns = ["created_at", "service", "method", "path", "duration_ms", "level", "message"]
+            self.plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
+            self.subject = "requests"
             self.signals += 1
         if (match := self.reader.take(lx.SESSIONS_PER_USER)) is not None:
             raw = match.group("n") or match.group("k") or "1"
@@ -477,7 +503,7 @@ class _Planning:
             if plan.shape == "rows" and (match := reader.take(lx.RECENT_ROWS)) is not None:
                 plan.limit = int(next(g for g in match.groups() if g))
             return
-        if (match := reader.take(lx.RECENT_ROWS)) is not None:
+        if (match := reader.take(lx.RECENT_ROWS)) is not None or (match := self._recent_rows_korean()) is not None:
             plan.shape, plan.limit = "rows", int(next(g for g in match.groups() if g))
             plan.columns = [
                 "created_at",
@@ -533,6 +559,18 @@ class _Planning:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _recent_rows_korean(self) -> re.Match[str] | None:
+        """ "최근 에러 10개 보여줘": 최근, then what to show, then how many."""
+        recent = self.reader.peek(lx.RECENT_WORD_KO)
+        if recent is None or self.reader.peek(lx.COUNT) is not None:
+            return None
+        for counted in lx.COUNTED_KO.finditer(self.reader.text):
+            if counted.start() > recent.end() and self.reader.free(counted.start(), counted.end()):
+                self.reader.mark(recent.start(), recent.end())
+                self.reader.mark(counted.start(), counted.end())
+                return counted
+        return None
+
     def _bucket(self) -> str | None:
         for pattern, bucket in lx.BUCKETS:
             if self.reader.take(pattern) is not None:
@@ -546,7 +584,7 @@ class _Planning:
         first one it names. A metadata key already pinned to a value ("eu-west-1 region") is a filter."""
         candidates = self._dimension_candidates()
         if not candidates:
-            return None
+            return Attribute(column="error_type") if self.went_wrong else None
         grouped = [c for c in candidates if self._marked_as_grouping(c[0], c[1])]
         start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
         self.reader.mark(start, end)

@@ -154,3 +154,80 @@ async def test_plan_mode_gives_the_model_no_tool_that_takes_sql(dsn: str, logs: 
     assert body["results"] == [{"errors": 3}]
     assert body["sql"] == sql
     assert offered[0] == {"get_schema", "execute_plan"}
+
+
+async def test_asked_to_delete_logs_it_says_it_only_reads_them(
+    offline: AgentService, logs: asyncpg.Connection
+) -> None:
+    before = await logs.fetchval("SELECT count(*) FROM logs")
+    for question in ("delete all logs", "payment-api 로그 삭제해줘"):
+        body = (await offline.answer(offline.question(question))).body()
+        assert body["outcome"] == "unanswerable", question
+        assert "only reads logs" in body["error"]
+    assert await logs.fetchval("SELECT count(*) FROM logs") == before
+    # "DELETE requests" is an HTTP method, not an order
+    assert (await offline.answer(offline.question("How many DELETE requests were there?"))).error is None
+
+
+async def test_the_slowest_requests_are_the_requests_slowest_first(offline: AgentService) -> None:
+    body = (await offline.answer(offline.question("show me the slowest requests"))).body()
+    durations = [row["duration_ms"] for row in body["results"]]
+    assert durations and durations == sorted(durations, reverse=True)
+    assert f"took {durations[0]:,.1f} ms" in body["insight"]
+    # "which service has the slowest requests" still ranks services by their average
+    ranked = (await offline.answer(offline.question("Which service has the slowest requests?"))).body()
+    assert ranked["columns"][0] == "service"
+
+
+async def test_what_went_wrong_lists_the_errors_by_type(offline: AgentService) -> None:
+    body = (await offline.answer(offline.question("What went wrong in payment-api?"))).body()
+    assert body["columns"] == ["error_type", "errors"]
+    assert body["results"][0] == {"error_type": "DatabaseConnectionTimeout", "errors": 2}
+
+
+@pytest.mark.parametrize(
+    ("question", "limit"),
+    [("최근 에러 2개 보여줘", 2), ("에러가 가장 많은 서비스 2곳", 2), ("에러가 가장 많은 사용자 1명", 1)],
+)
+async def test_korean_counters_set_how_many_rows(offline: AgentService, question: str, limit: int) -> None:
+    body = (await offline.answer(offline.question(question))).body()
+    assert body["sql"].endswith(f"LIMIT {limit}"), body["sql"]
+    assert len(body["results"]) <= limit
+
+
+@pytest.mark.parametrize("question", ["how many 503 responses?", "응답 코드 503 개수"])
+async def test_http_status_codes_are_read_however_they_are_asked(
+    offline: AgentService, logs: asyncpg.Connection, question: str
+) -> None:
+    expected = await logs.fetchval("SELECT count(*) FROM logs WHERE metadata->>'http_status' = '503'")
+    assert expected > 0
+    body = (await offline.answer(offline.question(question))).body()
+    assert "http_status" in body["sql"]
+    assert body["results"] == [{"logs": expected}]
+
+
+async def test_the_insight_counts_every_row_not_only_those_shown_to_the_engine(
+    offline: AgentService, logs: asyncpg.Connection
+) -> None:
+    from tests.agent.conftest import insert_logs, log_row
+
+    await insert_logs(logs, [log_row(100 + minute, "ERROR", "batch-api", "boom") for minute in range(45)])
+    offline.catalog.forget()
+    body = (await offline.answer(offline.question("errors of batch-api per minute over the last 3 hours"))).body()
+    assert body["count"] == 45
+    assert "45 errors over 45 one-minute buckets" in body["insight"]
+    listed = (await offline.answer(offline.question("show batch-api logs"))).body()
+    assert listed["count"] == 45 and "Found 45" in listed["insight"]
+
+
+@pytest.mark.parametrize(("question", "method"), [("How many POST requests?", "POST"), ("get 요청 수", "GET")])
+async def test_an_http_method_is_a_filter(
+    offline: AgentService, logs: asyncpg.Connection, question: str, method: str
+) -> None:
+    from tests.agent.conftest import insert_logs, log_row
+
+    await insert_logs(logs, [log_row(3, "INFO", "order-api", "served", method=method, path="/api/v1/orders")])
+    expected = await logs.fetchval("SELECT count(*) FROM logs WHERE method = $1", method)
+    body = (await offline.answer(offline.question(question))).body()
+    assert f"method = '{method}'" in body["sql"]
+    assert list(body["results"][0].values()) == [expected]
