@@ -441,6 +441,91 @@ HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD
 HTTP_METHOD = rx(
     rf"{B}(?P<m>get|post|put|delete|patch|head|options)\s*(?=(?:requests?|calls?|methods?|요청|호출|메서드|메소드))"
 )
+# "trace id 4bf9…", "session s-1029", "user alice42": an id named by its kind (it has a digit).
+NAMED_ID = rx(
+    rf"{B}(?P<kind>trace|session|user)(?:[\s_-]*id)?\s*[:=#]?\s*(?P<v>(?=[\w\-@.]*\d)[\w\-@.]{{3,64}}){E}",
+    r"(?P<kkind>트레이스|세션|사용자|유저)\s*(?:id|아이디)?\s*[:=#]?\s*(?P<kv>(?=[a-z0-9_\-@.]*\d)[a-z0-9_\-@.]{3,64})",
+)
+ID_KINDS = {"trace": "trace_id", "트레이스": "trace_id", "session": "session_id", "세션": "session_id"}
+# "the checkout endpoint", "login 페이지": a word that names endpoints without being one.
+PATH_WORD = rx(
+    rf"{B}(?P<w>[a-z][a-z0-9_\-]{{2,30}})\s+(?:endpoints?|routes?|pages?|apis?){E}",
+    r"(?P<kw>[a-z][a-z0-9_\-]{2,30})\s*(?:엔드포인트|페이지|경로)",
+)
+NOT_PATH_WORDS = frozenset(
+    [
+        "the",
+        "each",
+        "every",
+        "per",
+        "which",
+        "what",
+        "whose",
+        "slowest",
+        "fastest",
+        "slow",
+        "fast",
+        "slower",
+        "faster",
+        "busiest",
+        "top",
+        "most",
+        "least",
+        "all",
+        "any",
+        "api",
+        "rest",
+        "http",
+        "web",
+        "by",
+        "for",
+        "of",
+        "that",
+        "this",
+        "those",
+        "these",
+        "and",
+        "or",
+        "frontend",
+        "backend",
+        "front",
+        "back",
+        "error",
+        "errors",
+        "failing",
+        "failed",
+        "broken",
+        "popular",
+        "visited",
+        "called",
+        "used",
+        "other",
+        "different",
+        "distinct",
+        "unique",
+        "same",
+        "some",
+        "many",
+        "few",
+        "single",
+        "app",
+        "mobile",
+        "average",
+        "avg",
+        "total",
+        "with",
+        "from",
+        "into",
+        "over",
+        "under",
+        "their",
+        "its",
+        "your",
+        "our",
+        "my",
+        "load",
+    ]
+)
 IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b", re.IGNORECASE)
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])")

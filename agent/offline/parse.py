@@ -27,7 +27,7 @@ from agent.offline.plan import (
     QueryPlan,
     TimeWindow,
 )
-from agent.schema import Schema
+from agent.schema import MAX_VALUES, Schema
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10
@@ -117,6 +117,7 @@ class _Planning:
         self.compared: Attribute | None = None
         self.concept_error_type = False
         self.went_wrong = False
+        self.unknown_names: list[str] = []  # names the question gives that nothing in the data has
 
     # --- the passes -------------------------------------------------------------------------
 
@@ -140,6 +141,9 @@ class _Planning:
             step()
         if not self.plan.measures and self.plan.shape == "aggregate" and not self._asks_for_a_number():
             return Planned(None, self.language, reason="the question does not say what to count or show")
+        if self.unknown_names:
+            missing = ", ".join(f"'{name}'" for name in self.unknown_names)
+            return Planned(None, self.language, reason=f"no endpoint in the logs has {missing} in its path")
         if self.signals == 0:
             return Planned(None, self.language, reason="nothing in the question matches the logs")
         return Planned(
@@ -180,6 +184,12 @@ class _Planning:
             self._add_equals(Attribute(metadata_key=self._metadata_key("ip") or "ip"), found.group(0))
         for found in self.reader.take_all(lx.TRACE_ID):
             self._add_equals(Attribute(column="trace_id"), found.group(0).lower())
+        for found in self.reader.take_all(lx.NAMED_ID):
+            kind = found.group("kind") or found.group("kkind")
+            column = lx.ID_KINDS.get(kind, "user_id")
+            value = found.group("v") or found.group("kv")
+            known = next((k for k in self.schema.distinct(column) if k.lower() == value), None)
+            self._add_equals(Attribute(column=column), known or self._as_written(value))
         for found in self.reader.take_all(lx.PATH):
             path = found.group(0).rstrip(".,?")
             self._add_equals(Attribute(column="path"), self._closest("path", path) or path)
@@ -210,6 +220,11 @@ class _Planning:
             self._add_in(Attribute(column="method"), list(dict.fromkeys(methods)))
         for user in self._users_in_text():
             self._add_equals(Attribute(column="user_id"), user)
+
+    def _as_written(self, value: str) -> str:
+        """A value read from the lower-cased question, in the case the question wrote it."""
+        start = self.question.lower().find(value)
+        return self.question[start : start + len(value)] if start >= 0 else value
 
     def _window(self) -> None:
         reader = self.reader
@@ -310,6 +325,7 @@ class _Planning:
                 self._add_in(Attribute(column=column), list(dict.fromkeys(found)))
                 if column == "error_type":
                     self.concept_error_type = True
+        self._path_words()
         for key in self.schema.metadata_keys:
             if key.type != "string" or len(key.examples) > 25:
                 continue
@@ -321,6 +337,28 @@ class _Planning:
                     found.append(value)
             if found:
                 self._add_in(Attribute(metadata_key=key.key), found)
+
+    def _path_words(self) -> None:
+        """'the checkout endpoint': the endpoints whose path has that word; none is an honest miss."""
+        if self._has_condition("path"):
+            return
+        for match in lx.PATH_WORD.finditer(self.reader.text):
+            word = match.group("w") or match.group("kw")
+            start = match.start("w") if match.group("w") else match.start("kw")
+            if word in lx.NOT_PATH_WORDS or not self.reader.free(start, start + len(word)):
+                continue
+            self.reader.mark(start, start + len(word))
+            known = self.schema.distinct("path")
+            paths = [path for path in known if word in path.lower()]
+            if paths:
+                self._add_in(Attribute(column="path"), paths)
+            elif len(known) >= MAX_VALUES:  # the profile keeps only the commonest paths: search them all
+                contains = Condition(attribute=Attribute(column="path"), op="contains", values=[word])
+                self.plan.conditions.append(contains)
+                self.signals += 1
+            else:
+                self.unknown_names.append(word)
+            return
 
     def _log_types(self) -> None:
         for pattern, kinds in lx.LOG_TYPES:
@@ -522,6 +560,8 @@ class _Planning:
         most = reader.take(lx.MOST) or (reader.take(lx.MOST_BARE) if least is None else None)
         bucket = self._bucket()
         dimension = None if bucket else self._dimension()
+        if dimension is not None and self._pinned(dimension) and self._shows_rows(None, bucket, top or most):
+            dimension = None  # "show logs from user_001": that user's logs, not a count per user
         compared = self.compared
         if bucket is not None:
             plan.group_by = Grouping(bucket=bucket, alias=bucket.replace(" ", "_").replace("5_minutes", "bucket"))
@@ -590,7 +630,8 @@ class _Planning:
         self.reader.mark(start, end)
         if attribute.column == "path":
             named = self.reader.text[start:end]
-            if ("endpoint" in named or "api" in named) and not self._has_condition("log_type"):
+            chosen = self._has_condition("log_type") or self._has_condition("path")
+            if ("endpoint" in named or "api" in named) and not chosen:
                 self._add_in(Attribute(column="log_type"), ["BACKEND"])
         return attribute
 
@@ -617,6 +658,12 @@ class _Planning:
             bool(re.search(r"\b(?:per|by|each|every|across|for\s+each)\s+(?:the\s+)?$", before))
             or after.lstrip().startswith(("별", "마다"))
             or bool(re.match(r"\s*(?:별|마다)", after))
+        )
+
+    def _pinned(self, attribute: Attribute) -> bool:
+        return any(
+            isinstance(c, Condition) and c.op == "=" and c.attribute.name == attribute.name
+            for c in self.plan.conditions
         )
 
     def _has_condition(self, column: str) -> bool:

@@ -172,7 +172,8 @@ async def test_asked_to_delete_logs_it_says_it_only_reads_them(
 async def test_the_slowest_requests_are_the_requests_slowest_first(offline: AgentService) -> None:
     body = (await offline.answer(offline.question("show me the slowest requests"))).body()
     durations = [row["duration_ms"] for row in body["results"]]
-    assert durations and durations == sorted(durations, reverse=True)
+    assert durations
+    assert durations == sorted(durations, reverse=True)
     assert f"took {durations[0]:,.1f} ms" in body["insight"]
     # "which service has the slowest requests" still ranks services by their average
     ranked = (await offline.answer(offline.question("Which service has the slowest requests?"))).body()
@@ -217,7 +218,8 @@ async def test_the_insight_counts_every_row_not_only_those_shown_to_the_engine(
     assert body["count"] == 45
     assert "45 errors over 45 one-minute buckets" in body["insight"]
     listed = (await offline.answer(offline.question("show batch-api logs"))).body()
-    assert listed["count"] == 45 and "Found 45" in listed["insight"]
+    assert listed["count"] == 45
+    assert "Found 45" in listed["insight"]
 
 
 @pytest.mark.parametrize(("question", "method"), [("How many POST requests?", "POST"), ("get 요청 수", "GET")])
@@ -231,3 +233,27 @@ async def test_an_http_method_is_a_filter(
     body = (await offline.answer(offline.question(question))).body()
     assert f"method = '{method}'" in body["sql"]
     assert list(body["results"][0].values()) == [expected]
+
+
+async def test_an_id_named_by_its_kind_is_a_filter_even_when_no_log_has_it(offline: AgentService) -> None:
+    trace = (await offline.answer(offline.question("show logs for trace id abc123"))).body()
+    assert "trace_id = 'abc123'" in trace["sql"]
+    assert trace["results"] == []
+    user = (await offline.answer(offline.question("show logs from user Alice42"))).body()
+    assert "user_id = 'Alice42'" in user["sql"]  # as written, not lower-cased
+    assert user["columns"][0] == "created_at"  # that user's logs, not a count per user
+
+
+async def test_an_endpoint_named_by_a_word_filters_by_paths_that_have_it(
+    offline: AgentService, logs: asyncpg.Connection
+) -> None:
+    paths = [
+        row["path"] for row in await logs.fetch("SELECT DISTINCT path FROM logs WHERE path LIKE '%payments%'")
+    ]
+    body = (await offline.answer(offline.question("average latency of the payments endpoint"))).body()
+    assert paths
+    for path in paths:
+        assert f"'{path}'" in body["sql"]
+    missing = (await offline.answer(offline.question("p99 latency of the checkout endpoint"))).body()
+    assert missing["outcome"] == "unanswerable"
+    assert "'checkout'" in missing["error"]
