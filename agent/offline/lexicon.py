@@ -141,14 +141,18 @@ FIRST_SEEN = rx(
     rf"{B}first\s+(?:seen|time|occurrence|occurred|appeared|happened){E}",
     rf"{B}first(?=\s+and\s+last)",
     rf"{B}when\s+did\b.*\b(?:start|begin|first){E}",
+    rf"{B}since\s+when{E}",
     r"처음",
+    r"언제부터",
     r"최초",
 )
 LAST_SEEN = rx(
     rf"{B}last\s+(?:seen|time|occurrence|occurred|appeared|happened){E}",
     rf"(?<=first\sand\s)last{E}",
     rf"{B}most\s+recently\s+(?:seen|happened){E}",
+    rf"{B}when\s+did\s+the\s+last\b",
     r"마지막",
+    r"언제까지",
 )
 DURATION = rx(
     rf"{B}response\s+times?{E}",
@@ -225,6 +229,8 @@ SHOW_ROWS = rx(
 ROW_NOUNS = rx(
     rf"{B}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?){E}", r"로그", r"메시지", r"기록"
 )
+STACK_TRACE = rx(rf"{B}stack\s*traces?{E}", rf"{B}tracebacks?{E}", r"스택")
+COMMON = rx(rf"{B}(?:common|frequent|repeated|recurring){E}", r"흔한", r"자주", r"반복")
 LIST_WORDS = rx(rf"{B}list(?:\s+of)?{E}", r"목록", r"리스트", r"누구", rf"{B}who{E}")
 COMPARE = rx(rf"{B}compare{E}", rf"{B}versus{E}", rf"{B}vs\.?{E}", r"비교", r"대비")
 SERIES = rx(
@@ -326,7 +332,11 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (rx(rf"{B}actions?{E}", r"액션", r"행동"), "action_type"),
     (rx(rf"{B}functions?{E}", r"함수"), "function_name"),
     (rx(rf"{B}(?:source\s+)?files?{E}", r"파일"), "file_path"),
-    (rx(rf"{B}traces?{E}", r"트레이스"), "trace_id"),
+    (rx(rf"{B}(?<!stack\s)traces?{E}", r"트레이스"), "trace_id"),
+    (
+        rx(rf"{B}messages?{E}", r"메시지"),  # a grouping only beside COMMON ("the most common message")
+        "message",
+    ),
 ]
 PER = rx(
     rf"{B}(?:per|by|each|every|for\s+each|across|grouped\s+by|broken\s+down\s+by){E}", r"별(?![가-힣])", r"마다"
@@ -534,7 +544,7 @@ NUMBER = re.compile(r"\d+")
 
 GREETINGS = rx(rf"{B}(?:hi|hello|thanks|thank\s+you){E}", r"안녕", r"고마워", r"감사")
 LOG_VOCABULARY = rx(
-    rf"{B}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|endpoints?|users?|"
+    rf"{B}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
     rf"warnings?|events?|traces?|sessions?|failures?|failed|slow|http|status|deploy|version|pages?|"
     rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?){E}",
     r"프론트",
@@ -548,6 +558,7 @@ LOG_VOCABULARY = rx(
     r"에러",
     r"오류",
     r"요청",
+    r"호출",
     r"응답",
     r"서비스",
     r"사용자",

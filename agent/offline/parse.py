@@ -139,6 +139,8 @@ class _Planning:
             self._shape,
         ):
             step()
+        if self.plan.shape == "rows" and lx.STACK_TRACE.search(self.reader.text):
+            self.plan.columns = [*dict.fromkeys([*self.plan.columns, "stack_trace"])]
         if not self.plan.measures and self.plan.shape == "aggregate" and not self._asks_for_a_number():
             return Planned(None, self.language, reason="the question does not say what to count or show")
         if self.unknown_names:
@@ -644,6 +646,8 @@ class _Planning:
             if span is not None and self.reader.free(*span):
                 found.append((span[0], span[1], Attribute(metadata_key=key.key)))
         for pattern, column in lx.DIMENSIONS:
+            if column == "message" and self.reader.peek(lx.COMMON) is None:
+                continue
             match = self.reader.peek(pattern)
             if match is not None:
                 found.append((match.start(), match.end(), Attribute(column=column)))
@@ -703,7 +707,7 @@ class _Planning:
         if dimension.metadata_key:
             key = next((k for k in self.schema.metadata_keys if k.key == dimension.metadata_key), None)
             distinct = len(key.examples) if key and len(key.examples) < 25 else HIGH_CARDINALITY + 1
-        if dimension.column in ("user_id", "trace_id", "session_id"):
+        if dimension.column in ("user_id", "trace_id", "session_id", "message"):
             distinct = HIGH_CARDINALITY + 1
         return 10 if distinct > HIGH_CARDINALITY else None
 

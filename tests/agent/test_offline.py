@@ -257,3 +257,28 @@ async def test_an_endpoint_named_by_a_word_filters_by_paths_that_have_it(
     missing = (await offline.answer(offline.question("p99 latency of the checkout endpoint"))).body()
     assert missing["outcome"] == "unanswerable"
     assert "'checkout'" in missing["error"]
+
+
+async def test_asking_for_stack_traces_shows_them(offline: AgentService) -> None:
+    body = (await offline.answer(offline.question("show stack traces of DatabaseConnectionTimeout"))).body()
+    assert "stack_trace" in body["columns"]
+    assert "trace_id IS NOT NULL" not in body["sql"]  # a stack trace is not a trace id
+
+
+@pytest.mark.parametrize("question", ["What is the most common error message?", "에러 메시지 중 가장 흔한 것"])
+async def test_the_most_common_message_groups_by_message(offline: AgentService, question: str) -> None:
+    body = (await offline.answer(offline.question(question))).body()
+    assert body["columns"] == ["message", "errors"]
+    assert body["results"][0] == {"message": "DatabaseConnectionTimeout: pool exhausted", "errors": 2}
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("When did the last FATAL happen?", "last_seen"),
+        ("DatabaseConnectionTimeout 에러가 언제부터 발생했어?", "first_seen"),
+    ],
+)
+async def test_when_questions_ask_for_a_time(offline: AgentService, question: str, measure: str) -> None:
+    body = (await offline.answer(offline.question(question))).body()
+    assert body["columns"] == [measure]
