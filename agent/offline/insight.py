@@ -22,6 +22,7 @@ KOREAN_SUBJECTS = {
     "traces": "트레이스",
     "services": "서비스",
     "endpoints": "엔드포인트",
+    "error types": "에러 유형",
 }
 MEASURE_WORDS = {
     "avg": ("average", "평균"),
@@ -77,6 +78,8 @@ def write_insight(
     if plan.group_by is None or plan.shape == "count_groups" or len(columns) < 2:
         return _single(plan, rows[0], columns, korean, label, window)
     if plan.group_by.bucket is not None:
+        if plan.measures and plan.measures[0].kind != "count":
+            return _series_of_values(columns, rows, overview, korean, window, plan.group_by.bucket)
         return _series(columns, rows, overview, korean, label, window, plan.group_by.bucket)
     return _grouped(plan, columns, rows, count, korean, label, window)
 
@@ -156,6 +159,33 @@ BUCKET_WORDS = {
     "day": "daily",
     "week": "weekly",
 }
+
+
+def _series_of_values(
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    overview: dict[str, Any],
+    korean: bool,
+    window: str,
+    bucket: str,
+) -> str:
+    """An average or a percentile over time: its range and its peak, never a sum."""
+    key, measure = columns[0], columns[1]
+    peak = overview.get("column_peaks", {}).get(measure) or max(rows, key=lambda row: row[measure] or 0)
+    values = [row[measure] for row in rows if isinstance(row[measure], int | float)]
+    low = min(values) if values else None
+    unit = _unit(measure)
+    buckets = int(overview.get("row_count") or len(rows))
+    if korean:
+        return (
+            f"{window} {buckets}개 구간에서 {measure}는 {_number(low)}{unit}~{_number(peak[measure])}{unit}였고, "
+            f"{_time(peak[key])}에 가장 높았습니다."
+        ).strip()
+    return (
+        f"{measure} ranged from {_number(low)}{unit} to {_number(peak[measure])}{unit} over {buckets} "
+        f"{BUCKET_WORDS.get(bucket, bucket)} buckets{(' ' + window) if window else ''}, "
+        f"peaking at {_time(peak[key])}."
+    )
 
 
 def _series(

@@ -62,6 +62,7 @@ LAST_N = rx(
     rf"{B}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+"
     rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|ten|twelve|fifteen|thirty)?\s*"
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){E}",
+    rf"{B}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){E}",
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
 )
 TODAY = rx(rf"{B}today{E}", r"오늘")
@@ -130,7 +131,12 @@ PERCENTILE = rx(
     r"(?P<kmedian>중앙값|중간값)",
     r"(?P<kp>50|75|90|95|99)\s*(?:퍼센타일|백분위)",
 )
-ERROR_RATE = rx(rf"{B}(?:error|failure)\s+(?:rate|ratio|percentage){E}", r"(?:에러|오류|실패)\s*(?:율|비율|률)")
+ERROR_RATE = rx(
+    rf"{B}(?:error|failure)\s+(?:rate|ratio|percentage){E}",
+    rf"{B}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
+    rf"{B}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{E}",
+    r"(?:에러|오류|실패)\s*(?:율|비율|률)",
+)
 SHARE = rx(rf"{B}(?:percentage|percent|share|proportion|ratio|fraction){E}", r"%", r"비율", r"비중", r"퍼센트")
 MESSAGE_LENGTH = rx(
     rf"{B}message\s+(?:length|size)s?{E}",
@@ -206,7 +212,7 @@ COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과
 # "the slowest requests": the requests themselves, slowest first, not an average
 SLOWEST_ROWS = rx(
     rf"{B}(?:the\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){E}",
-    r"가장\s*느린\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
+    r"가장\s*느(?:린|렸던)\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
 )
 # "what went wrong in payment-api": its errors, by type
 WENT_WRONG = rx(

@@ -231,8 +231,8 @@ class _Planning:
     def _window(self) -> None:
         reader = self.reader
         if (match := reader.take(lx.LAST_N)) is not None:
-            amount_text = match.group("n") or match.group("kn") or "1"
-            unit_text = (match.group("unit") or match.group("kunit")).lower()
+            amount_text = match.group("n") or match.group("kn") or match.group("sn") or "1"
+            unit_text = (match.group("unit") or match.group("kunit") or match.group("sunit")).lower()
             amount = int(amount_text) if amount_text.isdigit() else lx.NUMBER_WORDS.get(amount_text, 1)
             self.plan.window = TimeWindow(kind="last", amount=amount, unit=lx.TIME_UNITS[unit_text])
         elif reader.take(lx.YESTERDAY) is not None:
@@ -476,7 +476,7 @@ class _Planning:
         if match is None and not counting:
             return False
         for pattern, column in lx.DIMENSIONS:
-            if column not in ("user_id", "session_id", "trace_id", "service", "path"):
+            if column not in ("user_id", "session_id", "trace_id", "service", "path", "error_type"):
                 continue
             dimension = self.reader.peek(pattern)
             if dimension is None:
@@ -496,7 +496,7 @@ class _Planning:
                 )
             )
             self.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_not_null"))
-            self.subject = _plural(column)
+            self.subject = _plural(column).replace("_", " ")
             self.signals += 1
             return True
         return False
@@ -914,6 +914,7 @@ def _plural(column: str) -> str:
         "trace_id": "traces",
         "service": "services",
         "path": "endpoints",
+        "error_type": "error_types",
     }.get(column, column)
 
 

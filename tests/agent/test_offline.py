@@ -282,3 +282,29 @@ async def test_the_most_common_message_groups_by_message(offline: AgentService, 
 async def test_when_questions_ask_for_a_time(offline: AgentService, question: str, measure: str) -> None:
     body = (await offline.answer(offline.question(question))).body()
     assert body["columns"] == [measure]
+
+
+async def test_a_share_of_failures_is_the_error_rate(offline: AgentService, logs: asyncpg.Connection) -> None:
+    total, errors = await logs.fetchrow(
+        "SELECT count(*), count(*) FILTER (WHERE level IN ('ERROR','FATAL')) FROM logs WHERE NOT deleted"
+    )
+    body = (await offline.answer(offline.question("What percentage of requests failed?"))).body()
+    assert body["results"] == [{"error_rate_pct": pytest.approx(round(100 * errors / total, 2))}]
+
+
+async def test_short_windows_and_distinct_error_types(offline: AgentService, logs: asyncpg.Connection) -> None:
+    expected = await logs.fetchval(
+        "SELECT count(DISTINCT error_type) FROM logs "
+        "WHERE NOT deleted AND created_at > now() - interval '24 hours'"
+    )
+    body = (await offline.answer(offline.question("how many distinct error types in the last 24h?"))).body()
+    assert "interval '24 hours'" in body["sql"]
+    assert body["results"] == [{"error_types": expected}]
+
+
+async def test_an_average_over_time_is_described_by_its_range_not_summed(offline: AgentService) -> None:
+    body = (await offline.answer(offline.question("average latency per hour over the last 2 hours"))).body()
+    values = [row["avg_ms"] for row in body["results"] if row["avg_ms"] is not None]
+    assert values
+    assert f"to {max(values):,.1f} ms" in body["insight"]
+    assert "ranged from" in body["insight"]
