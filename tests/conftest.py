@@ -113,8 +113,24 @@ async def collector(dsn: str) -> AsyncIterator[Collector]:
     await running.stop()
 
 
+# Ports for servers the tests start, below the kernel's ephemeral range (32768-60999 here): a
+# port the kernel hands out with bind(0) can be taken by any outgoing connection before the
+# server binds it, which made a test fail now and then with "address already in use".
+_TEST_PORTS = itertools.count(20_000)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
+    """A loopback port nothing listens on, not handed out before in this run."""
+    for port in _TEST_PORTS:
+        if port >= 32_000:
+            break
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as probe:  # the reserved range is used up: fall back to the kernel's choice
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
