@@ -277,6 +277,7 @@ def describe_window(plan: QueryPlan, language: str) -> str:
     names = {
         "today": ("today", "오늘"),
         "yesterday": ("yesterday", "어제"),
+        "since_yesterday": ("since yesterday", "어제부터"),
         "this_week": ("this week", "이번 주"),
         "last_week": ("last week", "지난주"),
     }

@@ -66,6 +66,7 @@ LAST_N = rx(
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
 )
 TODAY = rx(rf"{B}today{E}", r"오늘")
+SINCE_YESTERDAY = rx(rf"{B}since\s+yesterday{E}", r"어제\s*부터")
 YESTERDAY = rx(rf"{B}yesterday{E}", r"어제(?:\s*하루)?")
 THIS_WEEK = rx(rf"{B}this\s+week{E}", r"이번\s*주")
 LAST_WEEK = rx(rf"{B}last\s+week{E}", r"지난\s*주(?!일)(?!\s*\d)")
@@ -131,6 +132,8 @@ PERCENTILE = rx(
     r"(?P<kmedian>중앙값|중간값)",
     r"(?P<kp>50|75|90|95|99)\s*(?:퍼센타일|백분위)",
 )
+# "is payment-api healthy?": its error rate is the first thing to look at
+HEALTH = rx(rf"{B}(?:healthy|health|doing\s+ok|okay)\b", r"(?:괜찮|정상이|건강)")
 ERROR_RATE = rx(
     rf"{B}(?:error|failure)\s+(?:rate|ratio|percentage){E}",
     rf"{B}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
@@ -251,7 +254,11 @@ SERIES = rx(
 )
 BUCKETS = [
     (
-        rx(r"(?:every|per|each)\s*5\s*-?\s*min(?:ute)?s?", r"5\s*-?\s*minute", r"5분\s*(?:단위|간격|마다|별)"),
+        rx(
+            r"(?:every|per|each)\s*5\s*-?\s*min(?:ute)?s?",
+            r"(?<!\d)5\s*-?\s*minute",
+            r"(?<!\d)5분\s*(?:단위|간격|마다|별)",
+        ),
         "5 minutes",
     ),
     (

@@ -235,6 +235,8 @@ class _Planning:
             unit_text = (match.group("unit") or match.group("kunit") or match.group("sunit")).lower()
             amount = int(amount_text) if amount_text.isdigit() else lx.NUMBER_WORDS.get(amount_text, 1)
             self.plan.window = TimeWindow(kind="last", amount=amount, unit=lx.TIME_UNITS[unit_text])
+        elif reader.take(lx.SINCE_YESTERDAY) is not None:
+            self.plan.window = TimeWindow(kind="since_yesterday")
         elif reader.take(lx.YESTERDAY) is not None:
             self.plan.window = TimeWindow(kind="yesterday")
         elif reader.take(lx.TODAY) is not None:
@@ -400,7 +402,7 @@ class _Planning:
     def _measures(self) -> None:
         reader, measures = self.reader, self.plan.measures
         duration = self._duration_attribute()
-        if reader.take(lx.ERROR_RATE) is not None:
+        if reader.take(lx.ERROR_RATE) is not None or reader.take(lx.HEALTH) is not None:
             measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
             self.subject = "error rate"
         if reader.take(lx.MESSAGE_LENGTH) is not None:
@@ -566,7 +568,8 @@ class _Planning:
             dimension = None  # "show logs from user_001": that user's logs, not a count per user
         compared = self.compared
         if bucket is not None:
-            plan.group_by = Grouping(bucket=bucket, alias=bucket.replace(" ", "_").replace("5_minutes", "bucket"))
+            # "minute", "hour", "day" name their column; a bin of several minutes is a "bucket"
+            plan.group_by = Grouping(bucket=bucket, alias="bucket" if " " in bucket else bucket)
             plan.order = "group_asc"
         elif compared is not None and (dimension is None or dimension.name == compared.name):
             plan.group_by = Grouping(attribute=compared, alias=compared.name.split(".")[-1])

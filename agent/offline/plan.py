@@ -116,7 +116,7 @@ class AnyOf(BaseModel):
 
 
 class TimeWindow(BaseModel):
-    kind: Literal["last", "today", "yesterday", "this_week", "last_week"]
+    kind: Literal["last", "today", "yesterday", "since_yesterday", "this_week", "last_week"]
     amount: int = Field(default=1, ge=1, le=100_000)
     unit: Literal["minute", "hour", "day", "week"] = "hour"
 
@@ -126,6 +126,8 @@ class TimeWindow(BaseModel):
             return [f"created_at > now() - interval '{self.amount} {self.unit}{plural}'"]
         if self.kind == "today":
             return ["created_at >= date_trunc('day', now())"]
+        if self.kind == "since_yesterday":
+            return ["created_at >= date_trunc('day', now()) - interval '1 day'"]
         if self.kind == "yesterday":
             return [
                 "created_at >= date_trunc('day', now()) - interval '1 day'",

@@ -308,3 +308,25 @@ async def test_an_average_over_time_is_described_by_its_range_not_summed(offline
     assert values
     assert f"to {max(values):,.1f} ms" in body["insight"]
     assert "ranged from" in body["insight"]
+
+
+@pytest.mark.parametrize(
+    ("question", "interval"),
+    [
+        ("error counts per 15 minutes for the last 3 hours", "15 minutes"),
+        ("errors every 5 minutes in the last hour", "5 minutes"),
+        ("지난 3시간 15분 단위 에러 추이", "15 minutes"),
+    ],
+)
+async def test_several_minute_buckets_are_answered(offline: AgentService, question: str, interval: str) -> None:
+    body = (await offline.answer(offline.question(question))).body()
+    assert f"date_bin(interval '{interval}'" in body["sql"], body
+    assert body["columns"] == ["bucket", "errors"]
+
+
+async def test_since_yesterday_has_no_end_and_health_is_the_error_rate(offline: AgentService) -> None:
+    since = (await offline.answer(offline.question("How many errors has payment-api had since yesterday?"))).body()
+    assert "interval '1 day'" in since["sql"]
+    assert "created_at <" not in since["sql"]
+    health = (await offline.answer(offline.question("Is payment-api healthy?"))).body()
+    assert health["columns"] == ["error_rate_pct"]
