@@ -239,6 +239,18 @@ ROW_NOUNS = rx(
     rf"{B}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?){E}", r"로그", r"메시지", r"기록"
 )
 STACK_TRACE = rx(rf"{B}stack\s*traces?{E}", rf"{B}tracebacks?{E}", r"스택")
+# A change between two periods: beyond one plan, so left to the model when there is one.
+CHANGE = rx(
+    rf"{B}(?:increase[sd]?|decrease[sd]?|went\s+up|go(?:ne)?\s+up|went\s+down|go(?:ne)?\s+down|spike[sd]?|"
+    rf"regress(?:ed|ion)?|since\s+the\s+(?:last\s+)?deploy|after\s+the\s+(?:last\s+)?deploy){E}",
+    r"대비",
+    r"증가",
+    r"감소",
+    r"늘었",
+    r"줄었",
+    r"급증",
+    r"배포\s*(?:후|이후|전)",
+)
 COMMON = rx(rf"{B}(?:common|frequent|repeated|recurring){E}", r"흔한", r"자주", r"반복")
 LIST_WORDS = rx(rf"{B}list(?:\s+of)?{E}", r"목록", r"리스트", r"누구", rf"{B}who{E}")
 COMPARE = rx(rf"{B}compare{E}", rf"{B}versus{E}", rf"{B}vs\.?{E}", r"비교", r"대비")

@@ -730,6 +730,11 @@ class _Planning:
         return self.reader.peek(lx.COUNT) is not None or bool(self.plan.conditions) or self.plan.errors_only
 
     def _confident(self) -> bool:
+        """Sure enough to answer without the model: little is left unread, and nothing asks for
+        what a plan cannot say (a second time window to compare with, a change over a deploy)."""
+        windows = (lx.TODAY, lx.YESTERDAY, lx.THIS_WEEK, lx.LAST_WEEK, lx.LAST_N)
+        if any(self.reader.peek(window) is not None for window in windows) or self.reader.peek(lx.CHANGE):
+            return False
         leftover = [word for word in re.findall(r"[a-z가-힣]{4,}", self._untaken()) if word not in _FILLER]
         return len(leftover) <= 2
 
