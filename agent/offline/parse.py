@@ -146,6 +146,8 @@ class _Planning:
         if self.unknown_names:
             missing = ", ".join(f"'{name}'" for name in self.unknown_names)
             return Planned(None, self.language, reason=f"no endpoint in the logs has {missing} in its path")
+        if self.signals == 0 and lx.COUNT.search(self.reader.text) and lx.ROW_NOUNS.search(self.reader.text):
+            self.signals = 1  # "how many logs are there?": all of them
         if self.signals == 0:
             return Planned(None, self.language, reason="nothing in the question matches the logs")
         return Planned(

@@ -333,3 +333,12 @@ async def test_since_yesterday_has_no_end_and_health_is_the_error_rate(offline: 
     assert "created_at <" not in since["sql"]
     health = (await offline.answer(offline.question("Is payment-api healthy?"))).body()
     assert health["columns"] == ["error_rate_pct"]
+
+
+@pytest.mark.parametrize("question", ["How many logs are there?", "로그 몇 개야?"])
+async def test_the_plainest_count_is_answered(
+    offline: AgentService, logs: asyncpg.Connection, question: str
+) -> None:
+    expected = await logs.fetchval("SELECT count(*) FROM logs WHERE NOT deleted")
+    body = (await offline.answer(offline.question(question))).body()
+    assert body["results"] == [{"logs": expected}]
