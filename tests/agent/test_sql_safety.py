@@ -41,8 +41,10 @@ async def test_hostile_sql_from_a_model_is_refused_and_changes_nothing(
     assert tuple(await logs.fetchrow(CHECKSUM) or ()) == before
     assert await logs.fetchval("SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p')") == tables_before
 
+    # The model still answers (a question the offline fast path leaves to it)
     script.steps = answer("SELECT count(*) AS n FROM logs WHERE NOT deleted")
-    assert (await service.answer(service.question("how many logs?"))).body()["results"] == [{"n": 7}]
+    recovered = (await service.answer(service.question("now do something harmless"))).body()
+    assert (recovered["engine"], recovered["results"]) == ("scripted", [{"n": 7}])
 
 
 @pytest.fixture
