@@ -27,24 +27,16 @@ import loglens_exporter
 
 from bench.report import Report
 from collector.demo import scenario
+from collector.rows import COLUMNS
 
 TARGET_P99_US = 10.0
 MISSION_P99_US = 100.0
 MISSION_GZIP_SAVING = 0.70
-COLUMN_FIELDS = (
-    "trace_id",
-    "user_id",
-    "session_id",
-    "error_type",
-    "stack_trace",
-    "path",
-    "method",
-    "action_type",
-    "function_name",
-    "file_path",
-    "duration_ms",
-    "environment",
-    "service_version",
+# The facade's keyword fields: every column but those log() takes positionally or sets itself.
+COLUMN_FIELDS = tuple(
+    name
+    for name in COLUMNS
+    if name not in ("created_at", "level", "log_type", "service", "span_id", "message", "metadata")
 )
 
 

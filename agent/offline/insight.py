@@ -161,6 +161,15 @@ BUCKET_WORDS = {
 }
 
 
+def _peak_and_buckets(
+    measure: str, rows: list[dict[str, Any]], overview: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """The row where ``measure`` peaks and how many buckets there are, over every row of the
+    result (the execute tool's overview) when only the first ones were shown."""
+    peak = overview.get("column_peaks", {}).get(measure) or max(rows, key=lambda row: row[measure] or 0)
+    return peak, int(overview.get("row_count") or len(rows))
+
+
 def _series_of_values(
     columns: list[str],
     rows: list[dict[str, Any]],
@@ -171,11 +180,10 @@ def _series_of_values(
 ) -> str:
     """An average or a percentile over time: its range and its peak, never a sum."""
     key, measure = columns[0], columns[1]
-    peak = overview.get("column_peaks", {}).get(measure) or max(rows, key=lambda row: row[measure] or 0)
+    peak, buckets = _peak_and_buckets(measure, rows, overview)
     values = [row[measure] for row in rows if isinstance(row[measure], int | float)]
     low = min(values) if values else None
     unit = _unit(measure)
-    buckets = int(overview.get("row_count") or len(rows))
     if korean:
         return (
             f"{window} {buckets}개 구간에서 {measure}는 {_number(low)}{unit}~{_number(peak[measure])}{unit}였고, "
@@ -198,9 +206,8 @@ def _series(
     bucket: str,
 ) -> str:
     key, measure = columns[0], columns[1]
-    peak = overview.get("column_peaks", {}).get(measure) or max(rows, key=lambda row: row[measure] or 0)
+    peak, buckets = _peak_and_buckets(measure, rows, overview)
     total = overview.get("column_totals", {}).get(measure, sum(row[measure] or 0 for row in rows))
-    buckets = int(overview.get("row_count") or len(rows))
     if korean:
         return (
             f"{window} {label} 총 {_number(total)}건, {buckets}개 구간 중 {_time(peak[key])}에 "

@@ -678,9 +678,6 @@ class _Planning:
     def _has_condition(self, column: str) -> bool:
         return any(isinstance(c, Condition) and c.attribute.column == column for c in self.plan.conditions)
 
-    def _groups_users(self, match: re.Match[str]) -> bool:
-        return True
-
     def _lists_values(self, dimension: Attribute | None) -> bool:
         if dimension is None or self.reader.peek(lx.COUNT) is not None:
             return False
