@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from collector.errors import DatabaseUnavailable, QueryFailed
+from loglens.errors import DatabaseUnavailable, QueryFailed
 
 READER_ROLE = "loglens_reader"
 

@@ -40,14 +40,14 @@ from pydantic_ai import (
 from pydantic_ai.exceptions import ModelAPIError
 from pydantic_ai.models import Model
 
-from agent import tools
-from agent.answer import Answer, CannotAnswer, chart_for
-from agent.database import QueryResult
-from agent.models import ModelChoice, explain_model_error
-from agent.prompts import instructions
-from agent.schema import SchemaCatalog
-from agent.tools import AgentDeps
-from collector.errors import AttemptsExhausted, DatabaseUnavailable, SQLRefused
+from loglens.agent import tools
+from loglens.agent.answer import Answer, CannotAnswer, chart_for
+from loglens.agent.database import QueryResult
+from loglens.agent.models import ModelChoice, explain_model_error
+from loglens.agent.prompts import instructions
+from loglens.agent.schema import SchemaCatalog
+from loglens.agent.tools import AgentDeps
+from loglens.errors import AttemptsExhausted, DatabaseUnavailable, SQLRefused
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import asyncpg
 
-from agent.service import AgentService, reader_dsn
+from loglens.agent.service import AgentService, reader_dsn
 
 TIME_LIMIT_MS = 10_000
 
@@ -84,12 +84,14 @@ class EvalReport:
 
 
 def bundled_questions(name: str = "dev.jsonl") -> list[EvalQuestion]:
-    text = resources.files("agent").joinpath("eval_data", name).read_text(encoding="utf-8")
+    text = resources.files("loglens.agent").joinpath("eval_data", name).read_text(encoding="utf-8")
     return [EvalQuestion(**json.loads(line)) for line in text.splitlines() if line.strip()]
 
 
 def bundled_vocabulary(name: str = "vocab_alt.json") -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(resources.files("agent").joinpath("eval_data", name).read_text("utf-8"))
+    document: dict[str, Any] = json.loads(
+        resources.files("loglens.agent").joinpath("eval_data", name).read_text("utf-8")
+    )
     return document
 
 

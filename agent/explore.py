@@ -28,7 +28,7 @@ from typing import Any
 import asyncpg
 from multidict import MultiDict, MultiMapping
 
-from agent.database import ReadOnlyDatabase, json_value
+from loglens.agent.database import ReadOnlyDatabase, json_value
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 ENVIRONMENTS = ("production", "staging", "development", "test", "local")

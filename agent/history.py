@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from agent.database import json_value
-from agent.engine import Outcome
+from loglens.agent.database import json_value
+from loglens.agent.engine import Outcome
 
 MAX_LISTED = 500
 

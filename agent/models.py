@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from pydantic_ai.models import Model
 
-from collector.errors import ConfigurationError
-from collector.settings import Settings
+from loglens.errors import ConfigurationError
+from loglens.settings import Settings
 
 DEFAULT_MODELS = {
     "anthropic": "claude-sonnet-5-5",

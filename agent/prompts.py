@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agent.schema import Schema
+from loglens.agent.schema import Schema
 
 FLOW = """\
 You answer questions about application logs stored in PostgreSQL, for developers and SREs

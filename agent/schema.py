@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from agent.database import ReadOnlyDatabase, json_value
+from loglens.agent.database import ReadOnlyDatabase, json_value
 
 log = logging.getLogger(__name__)
 

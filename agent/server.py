@@ -1,38 +1,28 @@
-"""The agent's API server as a running service, started by ``loglens up`` or ``loglens serve agent``.
+"""The agent's API server as a running service: its routes (``agent/http``) on the agent's port.
 
-With ``SLACK_BOT_TOKEN`` set it also runs the Slack bot (``bots/slack``) over the same agent
-service: on HTTP, Slack's requests arrive on this port under /slack/events. ``loglens serve
-slack`` runs it with ``api=False``: the bot and /health, none of the query routes.
+The composition root (``loglens/run.py``) mounts the Slack bot and the web client beside
+these routes; the agent itself knows nothing of its clients. ``api=False`` serves /health
+alone (``loglens serve slack``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from agent.api import create_app
-from agent.models import ModelChoice
-from agent.service import AgentService
-from collector.errors import ConfigurationError
-from collector.settings import Settings
-
-if TYPE_CHECKING:
-    from bots.slack.app import SlackBot
+from loglens.agent.http.app import create_app
+from loglens.agent.models import ModelChoice
+from loglens.agent.service import AgentService
+from loglens.errors import ConfigurationError
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class AgentServer:
     def __init__(
-        self,
-        settings: Settings,
-        dsn: str,
-        choice: ModelChoice | None = None,
-        *,
-        api: bool = True,
-        slack: bool | None = None,
+        self, settings: Settings, dsn: str, choice: ModelChoice | None = None, *, api: bool = True
     ) -> None:
         if api:
             try:
@@ -42,13 +32,6 @@ class AgentServer:
         self.settings = settings
         self.service = AgentService(settings, dsn, choice)
         self.app = create_app(self.service, api=api)
-        self.slack: SlackBot | None = None
-        if slack if slack is not None else settings.slack_transport is not None:
-            from bots.slack.app import SlackBot  # the read side's bot, loaded only when configured
-
-            self.slack = SlackBot(settings, self.service)
-            if self.slack.transport == "http":
-                self.slack.mount(self.app)
         self._runner: web.AppRunner | None = None
         self.port = settings.agent_port
 
@@ -61,13 +44,9 @@ class AgentServer:
         sockets = getattr(site._server, "sockets", None) or []
         self.port = int(sockets[0].getsockname()[1]) if sockets else self.settings.agent_port
         log.info("agent API on %s:%d (engine %s)", self.settings.host, self.port, self.service.choice.name)
-        if self.slack is not None:
-            await self.slack.start(self.port)
         return self.port
 
     async def stop(self) -> None:
-        if self.slack is not None:
-            await self.slack.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         await self.service.stop()

@@ -16,18 +16,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from agent.database import READER_ROLE, ReadOnlyDatabase
-from agent.engine import Event, Outcome, QueryEngine, Question
-from agent.history import History
-from agent.models import ModelChoice, choose_model
-from agent.offline.model import OfflineEngine
-from agent.schema import SchemaCatalog
-from agent.tools import AgentDeps
-from collector.settings import Settings
+from loglens.agent.database import READER_ROLE, ReadOnlyDatabase
+from loglens.agent.engine import Event, Outcome, QueryEngine, Question
+from loglens.agent.history import History
+from loglens.agent.models import ModelChoice, choose_model
+from loglens.agent.offline.model import OfflineEngine
+from loglens.agent.schema import SchemaCatalog
+from loglens.agent.tools import AgentDeps
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_QUESTIONS = 8
+# Longer questions are refused by every surface (API, WebSocket, Slack) in the same words.
+MAX_QUESTION_CHARS = 2000
 
 
 def reader_dsn(settings: Settings, dsn: str) -> tuple[str, bool]:

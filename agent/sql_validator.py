@@ -34,7 +34,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from collector.errors import UnsafeSQL
+from loglens.errors import UnsafeSQL
 
 # sqlglot logs a warning when it falls back to an opaque command; the validator refuses those.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)

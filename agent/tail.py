@@ -20,8 +20,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.database import ReadOnlyDatabase
-from agent.explore import LIST_COLUMNS, LogFilter, Params, row_json
+from loglens.agent.database import ReadOnlyDatabase
+from loglens.agent.explore import LIST_COLUMNS, LogFilter, Params, row_json
 
 POLL_S = 0.5
 BATCH_CAP = 1000

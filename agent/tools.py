@@ -20,11 +20,11 @@ import orjson
 from pydantic_ai import ModelRetry, RunContext
 from pydantic_ai.framing import register_tag, wrap
 
-from agent import sql_validator
-from agent.database import QueryResult, ReadOnlyDatabase
-from agent.offline.plan import QueryPlan, render_sql
-from agent.schema import SchemaCatalog
-from collector.errors import AttemptsExhausted, QueryFailed, SQLRefused, UnsafeSQL
+from loglens.agent import sql_validator
+from loglens.agent.database import QueryResult, ReadOnlyDatabase
+from loglens.agent.offline.plan import QueryPlan, render_sql
+from loglens.agent.schema import SchemaCatalog
+from loglens.errors import AttemptsExhausted, QueryFailed, SQLRefused, UnsafeSQL
 
 LOG_ROWS = register_tag("log_rows")
 ROWS_SHOWN_TO_MODEL = 30

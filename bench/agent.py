@@ -20,12 +20,12 @@ import orjson
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-from agent.models import ModelChoice
-from agent.server import AgentServer
-from agent.service import AgentService
 from bench.data import million_logs
 from bench.report import Report
-from collector.settings import Settings
+from loglens.agent.models import ModelChoice
+from loglens.agent.service import AgentService
+from loglens.run import ReadSideServer
+from loglens.settings import Settings
 
 QUERIES = [
     "SELECT count(*) AS errors FROM logs WHERE NOT deleted AND level IN ('ERROR','FATAL') "
@@ -95,7 +95,7 @@ async def measure(report: Report, questions: int = 200) -> None:
     async with million_logs() as (dsn, count):
         settings = Settings(agent_port=0, database_url=None)
         choice = ModelChoice("instant", instant_model(), "instant")
-        server = AgentServer(settings, dsn, choice)
+        server = ReadSideServer(settings, dsn, choice)
         await server.start()
         try:
             await server.service.catalog.get()  # the first question's one-time profile, reported apart

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import asyncpg
 
-from collector.demo import scenario
-from collector.mapping import json_api
-from collector.rows import COLUMNS
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
-from collector.storage.writer import LogWriter, Submission
+from loglens.collector.mapping import json_api
+from loglens.collector.rows import COLUMNS
+from loglens.collector.storage.writer import LogWriter, Submission
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
+from loglens.demo import scenario
 
 BASE_RECORDS = 100_000
 COPIES = 10

@@ -26,8 +26,8 @@ from typing import Any
 import loglens_exporter
 
 from bench.report import Report
-from collector.demo import scenario
-from collector.rows import COLUMNS
+from loglens.collector.rows import COLUMNS
+from loglens.demo import scenario
 
 TARGET_P99_US = 10.0
 MISSION_P99_US = 100.0

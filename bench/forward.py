@@ -30,9 +30,9 @@ import msgpack
 
 from bench.ingest import MISSION_LOGS_PER_S, peak_rss_mb, raw_copy_rate, start_server
 from bench.report import Report
-from collector.demo import scenario
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
+from loglens.demo import scenario
 
 CHUNK_RECORDS = 1000
 

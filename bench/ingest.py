@@ -33,10 +33,10 @@ import asyncpg
 import psutil
 
 from bench.report import Report
-from collector.demo import otlp, scenario
-from collector.rows import COLUMNS
-from collector.storage.embedded import POSTGRES_BIN_PATH, EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.collector.rows import COLUMNS
+from loglens.database.embedded import POSTGRES_BIN_PATH, EmbeddedPostgres
+from loglens.database.migrate import migrate
+from loglens.demo import otlp, scenario
 
 MISSION_LOGS_PER_S = 19_231
 
@@ -81,7 +81,7 @@ def start_server(dsn: str, log_path: Path) -> Server:
             [
                 sys.executable,
                 "-m",
-                "collector.cli",
+                "loglens.cli",
                 "up",
                 "--otlp-http-port",
                 str(port),

@@ -15,13 +15,13 @@ import time
 import aiohttp
 import asyncpg
 
-from agent.evaluation import bundled_questions
-from agent.models import ModelChoice
-from agent.server import AgentServer
 from bench.agent import percentile
 from bench.data import million_logs
 from bench.report import Report
-from collector.settings import Settings
+from loglens.agent.evaluation import bundled_questions
+from loglens.agent.models import ModelChoice
+from loglens.run import ReadSideServer
+from loglens.settings import Settings
 
 ROUNDS = 3
 TARGET_P95_MS = 300
@@ -31,7 +31,7 @@ async def measure(report: Report) -> None:
     bundled = bundled_questions()
     questions = [question.question for question in bundled]
     async with million_logs() as (dsn, count):
-        server = AgentServer(
+        server = ReadSideServer(
             Settings(agent_port=0, llm_provider="offline"), dsn, ModelChoice("offline", None, "offline")
         )
         await server.start()

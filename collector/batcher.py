@@ -22,8 +22,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from collector.errors import Overloaded, RetryLater, StorageUnavailable
-from collector.storage.writer import LogWriter, Outcome, Submission
+from loglens.collector.storage.writer import LogWriter, Outcome, Submission
+from loglens.errors import Overloaded, RetryLater, StorageUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 
-from collector.errors import MalformedPayload, PayloadTooLarge
+from loglens.errors import MalformedPayload, PayloadTooLarge
 
 GZIP_MAGIC = b"\x1f\x8b"
 # zlib's wbits: 16+15 reads gzip, 15 reads zlib-wrapped deflate, -15 raw deflate.

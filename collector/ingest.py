@@ -15,10 +15,10 @@ from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from collector.batcher import Batcher
-from collector.mapping import fluent, json_api, otlp
-from collector.rows import Col, Row
-from collector.storage.writer import Submission
+from loglens.collector.batcher import Batcher
+from loglens.collector.mapping import fluent, json_api, otlp
+from loglens.collector.rows import Col, Row
+from loglens.collector.storage.writer import Submission
 
 MAX_REASONS_IN_MESSAGE = 3
 MESSAGE = Col.message.value

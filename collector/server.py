@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import grpc
 from aiohttp import web
 
-from collector.batcher import Batcher
-from collector.ingest import Ingest, now_us
-from collector.receivers import grpc as grpc_receiver
-from collector.receivers import http as http_receiver
-from collector.receivers.forward import ForwardServer
-from collector.settings import Settings
-from collector.storage.partitions import day_of
-from collector.storage.writer import LogWriter
+from loglens.collector.batcher import Batcher
+from loglens.collector.ingest import Ingest, now_us
+from loglens.collector.receivers import grpc as grpc_receiver
+from loglens.collector.receivers import http as http_receiver
+from loglens.collector.receivers.forward import ForwardServer
+from loglens.collector.storage.partitions import day_of
+from loglens.collector.storage.writer import LogWriter
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

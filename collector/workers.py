@@ -18,11 +18,15 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import time
+from collections.abc import AsyncIterator
 from multiprocessing.context import SpawnProcess
 from typing import Any
 
-from collector.errors import LoglensError
+from loglens.collector.server import Collector, Ports
+from loglens.errors import LoglensError
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,52 @@ def worker_count(configured: int) -> int:
     except AttributeError:
         cores = os.cpu_count() or 1
     return max(1, min(cores, 8))
+
+
+@contextlib.asynccontextmanager
+async def serve_collectors(settings: Settings, overrides: dict[str, Any], dsn: str) -> AsyncIterator[Ports]:
+    """The receivers for as long as the block lasts: one collector in this process, or worker
+    processes sharing the ports; ``overrides`` are the command line's settings, passed on to them."""
+    count = worker_count(settings.collector_workers)
+    ports = (settings.otlp_http_port, settings.otlp_grpc_port, settings.forward_port)
+    if count == 1 or 0 in ports:
+        collector = Collector(settings, dsn)
+        try:
+            try:
+                bound = await collector.start()
+            except OSError as error:  # a port in use: the receivers say which, and what to check
+                raise LoglensError(str(error)) from None
+            yield bound
+        finally:
+            await collector.stop()
+        return
+    for port in ports:
+        _ensure_free(settings.host, port)
+    # The forward port's UDP twin answers Fluentd's heartbeat.
+    _ensure_free(settings.host, settings.forward_port, socket.SOCK_DGRAM)
+    workers = CollectorWorkers(overrides, dsn, count)
+    await asyncio.to_thread(workers.start)
+    log.info("%d collector workers listening", count)
+    supervising = asyncio.create_task(workers.supervise())
+    try:
+        yield Ports(*ports)
+    finally:
+        supervising.cancel()
+        await asyncio.to_thread(workers.stop)
+
+
+def _ensure_free(host: str, port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> None:
+    """Workers share ports with SO_REUSEPORT, which would also let a second loglens share them:
+    check that nobody listens there first."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, kind) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise LoglensError(
+                f"cannot listen on {'UDP ' if kind == socket.SOCK_DGRAM else ''}{host}:{port}: "
+                f"{error.strerror}; is loglens already running?"
+            ) from None
 
 
 class CollectorWorkers:
@@ -109,16 +159,13 @@ class CollectorWorkers:
 
 
 def _worker_main(overrides: dict[str, Any], dsn: str, index: int, ready: Any) -> None:
-    from collector.cli import configure_logging
+    from loglens.logging_setup import configure_logging
 
     configure_logging(prefix=f"[collector {index}] ")
     asyncio.run(_serve_worker(overrides, dsn, index, ready))
 
 
 async def _serve_worker(overrides: dict[str, Any], dsn: str, index: int, ready: Any) -> None:
-    from collector.server import Collector
-    from collector.settings import Settings
-
     collector = Collector(Settings(**overrides), dsn, reuse_port=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

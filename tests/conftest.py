@@ -18,10 +18,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from collector.server import Collector
-from collector.settings import Settings
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
+from loglens.settings import Settings
 
 TEMPLATE = "loglens_template"
 _database_numbers = itertools.count()
@@ -180,7 +180,7 @@ def start_loglens(
             [
                 sys.executable,
                 "-m",
-                "collector.cli",
+                "loglens.cli",
                 *command,
                 "--otlp-http-port",
                 str(http_port),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agent.offline.plan import QueryPlan
+from loglens.agent.offline.plan import QueryPlan
 
 KOREAN_SUBJECTS = {
     "errors": "에러",

@@ -25,10 +25,10 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-from agent.offline.insight import describe_window, write_insight
-from agent.offline.parse import Planned, Planner, language_of
-from agent.offline.plan import render_sql
-from agent.schema import Schema
+from loglens.agent.offline.insight import describe_window, write_insight
+from loglens.agent.offline.parse import Planned, Planner, language_of
+from loglens.agent.offline.plan import render_sql
+from loglens.agent.schema import Schema
 
 CHUNK_CHARS = 24
 ROWS = re.compile(r"<log_rows>(.*)</log_rows>\s*$", re.DOTALL)

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.offline import lexicon as lx
-from agent.offline.plan import (
+from loglens.agent.offline import lexicon as lx
+from loglens.agent.offline.plan import (
     AnyOf,
     Attribute,
     ColumnName,
@@ -27,7 +27,7 @@ from agent.offline.plan import (
     QueryPlan,
     TimeWindow,
 )
-from agent.schema import MAX_VALUES, Schema
+from loglens.agent.schema import MAX_VALUES, Schema
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10

@@ -25,10 +25,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.service import AgentService
-from bots.slack.handlers import Answers
-from collector.errors import ConfigurationError
-from collector.settings import Settings
+from loglens.agent.service import AgentService
+from loglens.bots.slack.handlers import Answers
+from loglens.errors import ConfigurationError
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

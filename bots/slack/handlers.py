@@ -19,11 +19,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from agent.api import MAX_QUESTION_CHARS
-from agent.service import AgentService
-from bots.slack import render, threads
-from bots.slack.throttle import PacedUpdates, QuestionLimit
-from collector.settings import Settings
+from loglens.agent.service import MAX_QUESTION_CHARS, AgentService
+from loglens.bots.slack import render, threads
+from loglens.bots.slack.throttle import PacedUpdates, QuestionLimit
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack.render import ANSWER_EVENT
+from loglens.bots.slack.render import ANSWER_EVENT
 
 CONTEXT_QUESTIONS = 5  # the engine's prompt keeps the last five too
 THREAD_PAGE = 200

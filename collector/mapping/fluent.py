@@ -67,8 +67,8 @@ from typing import Any
 
 import orjson
 
-from collector.mapping.json_api import parse_time_us
-from collector.rows import (
+from loglens.collector.mapping.json_api import parse_time_us
+from loglens.collector.rows import (
     LOG_TYPES,
     METHODS,
     Row,

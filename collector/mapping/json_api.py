@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from collector.rows import (
+from loglens.collector.rows import (
     LOG_TYPES,
     METHODS,
     Row,

@@ -23,7 +23,7 @@ import orjson
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
-from collector.rows import (
+from loglens.collector.rows import (
     METHODS,
     Row,
     duration_thousandths,

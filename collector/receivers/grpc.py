@@ -22,10 +22,10 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 
-from collector.errors import IngestError, MalformedPayload, RetryLater, Unauthorized
-from collector.ingest import Ingest
-from collector.mapping.otlp import decode_protobuf
-from collector.settings import Settings
+from loglens.collector.ingest import Ingest
+from loglens.collector.mapping.otlp import decode_protobuf
+from loglens.errors import IngestError, MalformedPayload, RetryLater, Unauthorized
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 
-from collector.decompress import inflate
-from collector.errors import IngestError, MalformedPayload, PayloadTooLarge, RetryLater, Unauthorized
-from collector.ingest import Ingest, Result, json_receipt
-from collector.mapping import json_api, otlp
-from collector.settings import Settings
+from loglens.collector.decompress import inflate
+from loglens.collector.ingest import Ingest, Result, json_receipt
+from loglens.collector.mapping import json_api, otlp
+from loglens.errors import IngestError, MalformedPayload, PayloadTooLarge, RetryLater, Unauthorized
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from collector.rows import COLUMNS, UNIX_EPOCH_TO_PG_EPOCH_US, Row, problem_with
+from loglens.collector.rows import COLUMNS, UNIX_EPOCH_TO_PG_EPOCH_US, Row, problem_with
 
 _NUMERIC_HEADER = struct.Struct("!hhhh")
 _ZERO_NUMERIC = _NUMERIC_HEADER.pack(0, 0, 0, 3)

@@ -24,10 +24,10 @@ from typing import Any
 import asyncpg
 import orjson
 
-from collector.errors import StorageUnavailable
-from collector.rows import Row
-from collector.storage.copy import ROW_PROBLEMS, copy_isolating_bad_rows, copy_rows, register_writer_codecs
-from collector.storage.partitions import Partitions, day_of
+from loglens.collector.rows import Row
+from loglens.collector.storage.copy import ROW_PROBLEMS, copy_isolating_bad_rows, copy_rows, register_writer_codecs
+from loglens.collector.storage.partitions import Partitions, day_of
+from loglens.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-from agent.models import ModelChoice
-from agent.server import AgentServer
-from agent.service import AgentService
-from collector.storage.partitions import Partitions, day_of
+from loglens.agent.models import ModelChoice
+from loglens.agent.service import AgentService
+from loglens.collector.storage.partitions import Partitions, day_of
+from loglens.run import ReadSideServer
 from tests.conftest import settings_for_tests
 
 NOW = dt.datetime.now(dt.UTC)
@@ -164,10 +164,10 @@ async def make_service(dsn: str) -> AsyncIterator[Callable[..., Any]]:
 
 @pytest.fixture
 async def agent_server(dsn: str) -> AsyncIterator[Callable[..., Any]]:
-    started: list[AgentServer] = []
+    started: list[ReadSideServer] = []
 
-    async def start(choice: ModelChoice, **settings: Any) -> AgentServer:
-        server = AgentServer(settings_for_tests(agent_port=0, **settings), dsn, choice)
+    async def start(choice: ModelChoice, **settings: Any) -> ReadSideServer:
+        server = ReadSideServer(settings_for_tests(agent_port=0, **settings), dsn, choice)
         await server.start()
         started.append(server)
         return server

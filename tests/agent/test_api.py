@@ -14,9 +14,9 @@ import pytest
 from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-from agent.models import ModelChoice
-from agent.server import AgentServer
-from collector.errors import ConfigurationError
+from loglens.agent.models import ModelChoice
+from loglens.errors import ConfigurationError
+from loglens.run import ReadSideServer
 from tests.agent.conftest import Script, answer, call
 from tests.conftest import settings_for_tests
 
@@ -32,12 +32,12 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def url(server: AgentServer, path: str) -> str:
+def url(server: ReadSideServer, path: str) -> str:
     return f"http://127.0.0.1:{server.port}{path}"
 
 
 async def ask_over_websocket(
-    http: aiohttp.ClientSession, server: AgentServer, question: str, path: str = "/ws/query"
+    http: aiohttp.ClientSession, server: ReadSideServer, question: str, path: str = "/ws/query"
 ) -> tuple[list[dict[str, Any]], float]:
     async with http.ws_connect(url(server, path)) as ws:
         sent = time.perf_counter()
@@ -187,5 +187,5 @@ async def test_a_configured_token_guards_every_route_but_health(
 
 def test_an_agent_api_beyond_loopback_needs_a_token(dsn: str) -> None:
     with pytest.raises(ConfigurationError, match="LOGLENS_API_TOKEN"):
-        AgentServer(settings_for_tests(host="0.0.0.0"), dsn, Script([]).choice())
-    AgentServer(settings_for_tests(host="0.0.0.0", api_token="t"), dsn, Script([]).choice())
+        ReadSideServer(settings_for_tests(host="0.0.0.0"), dsn, Script([]).choice())
+    ReadSideServer(settings_for_tests(host="0.0.0.0", api_token="t"), dsn, Script([]).choice())

@@ -30,7 +30,7 @@ async def ask(dsn: str, fake: FakeOpenAI, *args: str) -> subprocess.CompletedPro
     )
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "collector.cli", "ask", *args],
+        [sys.executable, "-m", "loglens.cli", "ask", *args],
         env=environment,
         capture_output=True,
         text=True,

@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from agent.engine import Question
-from agent.service import AgentService
+from loglens.agent.engine import Question
+from loglens.agent.service import AgentService
 from tests.agent.conftest import Script, answer, call, insert_logs, log_row, tool_returns
 
 ERRORS_LAST_HOUR = (

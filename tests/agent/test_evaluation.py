@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from agent.evaluation import bundled_questions, bundled_vocabulary, rows_match, swap_vocabulary
-from collector.demo.scenario import DEFAULT_VOCAB
+from loglens.agent.evaluation import bundled_questions, bundled_vocabulary, rows_match, swap_vocabulary
+from loglens.demo.scenario import DEFAULT_VOCAB
 
 MIN_ACCURACY = 0.85
 
@@ -54,7 +54,7 @@ async def run_eval(*args: str) -> tuple[dict[str, float], str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     result = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "collector.cli", "eval", "--min-accuracy", str(MIN_ACCURACY), *args],
+        [sys.executable, "-m", "loglens.cli", "eval", "--min-accuracy", str(MIN_ACCURACY), *args],
         env=environment,
         capture_output=True,
         text=True,

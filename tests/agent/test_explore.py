@@ -10,8 +10,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from agent.explore import bucket_seconds, escape_like
-from agent.server import AgentServer
+from loglens.agent.explore import bucket_seconds, escape_like
+from loglens.run import ReadSideServer
 from tests.agent.conftest import NOW, Script, answer, insert_logs, log_row
 
 
@@ -22,13 +22,13 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def server(logs: asyncpg.Connection, agent_server: Any) -> AgentServer:
-    started: AgentServer = await agent_server(Script(answer("SELECT 1")).choice())
+async def server(logs: asyncpg.Connection, agent_server: Any) -> ReadSideServer:
+    started: ReadSideServer = await agent_server(Script(answer("SELECT 1")).choice())
     return started
 
 
 async def get(
-    http: aiohttp.ClientSession, server: AgentServer, path: str, *, status: int = 200, **params: Any
+    http: aiohttp.ClientSession, server: ReadSideServer, path: str, *, status: int = 200, **params: Any
 ) -> Any:
     async with http.get(f"http://127.0.0.1:{server.port}{path}", params=params) as response:
         body = await response.json()
@@ -41,7 +41,7 @@ def window(start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
 
 
 async def test_pages_come_newest_first_and_a_cursor_continues_them(
-    server: AgentServer, http: aiohttp.ClientSession
+    server: ReadSideServer, http: aiohttp.ClientSession
 ) -> None:
     first = await get(http, server, "/logs", limit=4)
     assert [row["message"][:20] for row in first["items"]] == [
@@ -61,7 +61,7 @@ async def test_pages_come_newest_first_and_a_cursor_continues_them(
     assert row["duration_ms"] == 5012.5
 
 
-async def test_filters_combine(server: AgentServer, http: aiohttp.ClientSession) -> None:
+async def test_filters_combine(server: ReadSideServer, http: aiohttp.ClientSession) -> None:
     errors = await get(http, server, "/logs", level="error,fatal", service="payment-api")
     assert [row["level"] for row in errors["items"]] == ["ERROR", "ERROR"]
     both = await get(http, server, "/logs", level=["ERROR", "FATAL"], service=["payment-api", "order-api"])
@@ -72,7 +72,7 @@ async def test_filters_combine(server: AgentServer, http: aiohttp.ClientSession)
     assert len(text["items"]) == 2
 
 
-async def test_text_search_is_literal(server: AgentServer, http: aiohttp.ClientSession) -> None:
+async def test_text_search_is_literal(server: ReadSideServer, http: aiohttp.ClientSession) -> None:
     # Unescaped, "%" and "_" would match every message.
     assert (await get(http, server, "/logs", q="%"))["items"] == []
     assert (await get(http, server, "/logs", q="_"))["items"] == []
@@ -84,7 +84,7 @@ async def test_text_search_is_literal(server: AgentServer, http: aiohttp.ClientS
 
 
 async def test_trace_and_user_ids_filter(
-    server: AgentServer, http: aiohttp.ClientSession, logs: asyncpg.Connection
+    server: ReadSideServer, http: aiohttp.ClientSession, logs: asyncpg.Connection
 ) -> None:
     trace = "4bf92f3577b34da6a3ce929d0e0e4736"
     await insert_logs(
@@ -113,13 +113,15 @@ async def test_trace_and_user_ids_filter(
     ],
 )
 async def test_bad_parameters_are_400_with_a_reason(
-    server: AgentServer, http: aiohttp.ClientSession, params: dict[str, str], complaint: str
+    server: ReadSideServer, http: aiohttp.ClientSession, params: dict[str, str], complaint: str
 ) -> None:
     body = await get(http, server, "/logs", status=400, **params)
     assert complaint in body["error"]
 
 
-async def test_one_log_in_full(server: AgentServer, http: aiohttp.ClientSession, logs: asyncpg.Connection) -> None:
+async def test_one_log_in_full(
+    server: ReadSideServer, http: aiohttp.ClientSession, logs: asyncpg.Connection
+) -> None:
     long = "payload dump: " + "x" * 5000
     await insert_logs(logs, [log_row(0.5, "INFO", "inventory-worker", long)])
     listed = (await get(http, server, "/logs", limit=1))["items"][0]
@@ -131,7 +133,7 @@ async def test_one_log_in_full(server: AgentServer, http: aiohttp.ClientSession,
     await get(http, server, "/logs/999999", status=404, at=listed["created_at"])
 
 
-async def test_volume_is_bucketed_by_level(server: AgentServer, http: aiohttp.ClientSession) -> None:
+async def test_volume_is_bucketed_by_level(server: ReadSideServer, http: aiohttp.ClientSession) -> None:
     start, end = NOW - dt.timedelta(hours=1), NOW
     body = await get(http, server, "/stats/volume", **window(start, end))
     assert body["bucket_seconds"] == 60
@@ -159,7 +161,7 @@ def test_bucket_widths_are_round() -> None:
 
 
 async def test_facets_count_each_value_and_ignore_their_own_filter(
-    server: AgentServer, http: aiohttp.ClientSession
+    server: ReadSideServer, http: aiohttp.ClientSession
 ) -> None:
     everything = await get(http, server, "/stats/facets")
     assert everything["level"] == [
@@ -181,7 +183,7 @@ async def test_facets_count_each_value_and_ignore_their_own_filter(
     assert errors["total"] == 6
 
 
-async def test_explorer_reads_as_the_reader_role(server: AgentServer) -> None:
+async def test_explorer_reads_as_the_reader_role(server: ReadSideServer) -> None:
     records = await server.service.database.fetch_trusted("SELECT current_user AS who")
     assert records[0]["who"] == "loglens_reader"
 

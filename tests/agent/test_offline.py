@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from pydantic_ai.messages import ModelMessage
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from agent.models import ModelChoice
-from agent.offline.plan import Attribute, Condition, Measure, QueryPlan, render_sql
-from agent.service import AgentService
-from agent.sql_validator import validate_sql
+from loglens.agent.models import ModelChoice
+from loglens.agent.offline.plan import Attribute, Condition, Measure, QueryPlan, render_sql
+from loglens.agent.service import AgentService
+from loglens.agent.sql_validator import validate_sql
 from tests.agent.conftest import Script, call
 from tests.conftest import settings_for_tests
 

@@ -11,8 +11,8 @@ import asyncpg
 import orjson
 import pytest
 
-from agent.models import choose_model
-from agent.server import AgentServer
+from loglens.agent.models import choose_model
+from loglens.run import ReadSideServer
 from tests.agent.fake_llm import FakeAnthropic, FakeOpenAI, FakeProvider, Turn
 from tests.conftest import settings_for_tests
 
@@ -53,11 +53,13 @@ def settings_for(provider: str, fake: FakeProvider, key: str = "test-key") -> di
 async def provider_server(dsn: str) -> AsyncIterator[Any]:
     running: list[Any] = []
 
-    async def start(provider: str, script: list[Turn], key: str = "test-key") -> tuple[AgentServer, FakeProvider]:
+    async def start(
+        provider: str, script: list[Turn], key: str = "test-key"
+    ) -> tuple[ReadSideServer, FakeProvider]:
         fake = fake_for(provider, script)
         await fake.start()
         settings = settings_for_tests(**settings_for(provider, fake, key))
-        server = AgentServer(settings, dsn, choose_model(settings))
+        server = ReadSideServer(settings, dsn, choose_model(settings))
         await server.start()
         running.extend([server, fake])
         return server, fake

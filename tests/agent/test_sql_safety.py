@@ -12,9 +12,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from agent.database import ReadOnlyDatabase
-from agent.service import AgentService, reader_dsn
-from collector.errors import QueryFailed
+from loglens.agent.database import ReadOnlyDatabase
+from loglens.agent.service import AgentService, reader_dsn
+from loglens.errors import QueryFailed
 from tests.agent.conftest import Script, answer, call
 from tests.agent.hostile_sql import HOSTILE_STATEMENTS
 from tests.conftest import settings_for_tests

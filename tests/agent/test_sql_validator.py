@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.sql_validator import validate_sql
-from collector.errors import UnsafeSQL
+from loglens.agent.sql_validator import validate_sql
+from loglens.errors import UnsafeSQL
 from tests.agent.hostile_sql import HOSTILE_STATEMENTS
 
 ACCEPTED = [

@@ -12,9 +12,9 @@ import aiohttp
 import asyncpg
 import pytest
 
-from agent.server import AgentServer
-from agent.tail import BATCH_CAP
-from collector.storage.partitions import Partitions, day_of
+from loglens.agent.tail import BATCH_CAP
+from loglens.collector.storage.partitions import Partitions, day_of
+from loglens.run import ReadSideServer
 from tests.agent.conftest import Script, answer
 
 COLUMNS = ["created_at", "level", "service", "message"]
@@ -27,9 +27,9 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def server(db: asyncpg.Connection, agent_server: Any) -> AgentServer:
+async def server(db: asyncpg.Connection, agent_server: Any) -> ReadSideServer:
     await Partitions().ensure(db, {day_of(int(time.time() * 1e6)), day_of(int(time.time() * 1e6)) + 1})
-    started: AgentServer = await agent_server(Script(answer("SELECT 1")).choice())
+    started: ReadSideServer = await agent_server(Script(answer("SELECT 1")).choice())
     return started
 
 
@@ -58,7 +58,7 @@ async def messages_until(ws: aiohttp.ClientWebSocketResponse, count: int, within
 
 
 async def test_tail_backfills_then_streams_matching_rows_in_order(
-    server: AgentServer, db: asyncpg.Connection, http: aiohttp.ClientSession
+    server: ReadSideServer, db: asyncpg.Connection, http: aiohttp.ClientSession
 ) -> None:
     await write(db, "checkout", ["before 1", "before 2"], age_s=30)
     async with http.ws_connect(f"http://127.0.0.1:{server.port}/ws/tail") as ws:
@@ -74,7 +74,7 @@ async def test_tail_backfills_then_streams_matching_rows_in_order(
 
 
 async def test_a_row_committed_late_still_arrives_once(
-    server: AgentServer, db: asyncpg.Connection, http: aiohttp.ClientSession
+    server: ReadSideServer, db: asyncpg.Connection, http: aiohttp.ClientSession
 ) -> None:
     async with http.ws_connect(f"http://127.0.0.1:{server.port}/ws/tail") as ws:
         await ws.send_json({"type": "start", "filters": {}})
@@ -92,7 +92,7 @@ async def test_a_row_committed_late_still_arrives_once(
 
 
 async def test_pause_holds_rows_and_a_burst_sends_the_newest_with_a_count_of_the_rest(
-    server: AgentServer, db: asyncpg.Connection, http: aiohttp.ClientSession
+    server: ReadSideServer, db: asyncpg.Connection, http: aiohttp.ClientSession
 ) -> None:
     async with http.ws_connect(f"http://127.0.0.1:{server.port}/ws/tail") as ws:
         await ws.send_json({"type": "start", "filters": {"service": "burst"}})
@@ -109,7 +109,7 @@ async def test_pause_holds_rows_and_a_burst_sends_the_newest_with_a_count_of_the
         assert batch["items"][-1]["message"] == f"row {BATCH_CAP + 499:05d}"
 
 
-async def test_bad_filters_are_refused_in_words(server: AgentServer, http: aiohttp.ClientSession) -> None:
+async def test_bad_filters_are_refused_in_words(server: ReadSideServer, http: aiohttp.ClientSession) -> None:
     async with http.ws_connect(f"http://127.0.0.1:{server.port}/ws/tail") as ws:
         await ws.send_json({"type": "start", "filters": {"level": ["LOUD"]}})
         message = await ws.receive_json(timeout=5)
@@ -120,7 +120,7 @@ async def test_bad_filters_are_refused_in_words(server: AgentServer, http: aioht
 
 
 async def test_tail_keeps_up_with_hundreds_of_logs_per_second(
-    server: AgentServer, db: asyncpg.Connection, http: aiohttp.ClientSession
+    server: ReadSideServer, db: asyncpg.Connection, http: aiohttp.ClientSession
 ) -> None:
     rate, seconds, every = 600, 5, 0.1
     per_write = int(rate * every)

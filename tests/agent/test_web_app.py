@@ -10,7 +10,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from agent.server import AgentServer
+from loglens.run import ReadSideServer
 from tests.agent.conftest import Script, answer
 
 INDEX = '<!doctype html><title>loglens</title><script type="module" src="/assets/index-Ab12Cd34.js"></script>'
@@ -33,7 +33,7 @@ def dist(tmp_path: Path) -> Path:
     return root
 
 
-async def fetch(http: aiohttp.ClientSession, server: AgentServer, path: str) -> tuple[int, str, dict[str, str]]:
+async def fetch(http: aiohttp.ClientSession, server: ReadSideServer, path: str) -> tuple[int, str, dict[str, str]]:
     async with http.get(f"http://127.0.0.1:{server.port}{path}") as response:
         return response.status, await response.text(), dict(response.headers)
 

@@ -20,10 +20,10 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-from agent.models import ModelChoice
-from agent.server import AgentServer
-from bots.slack import render
-from collector.settings import Settings
+from loglens.agent.models import ModelChoice
+from loglens.bots.slack import render
+from loglens.run import ReadSideServer
+from loglens.settings import Settings
 from tests.agent.conftest import SAMPLE_LOGS, Step, insert_logs
 from tests.bots.fake_slack import BOT_TOKEN, BOT_USER, TEAM, FakeSlack
 from tests.conftest import eventually, settings_for_tests
@@ -132,7 +132,7 @@ def envelope(event: dict[str, Any], event_id: str | None = None) -> dict[str, An
 class Bot:
     """The agent's server with the Slack bot, and what Slack would send it."""
 
-    server: AgentServer
+    server: ReadSideServer
     slack: FakeSlack
     http: aiohttp.ClientSession
 
@@ -261,13 +261,13 @@ def bot_settings(slack: FakeSlack, **overrides: Any) -> Settings:
 
 @pytest.fixture
 async def start_bot(dsn: str, slack: FakeSlack) -> AsyncIterator[Callable[..., Awaitable[Bot]]]:
-    started: list[AgentServer] = []
+    started: list[ReadSideServer] = []
     async with aiohttp.ClientSession() as http:
 
         async def start(choice: ModelChoice | None = None, **overrides: Any) -> Bot:
             if choice is None:
                 overrides.setdefault("llm_provider", "offline")
-            server = AgentServer(bot_settings(slack, **overrides), dsn, choice)
+            server = ReadSideServer(bot_settings(slack, **overrides), dsn, choice)
             started.append(server)
             await server.start()
             return Bot(server, slack, http)

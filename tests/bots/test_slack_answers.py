@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import asyncpg
 import pytest
 
-from bots.slack import render
+from loglens.bots.slack import render
 from tests.agent.conftest import answer
 from tests.bots.conftest import (
     ALICE,

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from collector.settings import Settings
+from loglens.settings import Settings
 from tests.bots.conftest import CHANNEL, SECRET, WEB, envelope, is_final, sign
 from tests.bots.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.conftest import LoglensProcess, eventually, start_loglens, stop_loglens

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bots.slack import render
-from bots.slack.threads import RecentlySeen, is_before, question_text
-from bots.slack.throttle import QuestionLimit
+from loglens.bots.slack import render
+from loglens.bots.slack.threads import RecentlySeen, is_before, question_text
+from loglens.bots.slack.throttle import QuestionLimit
 
 
 def test_questions_are_read_from_slacks_markup() -> None:

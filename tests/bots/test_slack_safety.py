@@ -15,11 +15,11 @@ import asyncpg
 import orjson
 import pytest
 
-from agent.server import AgentServer
-from bots.slack import render
-from collector.errors import ConfigurationError
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.bots.slack import render
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
+from loglens.errors import ConfigurationError
+from loglens.run import ReadSideServer
 from tests.agent.conftest import SAMPLE_LOGS, answer, call, insert_logs
 from tests.bots.conftest import (
     ALICE,
@@ -201,7 +201,7 @@ async def test_a_database_that_is_down_reads_as_a_sentence(
         await insert_logs(connection, SAMPLE_LOGS)
     finally:
         await connection.close()
-    server = AgentServer(bot_settings(slack, llm_provider="offline"), own_postgres.dsn)
+    server = ReadSideServer(bot_settings(slack, llm_provider="offline"), own_postgres.dsn)
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -253,7 +253,7 @@ async def test_answers_still_running_at_shutdown_say_so(
     logs: asyncpg.Connection, slack: FakeSlack, dsn: str
 ) -> None:
     slow = ByQuestion({"last hour": answer(ERRORS_LAST_HOUR, "There were 3 errors.")}, pause_s=5)
-    server = AgentServer(bot_settings(slack), dsn, slow.choice())
+    server = ReadSideServer(bot_settings(slack), dsn, slow.choice())
     await server.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -276,7 +276,7 @@ async def test_the_api_token_does_not_stand_in_for_slack_signatures(
 
 
 async def test_a_refused_bot_token_stops_loglens_with_the_variable_to_fix(slack: FakeSlack, dsn: str) -> None:
-    server = AgentServer(bot_settings(slack, slack_bot_token="xoxb-revoked"), dsn)
+    server = ReadSideServer(bot_settings(slack, slack_bot_token="xoxb-revoked"), dsn)
     try:
         with pytest.raises(ConfigurationError, match=r"Slack refused SLACK_BOT_TOKEN \(invalid_auth\)"):
             await server.start()

@@ -14,14 +14,14 @@ import asyncpg
 import orjson
 import pytest
 
-from collector.storage.embedded import EmbeddedPostgres
+from loglens.database.embedded import EmbeddedPostgres
 from tests.conftest import start_loglens, stop_loglens
 
 
 def loglens(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     return subprocess.run(
-        [sys.executable, "-m", "collector.cli", *args],
+        [sys.executable, "-m", "loglens.cli", *args],
         env={**environment, **env},
         capture_output=True,
         text=True,

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 from pydantic import ValidationError
 
-from collector.server import Collector
-from collector.settings import Settings
+from loglens.collector.server import Collector
+from loglens.settings import Settings
 from tests.conftest import settings_for_tests
 from tests.otlp_payloads import record, request
 

@@ -14,9 +14,9 @@ import asyncpg
 import orjson
 import pytest
 
-from collector.server import Collector
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
 from tests.conftest import eventually, settings_for_tests, start_loglens, stop_loglens
 
 

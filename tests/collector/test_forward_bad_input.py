@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from collector.server import Collector
+from loglens.collector.server import Collector
 from tests.conftest import settings_for_tests
 from tests.forward_client import ForwardClient, message, new_chunk, pack, packed_forward
 

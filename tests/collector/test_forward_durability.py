@@ -11,9 +11,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from collector.server import Collector
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
 from tests.conftest import eventually, settings_for_tests, start_loglens, stop_loglens
 from tests.forward_client import ForwardClient, new_chunk, packed_forward
 

@@ -10,7 +10,7 @@ import socket
 import asyncpg
 import orjson
 
-from collector.server import Collector
+from loglens.collector.server import Collector
 from tests.conftest import wait_for
 from tests.forward_client import (
     ForwardClient,

@@ -11,8 +11,8 @@ import pytest
 from fluent import sender
 from pydantic import ValidationError
 
-from collector.server import Collector
-from collector.settings import Settings
+from loglens.collector.server import Collector
+from loglens.settings import Settings
 from tests.conftest import eventually, settings_for_tests
 from tests.forward_client import ForwardClient, message, new_chunk
 from tests.node_client import send_with_node

@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 import pytest
 
-from collector.server import Collector
+from loglens.collector.server import Collector
 
 
 @pytest.fixture

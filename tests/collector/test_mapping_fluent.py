@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from collector.mapping.fluent import map_event, tag
-from collector.rows import Col, Row
+from loglens.collector.mapping.fluent import map_event, tag
+from loglens.collector.rows import Col, Row
 
 NOW_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 EVENT_US = NOW_US - 60_000_000

@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from collector.mapping.otlp import map_request
-from collector.rows import COLUMNS, Row
+from loglens.collector.mapping.otlp import map_request
+from loglens.collector.rows import COLUMNS, Row
 from tests.otlp_payloads import record, request
 
 NOW_US = time.time_ns() // 1000

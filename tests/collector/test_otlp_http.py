@@ -13,7 +13,7 @@ import pytest
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 
-from collector.server import Collector
+from loglens.collector.server import Collector
 from tests.conftest import settings_for_tests
 from tests.otlp_payloads import record, request
 

@@ -13,12 +13,12 @@ import asyncpg
 import orjson
 import pytest
 
-from collector.rows import COLUMNS, Row
-from collector.storage.copy import encode_thousandths
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import available_migrations, migrate
-from collector.storage.partitions import DAY_US, day_of
-from collector.storage.writer import LogWriter, Submission
+from loglens.collector.rows import COLUMNS, Row
+from loglens.collector.storage.copy import encode_thousandths
+from loglens.collector.storage.partitions import DAY_US, day_of
+from loglens.collector.storage.writer import LogWriter, Submission
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import available_migrations, migrate
 
 NOW_US = int(dt.datetime.now(dt.UTC).timestamp() * 1_000_000)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.storage.embedded import POSTGRES_BIN_PATH
+from loglens.database.embedded import POSTGRES_BIN_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "exporters" / "javascript"

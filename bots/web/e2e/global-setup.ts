@@ -55,7 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('LOGLENS_')));
   const child = spawn(
     python,
-    ['-m', 'collector.cli', 'up', '--demo', '--otlp-http-port', `${http}`, '--otlp-grpc-port', `${grpc}`,
+    ['-m', 'loglens.cli', 'up', '--demo', '--otlp-http-port', `${http}`, '--otlp-grpc-port', `${grpc}`,
       '--forward-port', `${forward}`, '--agent-port', `${agent}`],
     {
       cwd: ROOT,

@@ -10,6 +10,6 @@
 Records become rows in ``collector/mapping/fluent.py``.
 """
 
-from collector.receivers.forward.server import ForwardServer
+from loglens.collector.receivers.forward.server import ForwardServer
 
 __all__ = ["ForwardServer"]

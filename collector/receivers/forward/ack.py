@@ -12,7 +12,7 @@ from typing import Any
 
 import msgpack
 
-from collector.errors import MalformedPayload
+from loglens.errors import MalformedPayload
 
 # Fluentd and Node's fluent-logger send 24 base64 characters, Fluent Bit 32 hex digits.
 MAX_CHUNK_ID_CHARS = 256

@@ -28,7 +28,7 @@ from typing import Any
 
 import msgpack
 
-from collector.settings import Settings
+from loglens.settings import Settings
 
 NONCE_BYTES = 16
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import msgpack
 
-from collector.decompress import inflate
-from collector.errors import IngestError, MalformedPayload, PayloadTooLarge
-from collector.receivers.forward import ack
-from collector.receivers.forward.eventtime import ext_hook, is_time, unix_us
+from loglens.collector.decompress import inflate
+from loglens.collector.receivers.forward import ack
+from loglens.collector.receivers.forward.eventtime import ext_hook, is_time, unix_us
+from loglens.errors import IngestError, MalformedPayload, PayloadTooLarge
 
 # The most items one msgpack array or map may announce. msgpack allocates room for what a
 # header announces before the items arrive, so this bounds what a few forged bytes cost.

@@ -26,11 +26,11 @@ import os
 import time
 from typing import Any
 
-from collector.errors import IngestError, Overloaded, RetryLater
-from collector.ingest import Ingest, collections_paused
-from collector.receivers.forward import ack, heartbeat, protocol
-from collector.receivers.forward.handshake import Credentials, Handshake
-from collector.settings import Settings
+from loglens.collector.ingest import Ingest, collections_paused
+from loglens.collector.receivers.forward import ack, heartbeat, protocol
+from loglens.collector.receivers.forward.handshake import Credentials, Handshake
+from loglens.errors import IngestError, Overloaded, RetryLater
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

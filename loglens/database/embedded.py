@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from collector.errors import EmbeddedDatabaseError
+from loglens.errors import EmbeddedDatabaseError
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,13 @@
     GET  /history    past questions, newest first (?limit=&offset=)
     GET  /schema     the logs table as the agent sees it
     GET  /health     liveness, database, engine
-    GET  /logs, /logs/{id}, /stats/volume, /stats/facets, WS /ws/tail   the explorer (agent/web.py)
-    GET  /           the web client (bots/web/dist), with its own routes as fallback
+    GET  /logs, /logs/{id}, /stats/volume, /stats/facets   the explorer (explorer.py)
+    WS   /ws/tail    the live tail (live_tail.py)
 
+Mounted beside them by the composition root (``loglens/run.py``), not by the agent:
     POST /slack/events   the Slack bot's Events API, slash command and interactivity endpoint
                          (with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see bots/slack)
+    GET  /           the web client (bots/web/dist, web_client.py), its own routes as fallback
 
 With ``LOGLENS_API_TOKEN`` set, every route but /health and /slack/events (Slack signs its
 requests instead) wants ``Authorization: Bearer <token>`` (``?token=`` for the WebSocket,
@@ -28,14 +30,14 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from agent.engine import Question
-from agent.service import AgentService
-from agent.web import add_explorer_routes, add_web_client
-from collector.errors import DatabaseUnavailable
+from loglens.agent.engine import Question
+from loglens.agent.http.explorer import add_explorer_routes
+from loglens.agent.http.live_tail import add_tail_route
+from loglens.agent.service import MAX_QUESTION_CHARS, AgentService
+from loglens.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 2000
 SERVICE = web.AppKey("agent_service", AgentService)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # /slack/events is not behind the API token: Slack cannot send one, and the bot refuses any
@@ -48,8 +50,7 @@ def _dumps(value: Any) -> str:
 
 
 def create_app(service: AgentService, api: bool = True) -> web.Application:
-    """The agent's routes and the web client; without ``api``, only /health (``loglens serve
-    slack`` adds the bot's)."""
+    """The agent's routes; without ``api``, only /health (``loglens serve slack`` adds the bot's)."""
     app = web.Application(middlewares=[_token_required(service)], client_max_size=64 * 1024)
     app[SERVICE] = service
     if api:
@@ -58,9 +59,8 @@ def create_app(service: AgentService, api: bool = True) -> web.Application:
         app.router.add_get("/history", get_history)
         app.router.add_get("/schema", get_schema)
         add_explorer_routes(app, service.database)
+        add_tail_route(app, service.database)
     app.router.add_get("/health", get_health)
-    if api:
-        add_web_client(app, service.settings.web_dir)  # last: its catch-all GET serves the app's pages
     return app
 
 

@@ -23,7 +23,7 @@ planted so that realistic questions have non-trivial answers:
 Every random choice comes from one seeded generator: the same --seed, --count and --now
 give byte-identical output.
 
-usage: python -m collector.demo.scenario [--count N] [--seed S] [--now ISO8601] [--vocab F.json] > logs.ndjson
+usage: python -m loglens.demo.scenario [--count N] [--seed S] [--now ISO8601] [--vocab F.json] > logs.ndjson
 The vocabulary (service names, error types, paths, ...) can be replaced with --vocab;
 the keys are those of DEFAULT_VOCAB.
 """

@@ -1,7 +1,7 @@
 """Which PostgreSQL loglens uses, and getting it ready.
 
 With ``LOGLENS_DATABASE_URL`` set, that server is used as it is (PostgreSQL 15 or newer).
-Without it, loglens runs its embedded server (``storage/embedded.py``) for as long as the
+Without it, loglens runs its embedded server (``embedded.py``) for as long as the
 ``database_server`` block lasts.
 """
 
@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import asyncpg
 
-from collector.errors import DatabaseError
-from collector.settings import Settings
-from collector.storage.embedded import EmbeddedPostgres
-from collector.storage.migrate import migrate
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
+from loglens.errors import DatabaseError
+from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from importlib import resources
 
 import asyncpg
 
-from collector.errors import MigrationError
+from loglens.errors import MigrationError
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Migration:
 
 def available_migrations() -> list[Migration]:
     found = []
-    for entry in resources.files("collector.storage").joinpath("migrations").iterdir():
+    for entry in resources.files("loglens.database").joinpath("migrations").iterdir():
         match = FILE_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
