@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from loglens.errors import DatabaseUnavailable, QueryFailed
+from loglens.errors import DatabaseUnavailableError, QueryFailedError
 
 READER_ROLE = "loglens_reader"
 
@@ -57,7 +57,7 @@ class ReadOnlyDatabase:
                 statement_cache_size=0,  # model SQL is rarely repeated; don't keep plans for it
             )
         except (OSError, asyncpg.PostgresError) as error:
-            raise DatabaseUnavailable(f"cannot connect as {READER_ROLE}: {error}") from error
+            raise DatabaseUnavailableError(f"cannot connect as {READER_ROLE}: {error}") from error
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -71,7 +71,7 @@ class ReadOnlyDatabase:
             await connection.execute(f"SET ROLE {READER_ROLE}")
         role = await connection.fetchval("SELECT current_user")
         if role != READER_ROLE:
-            raise DatabaseUnavailable(f"queries must run as {READER_ROLE}, not {role}")
+            raise DatabaseUnavailableError(f"queries must run as {READER_ROLE}, not {role}")
 
     async def _prepare_connection(self, connection: asyncpg.Connection) -> None:
         await connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
@@ -83,12 +83,12 @@ class ReadOnlyDatabase:
         )
 
     async def explain(self, sql: str) -> None:
-        """Plan the query without running it; raise ``QueryFailed`` with PostgreSQL's reason."""
+        """Plan the query without running it; raise ``QueryFailedError`` with PostgreSQL's reason."""
         async with self._transaction() as connection:
             try:
                 await connection.fetch("EXPLAIN " + sql)
             except asyncpg.PostgresError as error:
-                raise QueryFailed(_describe(error)) from None
+                raise QueryFailedError(_describe(error)) from None
 
     async def run(self, sql: str, max_rows: int) -> QueryResult:
         async with self._transaction() as connection:
@@ -99,7 +99,7 @@ class ReadOnlyDatabase:
                 statement = await connection.prepare(f"SELECT * FROM ({sql}\n) AS capped LIMIT {max_rows + 1}")
                 records = await statement.fetch()
             except asyncpg.PostgresError as error:
-                raise QueryFailed(_describe(error, self._timeout_ms)) from None
+                raise QueryFailedError(_describe(error, self._timeout_ms)) from None
             elapsed_ms = (time.perf_counter() - started) * 1000
             columns = [attribute.name for attribute in statement.get_attributes()]
         rows = [
@@ -116,7 +116,7 @@ class ReadOnlyDatabase:
 
     def _transaction(self) -> _ReadOnlyTransaction:
         if self._pool is None:
-            raise DatabaseUnavailable("the agent's database connection is not open")
+            raise DatabaseUnavailableError("the agent's database connection is not open")
         return _ReadOnlyTransaction(self._pool, self._timeout_ms)
 
 
@@ -131,7 +131,9 @@ class _ReadOnlyTransaction:
         try:
             self._connection = await self._pool.acquire(timeout=10)
         except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-            raise DatabaseUnavailable(f"PostgreSQL is unavailable: {error or type(error).__name__}") from error
+            raise DatabaseUnavailableError(
+                f"PostgreSQL is unavailable: {error or type(error).__name__}"
+            ) from error
         self._transaction = self._connection.transaction(readonly=True)
         await self._transaction.start()
         await self._connection.execute(

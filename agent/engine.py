@@ -47,7 +47,7 @@ from loglens.agent.models import ModelChoice, explain_model_error
 from loglens.agent.prompts import instructions
 from loglens.agent.schema import SchemaCatalog
 from loglens.agent.tools import AgentDeps
-from loglens.errors import AttemptsExhausted, DatabaseUnavailable, SQLRefused
+from loglens.errors import AttemptsExhaustedError, DatabaseUnavailableError, SQLRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Question:
 
 
 @dataclass
-class Outcome:
+class QuestionReport:
     """Everything the APIs report about one question, filled in as the run goes."""
 
     question: str
@@ -163,14 +163,14 @@ class QueryEngine:
     def agent(self) -> Agent[AgentDeps, Answer | CannotAnswer]:
         return self._agent
 
-    async def stream(self, question: Question, outcome: Outcome | None = None) -> AsyncIterator[Event]:
+    async def stream(self, question: Question, outcome: QuestionReport | None = None) -> AsyncIterator[Event]:
         """The events of answering ``question``; ``outcome`` is filled in for the caller."""
-        outcome = outcome or Outcome(question.text, self.choice.name)
+        outcome = outcome or QuestionReport(question.text, self.choice.name)
         yield {"type": "node_start", "node": "retrieve_schema", "progress": PROGRESS["retrieve_schema"]}
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
         try:
             schema = await self._catalog.get()
-        except DatabaseUnavailable as error:
+        except DatabaseUnavailableError as error:
             outcome.error, outcome.kind = str(error), "failed"
             yield {"type": "error", "message": str(error)}
             yield {"type": "done"}
@@ -190,8 +190,8 @@ class QueryEngine:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await run
 
-    async def answer(self, question: Question) -> Outcome:
-        outcome = Outcome(question.text, self.choice.name)
+    async def answer(self, question: Question) -> QuestionReport:
+        outcome = QuestionReport(question.text, self.choice.name)
         async for _ in self.stream(question, outcome):
             pass
         return outcome
@@ -202,7 +202,7 @@ class QueryEngine:
         system: str,
         deps: AgentDeps,
         queue: asyncio.Queue[Event | None],
-        outcome: Outcome,
+        outcome: QuestionReport,
     ) -> None:
         translator = _Translator(queue.put_nowait)
         try:
@@ -212,11 +212,11 @@ class QueryEngine:
                         self._finish(event.result.output, deps, outcome)
                     else:
                         translator.translate(event)
-        except SQLRefused as error:
+        except SQLRefusedError as error:
             outcome.error, outcome.kind = str(error), "refused"
-        except AttemptsExhausted as error:
+        except AttemptsExhaustedError as error:
             outcome.error, outcome.kind = str(error), "failed"
-        except DatabaseUnavailable as error:
+        except DatabaseUnavailableError as error:
             outcome.error, outcome.kind = str(error), "failed"
         except ModelHTTPError as error:
             outcome.error, outcome.kind = (
@@ -234,7 +234,7 @@ class QueryEngine:
                 queue.put_nowait(closing)
             queue.put_nowait(None)
 
-    def _closing_events(self, outcome: Outcome) -> list[Event]:
+    def _closing_events(self, outcome: QuestionReport) -> list[Event]:
         if outcome.error is None and outcome.result is None:
             outcome.error, outcome.kind = "the run ended without an answer", "failed"
         if outcome.error is not None:
@@ -253,7 +253,7 @@ class QueryEngine:
             {"type": "done"},
         ]
 
-    def _finish(self, output: Answer | CannotAnswer, deps: AgentDeps, outcome: Outcome) -> None:
+    def _finish(self, output: Answer | CannotAnswer, deps: AgentDeps, outcome: QuestionReport) -> None:
         if isinstance(output, CannotAnswer):
             outcome.error, outcome.kind = output.reason, "unanswerable"
             outcome.suggestions = output.suggestions[:4]

@@ -58,7 +58,7 @@ LIST_COLUMNS = COLUMNS.format(
 FULL_COLUMNS = COLUMNS.format(message="message, char_length(message) AS message_length")
 
 
-class BadRequest(ValueError):
+class BadRequestError(ValueError):
     """A parameter the explorer cannot use; the message says which and why."""
 
 
@@ -122,9 +122,9 @@ def parse_filter(query: MultiMapping[str], now: dt.datetime | None = None) -> Lo
     end = parse_time(query.get("to"), "to") or now
     start = parse_time(query.get("from"), "from") or end - DEFAULT_RANGE
     if start >= end:
-        raise BadRequest('"from" must be before "to"')
+        raise BadRequestError('"from" must be before "to"')
     if end - start > MAX_RANGE:
-        raise BadRequest(f"the time range can be at most {MAX_RANGE.days} days")
+        raise BadRequestError(f"the time range can be at most {MAX_RANGE.days} days")
     return LogFilter(
         start=start,
         end=end,
@@ -145,7 +145,7 @@ def filter_from_json(document: Mapping[str, Any]) -> LogFilter:
         values = value if isinstance(value, list) else [] if value is None else [value]
         for item in values:
             if not isinstance(item, str):
-                raise BadRequest(f'"{name}" must be a string or a list of strings')
+                raise BadRequestError(f'"{name}" must be a string or a list of strings')
             pairs.append((name, item))
     now = dt.datetime.now(dt.UTC)
     return replace(parse_filter(MultiDict(pairs), now), start=now - DEFAULT_RANGE, end=now)
@@ -159,7 +159,7 @@ def parse_time(value: str | None, name: str) -> dt.datetime | None:
         # A "+" of an offset left unencoded in a query string arrives as a space.
         moment = dt.datetime.fromisoformat(text.replace(" ", "+") if "T" in text else text)
     except ValueError:
-        raise BadRequest(f'"{name}" must be an ISO-8601 time, like 2025-01-31T12:00:00Z') from None
+        raise BadRequestError(f'"{name}" must be an ISO-8601 time, like 2025-01-31T12:00:00Z') from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment
@@ -169,7 +169,7 @@ def _values(query: MultiMapping[str], name: str) -> list[str]:
     values = [part.strip() for raw in query.getall(name, []) for part in raw.split(",")]
     values = [value for value in values if value]
     if len(values) > MAX_VALUES:
-        raise BadRequest(f'at most {MAX_VALUES} values of "{name}"')
+        raise BadRequestError(f'at most {MAX_VALUES} values of "{name}"')
     return list(dict.fromkeys(values))
 
 
@@ -177,14 +177,14 @@ def _choices(query: MultiMapping[str], name: str, allowed: Sequence[str], upper:
     values = [value.upper() if upper else value.lower() for value in _values(query, name)]
     unknown = [value for value in values if value not in allowed]
     if unknown:
-        raise BadRequest(f"unknown {name} {unknown[0]!r}; one of {', '.join(allowed)}")
+        raise BadRequestError(f"unknown {name} {unknown[0]!r}; one of {', '.join(allowed)}")
     return tuple(values)
 
 
 def _strings(query: MultiMapping[str], name: str, max_chars: int) -> tuple[str, ...]:
     values = _values(query, name)
     if any(len(value) > max_chars for value in values):
-        raise BadRequest(f'"{name}" values are at most {max_chars} characters')
+        raise BadRequestError(f'"{name}" values are at most {max_chars} characters')
     return tuple(values)
 
 
@@ -193,9 +193,9 @@ def _string(query: MultiMapping[str], name: str, max_chars: int) -> str | None:
     if value is None or not value.strip():
         return None
     if len(value) > max_chars:
-        raise BadRequest(f'"{name}" is at most {max_chars} characters')
+        raise BadRequestError(f'"{name}" is at most {max_chars} characters')
     if "\x00" in value:
-        raise BadRequest(f'"{name}" cannot contain NUL characters')
+        raise BadRequestError(f'"{name}" cannot contain NUL characters')
     return value.strip() if name != "q" else value
 
 
@@ -203,7 +203,7 @@ def parse_limit(query: MultiMapping[str], default: int, maximum: int) -> int:
     try:
         limit = int(query.get("limit", default))
     except ValueError:
-        raise BadRequest('"limit" must be an integer') from None
+        raise BadRequestError('"limit" must be an integer') from None
     return max(1, min(limit, maximum))
 
 
@@ -223,7 +223,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
             raise ValueError
         return created_at, int(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest('"cursor" is not one this server gave') from None
+        raise BadRequestError('"cursor" is not one this server gave') from None
 
 
 # --- the queries -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from loglens.agent.database import json_value
-from loglens.agent.engine import Outcome
+from loglens.agent.engine import QuestionReport
 
 MAX_LISTED = 500
 
@@ -29,7 +29,7 @@ class History:
             await self._pool.close()
             self._pool = None
 
-    async def record(self, outcome: Outcome, source: str) -> int:
+    async def record(self, outcome: QuestionReport, source: str) -> int:
         assert self._pool is not None
         result = outcome.result
         history_id: int = await self._pool.fetchval(

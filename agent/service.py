@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from loglens.agent.database import READER_ROLE, ReadOnlyDatabase
-from loglens.agent.engine import Event, Outcome, QueryEngine, Question
+from loglens.agent.engine import Event, QueryEngine, Question, QuestionReport
 from loglens.agent.history import History
 from loglens.agent.models import ModelChoice, choose_model
 from loglens.agent.offline.model import OfflineEngine
@@ -114,23 +114,23 @@ class AgentService:
     async def stream(self, question: Question) -> AsyncIterator[Event]:
         """Stream the answer's events, then record it in the history."""
         engine = self.engine_for(question)
-        outcome = Outcome(question.text, engine.choice.name)
+        outcome = QuestionReport(question.text, engine.choice.name)
         async with self._slots:
             async for event in engine.stream(question, outcome):
                 if event["type"] == "done":  # recorded before the client hears it is done
                     await self._record(outcome, question.source)
                 yield event
 
-    async def answer(self, question: Question) -> Outcome:
+    async def answer(self, question: Question) -> QuestionReport:
         engine = self.engine_for(question)
-        outcome = Outcome(question.text, engine.choice.name)
+        outcome = QuestionReport(question.text, engine.choice.name)
         async with self._slots:
             async for _ in engine.stream(question, outcome):
                 pass
         await self._record(outcome, question.source)
         return outcome
 
-    async def _record(self, outcome: Outcome, source: str) -> None:
+    async def _record(self, outcome: QuestionReport, source: str) -> None:
         try:
             await self.history.record(outcome, source)
         except Exception:  # the answer matters more than its history entry

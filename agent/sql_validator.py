@@ -34,7 +34,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from loglens.errors import UnsafeSQL
+from loglens.errors import UnsafeSQLError
 
 # sqlglot logs a warning when it falls back to an opaque command; the validator refuses those.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -271,14 +271,14 @@ class ValidatedSQL:
 def validate_sql(sql: str) -> ValidatedSQL:
     text = sql.strip().rstrip(";").strip()
     if not text:
-        raise UnsafeSQL("the query is empty")
+        raise UnsafeSQLError("the query is empty")
     if len(text) > MAX_SQL_CHARS:
-        raise UnsafeSQL(f"the query is {len(text)} characters long; the limit is {MAX_SQL_CHARS}")
+        raise UnsafeSQLError(f"the query is {len(text)} characters long; the limit is {MAX_SQL_CHARS}")
     if "\x00" in text:
-        raise UnsafeSQL("the query contains a NUL character")
+        raise UnsafeSQLError("the query contains a NUL character")
     statement = _single_statement(text)
     if not isinstance(statement, QUERY_ROOTS):
-        raise UnsafeSQL(f"only a SELECT query is allowed, not {_kind(statement)}")
+        raise UnsafeSQLError(f"only a SELECT query is allowed, not {_kind(statement)}")
     for node in statement.walk():
         _check_node(node)
     _check_tables(statement)
@@ -289,17 +289,17 @@ def _single_statement(text: str) -> exp.Expr:
     try:
         statements = [s for s in sqlglot.parse(text, read="postgres") if s is not None]
     except (ParseError, TokenError) as error:
-        raise UnsafeSQL(f"the query is not valid PostgreSQL: {_first_line(error)}") from None
+        raise UnsafeSQLError(f"the query is not valid PostgreSQL: {_first_line(error)}") from None
     if len(statements) != 1:
-        raise UnsafeSQL(f"exactly one statement is allowed; this has {len(statements)}")
+        raise UnsafeSQLError(f"exactly one statement is allowed; this has {len(statements)}")
     return statements[0]
 
 
 def _check_node(node: exp.Expr) -> None:
     if isinstance(node, FORBIDDEN_NODES):
-        raise UnsafeSQL(f"the query may only read: {_kind(node)} is not allowed")
+        raise UnsafeSQLError(f"the query may only read: {_kind(node)} is not allowed")
     if isinstance(node, exp.Select) and node.args.get("locks"):
-        raise UnsafeSQL("locking clauses (FOR UPDATE, FOR SHARE, ...) are not allowed")
+        raise UnsafeSQLError("locking clauses (FOR UPDATE, FOR SHARE, ...) are not allowed")
     if isinstance(node, exp.Func):
         _check_function(node)
 
@@ -308,15 +308,15 @@ def _check_function(node: exp.Func) -> None:
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:
         # public.lower() would call whatever function someone created under that name
-        raise UnsafeSQL("schema-qualified function calls are not allowed; call the function by its name")
+        raise UnsafeSQLError("schema-qualified function calls are not allowed; call the function by its name")
     if isinstance(node, exp.Anonymous):
         name = str(node.name).lower()
         if DENIED_NAME.match(name) or name not in ALLOWED_FUNCTIONS:
-            raise UnsafeSQL(f"the function {name}() is not allowed in a read-only log query")
+            raise UnsafeSQLError(f"the function {name}() is not allowed in a read-only log query")
         return
     name = node.sql_name().lower()
     if DENIED_NAME.match(name):
-        raise UnsafeSQL(f"the function {name}() is not allowed in a read-only log query")
+        raise UnsafeSQLError(f"the function {name}() is not allowed in a read-only log query")
 
 
 def _check_tables(statement: exp.Expr) -> None:
@@ -327,12 +327,12 @@ def _check_tables(statement: exp.Expr) -> None:
         name = table.name.lower()
         schema = (table.db or "").lower()
         if table.catalog:
-            raise UnsafeSQL("the query may read only the logs table, not another database")
+            raise UnsafeSQLError("the query may read only the logs table, not another database")
         if name in cte_names and not schema:
             continue
         if name != TABLE or schema not in ("", "public"):
             shown = f"{schema}.{name}" if schema else name
-            raise UnsafeSQL(f"the query may read only the logs table, not {shown}")
+            raise UnsafeSQLError(f"the query may read only the logs table, not {shown}")
 
 
 def _kind(node: exp.Expr) -> str:

@@ -4,7 +4,7 @@ plan mode (a typed ``QueryPlan`` instead of SQL text).
 External tools drive the agent through these names, so they stay. A refused or failing query
 goes back to the model as ``ModelRetry`` with the validator's or PostgreSQL's own message;
 each one uses up an attempt, and when ``max_attempts`` are used up the run ends with
-``AttemptsExhausted`` instead of letting a model loop.
+``AttemptsExhaustedError`` instead of letting a model loop.
 
 Rows returned to the model are framed as data (``<log_rows>``): log messages are written by
 whoever can send a log, so nothing in them may read as an instruction to the model.
@@ -24,7 +24,7 @@ from loglens.agent import sql_validator
 from loglens.agent.database import QueryResult, ReadOnlyDatabase
 from loglens.agent.offline.plan import QueryPlan, render_sql
 from loglens.agent.schema import SchemaCatalog
-from loglens.errors import AttemptsExhausted, QueryFailed, SQLRefused, UnsafeSQL
+from loglens.errors import AttemptsExhaustedError, QueryFailedError, SQLRefusedError, UnsafeSQLError
 
 LOG_ROWS = register_tag("log_rows")
 ROWS_SHOWN_TO_MODEL = 30
@@ -94,7 +94,7 @@ async def run_query(deps: AgentDeps, sql: str) -> QueryResult:
     deps.emit({"type": "node_start", "node": "execute_query", "progress": 60})
     try:
         result = await deps.database.run(sql, deps.max_rows)
-    except QueryFailed as error:
+    except QueryFailedError as error:
         deps.emit({"type": "node_end", "node": "execute_query", "progress": 65, "ok": False, "error": str(error)})
         _retry_or_give_up(deps, f"PostgreSQL could not run the query: {error}")
     deps.results[normalize(sql)] = result
@@ -117,12 +117,12 @@ async def _validate(deps: AgentDeps, sql: str) -> None:
     try:
         validated = sql_validator.validate_sql(sql)
         await deps.database.explain(validated.sql)
-    except UnsafeSQL as error:
+    except UnsafeSQLError as error:
         deps.emit({"type": "node_end", "node": "validate_sql", "progress": 50, "ok": False, "error": str(error)})
         if deps.attempts >= deps.max_attempts:
-            raise SQLRefused(f"the query was refused: {error}") from None
+            raise SQLRefusedError(f"the query was refused: {error}") from None
         _retry_or_give_up(deps, f"refused: {error}. Write one read-only SELECT over logs.")
-    except QueryFailed as error:
+    except QueryFailedError as error:
         deps.emit({"type": "node_end", "node": "validate_sql", "progress": 50, "ok": False, "error": str(error)})
         _retry_or_give_up(deps, f"PostgreSQL cannot plan the query: {error}")
 
@@ -130,7 +130,9 @@ async def _validate(deps: AgentDeps, sql: str) -> None:
 def _retry_or_give_up(deps: AgentDeps, message: str) -> None:
     deps.last_error = message
     if deps.attempts >= deps.max_attempts:
-        raise AttemptsExhausted(f"no query worked in {deps.max_attempts} attempts; the last problem: {message}")
+        raise AttemptsExhaustedError(
+            f"no query worked in {deps.max_attempts} attempts; the last problem: {message}"
+        )
     raise ModelRetry(f"{message} (attempt {deps.attempts} of {deps.max_attempts})")
 
 

@@ -7,8 +7,8 @@ connection. A submission's future resolves only after its batch committed, so a 
 acknowledges only what is on disk.
 
 Memory is bounded by ``max_pending_rows`` (accepted but not yet committed): past it, a
-submission is refused at once with ``Overloaded`` and the client retries later. While the
-database is unreachable, submissions are refused at once with ``StorageUnavailable`` instead
+submission is refused at once with ``OverloadedError`` and the client retries later. While the
+database is unreachable, submissions are refused at once with ``StorageUnavailableError`` instead
 of piling up; a probe notices when it is back. A batch whose commit fails for a lost
 connection is retried until ``commit_timeout`` has passed since it was sealed, then its
 submitters are told to retry: they were never acknowledged, so nothing acknowledged is lost.
@@ -22,8 +22,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from loglens.collector.storage.writer import LogWriter, Outcome, Submission
-from loglens.errors import Overloaded, RetryLater, StorageUnavailable
+from loglens.collector.storage.writer import LogWriter, Submission, SubmissionResult
+from loglens.errors import OverloadedError, RetryLaterError, StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class BatcherStats:
 
 @dataclass(eq=False)
 class _Batch:
-    items: list[tuple[Submission, asyncio.Future[Outcome]]] = field(default_factory=list)
+    items: list[tuple[Submission, asyncio.Future[SubmissionResult]]] = field(default_factory=list)
     rows: int = 0
 
 
@@ -71,7 +71,7 @@ class Batcher:
         self._pending_rows = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._probe: asyncio.Task[None] | None = None
-        self._unavailable: StorageUnavailable | None = None
+        self._unavailable: StorageUnavailableError | None = None
         self._closing = False
         self.stats = BatcherStats()
 
@@ -103,20 +103,20 @@ class Batcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._probe
 
-    async def submit(self, submission: Submission) -> Outcome:
-        """Wait until the submission's rows are committed; raise ``RetryLater`` if they cannot be."""
+    async def submit(self, submission: Submission) -> SubmissionResult:
+        """Wait until the submission's rows are committed; raise ``RetryLaterError`` if they cannot be."""
         size = len(submission.rows)
         if self._closing:
-            raise RetryLater("loglens is shutting down; send again to the restarted collector", 2)
+            raise RetryLaterError("loglens is shutting down; send again to the restarted collector", 2)
         if self._unavailable is not None:
             raise self._unavailable
         if self._pending_rows + size > self._max_pending_rows and self._pending_rows > 0:
             self.stats.overloaded_submissions += 1
-            raise Overloaded(
+            raise OverloadedError(
                 f"the writer is {self._pending_rows} rows behind (limit {self._max_pending_rows}); retry shortly",
                 1,
             )
-        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[SubmissionResult] = asyncio.get_running_loop().create_future()
         self._pending_rows += size
         self._open.items.append((submission, future))
         self._open.rows += size
@@ -147,7 +147,7 @@ class Batcher:
         for attempt in range(1_000_000):
             try:
                 outcomes = await self._writer.write(submissions)
-            except StorageUnavailable as error:
+            except StorageUnavailableError as error:
                 self._mark_unavailable(error)
                 pause = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
                 if time.monotonic() + pause >= deadline:
@@ -164,14 +164,14 @@ class Batcher:
                 await asyncio.sleep(pause)
             except Exception as error:  # a bug: never leave a submitter waiting forever
                 log.exception("unexpected error while writing a batch")
-                _fail(batch, StorageUnavailable(f"internal error while storing logs: {error}"))
+                _fail(batch, StorageUnavailableError(f"internal error while storing logs: {error}"))
                 return
             else:
                 self._unavailable = None
                 self._record(batch, outcomes)
                 return
 
-    def _record(self, batch: _Batch, outcomes: list[Outcome]) -> None:
+    def _record(self, batch: _Batch, outcomes: list[SubmissionResult]) -> None:
         for (submission, future), outcome in zip(batch.items, outcomes, strict=True):
             if outcome.replayed_receipt is not None:
                 self.stats.replayed_submissions += 1
@@ -181,10 +181,10 @@ class Batcher:
                 future.set_result(outcome)
         self.stats.committed_batches += 1
 
-    def _mark_unavailable(self, error: StorageUnavailable) -> None:
+    def _mark_unavailable(self, error: StorageUnavailableError) -> None:
         if self._unavailable is None:
             log.warning("%s; refusing new logs until it is back", error)
-            self._unavailable = StorageUnavailable(f"{error}; retry shortly", 2)
+            self._unavailable = StorageUnavailableError(f"{error}; retry shortly", 2)
             self._probe = asyncio.create_task(self._probe_until_available(), name="loglens-storage-probe")
 
     async def _probe_until_available(self) -> None:
@@ -195,7 +195,7 @@ class Batcher:
                 self._unavailable = None
 
 
-def _fail(batch: _Batch, error: StorageUnavailable) -> None:
+def _fail(batch: _Batch, error: StorageUnavailableError) -> None:
     for _, future in batch.items:
         if not future.done():
             future.set_exception(error)

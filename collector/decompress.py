@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 
-from loglens.errors import MalformedPayload, PayloadTooLarge
+from loglens.errors import MalformedPayloadError, PayloadTooLargeError
 
 GZIP_MAGIC = b"\x1f\x8b"
 # zlib's wbits: 16+15 reads gzip, 15 reads zlib-wrapped deflate, -15 raw deflate.
@@ -24,11 +24,11 @@ def inflate(body: bytes, content_encoding: str, limit: int) -> bytes:
     encoding = content_encoding.strip().lower()
     if encoding in ("", "identity"):
         if len(body) > limit:
-            raise PayloadTooLarge(f"the body is {len(body)} bytes; the limit is {limit}")
+            raise PayloadTooLargeError(f"the body is {len(body)} bytes; the limit is {limit}")
         return body
     wbits = _WBITS.get(encoding)
     if wbits is None:
-        raise MalformedPayload(f"Content-Encoding {content_encoding!r} is not supported; use gzip or deflate")
+        raise MalformedPayloadError(f"Content-Encoding {content_encoding!r} is not supported; use gzip or deflate")
     if encoding == "deflate" and body[:1] not in (
         b"\x78",
         b"\x08",
@@ -48,11 +48,11 @@ def inflate(body: bytes, content_encoding: str, limit: int) -> bytes:
         try:
             inflated = inflater.decompress(rest, room + 1)
         except zlib.error as error:
-            raise MalformedPayload(f"the {encoding} body cannot be decompressed: {error}") from None
+            raise MalformedPayloadError(f"the {encoding} body cannot be decompressed: {error}") from None
         if len(inflated) > room or inflater.unconsumed_tail:
-            raise PayloadTooLarge(f"the body inflates past the limit of {limit} bytes")
+            raise PayloadTooLargeError(f"the body inflates past the limit of {limit} bytes")
         if not inflater.eof:
-            raise MalformedPayload(f"the {encoding} body is truncated")
+            raise MalformedPayloadError(f"the {encoding} body is truncated")
         parts.append(inflated)
         room -= len(inflated)
         rest = inflater.unused_data

@@ -67,7 +67,7 @@ class Ingest:
         self.batcher = batcher
         self.max_message_chars = max_message_chars
 
-    async def otlp(self, request: ExportLogsServiceRequest) -> Result:
+    async def otlp_request(self, request: ExportLogsServiceRequest) -> Result:
         with collections_paused():
             mapped = otlp.map_request(request, now_us())
         positions = _positions_of_rows(mapped.records, mapped.rejected)
@@ -75,7 +75,7 @@ class Ingest:
         result, _ = await self._submit(rows, positions, refused, idempotency_key=None)
         return result
 
-    async def records(
+    async def json_records(
         self,
         records: list[Any],
         *,
@@ -100,7 +100,7 @@ class Ingest:
         rows, positions, refused = self._refuse_long_messages(rows, positions, refused)
         return await self._submit(rows, positions, refused, idempotency_key)
 
-    async def fluent(
+    async def fluent_events(
         self,
         events: Sequence[tuple[str, int | None, Any]],
         *,

@@ -1,33 +1,35 @@
 """Every error loglens raises on purpose, in one tree.
 
-    LoglensError                   base: ``str(error)`` is a sentence a user can act on
-    ├── ConfigurationError         a setting is missing or unsafe; names the variable to change
-    ├── DatabaseError              PostgreSQL could not be started, reached or migrated
-    │   ├── EmbeddedDatabaseError  the embedded server failed to initialise or start
-    │   ├── MigrationError         a schema migration failed; nothing after it was applied
-    │   └── DatabaseUnavailable    the read side cannot reach PostgreSQL right now
-    ├── QuestionError              a question got no answer; the answer says why, in a sentence
-    │   ├── UnsafeSQL              the validator refused the SQL (not one read-only SELECT over logs)
-    │   ├── QueryFailed            PostgreSQL refused the query, or it ran past the timeout
-    │   └── AttemptsExhausted      no query worked within the attempts
-    │       └── SQLRefused         ... and the last one was refused as unsafe
-    └── IngestError                a receiver refuses a request; nothing of it was stored
-        ├── MalformedPayload       undecodable body               HTTP 400  gRPC INVALID_ARGUMENT
-        ├── PayloadTooLarge        over the size limit, inflated  HTTP 413  gRPC RESOURCE_EXHAUSTED
-        ├── Unauthorized           missing or wrong ingest token  HTTP 401  gRPC UNAUTHENTICATED
-        └── RetryLater             try again after retry_after_s  HTTP 503  gRPC UNAVAILABLE
-            ├── Overloaded         the writer is saturated        HTTP 429
-            └── StorageUnavailable the database cannot commit     HTTP 503
+    LoglensError                        base: ``str(error)`` is a sentence a user can act on
+    ├── ConfigurationError              a setting is missing or unsafe; names the variable to change
+    ├── DatabaseError                   PostgreSQL could not be started, reached or migrated
+    │   ├── EmbeddedDatabaseError       the embedded server failed to initialise or start
+    │   ├── MigrationError              a schema migration failed; nothing after it was applied
+    │   └── DatabaseUnavailableError    the read side cannot reach PostgreSQL right now
+    ├── QuestionError                   a question got no answer; the answer says why, in a sentence
+    │   ├── UnsafeSQLError              the validator refused the SQL (not one read-only SELECT over logs)
+    │   ├── QueryFailedError            PostgreSQL refused the query, or it ran past the timeout
+    │   └── AttemptsExhaustedError      no query worked within the attempts
+    │       └── SQLRefusedError         ... and the last one was refused as unsafe
+    └── IngestError                     a receiver refuses a request; nothing of it was stored
+        ├── MalformedPayloadError       undecodable body               HTTP 400  gRPC INVALID_ARGUMENT
+        ├── PayloadTooLargeError        over the size limit, inflated  HTTP 413  gRPC RESOURCE_EXHAUSTED
+        ├── UnauthorizedError           missing or wrong ingest token  HTTP 401  gRPC UNAUTHENTICATED
+        └── RetryLaterError             try again after retry_after_s  HTTP 503  gRPC UNAVAILABLE
+            ├── OverloadedError         the writer is saturated        HTTP 429
+            └── StorageUnavailableError the database cannot commit     HTTP 503
+
+Every exception class of loglens ends in ``Error`` (ruff's N818 keeps it so).
 
 The agent turns a ``QuestionError`` into an ``error`` event (a 200 with ``error`` over REST):
-``UnsafeSQL`` and ``QueryFailed`` first go back to the model to fix, while attempts remain.
+``UnsafeSQLError`` and ``QueryFailedError`` first go back to the model to fix, while attempts remain.
 Receivers translate an ``IngestError`` into their protocol's answer; anything else that
 escapes a handler is a bug, answered as a 500 and logged with its traceback.
 
 The Fluentd forward protocol has no error answer: its receiver leaves the chunk
 unacknowledged (the client sends it again) and closes the connection with the reason
-logged; ``Unauthorized`` is first told to the client in the handshake's PONG, and
-``Overloaded`` only pauses reading (TCP back-pressure) until the writer catches up.
+logged; ``UnauthorizedError`` is first told to the client in the handshake's PONG, and
+``OverloadedError`` only pauses reading (TCP back-pressure) until the writer catches up.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class MigrationError(DatabaseError):
     pass
 
 
-class DatabaseUnavailable(DatabaseError):
+class DatabaseUnavailableError(DatabaseError):
     pass
 
 
@@ -61,19 +63,19 @@ class QuestionError(LoglensError):
     pass
 
 
-class UnsafeSQL(QuestionError):
+class UnsafeSQLError(QuestionError):
     pass
 
 
-class QueryFailed(QuestionError):
+class QueryFailedError(QuestionError):
     pass
 
 
-class AttemptsExhausted(QuestionError):
+class AttemptsExhaustedError(QuestionError):
     pass
 
 
-class SQLRefused(AttemptsExhausted):
+class SQLRefusedError(AttemptsExhaustedError):
     pass
 
 
@@ -81,19 +83,19 @@ class IngestError(LoglensError):
     http_status = 400
 
 
-class MalformedPayload(IngestError):
+class MalformedPayloadError(IngestError):
     http_status = 400
 
 
-class PayloadTooLarge(IngestError):
+class PayloadTooLargeError(IngestError):
     http_status = 413
 
 
-class Unauthorized(IngestError):
+class UnauthorizedError(IngestError):
     http_status = 401
 
 
-class RetryLater(IngestError):
+class RetryLaterError(IngestError):
     http_status = 503
 
     def __init__(self, message: str, retry_after_s: int = 1) -> None:
@@ -101,9 +103,9 @@ class RetryLater(IngestError):
         self.retry_after_s = retry_after_s
 
 
-class Overloaded(RetryLater):
+class OverloadedError(RetryLaterError):
     http_status = 429
 
 
-class StorageUnavailable(RetryLater):
+class StorageUnavailableError(RetryLaterError):
     http_status = 503

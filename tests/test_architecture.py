@@ -12,7 +12,7 @@ Every import statement of the product counts, lazy ones inside functions and tho
 from __future__ import annotations
 
 import ast
-import re
+import itertools
 from collections import defaultdict
 from pathlib import Path
 
@@ -87,10 +87,7 @@ def arrows() -> dict[tuple[str, str], list[str]]:
 
 def test_every_import_follows_an_allowed_arrow() -> None:
     forbidden = [
-        where
-        for (source, target), places in arrows().items()
-        if target not in ALLOWED[source]
-        for where in places
+        where for (source, target), places in arrows().items() if target not in ALLOWED[source] for where in places
     ]
     assert forbidden == []
 
@@ -122,7 +119,7 @@ def test_the_readme_draws_the_allowed_arrows() -> None:
     drawn: set[tuple[str, str]] = set()
     for line in block.strip().splitlines():
         chain = [part.strip() for part in line.split("→")]
-        for source, targets in zip(chain, chain[1:], strict=False):
+        for source, targets in itertools.pairwise(chain):
             drawn |= {(source, target.strip()) for target in targets.split(",")}
     allowed = {(source, target) for source, targets in ALLOWED.items() for target in targets}
     # bots → loglens holds through agent → loglens: the README draws that chain once.

@@ -34,7 +34,7 @@ from loglens.agent.engine import Question
 from loglens.agent.http.explorer import add_explorer_routes
 from loglens.agent.http.live_tail import add_tail_route
 from loglens.agent.service import MAX_QUESTION_CHARS, AgentService
-from loglens.errors import DatabaseUnavailable
+from loglens.errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ async def get_health(request: web.Request) -> web.Response:
     database = "ok"
     try:
         await service.database.fetch_trusted("SELECT 1")
-    except DatabaseUnavailable as error:
+    except DatabaseUnavailableError as error:
         database = str(error)
     status = 200 if database == "ok" else 503
     return web.json_response(

@@ -21,13 +21,13 @@ from loglens.agent.database import ReadOnlyDatabase
 from loglens.agent.explore import (
     DEFAULT_PAGE,
     MAX_PAGE,
-    BadRequest,
+    BadRequestError,
     Explorer,
     parse_filter,
     parse_limit,
     parse_time,
 )
-from loglens.errors import DatabaseUnavailable
+from loglens.errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,9 @@ async def _answer(request: web.Request, work: Any) -> web.Response:
     """Run one explorer read; bad parameters are 400, a database problem 503, a timeout 504."""
     try:
         return web.json_response(await work(request.app[EXPLORER]), dumps=dumps)
-    except BadRequest as error:
+    except BadRequestError as error:
         return _error(400, str(error))
-    except DatabaseUnavailable as error:
+    except DatabaseUnavailableError as error:
         return _error(503, str(error))
     except asyncpg.QueryCanceledError:
         return _error(504, "the query took too long; choose a shorter time range or more filters")
@@ -78,7 +78,7 @@ async def get_log(request: web.Request) -> web.Response:
     async def work(explorer: Explorer) -> Any:
         at = parse_time(request.query.get("at"), "at")
         if at is None:
-            raise BadRequest('"at", the log\'s created_at, is required')
+            raise BadRequestError('"at", the log\'s created_at, is required')
         row = await explorer.one(int(request.match_info["id"]), at)
         if row is None:
             raise web.HTTPNotFound(text='{"error": "no such log"}', content_type="application/json")

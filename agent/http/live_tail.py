@@ -17,10 +17,10 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from loglens.agent.database import ReadOnlyDatabase
-from loglens.agent.explore import BadRequest, filter_from_json
+from loglens.agent.explore import BadRequestError, filter_from_json
 from loglens.agent.http.explorer import dumps
 from loglens.agent.tail import POLL_S, Tail
-from loglens.errors import DatabaseUnavailable
+from loglens.errors import DatabaseUnavailableError
 
 TAIL_DATABASE = web.AppKey("tail_database", ReadOnlyDatabase)
 TAIL_SLOTS = web.AppKey("tail_slots", asyncio.Semaphore)
@@ -59,9 +59,9 @@ async def ws_tail(request: web.Request) -> web.StreamResponse:
                     try:
                         filters = document.get("filters") or {}
                         if not isinstance(filters, dict):
-                            raise BadRequest('"filters" must be an object')
+                            raise BadRequestError('"filters" must be an object')
                         where = filter_from_json(filters)
-                    except BadRequest as error:
+                    except BadRequestError as error:
                         await ws.send_str(dumps({"type": "error", "message": str(error)}))
                         continue
                     await _stop(running)
@@ -99,7 +99,7 @@ async def _follow(ws: web.WebSocketResponse, tail: Tail, live: asyncio.Event) ->
                     # send_str waits while the client's socket buffer is full: a slow client
                     # slows the polling down, and the next poll skips to the newest rows.
                     await ws.send_str(dumps({"type": "logs", "items": batch.items, "skipped": batch.skipped}))
-        except (DatabaseUnavailable, asyncpg.PostgresError, OSError) as error:
+        except (DatabaseUnavailableError, asyncpg.PostgresError, OSError) as error:
             if ws.closed:
                 return
             with contextlib.suppress(ConnectionResetError):

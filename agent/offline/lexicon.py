@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 
-def rx(*alternatives: str) -> re.Pattern[str]:
+def any_of(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
 
 
 # ASCII word boundaries that also hold next to Hangul (Korean particles attach to words).
-B = r"(?<![a-z0-9_])"
-E = r"(?![a-z0-9_])"
+WORD_START = r"(?<![a-z0-9_])"
+WORD_END = r"(?![a-z0-9_])"
 
 TIME_UNITS = {
     "minute": "minute",
@@ -58,29 +58,29 @@ NUMBER_WORDS = {
     "네": 4,
 }
 
-LAST_N = rx(
-    rf"{B}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+"
+LAST_N = any_of(
+    rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+"
     rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|ten|twelve|fifteen|thirty)?\s*"
-    rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){E}",
-    rf"{B}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){E}",
+    rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
+    rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
 )
-TODAY = rx(rf"{B}today{E}", r"오늘")
-SINCE_YESTERDAY = rx(rf"{B}since\s+yesterday{E}", r"어제\s*부터")
-YESTERDAY = rx(rf"{B}yesterday{E}", r"어제(?:\s*하루)?")
-THIS_WEEK = rx(rf"{B}this\s+week{E}", r"이번\s*주")
-LAST_WEEK = rx(rf"{B}last\s+week{E}", r"지난\s*주(?!일)(?!\s*\d)")
+TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘")
+SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
+YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?:\s*하루)?")
+THIS_WEEK = any_of(rf"{WORD_START}this\s+week{WORD_END}", r"이번\s*주")
+LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일)(?!\s*\d)")
 
 # "error types", "error rate", "에러 유형", "에러율" name a dimension or a measure, not a filter
 NOT_A_FILTER = r"(?!\s*(?:types?|kinds?|classes|names|rates?|ratios?|percentages?|유형|종류|타입|율|률|비율))"
-ERROR_WORDS = rx(
-    rf"{B}errors?{E}{NOT_A_FILTER}",
-    rf"{B}erroring{E}",
-    rf"{B}exceptions?{E}",
-    rf"{B}failures?{E}",
-    rf"{B}failed{E}",
-    rf"{B}failing{E}",
-    rf"{B}crash(?:es|ed)?{E}",
+ERROR_WORDS = any_of(
+    rf"{WORD_START}errors?{WORD_END}{NOT_A_FILTER}",
+    rf"{WORD_START}erroring{WORD_END}",
+    rf"{WORD_START}exceptions?{WORD_END}",
+    rf"{WORD_START}failures?{WORD_END}",
+    rf"{WORD_START}failed{WORD_END}",
+    rf"{WORD_START}failing{WORD_END}",
+    rf"{WORD_START}crash(?:es|ed)?{WORD_END}",
     rf"에러{NOT_A_FILTER}",
     rf"오류{NOT_A_FILTER}",
     r"실패(?!\s*율)",
@@ -101,20 +101,22 @@ LEVEL_NAMES = {
     "디버그": "DEBUG",
     "치명": "FATAL",
 }
-EXPLICIT_LEVEL = re.compile(rf"{B}(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL){E}")  # upper case in the text
-LEVEL_MENTION = rx(
-    rf"{B}(?:level|severity)\s+(?P<a>trace|debug|info|warn|warning|error|fatal){E}",
-    rf"{B}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity|logs?|entries){E}",
-    rf"{B}(?P<c>warnings){E}",
+EXPLICIT_LEVEL = re.compile(
+    rf"{WORD_START}(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL){WORD_END}"
+)  # upper case in the text
+LEVEL_MENTION = any_of(
+    rf"{WORD_START}(?:level|severity)\s+(?P<a>trace|debug|info|warn|warning|error|fatal){WORD_END}",
+    rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity|logs?|entries){WORD_END}",
+    rf"{WORD_START}(?P<c>warnings){WORD_END}",
     r"(?P<d>경고)",
 )
 
-COUNT = rx(
-    rf"{B}how\s+many{E}",
-    rf"{B}number\s+of{E}",
-    rf"{B}counts?{E}",
-    rf"{B}total{E}",
-    rf"{B}volume{E}",
+COUNT = any_of(
+    rf"{WORD_START}how\s+many{WORD_END}",
+    rf"{WORD_START}number\s+of{WORD_END}",
+    rf"{WORD_START}counts?{WORD_END}",
+    rf"{WORD_START}total{WORD_END}",
+    rf"{WORD_START}volume{WORD_END}",
     r"몇\s*(?:건|개|번|회|명)",
     r"건수",
     r"개수",
@@ -122,55 +124,61 @@ COUNT = rx(
     r"횟수",
     r"얼마나",
 )
-AVERAGE = rx(rf"{B}(?:average|avg|mean){E}", r"평균")
-MAXIMUM = rx(rf"{B}(?:max|maximum|peak|highest|longest){E}", r"최대", r"최고", r"가장\s*긴")
-MINIMUM = rx(rf"{B}(?:min|minimum|lowest|shortest){E}", r"최소", r"최저")
-PERCENTILE = rx(
-    rf"{B}p(?P<p>50|75|90|95|99){E}",
-    rf"{B}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{E}",
-    rf"{B}(?P<median>median){E}",
+AVERAGE = any_of(rf"{WORD_START}(?:average|avg|mean){WORD_END}", r"평균")
+MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|highest|longest){WORD_END}", r"최대", r"최고", r"가장\s*긴")
+MINIMUM = any_of(rf"{WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
+PERCENTILE = any_of(
+    rf"{WORD_START}p(?P<p>50|75|90|95|99){WORD_END}",
+    rf"{WORD_START}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{WORD_END}",
+    rf"{WORD_START}(?P<median>median){WORD_END}",
     r"(?P<kmedian>중앙값|중간값)",
     r"(?P<kp>50|75|90|95|99)\s*(?:퍼센타일|백분위)",
 )
 # "is payment-api healthy?": its error rate is the first thing to look at
-HEALTH = rx(rf"{B}(?:healthy|health|doing\s+ok|okay)\b", r"(?:괜찮|정상이|건강)")
-ERROR_RATE = rx(
-    rf"{B}(?:error|failure)\s+(?:rate|ratio|percentage){E}",
-    rf"{B}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
-    rf"{B}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{E}",
+HEALTH = any_of(rf"{WORD_START}(?:healthy|health|doing\s+ok|okay)\b", r"(?:괜찮|정상이|건강)")
+ERROR_RATE = any_of(
+    rf"{WORD_START}(?:error|failure)\s+(?:rate|ratio|percentage){WORD_END}",
+    rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
+    rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{WORD_END}",
     r"(?:에러|오류|실패)\s*(?:율|비율|률)",
 )
-SHARE = rx(rf"{B}(?:percentage|percent|share|proportion|ratio|fraction){E}", r"%", r"비율", r"비중", r"퍼센트")
-MESSAGE_LENGTH = rx(
-    rf"{B}message\s+(?:length|size)s?{E}",
-    rf"{B}(?:longest|biggest|largest)\s+messages{E}",
+SHARE = any_of(
+    rf"{WORD_START}(?:percentage|percent|share|proportion|ratio|fraction){WORD_END}",
+    r"%",
+    r"비율",
+    r"비중",
+    r"퍼센트",
+)
+MESSAGE_LENGTH = any_of(
+    rf"{WORD_START}message\s+(?:length|size)s?{WORD_END}",
+    rf"{WORD_START}(?:longest|biggest|largest)\s+messages{WORD_END}",
     r"메시지\s*(?:길이|용량|크기)",
 )
-FIRST_SEEN = rx(
-    rf"{B}first\s+(?:seen|time|occurrence|occurred|appeared|happened){E}",
-    rf"{B}first(?=\s+and\s+last)",
-    rf"{B}when\s+did\b.*\b(?:start|begin|first){E}",
-    rf"{B}since\s+when{E}",
+FIRST_SEEN = any_of(
+    rf"{WORD_START}first\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
+    rf"{WORD_START}first(?=\s+and\s+last)",
+    rf"{WORD_START}when\s+did\b.*\b(?:start|begin|first){WORD_END}",
+    rf"{WORD_START}since\s+when{WORD_END}",
     r"처음",
     r"언제부터",
     r"최초",
 )
-LAST_SEEN = rx(
-    rf"{B}last\s+(?:seen|time|occurrence|occurred|appeared|happened){E}",
-    rf"(?<=first\sand\s)last{E}",
-    rf"{B}most\s+recently\s+(?:seen|happened){E}",
-    rf"{B}when\s+did\s+the\s+last\b",
+LAST_SEEN = any_of(
+    rf"{WORD_START}last\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
+    rf"(?<=first\sand\s)last{WORD_END}",
+    rf"{WORD_START}most\s+recently\s+(?:seen|happened){WORD_END}",
+    rf"{WORD_START}when\s+did\s+the\s+last\b",
     r"마지막",
     r"언제까지",
 )
-DURATION = rx(
-    rf"{B}response\s+times?{E}",
-    rf"{B}latenc(?:y|ies){E}",
-    rf"{B}durations?{E}",
-    rf"{B}slow(?:er|est)?{E}",
-    rf"{B}took{E}",
-    rf"{B}elapsed{E}",
-    rf"{B}request\s+times?{E}",
+DURATION = any_of(
+    rf"{WORD_START}response\s+times?{WORD_END}",
+    rf"{WORD_START}latenc(?:y|ies){WORD_END}",
+    rf"{WORD_START}durations?{WORD_END}",
+    rf"{WORD_START}slow(?:er|est)?{WORD_END}",
+    rf"{WORD_START}took{WORD_END}",
+    rf"{WORD_START}elapsed{WORD_END}",
+    rf"{WORD_START}request\s+times?{WORD_END}",
     r"응답\s*시간",
     r"지연",
     r"소요\s*시간",
@@ -180,32 +188,34 @@ DURATION = rx(
     r"레이턴시",
 )
 # Duration words that ask for the fastest first.
-FAST = rx(rf"{B}fast(?:er|est)?{E}", rf"{B}quickest{E}", r"빠른", r"빨리")
-DISTINCT = rx(rf"{B}(?:distinct|unique|different)\b", r"고유", r"서로\s*다른", r"중복\s*없")
+FAST = any_of(rf"{WORD_START}fast(?:er|est)?{WORD_END}", rf"{WORD_START}quickest{WORD_END}", r"빠른", r"빨리")
+DISTINCT = any_of(rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"서로\s*다른", r"중복\s*없")
 
-TOP_N = rx(
-    rf"{B}top\s+(?P<n>\d+){E}",
-    rf"{B}(?P<m>\d+)\s+(?:most|biggest|largest|slowest|busiest){E}",
+TOP_N = any_of(
+    rf"{WORD_START}top\s+(?P<n>\d+){WORD_END}",
+    rf"{WORD_START}(?P<m>\d+)\s+(?:most|biggest|largest|slowest|busiest){WORD_END}",
     r"상위\s*(?P<k>\d+)",
     r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
 )
-MOST = rx(
-    rf"{B}(?:the\s+)?most{E}",
-    rf"{B}(?:biggest|largest|highest|busiest|noisiest|worst){E}",
-    rf"{B}slowest{E}",
+MOST = any_of(
+    rf"{WORD_START}(?:the\s+)?most{WORD_END}",
+    rf"{WORD_START}(?:biggest|largest|highest|busiest|noisiest|worst){WORD_END}",
+    rf"{WORD_START}slowest{WORD_END}",
     r"가장\s*(?:많|큰|높|느린|오래|자주)",
     r"제일\s*(?:많|큰|높|느린)",
     r"최다",
 )
 # "가장 느린 엔드포인트": the adjective may have been read as the measure already
-MOST_BARE = rx(r"가장", r"제일")
-LEAST = rx(
-    rf"{B}(?:the\s+)?(?:least|fewest){E}", rf"{B}(?:lowest|smallest|fastest){E}", r"가장\s*(?:적|작|낮|빠른)"
+MOST_BARE = any_of(r"가장", r"제일")
+LEAST = any_of(
+    rf"{WORD_START}(?:the\s+)?(?:least|fewest){WORD_END}",
+    rf"{WORD_START}(?:lowest|smallest|fastest){WORD_END}",
+    r"가장\s*(?:적|작|낮|빠른)",
 )
-RECENT_ROWS = rx(
-    rf"{B}(?:the\s+)?(?P<n>\d+)\s+(?:most\s+recent|latest|newest|last){E}",
-    rf"{B}(?:most\s+recent|latest|newest|last)\s+(?P<m>\d+){E}",
-    rf"{B}recent\s+(?P<r>\d+){E}",
+RECENT_ROWS = any_of(
+    rf"{WORD_START}(?:the\s+)?(?P<n>\d+)\s+(?:most\s+recent|latest|newest|last){WORD_END}",
+    rf"{WORD_START}(?:most\s+recent|latest|newest|last)\s+(?P<m>\d+){WORD_END}",
+    rf"{WORD_START}recent\s+(?P<r>\d+){WORD_END}",
     r"최근\s*(?P<k>\d+)\s*(?:개|건|줄)",
     r"마지막\s*(?P<j>\d+)\s*(?:개|건)",
 )
@@ -213,36 +223,39 @@ RECENT_ROWS = rx(
 RECENT_WORD_KO = re.compile(r"최근")
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
 # "the slowest requests": the requests themselves, slowest first, not an average
-SLOWEST_ROWS = rx(
-    rf"{B}(?:the\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){E}",
+SLOWEST_ROWS = any_of(
+    rf"{WORD_START}(?:the\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){WORD_END}",
     r"가장\s*느(?:린|렸던)\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
 )
 # "what went wrong in payment-api": its errors, by type
-WENT_WRONG = rx(
-    rf"{B}what\s+went\s+wrong{E}",
-    rf"{B}what(?:'s|\s+is|\s+was)\s+(?:wrong|broken|failing){E}",
-    rf"{B}any\s+(?:problems|issues){E}",
+WENT_WRONG = any_of(
+    rf"{WORD_START}what\s+went\s+wrong{WORD_END}",
+    rf"{WORD_START}what(?:'s|\s+is|\s+was)\s+(?:wrong|broken|failing){WORD_END}",
+    rf"{WORD_START}any\s+(?:problems|issues){WORD_END}",
     r"(?:무슨|어떤|뭐가)\s*문제",
     r"뭐가\s*잘못",
 )
 # Asked to change the logs: loglens only reads them.
-DESTRUCTIVE = rx(
+DESTRUCTIVE = any_of(
     r"^\s*(?:please\s+)?(?:delete|drop|truncate|remove|purge|erase|wipe|clear|update|insert|alter)\b"
     r"(?!\s+(?:requests?|calls?|methods?))",
     r"(?:삭제|지워|지우|제거|초기화|수정|변경)\s*(?:해|하|좀|시켜)",
 )
-SHOW_ROWS = rx(
-    rf"{B}(?:show|list|find|display|give|get|fetch|search)\b(?!.*\b(?:count|number|how many)\b)",
+SHOW_ROWS = any_of(
+    rf"{WORD_START}(?:show|list|find|display|give|get|fetch|search)\b(?!.*\b(?:count|number|how many)\b)",
     r"(?:보여|찾아|알려|목록|리스트|조회)",
 )
-ROW_NOUNS = rx(
-    rf"{B}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?){E}", r"로그", r"메시지", r"기록"
+ROW_NOUNS = any_of(
+    rf"{WORD_START}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?){WORD_END}",
+    r"로그",
+    r"메시지",
+    r"기록",
 )
-STACK_TRACE = rx(rf"{B}stack\s*traces?{E}", rf"{B}tracebacks?{E}", r"스택")
+STACK_TRACE = any_of(rf"{WORD_START}stack\s*traces?{WORD_END}", rf"{WORD_START}tracebacks?{WORD_END}", r"스택")
 # A change between two periods: beyond one plan, so left to the model when there is one.
-CHANGE = rx(
-    rf"{B}(?:increase[sd]?|decrease[sd]?|went\s+up|go(?:ne)?\s+up|went\s+down|go(?:ne)?\s+down|spike[sd]?|"
-    rf"regress(?:ed|ion)?|since\s+the\s+(?:last\s+)?deploy|after\s+the\s+(?:last\s+)?deploy){E}",
+CHANGE = any_of(
+    rf"{WORD_START}(?:increase[sd]?|decrease[sd]?|went\s+up|go(?:ne)?\s+up|went\s+down|go(?:ne)?\s+down|spike[sd]?|"
+    rf"regress(?:ed|ion)?|since\s+the\s+(?:last\s+)?deploy|after\s+the\s+(?:last\s+)?deploy){WORD_END}",
     r"대비",
     r"증가",
     r"감소",
@@ -251,14 +264,22 @@ CHANGE = rx(
     r"급증",
     r"배포\s*(?:후|이후|전)",
 )
-COMMON = rx(rf"{B}(?:common|frequent|repeated|recurring){E}", r"흔한", r"자주", r"반복")
-LIST_WORDS = rx(rf"{B}list(?:\s+of)?{E}", r"목록", r"리스트", r"누구", rf"{B}who{E}")
-COMPARE = rx(rf"{B}compare{E}", rf"{B}versus{E}", rf"{B}vs\.?{E}", r"비교", r"대비")
-SERIES = rx(
-    rf"{B}over\s+time{E}",
-    rf"{B}trend{E}",
-    rf"{B}timeline{E}",
-    rf"{B}histogram{E}",
+COMMON = any_of(rf"{WORD_START}(?:common|frequent|repeated|recurring){WORD_END}", r"흔한", r"자주", r"반복")
+LIST_WORDS = any_of(
+    rf"{WORD_START}list(?:\s+of)?{WORD_END}", r"목록", r"리스트", r"누구", rf"{WORD_START}who{WORD_END}"
+)
+COMPARE = any_of(
+    rf"{WORD_START}compare{WORD_END}",
+    rf"{WORD_START}versus{WORD_END}",
+    rf"{WORD_START}vs\.?{WORD_END}",
+    r"비교",
+    r"대비",
+)
+SERIES = any_of(
+    rf"{WORD_START}over\s+time{WORD_END}",
+    rf"{WORD_START}trend{WORD_END}",
+    rf"{WORD_START}timeline{WORD_END}",
+    rf"{WORD_START}histogram{WORD_END}",
     r"추이",
     r"추세",
     r"변화",
@@ -266,7 +287,7 @@ SERIES = rx(
 )
 BUCKETS = [
     (
-        rx(
+        any_of(
             r"(?:every|per|each)\s*5\s*-?\s*min(?:ute)?s?",
             r"(?<!\d)5\s*-?\s*minute",
             r"(?<!\d)5분\s*(?:단위|간격|마다|별)",
@@ -274,22 +295,24 @@ BUCKETS = [
         "5 minutes",
     ),
     (
-        rx(r"(?:every|per|each)\s*15\s*-?\s*min(?:ute)?s?", r"15\s*-?\s*minute", r"15분\s*(?:단위|간격|마다|별)"),
+        any_of(
+            r"(?:every|per|each)\s*15\s*-?\s*min(?:ute)?s?", r"15\s*-?\s*minute", r"15분\s*(?:단위|간격|마다|별)"
+        ),
         "15 minutes",
     ),
     (
-        rx(
-            rf"{B}(?:per|each|every|by\s+the)\s+minute{E}",
-            rf"{B}by\s+minute{E}",
-            rf"{B}minutely{E}",
+        any_of(
+            rf"{WORD_START}(?:per|each|every|by\s+the)\s+minute{WORD_END}",
+            rf"{WORD_START}by\s+minute{WORD_END}",
+            rf"{WORD_START}minutely{WORD_END}",
             r"분(?:별|당|\s*단위)",
         ),
         "minute",
     ),
     (
-        rx(
-            rf"{B}hourly{E}",
-            rf"{B}(?:per|each|every|by\s+the|by)\s+hour{E}",
+        any_of(
+            rf"{WORD_START}hourly{WORD_END}",
+            rf"{WORD_START}(?:per|each|every|by\s+the|by)\s+hour{WORD_END}",
             r"시간(?:대)?별",
             r"시간\s*단위",
             r"매\s*시간",
@@ -297,9 +320,9 @@ BUCKETS = [
         "hour",
     ),
     (
-        rx(
-            rf"{B}daily{E}",
-            rf"{B}(?:per|each|every|by\s+the|by)\s+day{E}",
+        any_of(
+            rf"{WORD_START}daily{WORD_END}",
+            rf"{WORD_START}(?:per|each|every|by\s+the|by)\s+day{WORD_END}",
             r"일별",
             r"날짜별",
             r"일자별",
@@ -308,28 +331,41 @@ BUCKETS = [
         ),
         "day",
     ),
-    (rx(rf"{B}weekly{E}", rf"{B}(?:per|each|every|by\s+the|by)\s+week{E}", r"주별", r"주\s*단위"), "week"),
+    (
+        any_of(
+            rf"{WORD_START}weekly{WORD_END}",
+            rf"{WORD_START}(?:per|each|every|by\s+the|by)\s+week{WORD_END}",
+            r"주별",
+            r"주\s*단위",
+        ),
+        "week",
+    ),
 ]
 
 # Dimensions: words that name a column. Metadata keys are found from the data's own key names.
 DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (
-        rx(
-            rf"{B}error\s+(?:types?|kinds?|classes|names){E}",
-            rf"{B}(?:kinds?|types?)\s+of\s+errors?{E}",
-            rf"{B}exception\s+(?:types?|classes){E}",
+        any_of(
+            rf"{WORD_START}error\s+(?:types?|kinds?|classes|names){WORD_END}",
+            rf"{WORD_START}(?:kinds?|types?)\s+of\s+errors?{WORD_END}",
+            rf"{WORD_START}exception\s+(?:types?|classes){WORD_END}",
             r"(?:에러|오류|예외)\s*(?:유형|종류|타입|클래스)",
         ),
         "error_type",
     ),
-    (rx(rf"{B}services?{E}", rf"{B}apps?{E}(?!\s*(?:versions?))", r"서비스"), "service"),
     (
-        rx(
-            rf"{B}(?:api\s+)?endpoints?{E}",
-            rf"{B}routes?{E}",
-            rf"{B}paths?{E}",
-            rf"{B}urls?{E}",
-            rf"{B}pages?{E}",
+        any_of(
+            rf"{WORD_START}services?{WORD_END}", rf"{WORD_START}apps?{WORD_END}(?!\s*(?:versions?))", r"서비스"
+        ),
+        "service",
+    ),
+    (
+        any_of(
+            rf"{WORD_START}(?:api\s+)?endpoints?{WORD_END}",
+            rf"{WORD_START}routes?{WORD_END}",
+            rf"{WORD_START}paths?{WORD_END}",
+            rf"{WORD_START}urls?{WORD_END}",
+            rf"{WORD_START}pages?{WORD_END}",
             r"엔드포인트",
             r"경로",
             r"페이지",
@@ -337,36 +373,69 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
         ),
         "path",
     ),
-    (rx(rf"{B}versions?{E}", rf"{B}releases?{E}", rf"{B}builds?{E}", r"버전"), "service_version"),
-    (rx(rf"{B}environments?{E}", rf"{B}envs?{E}", r"환경"), "environment"),
-    (rx(rf"{B}(?:http\s+)?methods?{E}", rf"{B}verbs?{E}", r"메서드", r"메소드"), "method"),
-    (rx(rf"{B}(?:log\s+)?levels?{E}", rf"{B}severit(?:y|ies){E}", r"레벨", r"심각도"), "level"),
     (
-        rx(
-            rf"{B}(?:log\s+)?(?:types?|sources?|kinds?)\s+of\s+logs?{E}",
-            rf"{B}log\s+types?{E}",
+        any_of(
+            rf"{WORD_START}versions?{WORD_END}",
+            rf"{WORD_START}releases?{WORD_END}",
+            rf"{WORD_START}builds?{WORD_END}",
+            r"버전",
+        ),
+        "service_version",
+    ),
+    (any_of(rf"{WORD_START}environments?{WORD_END}", rf"{WORD_START}envs?{WORD_END}", r"환경"), "environment"),
+    (
+        any_of(
+            rf"{WORD_START}(?:http\s+)?methods?{WORD_END}", rf"{WORD_START}verbs?{WORD_END}", r"메서드", r"메소드"
+        ),
+        "method",
+    ),
+    (
+        any_of(
+            rf"{WORD_START}(?:log\s+)?levels?{WORD_END}",
+            rf"{WORD_START}severit(?:y|ies){WORD_END}",
+            r"레벨",
+            r"심각도",
+        ),
+        "level",
+    ),
+    (
+        any_of(
+            rf"{WORD_START}(?:log\s+)?(?:types?|sources?|kinds?)\s+of\s+logs?{WORD_END}",
+            rf"{WORD_START}log\s+types?{WORD_END}",
             r"로그\s*(?:유형|타입|종류)",
         ),
         "log_type",
     ),
     (
-        rx(rf"{B}users?{E}", rf"{B}customers?{E}", rf"{B}accounts?{E}", r"사용자", r"유저", r"고객", r"회원"),
+        any_of(
+            rf"{WORD_START}users?{WORD_END}",
+            rf"{WORD_START}customers?{WORD_END}",
+            rf"{WORD_START}accounts?{WORD_END}",
+            r"사용자",
+            r"유저",
+            r"고객",
+            r"회원",
+        ),
         "user_id",
     ),
-    (rx(rf"{B}sessions?{E}", r"세션"), "session_id"),
-    (rx(rf"{B}actions?{E}", r"액션", r"행동"), "action_type"),
-    (rx(rf"{B}functions?{E}", r"함수"), "function_name"),
-    (rx(rf"{B}(?:source\s+)?files?{E}", r"파일"), "file_path"),
-    (rx(rf"{B}(?<!stack\s)traces?{E}", r"트레이스"), "trace_id"),
+    (any_of(rf"{WORD_START}sessions?{WORD_END}", r"세션"), "session_id"),
+    (any_of(rf"{WORD_START}actions?{WORD_END}", r"액션", r"행동"), "action_type"),
+    (any_of(rf"{WORD_START}functions?{WORD_END}", r"함수"), "function_name"),
+    (any_of(rf"{WORD_START}(?:source\s+)?files?{WORD_END}", r"파일"), "file_path"),
+    (any_of(rf"{WORD_START}(?<!stack\s)traces?{WORD_END}", r"트레이스"), "trace_id"),
     (
-        rx(rf"{B}messages?{E}", r"메시지"),  # a grouping only beside COMMON ("the most common message")
+        any_of(
+            rf"{WORD_START}messages?{WORD_END}", r"메시지"
+        ),  # a grouping only beside COMMON ("the most common message")
         "message",
     ),
 ]
-PER = rx(
-    rf"{B}(?:per|by|each|every|for\s+each|across|grouped\s+by|broken\s+down\s+by){E}", r"별(?![가-힣])", r"마다"
+PER = any_of(
+    rf"{WORD_START}(?:per|by|each|every|for\s+each|across|grouped\s+by|broken\s+down\s+by){WORD_END}",
+    r"별(?![가-힣])",
+    r"마다",
 )
-WHICH = rx(rf"{B}(?:which|what|who){E}", r"어느", r"어떤", r"무슨")
+WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤", r"무슨")
 
 # Korean words for concepts whose names in the data are English (metadata keys and values).
 KOREAN_TERMS = {
@@ -402,89 +471,100 @@ KOREAN_TERMS = {
 # Log kinds (log_type); "frontend" also names the web front-end service when there is one.
 LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (
-        rx(
-            rf"{B}client[-\s]?side{E}",
-            rf"{B}web\s+and\s+mobile{E}",
-            rf"{B}mobile\s+and\s+web{E}",
+        any_of(
+            rf"{WORD_START}client[-\s]?side{WORD_END}",
+            rf"{WORD_START}web\s+and\s+mobile{WORD_END}",
+            rf"{WORD_START}mobile\s+and\s+web{WORD_END}",
             r"클라이언트",
             r"웹\s*(?:과|와|및)\s*모바일",
         ),
         ("FRONTEND", "MOBILE"),
     ),
     (
-        rx(rf"{B}front[-\s]?end{E}", rf"{B}browser[-\s]side{E}", r"프론트\s*엔드", r"프론트", r"웹\s*프론트"),
+        any_of(
+            rf"{WORD_START}front[-\s]?end{WORD_END}",
+            rf"{WORD_START}browser[-\s]side{WORD_END}",
+            r"프론트\s*엔드",
+            r"프론트",
+            r"웹\s*프론트",
+        ),
         ("FRONTEND",),
     ),
-    (rx(rf"{B}mobile\s+apps?{E}", r"모바일\s*앱"), ("MOBILE",)),
+    (any_of(rf"{WORD_START}mobile\s+apps?{WORD_END}", r"모바일\s*앱"), ("MOBILE",)),
     (
-        rx(
-            rf"{B}back[-\s]?end{E}",
-            rf"{B}server[-\s]side{E}",
+        any_of(
+            rf"{WORD_START}back[-\s]?end{WORD_END}",
+            rf"{WORD_START}server[-\s]side{WORD_END}",
             r"백\s*엔드",
             r"서버",
         ),
         ("BACKEND",),
     ),
-    (rx(rf"{B}workers?{E}", rf"{B}background\s+jobs?{E}", r"워커", r"배치"), ("WORKER",)),
-    (rx(rf"{B}iot{E}", rf"{B}devices?\s+firmware{E}"), ("IOT",)),
+    (
+        any_of(rf"{WORD_START}workers?{WORD_END}", rf"{WORD_START}background\s+jobs?{WORD_END}", r"워커", r"배치"),
+        ("WORKER",),
+    ),
+    (any_of(rf"{WORD_START}iot{WORD_END}", rf"{WORD_START}devices?\s+firmware{WORD_END}"), ("IOT",)),
 ]
 
-LOGIN_FAILURE = rx(
-    rf"{B}failed\s+(?:logins?|log-?ins|sign-?ins|authentications?){E}",
-    rf"{B}(?:login|log-?in|sign-?in|auth(?:entication)?)\s+failures?{E}",
-    rf"{B}(?:login|auth(?:entication)?)\s+(?:errors?|failed){E}",
-    rf"{B}brute[-\s]?force{E}",
+LOGIN_FAILURE = any_of(
+    rf"{WORD_START}failed\s+(?:logins?|log-?ins|sign-?ins|authentications?){WORD_END}",
+    rf"{WORD_START}(?:login|log-?in|sign-?in|auth(?:entication)?)\s+failures?{WORD_END}",
+    rf"{WORD_START}(?:login|auth(?:entication)?)\s+(?:errors?|failed){WORD_END}",
+    rf"{WORD_START}brute[-\s]?force{WORD_END}",
     r"로그인\s*(?:실패|오류|에러)",
     r"인증\s*(?:실패|오류|에러)",
 )
-SQL_INJECTION = rx(rf"{B}sql\s*injection{E}", rf"{B}sqli{E}", r"SQL\s*인젝션", r"SQL\s*주입")
+SQL_INJECTION = any_of(
+    rf"{WORD_START}sql\s*injection{WORD_END}", rf"{WORD_START}sqli{WORD_END}", r"SQL\s*인젝션", r"SQL\s*주입"
+)
 SQL_INJECTION_PATTERNS = ("or 1=1", "union select", "drop table")
-MISSING = rx(
-    rf"{B}(?:missing|without|lacking|no)\s+(?:an?\s+|a\s+)?(?P<what>[a-z_ ]+?)(?:\s|$|[,?.])",
+MISSING = any_of(
+    rf"{WORD_START}(?:missing|without|lacking|no)\s+(?:an?\s+|a\s+)?(?P<what>[a-z_ ]+?)(?:\s|$|[,?.])",
     r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*없는",
 )
-SESSIONS_PER_USER = rx(
-    rf"{B}users?\s+(?:had|have|with|having)\s+more\s+than\s+(?P<n>\d+|one|two|three)\s+sessions?{E}",
+SESSIONS_PER_USER = any_of(
+    rf"{WORD_START}users?\s+(?:had|have|with|having)\s+more\s+than\s+(?P<n>\d+|one|two|three)\s+sessions?{WORD_END}",
     r"(?P<k>\d+|한|두)\s*개?\s*(?:이상|넘는|초과)의?\s*세션",
 )
 
-COUNT_THRESHOLD = rx(
-    rf"{B}(?P<op>more\s+than|over|at\s+least|greater\s+than|above)\s+(?P<n>\d+)\s+(?:times|failures|"
-    rf"errors|attempts|occurrences|requests|logs){E}",
+COUNT_THRESHOLD = any_of(
+    rf"{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above)\s+(?P<n>\d+)\s+(?:times|failures|"
+    rf"errors|attempts|occurrences|requests|logs){WORD_END}",
     r"(?P<kn>\d+)\s*(?:번|회|건)\s*(?P<kop>이상|넘|초과|넘게|보다\s*많)",
 )
-DURATION_THRESHOLD = rx(
-    rf"{B}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
-    rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){E}",
+DURATION_THRESHOLD = any_of(
+    rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
+    rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
     r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?P<kop>이상|넘|초과|넘게|보다)",
 )
 QUOTED = re.compile(r"[\"'‘’“”「」『』]([^\"'‘’“”「」『』]{1,200})[\"'‘’“”「」『』]")
-CONTAINING = rx(
-    rf"{B}(?:contain(?:s|ing)?|with\s+the\s+(?:word|text|phrase)|mention(?:s|ing)?|including|matching)\s+"
+CONTAINING = any_of(
+    rf"{WORD_START}(?:contain(?:s|ing)?|with\s+the\s+(?:word|text|phrase)|mention(?:s|ing)?|including|matching)\s+"
     r"(?P<word>[\w\-.:/]{2,60})",
     r"(?P<kword>[\w\-.:/]{2,60})\s*(?:이|가)?\s*(?:들어간|포함된|포함한|있는)",
 )
-STATUS_CLASS = rx(rf"{B}(?P<c>[1-5])xx{E}", rf"{B}(?P<d>[1-5])00s{E}")
-STATUS_CODE = rx(
-    rf"{B}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>[1-5]\d\d){E}",
-    rf"{B}(?P<m>[1-5]\d\d)\s+(?:status|errors?|responses?){E}",
+STATUS_CLASS = any_of(rf"{WORD_START}(?P<c>[1-5])xx{WORD_END}", rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}")
+STATUS_CODE = any_of(
+    rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>[1-5]\d\d){WORD_END}",
+    rf"{WORD_START}(?P<m>[1-5]\d\d)\s+(?:status|errors?|responses?){WORD_END}",
     r"(?P<k>[1-5]\d\d)\s*(?:에러|응답|상태)",
     r"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>[1-5]\d\d)",
 )
 # An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
 HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?![A-Za-z])")
-HTTP_METHOD = rx(
-    rf"{B}(?P<m>get|post|put|delete|patch|head|options)\s*(?=(?:requests?|calls?|methods?|요청|호출|메서드|메소드))"
+HTTP_METHOD = any_of(
+    rf"{WORD_START}(?P<m>get|post|put|delete|patch|head|options)\s*(?=(?:requests?|calls?|methods?|요청|호출|메서드|메소드))"
 )
 # "trace id 4bf9…", "session s-1029", "user alice42": an id named by its kind (it has a digit).
-NAMED_ID = rx(
-    rf"{B}(?P<kind>trace|session|user)(?:[\s_-]*id)?\s*[:=#]?\s*(?P<v>(?=[\w\-@.]*\d)[\w\-@.]{{3,64}}){E}",
+NAMED_ID = any_of(
+    rf"{WORD_START}(?P<kind>trace|session|user)(?:[\s_-]*id)?\s*[:=#]?\s*(?P<v>(?=[\w\-@.]*\d)[\w\-@.]{{3,64}}){WORD_END}",
     r"(?P<kkind>트레이스|세션|사용자|유저)\s*(?:id|아이디)?\s*[:=#]?\s*(?P<kv>(?=[a-z0-9_\-@.]*\d)[a-z0-9_\-@.]{3,64})",
 )
 ID_KINDS = {"trace": "trace_id", "트레이스": "trace_id", "session": "session_id", "세션": "session_id"}
 # "the checkout endpoint", "login 페이지": a word that names endpoints without being one.
-PATH_WORD = rx(
-    rf"{B}(?P<w>[a-z][a-z0-9_\-]{{2,30}})\s+(?:endpoints?|routes?|pages?|apis?){E}",
+PATH_WORD = any_of(
+    rf"{WORD_START}(?P<w>[a-z][a-z0-9_\-]{{2,30}})\s+(?:endpoints?|routes?|pages?|apis?){WORD_END}",
     r"(?P<kw>[a-z][a-z0-9_\-]{2,30})\s*(?:엔드포인트|페이지|경로)",
 )
 NOT_PATH_WORDS = frozenset(
@@ -567,11 +647,11 @@ VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])")
 PATH = re.compile(r"(?<![\w/])/[\w\-./{}]+")
 NUMBER = re.compile(r"\d+")
 
-GREETINGS = rx(rf"{B}(?:hi|hello|thanks|thank\s+you){E}", r"안녕", r"고마워", r"감사")
-LOG_VOCABULARY = rx(
-    rf"{B}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
+GREETINGS = any_of(rf"{WORD_START}(?:hi|hello|thanks|thank\s+you){WORD_END}", r"안녕", r"고마워", r"감사")
+LOG_VOCABULARY = any_of(
+    rf"{WORD_START}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
     rf"warnings?|events?|traces?|sessions?|failures?|failed|slow|http|status|deploy|version|pages?|"
-    rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?){E}",
+    rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?){WORD_END}",
     r"프론트",
     r"페이지",
     r"엔드포인트",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from loglens.agent.offline import lexicon as lx
+from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
     AnyOf,
     Attribute,
@@ -122,9 +122,9 @@ class _Planning:
     # --- the passes -------------------------------------------------------------------------
 
     def run(self) -> Planned:
-        if lx.DESTRUCTIVE.search(self.reader.text):
+        if lexicon.DESTRUCTIVE.search(self.reader.text):
             return Planned(None, self.language, reason="loglens only reads logs, it cannot delete or change them")
-        if not lx.LOG_VOCABULARY.search(self.reader.text) and not self._mentions_data():
+        if not lexicon.LOG_VOCABULARY.search(self.reader.text) and not self._mentions_data():
             return Planned(None, self.language, reason="the question is not about logs")
         for step in (
             self._quoted_text,
@@ -139,14 +139,18 @@ class _Planning:
             self._shape,
         ):
             step()
-        if self.plan.shape == "rows" and lx.STACK_TRACE.search(self.reader.text):
+        if self.plan.shape == "rows" and lexicon.STACK_TRACE.search(self.reader.text):
             self.plan.columns = [*dict.fromkeys([*self.plan.columns, "stack_trace"])]
         if not self.plan.measures and self.plan.shape == "aggregate" and not self._asks_for_a_number():
             return Planned(None, self.language, reason="the question does not say what to count or show")
         if self.unknown_names:
             missing = ", ".join(f"'{name}'" for name in self.unknown_names)
             return Planned(None, self.language, reason=f"no endpoint in the logs has {missing} in its path")
-        if self.signals == 0 and lx.COUNT.search(self.reader.text) and lx.ROW_NOUNS.search(self.reader.text):
+        if (
+            self.signals == 0
+            and lexicon.COUNT.search(self.reader.text)
+            and lexicon.ROW_NOUNS.search(self.reader.text)
+        ):
             self.signals = 1  # "how many logs are there?": all of them
         if self.signals == 0:
             return Planned(None, self.language, reason="nothing in the question matches the logs")
@@ -162,7 +166,7 @@ class _Planning:
         )
 
     def _quoted_text(self) -> None:
-        for match in list(lx.QUOTED.finditer(self.reader.text)):
+        for match in list(lexicon.QUOTED.finditer(self.reader.text)):
             text = match.group(1).strip()
             if not text or not self.reader.free(match.start(), match.end()):
                 continue
@@ -174,7 +178,7 @@ class _Planning:
             )
             self.signals += 1
         quoted = any(isinstance(c, Condition) and c.op == "contains" for c in self.plan.conditions)
-        containing = None if quoted else self.reader.take(lx.CONTAINING)
+        containing = None if quoted else self.reader.take(lexicon.CONTAINING)
         if containing is not None:
             word = (containing.group("word") or containing.group("kword")).strip("'\"")
             if word.lower() not in ("the", "a", "an", "word", "text", "phrase", "string"):
@@ -184,25 +188,25 @@ class _Planning:
                 self.signals += 1
 
     def _literals(self) -> None:
-        for found in self.reader.take_all(lx.IP):
+        for found in self.reader.take_all(lexicon.IP):
             self._add_equals(Attribute(metadata_key=self._metadata_key("ip") or "ip"), found.group(0))
-        for found in self.reader.take_all(lx.TRACE_ID):
+        for found in self.reader.take_all(lexicon.TRACE_ID):
             self._add_equals(Attribute(column="trace_id"), found.group(0).lower())
-        for found in self.reader.take_all(lx.NAMED_ID):
+        for found in self.reader.take_all(lexicon.NAMED_ID):
             kind = found.group("kind") or found.group("kkind")
-            column = lx.ID_KINDS.get(kind, "user_id")
+            column = lexicon.ID_KINDS.get(kind, "user_id")
             value = found.group("v") or found.group("kv")
             known = next((k for k in self.schema.distinct(column) if k.lower() == value), None)
             self._add_equals(Attribute(column=column), known or self._as_written(value))
-        for found in self.reader.take_all(lx.PATH):
+        for found in self.reader.take_all(lexicon.PATH):
             path = found.group(0).rstrip(".,?")
             self._add_equals(Attribute(column="path"), self._closest("path", path) or path)
-        for found in self.reader.take_all(lx.VERSION):
+        for found in self.reader.take_all(lexicon.VERSION):
             version = self._closest("service_version", found.group(0)) or found.group(0)
             self._add_equals(Attribute(column="service_version"), version)
         status_key = self._metadata_key("status")
         if status_key:
-            if (match := self.reader.take(lx.STATUS_CLASS)) is not None:
+            if (match := self.reader.take(lexicon.STATUS_CLASS)) is not None:
                 hundreds = int(match.group("c") or match.group("d"))
                 attribute = Attribute(metadata_key=status_key, numeric=True)
                 self.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
@@ -211,11 +215,11 @@ class _Planning:
                         Condition(attribute=attribute, op="<", values=[hundreds * 100 + 100])
                     )
                 self.signals += 1
-            elif (match := self.reader.take(lx.STATUS_CODE)) is not None:
+            elif (match := self.reader.take(lexicon.STATUS_CODE)) is not None:
                 code = int(next(g for g in match.groups() if g))
                 self._add_equals(Attribute(metadata_key=status_key, numeric=True), code)
-        methods = [match.group("m").upper() for match in self.reader.take_all(lx.HTTP_METHOD)]
-        for match in lx.HTTP_METHOD_CAPITALS.finditer(self.question):
+        methods = [match.group("m").upper() for match in self.reader.take_all(lexicon.HTTP_METHOD)]
+        for match in lexicon.HTTP_METHOD_CAPITALS.finditer(self.question):
             start = _map_index(self.question, self.reader.text, match.start())
             if start is not None and self.reader.free(start, start + len(match.group(1))):
                 self.reader.mark(start, start + len(match.group(1)))
@@ -232,26 +236,26 @@ class _Planning:
 
     def _window(self) -> None:
         reader = self.reader
-        if (match := reader.take(lx.LAST_N)) is not None:
+        if (match := reader.take(lexicon.LAST_N)) is not None:
             amount_text = match.group("n") or match.group("kn") or match.group("sn") or "1"
             unit_text = (match.group("unit") or match.group("kunit") or match.group("sunit")).lower()
-            amount = int(amount_text) if amount_text.isdigit() else lx.NUMBER_WORDS.get(amount_text, 1)
-            self.plan.window = TimeWindow(kind="last", amount=amount, unit=lx.TIME_UNITS[unit_text])
-        elif reader.take(lx.SINCE_YESTERDAY) is not None:
+            amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
+            self.plan.window = TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text])
+        elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
             self.plan.window = TimeWindow(kind="since_yesterday")
-        elif reader.take(lx.YESTERDAY) is not None:
+        elif reader.take(lexicon.YESTERDAY) is not None:
             self.plan.window = TimeWindow(kind="yesterday")
-        elif reader.take(lx.TODAY) is not None:
+        elif reader.take(lexicon.TODAY) is not None:
             self.plan.window = TimeWindow(kind="today")
-        elif reader.take(lx.THIS_WEEK) is not None:
+        elif reader.take(lexicon.THIS_WEEK) is not None:
             self.plan.window = TimeWindow(kind="this_week")
-        elif reader.take(lx.LAST_WEEK) is not None:
+        elif reader.take(lexicon.LAST_WEEK) is not None:
             self.plan.window = TimeWindow(kind="last_week")
         if self.plan.window is not None:
             self.signals += 1
 
     def _concepts(self) -> None:
-        if self.reader.take(lx.LOGIN_FAILURE) is not None:
+        if self.reader.take(lexicon.LOGIN_FAILURE) is not None:
             error_type = self._error_type_about("login") or self._error_type_about("auth")
             if error_type is not None:
                 self._add_equals(Attribute(column="error_type"), error_type)
@@ -266,8 +270,8 @@ class _Planning:
             self.concept_error_type = True
             self.subject = "failures"
             self.signals += 1
-        if self.reader.take(lx.SQL_INJECTION) is not None:
-            patterns: list[str | int | float] = list(lx.SQL_INJECTION_PATTERNS)
+        if self.reader.take(lexicon.SQL_INJECTION) is not None:
+            patterns: list[str | int | float] = list(lexicon.SQL_INJECTION_PATTERNS)
             self.plan.conditions.append(
                 AnyOf(
                     conditions=[
@@ -279,13 +283,13 @@ class _Planning:
             self.plan.shape = "rows"
             self.plan.columns = ["created_at", "service", "path", "message", "level", "user_id"]
             self.signals += 1
-        if (match := self.reader.take(lx.WENT_WRONG)) is not None:
+        if (match := self.reader.take(lexicon.WENT_WRONG)) is not None:
             self.plan.errors_only = True
             self.went_wrong = True
             self.subject = "errors"
             self.signals += 1
-        ranks_groups = self.reader.peek(lx.WHICH) is not None or self.reader.peek(lx.PER) is not None
-        if not ranks_groups and (match := self.reader.take(lx.SLOWEST_ROWS)) is not None:
+        ranks_groups = self.reader.peek(lexicon.WHICH) is not None or self.reader.peek(lexicon.PER) is not None
+        if not ranks_groups and (match := self.reader.take(lexicon.SLOWEST_ROWS)) is not None:
             count = match.group("p") or match.group("n") or match.group("k")
             self.plan.shape, self.plan.order = "rows", "slowest"
             self.plan.limit = int(count) if count else SLOWEST_ROWS_SHOWN
@@ -293,9 +297,9 @@ class _Planning:
             self.plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
             self.subject = "requests"
             self.signals += 1
-        if (match := self.reader.take(lx.SESSIONS_PER_USER)) is not None:
+        if (match := self.reader.take(lexicon.SESSIONS_PER_USER)) is not None:
             raw = match.group("n") or match.group("k") or "1"
-            count = int(raw) if raw.isdigit() else lx.NUMBER_WORDS.get(raw, 1)
+            count = int(raw) if raw.isdigit() else lexicon.NUMBER_WORDS.get(raw, 1)
             sessions = Measure(kind="count_distinct", attribute=Attribute(column="session_id"), alias="sessions")
             self.plan.shape = "count_groups"
             self.plan.group_by = Grouping(attribute=Attribute(column="user_id"), alias="user_id")
@@ -307,7 +311,7 @@ class _Planning:
             self.plan.measures = [Measure(kind="count", alias="users")]
             self.subject = "users"
             self.signals += 1
-        if (match := self.reader.take(lx.MISSING)) is not None:
+        if (match := self.reader.take(lexicon.MISSING)) is not None:
             what = (match.group("what") or match.group("kwhat") or "").strip().replace(" ", "_").lower()
             column = _column_named(what)
             if column is not None:
@@ -348,10 +352,10 @@ class _Planning:
         """'the checkout endpoint': the endpoints whose path has that word; none is an honest miss."""
         if self._has_condition("path"):
             return
-        for match in lx.PATH_WORD.finditer(self.reader.text):
+        for match in lexicon.PATH_WORD.finditer(self.reader.text):
             word = match.group("w") or match.group("kw")
             start = match.start("w") if match.group("w") else match.start("kw")
-            if word in lx.NOT_PATH_WORDS or not self.reader.free(start, start + len(word)):
+            if word in lexicon.NOT_PATH_WORDS or not self.reader.free(start, start + len(word)):
                 continue
             self.reader.mark(start, start + len(word))
             known = self.schema.distinct("path")
@@ -367,7 +371,7 @@ class _Planning:
             return
 
     def _log_types(self) -> None:
-        for pattern, kinds in lx.LOG_TYPES:
+        for pattern, kinds in lexicon.LOG_TYPES:
             if not self.reader.take_all(pattern):
                 continue
             present = set(self.schema.distinct("log_type")) or set(kinds)
@@ -376,7 +380,7 @@ class _Planning:
             return
 
     def _thresholds(self) -> None:
-        if (match := self.reader.take(lx.DURATION_THRESHOLD)) is not None:
+        if (match := self.reader.take(lexicon.DURATION_THRESHOLD)) is not None:
             amount = float(match.group("n") or match.group("kn"))
             unit = (match.group("unit") or match.group("kunit") or "ms").lower()
             factor = (
@@ -394,7 +398,7 @@ class _Planning:
                 )
             )
             self.signals += 1
-        if (match := self.reader.take(lx.COUNT_THRESHOLD)) is not None:
+        if (match := self.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
             amount = int(match.group("n") or match.group("kn"))
             words = (match.group("op") or match.group("kop") or "").replace(" ", "")
             op = ">=" if words in ("atleast", "이상") else ">"
@@ -404,18 +408,18 @@ class _Planning:
     def _measures(self) -> None:
         reader, measures = self.reader, self.plan.measures
         duration = self._duration_attribute()
-        if reader.take(lx.ERROR_RATE) is not None or reader.take(lx.HEALTH) is not None:
+        if reader.take(lexicon.ERROR_RATE) is not None or reader.take(lexicon.HEALTH) is not None:
             measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
             self.subject = "error rate"
-        if reader.take(lx.MESSAGE_LENGTH) is not None:
+        if reader.take(lexicon.MESSAGE_LENGTH) is not None:
             measures.append(Measure(kind="avg_length", alias="avg_message_length"))
             self.subject = "message length"
-        first, last = reader.take(lx.FIRST_SEEN), reader.take(lx.LAST_SEEN)
+        first, last = reader.take(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
         if first is not None:
             measures.append(Measure(kind="first_seen", alias="first_seen"))
         if last is not None and (first is not None or self.plan.shape != "rows"):
             measures.append(Measure(kind="last_seen", alias="last_seen"))
-        for match in reader.take_all(lx.PERCENTILE):
+        for match in reader.take_all(lexicon.PERCENTILE):
             digits = next((g for g in (match.group("p"), match.group("q"), match.group("kp")) if g), None)
             fraction = int(digits) / 100 if digits else 0.5
             measures.append(
@@ -426,16 +430,16 @@ class _Planning:
                     alias=f"p{int(fraction * 100)}_{_unit_alias(duration)}",
                 )
             )
-        averaged = reader.take(lx.AVERAGE) is not None
-        maximum = reader.take(lx.MAXIMUM) is not None
-        minimum = reader.take(lx.MINIMUM) is not None
+        averaged = reader.take(lexicon.AVERAGE) is not None
+        maximum = reader.take(lexicon.MAXIMUM) is not None
+        minimum = reader.take(lexicon.MINIMUM) is not None
         if averaged:
             measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
         if maximum:
             measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
         if minimum:
             measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
-        fastest = reader.take(lx.FAST) is not None
+        fastest = reader.take(lexicon.FAST) is not None
         if not measures and (self._duration_mentioned or fastest) and not self._has_condition("duration_ms"):
             # "the slowest endpoints", "latency per service": the average duration, ranked
             measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
@@ -447,10 +451,10 @@ class _Planning:
             self.subject = "duration"
             if duration.column == "duration_ms":
                 self.plan.conditions.append(Condition(attribute=duration, op="is_not_null"))
-        if reader.peek(lx.SHARE) is not None and not any(m.kind == "error_rate" for m in measures):
+        if reader.peek(lexicon.SHARE) is not None and not any(m.kind == "error_rate" for m in measures):
             level = self._take_level_word()
             if level is not None:
-                reader.take(lx.SHARE)
+                reader.take(lexicon.SHARE)
                 measures.append(Measure(kind="level_share", level=level, alias=f"{level.lower()}_pct"))
                 self.subject = f"{level} share"
         if self._distinct_subject():
@@ -469,17 +473,17 @@ class _Planning:
                 self._duration_mentioned = True
                 self.plan.conditions.append(Condition(attribute=Attribute(metadata_key=key.key), op="is_not_null"))
                 return Attribute(metadata_key=key.key, numeric=True)
-        if self.reader.take(lx.DURATION) is not None:
+        if self.reader.take(lexicon.DURATION) is not None:
             self._duration_mentioned = True
         return Attribute(column="duration_ms")
 
     def _distinct_subject(self) -> bool:
         """'how many distinct users', 'unique sessions': count distinct of a column."""
-        match = self.reader.peek(lx.DISTINCT)
-        counting = self.reader.peek(lx.COUNT) is not None
+        match = self.reader.peek(lexicon.DISTINCT)
+        counting = self.reader.peek(lexicon.COUNT) is not None
         if match is None and not counting:
             return False
-        for pattern, column in lx.DIMENSIONS:
+        for pattern, column in lexicon.DIMENSIONS:
             if column not in ("user_id", "session_id", "trace_id", "service", "path", "error_type"):
                 continue
             dimension = self.reader.peek(pattern)
@@ -490,8 +494,8 @@ class _Planning:
                 continue
             self.reader.take(pattern)
             if match is not None:
-                self.reader.take(lx.DISTINCT)
-            self.reader.take(lx.COUNT)
+                self.reader.take(lexicon.DISTINCT)
+            self.reader.take(lexicon.COUNT)
             self.plan.measures.append(
                 Measure(
                     kind="count_distinct",
@@ -508,7 +512,7 @@ class _Planning:
     def _counts_entities(self, dimension: re.Match[str]) -> bool:
         # "how many users ..." counts users; "how many errors ... per user" does not
         text = self.reader.text
-        count = self.reader.peek(lx.COUNT)
+        count = self.reader.peek(lexicon.COUNT)
         if count is None:
             return False
         english = 0 <= dimension.start() - count.end() <= 12 and "per" not in text[count.end() : dimension.start()]
@@ -517,18 +521,18 @@ class _Planning:
 
     def _levels(self) -> None:
         reader = self.reader
-        if (match := reader.take(lx.LEVEL_MENTION)) is not None:
+        if (match := reader.take(lexicon.LEVEL_MENTION)) is not None:
             word = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
-            self._add_level(lx.LEVEL_NAMES[word.lower()])
+            self._add_level(lexicon.LEVEL_NAMES[word.lower()])
             return
         original = self.question
-        for match in lx.EXPLICIT_LEVEL.finditer(original):
+        for match in lexicon.EXPLICIT_LEVEL.finditer(original):
             start = _map_index(original, self.reader.text, match.start())
             if start is not None and reader.free(start, start + len(match.group(1))):
                 reader.mark(start, start + len(match.group(1)))
-                self._add_level(lx.LEVEL_NAMES[match.group(1).lower()])
+                self._add_level(lexicon.LEVEL_NAMES[match.group(1).lower()])
                 return
-        errors = reader.take_all(lx.ERROR_WORDS)
+        errors = reader.take_all(lexicon.ERROR_WORDS)
         if errors and not (self.concept_error_type and not self._error_word_outside_concept(errors)):
             if not any(m.kind in ("error_rate",) for m in self.plan.measures):
                 self.plan.errors_only = True
@@ -544,10 +548,12 @@ class _Planning:
     def _shape(self) -> None:
         reader, plan = self.reader, self.plan
         if plan.shape in ("rows", "count_groups"):
-            if plan.shape == "rows" and (match := reader.take(lx.RECENT_ROWS)) is not None:
+            if plan.shape == "rows" and (match := reader.take(lexicon.RECENT_ROWS)) is not None:
                 plan.limit = int(next(g for g in match.groups() if g))
             return
-        if (match := reader.take(lx.RECENT_ROWS)) is not None or (match := self._recent_rows_korean()) is not None:
+        if (match := reader.take(lexicon.RECENT_ROWS)) is not None or (
+            match := self._recent_rows_korean()
+        ) is not None:
             plan.shape, plan.limit = "rows", int(next(g for g in match.groups() if g))
             plan.columns = [
                 "created_at",
@@ -561,9 +567,9 @@ class _Planning:
             ]
             self.signals += 1
             return
-        top = reader.take(lx.TOP_N)
-        least = reader.take(lx.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
-        most = reader.take(lx.MOST) or (reader.take(lx.MOST_BARE) if least is None else None)
+        top = reader.take(lexicon.TOP_N)
+        least = reader.take(lexicon.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
+        most = reader.take(lexicon.MOST) or (reader.take(lexicon.MOST_BARE) if least is None else None)
         bucket = self._bucket()
         dimension = None if bucket else self._dimension()
         if dimension is not None and self._pinned(dimension) and self._shows_rows(None, bucket, top or most):
@@ -608,10 +614,10 @@ class _Planning:
 
     def _recent_rows_korean(self) -> re.Match[str] | None:
         """ "최근 에러 10개 보여줘": 최근, then what to show, then how many."""
-        recent = self.reader.peek(lx.RECENT_WORD_KO)
-        if recent is None or self.reader.peek(lx.COUNT) is not None:
+        recent = self.reader.peek(lexicon.RECENT_WORD_KO)
+        if recent is None or self.reader.peek(lexicon.COUNT) is not None:
             return None
-        for counted in lx.COUNTED_KO.finditer(self.reader.text):
+        for counted in lexicon.COUNTED_KO.finditer(self.reader.text):
             if counted.start() > recent.end() and self.reader.free(counted.start(), counted.end()):
                 self.reader.mark(recent.start(), recent.end())
                 self.reader.mark(counted.start(), counted.end())
@@ -619,10 +625,10 @@ class _Planning:
         return None
 
     def _bucket(self) -> str | None:
-        for pattern, bucket in lx.BUCKETS:
+        for pattern, bucket in lexicon.BUCKETS:
             if self.reader.take(pattern) is not None:
                 return bucket
-        if self.reader.take(lx.SERIES) is not None:
+        if self.reader.take(lexicon.SERIES) is not None:
             return _bucket_for(self.plan.window)
         return None
 
@@ -650,8 +656,8 @@ class _Planning:
             span = self._find_name(_words_of(key.key), loose=True)
             if span is not None and self.reader.free(*span):
                 found.append((span[0], span[1], Attribute(metadata_key=key.key)))
-        for pattern, column in lx.DIMENSIONS:
-            if column == "message" and self.reader.peek(lx.COMMON) is None:
+        for pattern, column in lexicon.DIMENSIONS:
+            if column == "message" and self.reader.peek(lexicon.COMMON) is None:
                 continue
             match = self.reader.peek(pattern)
             if match is not None:
@@ -679,9 +685,9 @@ class _Planning:
         return any(isinstance(c, Condition) and c.attribute.column == column for c in self.plan.conditions)
 
     def _lists_values(self, dimension: Attribute | None) -> bool:
-        if dimension is None or self.reader.peek(lx.COUNT) is not None:
+        if dimension is None or self.reader.peek(lexicon.COUNT) is not None:
             return False
-        listing = self.reader.take(lx.LIST_WORDS) is not None
+        listing = self.reader.take(lexicon.LIST_WORDS) is not None
         return (
             listing
             and self.plan.having is None
@@ -696,9 +702,9 @@ class _Planning:
     def _shows_rows(self, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
         if dimension is not None or bucket is not None or ranked is not None:
             return False
-        if self.reader.peek(lx.COUNT) is not None:
+        if self.reader.peek(lexicon.COUNT) is not None:
             return False
-        return self.reader.peek(lx.SHOW_ROWS) is not None or self.reader.peek(lx.ROW_NOUNS) is not None
+        return self.reader.peek(lexicon.SHOW_ROWS) is not None or self.reader.peek(lexicon.ROW_NOUNS) is not None
 
     def _limit_for_most(self, dimension: Attribute | None) -> int | None:
         if self.language == "ko" or self._singular_question():
@@ -726,13 +732,13 @@ class _Planning:
         return not (noun.endswith("s") and not noun.endswith(("ss", "us", "is")))
 
     def _asks_for_a_number(self) -> bool:
-        return self.reader.peek(lx.COUNT) is not None or bool(self.plan.conditions) or self.plan.errors_only
+        return self.reader.peek(lexicon.COUNT) is not None or bool(self.plan.conditions) or self.plan.errors_only
 
     def _confident(self) -> bool:
         """Sure enough to answer without the model: little is left unread, and nothing asks for
         what a plan cannot say (a second time window to compare with, a change over a deploy)."""
-        windows = (lx.TODAY, lx.YESTERDAY, lx.THIS_WEEK, lx.LAST_WEEK, lx.LAST_N)
-        if any(self.reader.peek(window) is not None for window in windows) or self.reader.peek(lx.CHANGE):
+        windows = (lexicon.TODAY, lexicon.YESTERDAY, lexicon.THIS_WEEK, lexicon.LAST_WEEK, lexicon.LAST_N)
+        if any(self.reader.peek(window) is not None for window in windows) or self.reader.peek(lexicon.CHANGE):
             return False
         leftover = [word for word in re.findall(r"[a-z가-힣]{4,}", self._untaken()) if word not in _FILLER]
         return len(leftover) <= 2
@@ -761,13 +767,13 @@ class _Planning:
 
     def _take_level_word(self) -> str | None:
         """The level a share is about ("percentage of DEBUG logs"); its words are used up."""
-        if (match := self.reader.take(lx.LEVEL_MENTION)) is not None:
+        if (match := self.reader.take(lexicon.LEVEL_MENTION)) is not None:
             word = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
-            return lx.LEVEL_NAMES[word.lower()]
-        for word, level in lx.LEVEL_NAMES.items():
+            return lexicon.LEVEL_NAMES[word.lower()]
+        for word, level in lexicon.LEVEL_NAMES.items():
             if word in ("error", "errors"):
                 continue  # "error share" is the error rate, handled as its own measure
-            match = re.search(rf"{lx.B}{word}{lx.E}", self.reader.text)
+            match = re.search(rf"{lexicon.WORD_START}{word}{lexicon.WORD_END}", self.reader.text)
             if match and self.reader.free(match.start(), match.end()):
                 self.reader.mark(match.start(), match.end())
                 return level
@@ -807,7 +813,9 @@ class _Planning:
         if not parts:
             return None
         separator = r"[\s\-_.]*" if loose or len(parts) > 1 else ""
-        pattern = re.compile(lx.B + separator.join(parts) + (r"s?" if loose else "") + lx.E)
+        pattern = re.compile(
+            lexicon.WORD_START + separator.join(parts) + (r"s?" if loose else "") + lexicon.WORD_END
+        )
         match = pattern.search(self.reader.text)
         return (match.start(), match.end()) if match else None
 
@@ -894,7 +902,7 @@ _FILLER = {
 
 def _normalise(text: str) -> str:
     lowered = text.lower()
-    for korean, english in lx.KOREAN_TERMS.items():
+    for korean, english in lexicon.KOREAN_TERMS.items():
         lowered = re.sub(korean, english.replace("\\", "\\\\") + " ", lowered)
     return lowered
 

@@ -24,15 +24,15 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 
 from loglens.collector.ingest import Ingest
 from loglens.collector.mapping.otlp import decode_protobuf
-from loglens.errors import IngestError, MalformedPayload, RetryLater, Unauthorized
+from loglens.errors import IngestError, MalformedPayloadError, RetryLaterError, UnauthorizedError
 from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _CODES = {
-    "MalformedPayload": code_pb2.INVALID_ARGUMENT,
-    "PayloadTooLarge": code_pb2.RESOURCE_EXHAUSTED,
-    "Unauthorized": code_pb2.UNAUTHENTICATED,
+    "MalformedPayloadError": code_pb2.INVALID_ARGUMENT,
+    "PayloadTooLargeError": code_pb2.RESOURCE_EXHAUSTED,
+    "UnauthorizedError": code_pb2.UNAUTHENTICATED,
 }
 
 
@@ -60,7 +60,7 @@ class LogsService:
     async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> ExportLogsServiceResponse:
         try:
             self._authorize(context)
-            result = await self._ingest.otlp(_decode(body))
+            result = await self._ingest.otlp_request(_decode(body))
         except IngestError as error:
             await context.abort_with_status(rpc_status.to_status(_status_of(error)))
             raise AssertionError("unreachable: abort_with_status raises") from error
@@ -77,7 +77,7 @@ class LogsService:
         metadata = dict(context.invocation_metadata() or ())
         given = str(metadata.get("authorization", "")).removeprefix("Bearer ").strip().encode()
         if not hmac.compare_digest(given, self._token):
-            raise Unauthorized(
+            raise UnauthorizedError(
                 "a valid ingest token is required: send 'authorization: Bearer <LOGLENS_INGEST_TOKEN>'"
             )
 
@@ -86,11 +86,11 @@ def _decode(body: bytes) -> ExportLogsServiceRequest:
     try:
         return decode_protobuf(body)
     except DecodeError as error:
-        raise MalformedPayload(f"the request is not a valid ExportLogsServiceRequest: {error}") from None
+        raise MalformedPayloadError(f"the request is not a valid ExportLogsServiceRequest: {error}") from None
 
 
 def _status_of(error: IngestError) -> status_pb2.Status:
-    if isinstance(error, RetryLater):
+    if isinstance(error, RetryLaterError):
         log.warning("gRPC Export answered UNAVAILABLE: %s", error)
         retry_info = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=error.retry_after_s))
         detail = any_pb2.Any()

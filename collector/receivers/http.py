@@ -26,7 +26,13 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, json_receipt
 from loglens.collector.mapping import json_api, otlp
-from loglens.errors import IngestError, MalformedPayload, PayloadTooLarge, RetryLater, Unauthorized
+from loglens.errors import (
+    IngestError,
+    MalformedPayloadError,
+    PayloadTooLargeError,
+    RetryLaterError,
+    UnauthorizedError,
+)
 from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -107,15 +113,15 @@ async def _errors_as_answers(request: web.Request, handler: Handler) -> web.Stre
         return _error_answer(request, error)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[MAX_BODY_BYTES]
-        return _error_answer(request, PayloadTooLarge(f"the body is larger than the limit of {limit} bytes"))
+        return _error_answer(request, PayloadTooLargeError(f"the body is larger than the limit of {limit} bytes"))
 
 
 def _error_answer(request: web.Request, error: IngestError, status: int | None = None) -> web.Response:
     status = status or error.http_status
     headers = {}
-    if isinstance(error, RetryLater):
+    if isinstance(error, RetryLaterError):
         headers["Retry-After"] = str(error.retry_after_s)
-    if status >= 500 or isinstance(error, RetryLater):
+    if status >= 500 or isinstance(error, RetryLaterError):
         log.warning("%s %s answered %d: %s", request.method, request.path, status, error)
     if request.path == "/v1/logs" and request.content_type == PROTOBUF:
         # OTLP/HTTP: a google.rpc.Status in the request's encoding; field 2 is the message.
@@ -153,7 +159,7 @@ class _HttpReceiver:
             return
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip().encode()
         if not hmac.compare_digest(given, self._token):
-            raise Unauthorized(
+            raise UnauthorizedError(
                 "a valid ingest token is required: send 'Authorization: Bearer <LOGLENS_INGEST_TOKEN>'"
             )
 
@@ -170,23 +176,23 @@ class _HttpReceiver:
         try:
             export = otlp.decode_protobuf(body) if content_type == PROTOBUF else otlp.decode_json(body)
         except (DecodeError, ValueError, json_format.ParseError, orjson.JSONDecodeError) as error:
-            raise MalformedPayload(
+            raise MalformedPayloadError(
                 f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: {error or 'undecodable'}"
             ) from None
-        result = await self._ingest.otlp(export)
+        result = await self._ingest.otlp_request(export)
         return _otlp_answer(result, content_type)
 
     async def json_logs(self, request: web.Request) -> web.Response:
         self._authorize(request)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-            raise MalformedPayload(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+            raise MalformedPayloadError(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
         body = await self._body(request)
         try:
             parsed = json_api.parse_body(body, ndjson=request.content_type in NDJSON)
         except json_api.BodyError as error:
-            raise MalformedPayload(str(error)) from None
-        result, replayed = await self._ingest.records(
+            raise MalformedPayloadError(str(error)) from None
+        result, replayed = await self._ingest.json_records(
             parsed.records,
             unreadable=parsed.unreadable,
             check_utf8=parsed.had_invalid_utf8,

@@ -10,7 +10,7 @@ gathered. Per batch, in one transaction:
 
 Errors are sorted into two kinds: a row PostgreSQL refuses is reported against that row
 only (the transaction is redone without it), while a lost connection or a database that
-cannot commit raises ``StorageUnavailable`` for the whole batch, which the batcher retries.
+cannot commit raises ``StorageUnavailableError`` for the whole batch, which the batcher retries.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import orjson
 from loglens.collector.rows import Row
 from loglens.collector.storage.copy import ROW_PROBLEMS, copy_isolating_bad_rows, copy_rows, register_writer_codecs
 from loglens.collector.storage.partitions import Partitions, day_of
-from loglens.errors import StorageUnavailable
+from loglens.errors import StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Submission:
 
 
 @dataclass
-class Outcome:
+class SubmissionResult:
     """What happened to a submission once its batch committed."""
 
     refused: dict[int, str] = field(default_factory=dict)  # position in rows -> reason
@@ -93,7 +93,7 @@ class LogWriter:
         try:
             async with self._connection() as connection:
                 await connection.fetchval("SELECT 1", timeout=2)
-        except (*CONNECTION_PROBLEMS, asyncpg.PostgresError, StorageUnavailable):
+        except (*CONNECTION_PROBLEMS, asyncpg.PostgresError, StorageUnavailableError):
             return False
         return True
 
@@ -110,40 +110,40 @@ class LogWriter:
             )
         return dropped
 
-    async def write(self, batch: Sequence[Submission]) -> list[Outcome]:
+    async def write(self, batch: Sequence[Submission]) -> list[SubmissionResult]:
         """Commit the batch; return each submission's outcome, in order."""
         try:
             async with self._connection() as connection:
                 await self._partitions.ensure(connection, _days(batch))
                 try:
-                    return await self._commit(connection, batch, careful=False)
+                    return await self._commit(connection, batch, isolate_bad_rows=False)
                 except ROW_PROBLEMS as error:
                     log.info(
                         "a batch of %d rows has rows PostgreSQL refuses (%s); isolating them",
                         sum(len(s.rows) for s in batch),
                         error,
                     )
-                    return await self._commit(connection, batch, careful=True)
+                    return await self._commit(connection, batch, isolate_bad_rows=True)
                 except asyncpg.CheckViolationError:
                     # "no partition of relation logs found for row": retention dropped it
                     self._partitions.forget()
                     await self._partitions.load(connection)
                     await self._partitions.ensure(connection, _days(batch))
-                    return await self._commit(connection, batch, careful=True)
+                    return await self._commit(connection, batch, isolate_bad_rows=True)
         except CONNECTION_PROBLEMS as error:
-            raise StorageUnavailable(f"PostgreSQL is unavailable: {error or type(error).__name__}") from error
+            raise StorageUnavailableError(f"PostgreSQL is unavailable: {error or type(error).__name__}") from error
         except asyncpg.PostgresError as error:
-            raise StorageUnavailable(f"PostgreSQL could not store logs: {error}") from error
+            raise StorageUnavailableError(f"PostgreSQL could not store logs: {error}") from error
 
     def _connection(self) -> Any:
         if self._pool is None:
-            raise StorageUnavailable("the log writer is not open")
+            raise StorageUnavailableError("the log writer is not open")
         return self._pool.acquire(timeout=10)
 
     async def _commit(
-        self, connection: asyncpg.Connection, batch: Sequence[Submission], careful: bool
-    ) -> list[Outcome]:
-        outcomes = [Outcome() for _ in batch]
+        self, connection: asyncpg.Connection, batch: Sequence[Submission], isolate_bad_rows: bool
+    ) -> list[SubmissionResult]:
+        outcomes = [SubmissionResult() for _ in batch]
         # A key sent twice within one batch is stored by its first submission only.
         first_with_key: dict[str, int] = {}
         repeats: dict[int, int] = {}
@@ -164,7 +164,7 @@ class LogWriter:
                 elif index not in repeats:
                     to_store.append((index, submission))
             rows = [row for _, submission in to_store for row in submission.rows]
-            if careful:
+            if isolate_bad_rows:
                 _distribute(await copy_isolating_bad_rows(connection, rows), to_store, outcomes)
             elif rows:
                 await copy_rows(connection, rows)
@@ -200,7 +200,9 @@ async def _claim_keys(connection: asyncpg.Connection, keys: list[str]) -> dict[s
     return {record["key"]: orjson.loads(record["receipt"]) for record in stored}
 
 
-def _distribute(refused: dict[int, str], to_store: list[tuple[int, Submission]], outcomes: list[Outcome]) -> None:
+def _distribute(
+    refused: dict[int, str], to_store: list[tuple[int, Submission]], outcomes: list[SubmissionResult]
+) -> None:
     """Turn positions in the concatenated rows back into positions within each submission."""
     offset = 0
     for index, submission in to_store:
@@ -210,7 +212,7 @@ def _distribute(refused: dict[int, str], to_store: list[tuple[int, Submission]],
 
 
 async def _store_receipts(
-    connection: asyncpg.Connection, to_store: list[tuple[int, Submission]], outcomes: list[Outcome]
+    connection: asyncpg.Connection, to_store: list[tuple[int, Submission]], outcomes: list[SubmissionResult]
 ) -> dict[int, dict[str, Any]]:
     receipts = {
         index: submission.receipt(outcomes[index].refused) if submission.receipt else {}

@@ -14,7 +14,7 @@ import pytest
 
 from loglens.agent.database import ReadOnlyDatabase
 from loglens.agent.service import AgentService, reader_dsn
-from loglens.errors import QueryFailed
+from loglens.errors import QueryFailedError
 from tests.agent.conftest import Script, answer, call
 from tests.agent.hostile_sql import HOSTILE_STATEMENTS
 from tests.conftest import settings_for_tests
@@ -92,7 +92,7 @@ async def test_queries_run_wrapped_in_a_row_cap_that_cannot_be_escaped(
     reader: ReadOnlyDatabase, logs: Any, sql: str, refusal: str
 ) -> None:
     if refusal:
-        with pytest.raises(QueryFailed, match=refusal):
+        with pytest.raises(QueryFailedError, match=refusal):
             await reader.run(sql, 10)
     else:
         assert (await reader.run(sql, 10)).rows == [{"count": 8}]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loglens.agent.sql_validator import validate_sql
-from loglens.errors import UnsafeSQL
+from loglens.errors import UnsafeSQLError
 from tests.agent.hostile_sql import HOSTILE_STATEMENTS
 
 ACCEPTED = [
@@ -37,7 +37,7 @@ def test_read_only_queries_over_logs_are_accepted(sql: str) -> None:
 
 @pytest.mark.parametrize(("sql", "reason"), HOSTILE_STATEMENTS)
 def test_hostile_statements_are_refused_with_a_reason(sql: str, reason: str) -> None:
-    with pytest.raises(UnsafeSQL) as refused:
+    with pytest.raises(UnsafeSQLError) as refused:
         validate_sql(sql)
     assert reason.lower() in str(refused.value).lower()
 

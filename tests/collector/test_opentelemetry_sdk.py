@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from tests.conftest import LoglensProcess, wait_for
 
 
-class PaymentDeclined(Exception):
+class PaymentDeclinedError(Exception):
     pass
 
 
@@ -68,8 +68,8 @@ def _log_a_request_and_a_failure(logger: logging.Logger, provider: LoggerProvide
             },
         )
         try:
-            raise PaymentDeclined("card ending 4242 was declined")
-        except PaymentDeclined:
+            raise PaymentDeclinedError("card ending 4242 was declined")
+        except PaymentDeclinedError:
             logger.error("could not charge the card", exc_info=True, extra={"user.id": "user_0042"})
     assert provider.force_flush(10_000)
     return trace_id
@@ -100,7 +100,7 @@ async def _assert_rows(db: asyncpg.Connection, trace_id: str) -> None:
 
     assert error["level"] == "ERROR"
     assert error["message"] == "could not charge the card"
-    assert error["error_type"] == "PaymentDeclined"
+    assert error["error_type"] == "PaymentDeclinedError"
     assert "Traceback (most recent call last)" in error["stack_trace"]
     assert "card ending 4242 was declined" in error["stack_trace"]
     assert orjson.loads(error["metadata"])["exception.message"] == "card ending 4242 was declined"

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgpack
 
-from loglens.errors import MalformedPayload
+from loglens.errors import MalformedPayloadError
 
 # Fluentd and Node's fluent-logger send 24 base64 characters, Fluent Bit 32 hex digits.
 MAX_CHUNK_ID_CHARS = 256
@@ -26,9 +26,9 @@ def chunk_of(option: dict[Any, Any] | None) -> str | bytes | None:
     if chunk is None:
         return None
     if not isinstance(chunk, str | bytes):
-        raise MalformedPayload(f'the "chunk" option must be a string, not {type(chunk).__name__}')
+        raise MalformedPayloadError(f'the "chunk" option must be a string, not {type(chunk).__name__}')
     if len(chunk) > MAX_CHUNK_ID_CHARS:
-        raise MalformedPayload(
+        raise MalformedPayloadError(
             f'the "chunk" option is {len(chunk)} characters long; the limit is {MAX_CHUNK_ID_CHARS}'
         )
     return chunk

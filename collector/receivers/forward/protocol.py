@@ -12,7 +12,7 @@ clients disagree on its meaning (Fluent Bit sends the event count, Node's fluent
 byte size). Frames are decoded by msgpack's streaming ``Unpacker`` with limits: a frame, a
 packed stream, and its inflated size are each bounded by ``LOGLENS_MAX_BODY_BYTES``.
 
-A frame that is not of these shapes is refused whole (``MalformedPayload``): the connection
+A frame that is not of these shapes is refused whole (``MalformedPayloadError``): the connection
 is closed and nothing of it is acknowledged. An entry of a valid frame that is not
 ``[time, record]``, or whose record is not a map, is refused alone and the rest is stored.
 """
@@ -27,7 +27,7 @@ import msgpack
 from loglens.collector.decompress import inflate
 from loglens.collector.receivers.forward import ack
 from loglens.collector.receivers.forward.eventtime import ext_hook, is_time, unix_us
-from loglens.errors import IngestError, MalformedPayload, PayloadTooLarge
+from loglens.errors import IngestError, MalformedPayloadError, PayloadTooLargeError
 
 # The most items one msgpack array or map may announce. msgpack allocates room for what a
 # header announces before the items arrive, so this bounds what a few forged bytes cost.
@@ -74,36 +74,38 @@ def new_unpacker(max_buffer_size: int) -> msgpack.Unpacker:
 def unpack_error(error: Exception, limit: int) -> IngestError:
     """What an Unpacker's exception means, as a sentence for the log."""
     if isinstance(error, msgpack.BufferFull):
-        return PayloadTooLarge(
+        return PayloadTooLargeError(
             f"a frame is larger than the limit of {limit} bytes (LOGLENS_MAX_BODY_BYTES); "
             "lower the client's chunk size (Fluentd: chunk_limit_size)"
         )
     text = str(error) or type(error).__name__
     if isinstance(error, ValueError) and "exceeds max_" in text:
-        return PayloadTooLarge(
+        return PayloadTooLargeError(
             f"a frame announces more data than allowed ({text}); the limit is {limit} bytes "
             "(LOGLENS_MAX_BODY_BYTES)"
         )
     if isinstance(error, msgpack.StackError):
-        return MalformedPayload("a frame nests arrays or maps deeper than msgpack allows")
+        return MalformedPayloadError("a frame nests arrays or maps deeper than msgpack allows")
     if isinstance(error, msgpack.FormatError):
-        return MalformedPayload(
+        return MalformedPayloadError(
             "the stream is not valid forward-protocol msgpack: it holds a byte that starts no msgpack value"
         )
-    return MalformedPayload(f"the stream is not valid forward-protocol msgpack: {text}")
+    return MalformedPayloadError(f"the stream is not valid forward-protocol msgpack: {text}")
 
 
 def decode(frame: Any, limit: int) -> Request:
-    """One frame → its request; ``MalformedPayload``/``PayloadTooLarge`` refuse it whole."""
+    """One frame → its request; ``MalformedPayloadError``/``PayloadTooLargeError`` refuse it whole."""
     if frame.__class__ is not list or not 2 <= len(frame) <= 4:
-        raise MalformedPayload(
+        raise MalformedPayloadError(
             "a forward frame must be an array [tag, time, record, option?], [tag, entries, option?] "
             f"or [tag, packed entries, option?], not {_describe(frame)}"
         )
     tag = frame[0]
     if tag.__class__ is not str:
         if not isinstance(tag, bytes):
-            raise MalformedPayload(f"the tag (first element of a frame) must be a string, not {_describe(tag)}")
+            raise MalformedPayloadError(
+                f"the tag (first element of a frame) must be a string, not {_describe(tag)}"
+            )
         tag = tag.decode("utf-8", "replace")
     second = frame[1]
     if second.__class__ is list:
@@ -120,18 +122,18 @@ def decode(frame: Any, limit: int) -> Request:
         elif compressed in (None, "text"):
             request = Request(mode="PackedForward")
         else:
-            raise MalformedPayload(f'the "compressed" option {compressed!r} is not supported; use "gzip"')
+            raise MalformedPayloadError(f'the "compressed" option {compressed!r} is not supported; use "gzip"')
         _read_entries(_unpack_stream(packed, limit), tag, request)
     elif is_time(second):
         if len(frame) < 3:
-            raise MalformedPayload(
+            raise MalformedPayloadError(
                 "a Message-mode frame must be [tag, time, record, option?]; the record is missing"
             )
         option = _option(frame, 3, 4)
         request = Request(mode="Message")
         _append(request, tag, second, frame[2])
     else:
-        raise MalformedPayload(
+        raise MalformedPayloadError(
             "the second element of a forward frame must be a time (Message mode), an array of "
             f"entries (Forward) or bin/str packed entries (PackedForward), not {_describe(second)}"
         )
@@ -141,13 +143,15 @@ def decode(frame: Any, limit: int) -> Request:
 
 def _option(frame: list[Any], position: int, max_length: int) -> dict[Any, Any] | None:
     if len(frame) > max_length:
-        raise MalformedPayload(f"a forward frame of this mode has at most {max_length} elements, not {len(frame)}")
+        raise MalformedPayloadError(
+            f"a forward frame of this mode has at most {max_length} elements, not {len(frame)}"
+        )
     if len(frame) <= position:
         return None
     option = frame[position]
     if option is None or option.__class__ is dict:
         return option
-    raise MalformedPayload(f"the option (last element of a frame) must be a map, not {_describe(option)}")
+    raise MalformedPayloadError(f"the option (last element of a frame) must be a map, not {_describe(option)}")
 
 
 def _unpack_stream(packed: bytes, limit: int) -> list[Any]:
@@ -162,7 +166,7 @@ def _unpack_stream(packed: bytes, limit: int) -> list[Any]:
     except Exception as error:
         raise unpack_error(error, limit) from None
     if end != len(packed):
-        raise MalformedPayload("the packed entries end in the middle of an entry")
+        raise MalformedPayloadError("the packed entries end in the middle of an entry")
     return entries
 
 

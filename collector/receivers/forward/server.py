@@ -7,11 +7,11 @@ want none, decoded from the same read, are stored together in one submission (a 
 sending thousands of tiny Message-mode frames would otherwise wait for one commit per log).
 Up to ``MAX_IN_FLIGHT`` submissions per connection wait for their commit at once; past
 that the connection stops reading, so a client faster than PostgreSQL is slowed by TCP
-itself, which is also the answer to a saturated writer (``Overloaded`` is retried here).
+itself, which is also the answer to a saturated writer (``OverloadedError`` is retried here).
 
 A connection is closed, with its reason logged, when its input cannot be read (not msgpack,
 a frame too large or malformed, a gzip bomb, a failed handshake, a frame cut off by the
-end of the stream) or when the database cannot commit (``RetryLater``): then its chunk is
+end of the stream) or when the database cannot commit (``RetryLaterError``): then its chunk is
 not acknowledged and the client sends it again, to this or another collector worker. What
 was decoded before the bad input is still stored and acknowledged. Other connections are
 not affected by any of it.
@@ -29,7 +29,7 @@ from typing import Any
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.receivers.forward import ack, heartbeat, protocol
 from loglens.collector.receivers.forward.handshake import Credentials, Handshake
-from loglens.errors import IngestError, Overloaded, RetryLater
+from loglens.errors import IngestError, OverloadedError, RetryLaterError
 from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ OVERLOAD_BACKOFF_S = (0.05, 0.1, 0.25, 0.5, 1.0)
 JSON_STARTS = (ord("["), ord("{"))
 
 
-class _Close(Exception):
+class _CloseConnectionError(Exception):
     """End the connection; ``str()`` is the reason, logged."""
 
 
@@ -149,7 +149,7 @@ class _Connection:
             if self._server.credentials is not None:
                 await self._handshake(self._server.credentials)
             await self._receive()
-        except _Close as close:
+        except _CloseConnectionError as close:
             # Stop reading, but let what was received before finish and be acknowledged.
             self._note_closing(str(close))
         except (ConnectionError, TimeoutError) as error:
@@ -170,7 +170,7 @@ class _Connection:
             async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
                 frames = await self._next_frames()
         except TimeoutError:
-            raise _Close(
+            raise _CloseConnectionError(
                 f"handshake refused: no PING within {HANDSHAKE_TIMEOUT_S:.0f} s of HELO; configure the "
                 "client's shared key"
             ) from None
@@ -179,7 +179,7 @@ class _Connection:
         answer = handshake.answer(frames[0])
         self._writer.write(answer.pong)
         if answer.refusal is not None:
-            raise _Close(answer.refusal)
+            raise _CloseConnectionError(answer.refusal)
         self._backlog = frames[1:]
 
     async def _receive(self) -> None:
@@ -193,7 +193,7 @@ class _Connection:
                         request = protocol.decode(frame, self._limit)
                 except IngestError as error:
                     await self._store_without_ack(unacknowledged)
-                    raise _Close(str(error)) from None
+                    raise _CloseConnectionError(str(error)) from None
                 if request.chunk is None:
                     unacknowledged.extend(request)
                 else:
@@ -216,7 +216,7 @@ class _Connection:
             backlog, self._backlog = self._backlog, []
             return backlog
         if self._broken is not None:
-            raise _Close(str(self._broken))
+            raise _CloseConnectionError(str(self._broken))
         frames: list[Any] = []
         while True:
             try:
@@ -229,20 +229,20 @@ class _Connection:
                 # connection is closed on the next call.
                 self._broken = protocol.unpack_error(error, self._limit)
                 if not frames:
-                    raise _Close(str(self._broken)) from None
+                    raise _CloseConnectionError(str(self._broken)) from None
             if frames:
                 return frames
             data = await self._read()
             if not data:
                 if self._closed_because is None and self._fed > self._frame_end:
                     unread = self._fed - self._frame_end
-                    raise _Close(
+                    raise _CloseConnectionError(
                         f"the client closed the connection in the middle of a frame ({unread} bytes "
                         "of it received); nothing of that frame was stored or acknowledged"
                     )
                 return None
             if self._fed == 0 and data[0] in JSON_STARTS:
-                raise _Close(
+                raise _CloseConnectionError(
                     "the client sent JSON; loglens reads the forward protocol in msgpack only "
                     "(POST JSON to /logs on the HTTP port instead)"
                 )
@@ -250,7 +250,7 @@ class _Connection:
             try:
                 self._unpacker.feed(data)
             except Exception as error:
-                raise _Close(str(protocol.unpack_error(error, self._limit))) from None
+                raise _CloseConnectionError(str(protocol.unpack_error(error, self._limit))) from None
 
     async def _read(self) -> bytes:
         if self._fed > self._frame_end:
@@ -258,7 +258,7 @@ class _Connection:
                 async with asyncio.timeout(STALLED_FRAME_TIMEOUT_S):
                     return await self._reader.read(READ_SIZE)
             except TimeoutError:
-                raise _Close(
+                raise _CloseConnectionError(
                     f"the client sent part of a frame and nothing more for {STALLED_FRAME_TIMEOUT_S:.0f} s"
                 ) from None
         return await self._reader.read(READ_SIZE)
@@ -269,11 +269,11 @@ class _Connection:
             deadline = time.monotonic() + self._server.settings.commit_timeout_s
             for attempt in range(1_000_000):
                 try:
-                    result, replayed = await self._server.ingest.fluent(
+                    result, replayed = await self._server.ingest.fluent_events(
                         request.events, unreadable=request.unreadable, idempotency_key=key
                     )
                     break
-                except Overloaded as error:
+                except OverloadedError as error:
                     # No "retry later" in this protocol: wait here, holding the slot, so that the
                     # connection stops reading and TCP slows the client down.
                     pause = OVERLOAD_BACKOFF_S[min(attempt, len(OVERLOAD_BACKOFF_S) - 1)]
@@ -281,7 +281,7 @@ class _Connection:
                         self._close(f"{error}; the chunk was not acknowledged, the client sends it again")
                         return
                     await asyncio.sleep(pause)
-                except RetryLater as error:
+                except RetryLaterError as error:
                     self._close(f"{error}; the chunk was not acknowledged, the client sends it again")
                     return
             if result.refused:

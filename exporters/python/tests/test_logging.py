@@ -16,7 +16,7 @@ import loglens_exporter
 from tests.conftest import LoglensProcess, free_port, wait_for
 
 
-class PaymentDeclined(Exception):
+class PaymentDeclinedError(Exception):
     pass
 
 
@@ -32,8 +32,8 @@ def charge_the_card(logger: logging.Logger) -> None:
         },
     )
     try:
-        raise PaymentDeclined("card ending 4242 was declined")
-    except PaymentDeclined:
+        raise PaymentDeclinedError("card ending 4242 was declined")
+    except PaymentDeclinedError:
         logger.error("could not charge the card", exc_info=True, extra={"order_id": "o-17"})
 
 
@@ -68,9 +68,9 @@ async def test_logging_calls_land_in_the_right_columns(loglens_up: LoglensProces
     assert info["error_type"] is None
 
     assert (error["level"], error["message"]) == ("ERROR", "could not charge the card")
-    assert error["error_type"] == "PaymentDeclined"
+    assert error["error_type"] == "PaymentDeclinedError"
     assert error["stack_trace"].startswith("Traceback (most recent call last)")
-    assert 'raise PaymentDeclined("card ending 4242 was declined")' in error["stack_trace"]
+    assert 'raise PaymentDeclinedError("card ending 4242 was declined")' in error["stack_trace"]
     error_metadata = orjson.loads(error["metadata"])
     assert error_metadata["order_id"] == "o-17"
     assert error_metadata["exception.message"] == "card ending 4242 was declined"
