@@ -1,0 +1,76 @@
+"""What ``pip install loglens`` puts into a user's site-packages: one package, ``loglens``, with
+the sides beneath it, its data files, and a ``loglens`` command — and it works away from this
+checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+IMPORT_EVERYTHING = """
+import importlib, pkgutil, sys
+sys.path = [path for path in sys.path if path not in ("", {root!r})]
+import loglens
+assert loglens.__file__.startswith({target!r}), loglens.__file__
+names = [module.name for module in pkgutil.walk_packages(loglens.__path__, "loglens.")]
+for name in names:
+    importlib.import_module(name)
+from loglens.database.migrate import available_migrations
+from loglens.agent.evaluation import bundled_questions
+print(len(names), len(available_migrations()), len(bundled_questions()))
+"""
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = out.glob("loglens-*.whl")
+    return built
+
+
+def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = next(name for name in names if name.endswith("entry_points.txt"))
+        commands = archive.read(entry_points).decode()
+    top_level = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
+    assert top_level == {"loglens"}
+    assert {"loglens/collector/server.py", "loglens/agent/server.py", "loglens/bots/slack/app.py"} <= set(names)
+    assert "loglens = loglens.cli:main" in commands
+    assert not [name for name in names if "/web/" in name and name.startswith("loglens/bots/")]
+
+
+def test_the_installed_package_imports_and_finds_its_data(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site-packages"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    script = IMPORT_EVERYTHING.format(root=str(ROOT), target=str(target))
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    modules, migrations, questions = (int(number) for number in done.stdout.split())
+    assert modules > 60
+    assert migrations >= 2
+    assert questions == 40
