@@ -61,7 +61,7 @@ describe('ResultTable', () => {
       within(screen.getByTestId('result-table'))
         .getAllByRole('row')
         .slice(1)
-        .map((row) => row.querySelector('td')!.textContent!.trim());
+        .map((row) => row.querySelector('td')!.textContent.trim());
     expect(cells()).toEqual(['b-api', 'a-api', '결제']);
     await fireEvent.click(screen.getByRole('button', { name: /errors/ }));
     expect(cells()).toEqual(['a-api', 'b-api', '결제']); // empty last

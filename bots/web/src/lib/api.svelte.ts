@@ -30,10 +30,11 @@ export function saveToken(value: string): void {
 export type Params = Record<string, string | number | readonly string[] | null | undefined>;
 
 export function queryString(params: Params): string {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built and read within this call, never state
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined || value === '') continue;
-    if (Array.isArray(value)) for (const item of value) search.append(key, item);
+    if (Array.isArray(value)) for (const item of value as readonly string[]) search.append(key, item);
     else search.set(key, String(value));
   }
   const text = search.toString();
@@ -65,6 +66,7 @@ export async function getJson<T>(path: string, params: Params = {}, signal?: Abo
 }
 
 export function socketUrl(path: string): string {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built and read within this call, never state
   const url = new URL(path, window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const saved = token();

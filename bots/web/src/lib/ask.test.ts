@@ -55,7 +55,7 @@ describe('Conversation', () => {
     talk.ask('and by service?');
     await flush();
     expect(sockets).toHaveLength(1); // the same socket carries the conversation
-    expect(JSON.parse(socket.sent[1]!).context).toEqual(['How many errors happened in the last hour?']);
+    expect((JSON.parse(socket.sent[1]!) as { context: unknown }).context).toEqual(['How many errors happened in the last hour?']);
   });
 
   it('cancels with Esc’s message, and a dropped socket is an error in words', async () => {

@@ -37,7 +37,8 @@ export function formatAgo(iso: string, now = Date.now()): string {
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  const scalar = value as string | number | boolean; // the rest of JSON
+  return String(scalar);
 }
 
 /** Values from the database that are timestamps, to show them in local time. */

@@ -20,6 +20,7 @@ export const route = $state({
 });
 
 export function navigate(path: string, replace = false): void {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- built and read within this call; route is the state
   const url = new URL(path, window.location.href);
   if (url.pathname + url.search === window.location.pathname + window.location.search) return;
   if (replace) history.replaceState(null, '', url);

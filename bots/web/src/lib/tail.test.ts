@@ -56,7 +56,7 @@ describe('TailFeed', () => {
     feed.pause();
     expect(feed.state).toBe('paused');
     feed.resume();
-    expect(sockets[0]!.sent.map((text) => JSON.parse(text).type)).toEqual(['start', 'pause', 'resume']);
+    expect(sockets[0]!.sent.map((text) => (JSON.parse(text) as { type: string }).type)).toEqual(['start', 'pause', 'resume']);
     feed.stop();
     expect(feed.state).toBe('off');
     expect(sockets[0]!.closed).toBe(true);

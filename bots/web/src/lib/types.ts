@@ -95,7 +95,7 @@ export interface HistoryItem {
   question: string;
   source: string;
   engine: string;
-  outcome: 'answered' | 'refused' | 'failed' | 'unanswerable' | string;
+  outcome: 'answered' | 'refused' | 'failed' | 'unanswerable' | (string & {}); // and any the server adds
   sql: string | null;
   row_count: number | null;
   execution_time_ms: number | null;
