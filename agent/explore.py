@@ -28,10 +28,10 @@ from typing import Any
 import asyncpg
 from multidict import MultiDict, MultiMapping
 
+from loglens import logs_table
 from loglens.agent.database import ReadOnlyDatabase, json_value
+from loglens.logs_table import ENVIRONMENTS, LEVELS, MAX_CHARS
 
-LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-ENVIRONMENTS = ("production", "staging", "development", "test", "local")
 DEFAULT_RANGE = dt.timedelta(hours=24)
 MAX_RANGE = dt.timedelta(days=400)
 MAX_VALUES = 50  # per filter
@@ -46,12 +46,15 @@ BUCKET_STEPS_S = (
 )  # fmt: skip
 BUCKET_ORIGIN = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)  # a Monday, so that week buckets start on Mondays
 
-COLUMNS = (
-    "id, created_at, level::text AS level, log_type::text AS log_type, service, "
-    "environment::text AS environment, service_version, trace_id, span_id, user_id, session_id, error_type, "
-    "{message}, stack_trace, path, method::text AS method, action_type, function_name, file_path, "
-    "duration_ms, metadata"
-)
+
+def _selected(name: str) -> str:
+    if name == "message":
+        return "{message}"  # LIST_COLUMNS cuts it, FULL_COLUMNS does not; both add its length
+    return f"{name}::text AS {name}" if logs_table.COLUMN[name].labels else name
+
+
+# Every column but deleted (every row shown has deleted = false), enums as their labels' text.
+COLUMNS = ", ".join(_selected(name) for name in logs_table.LISTING_ORDER if name != "deleted")
 LIST_COLUMNS = COLUMNS.format(
     message=f"left(message, {MESSAGE_CHARS}) AS message, char_length(message) AS message_length"
 )
@@ -129,11 +132,11 @@ def parse_filter(query: MultiMapping[str], now: dt.datetime | None = None) -> Lo
         start=start,
         end=end,
         levels=_choices(query, "level", LEVELS, upper=True),
-        services=_strings(query, "service", 100),
+        services=_strings(query, "service", MAX_CHARS["service"]),
         environments=_choices(query, "environment", ENVIRONMENTS),
         text=_string(query, "q", MAX_TEXT),
-        trace_id=_string(query, "trace_id", 64),
-        user_id=_string(query, "user_id", 100),
+        trace_id=_string(query, "trace_id", MAX_CHARS["trace_id"]),
+        user_id=_string(query, "user_id", MAX_CHARS["user_id"]),
     )
 
 

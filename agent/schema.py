@@ -16,12 +16,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from loglens import logs_table
 from loglens.agent.database import ReadOnlyDatabase, json_value
 
 log = logging.getLogger(__name__)
 
-# Columns whose distinct values are worth knowing (low to medium cardinality).
-PROFILED_COLUMNS = (
+# Columns whose distinct values are worth knowing (low to medium cardinality), in the order the
+# model is told about them.
+PROFILED_COLUMNS = logs_table.names(
     "service",
     "environment",
     "log_type",
@@ -155,7 +157,7 @@ class SchemaCatalog:
 
     async def _profile(self) -> Schema:
         started = time.perf_counter()
-        schema = Schema(table="logs", columns=await self._columns(), conventions=CONVENTIONS)
+        schema = Schema(table=logs_table.TABLE, columns=await self._columns(), conventions=CONVENTIONS)
         schema.row_estimate = await self._row_estimate()
         schema.time_range, schema.values = await self._values()
         schema.metadata_keys = await self._metadata_keys(schema.row_estimate)

@@ -17,83 +17,64 @@ import enum
 import math
 from typing import Any
 
-COLUMNS: tuple[str, ...] = (
-    "created_at",
-    "level",
-    "log_type",
-    "service",
-    "environment",
-    "service_version",
-    "trace_id",
-    "span_id",
-    "user_id",
-    "session_id",
-    "error_type",
-    "message",
-    "stack_trace",
-    "path",
-    "method",
-    "action_type",
-    "function_name",
-    "file_path",
-    "duration_ms",
-    "metadata",
-)
+from loglens import logs_table
+
+# The columns a writer fills (the database assigns id and deleted), as the table lists them.
+COLUMNS: tuple[str, ...] = tuple(name for name in logs_table.LISTING_ORDER if logs_table.COLUMN[name].written)
 Row = tuple[Any, ...]
+
+
+def _position(name: str) -> int:
+    if name not in COLUMNS:
+        raise RuntimeError(f"collector/rows.py's Col names {name!r}, a column loglens/logs_table.py does not list")
+    return COLUMNS.index(name)
 
 
 class Col(enum.IntEnum):
     """Positions in a row, for code that reads rows back (tests, dedup, diagnostics)."""
 
-    created_at = 0
-    level = 1
-    log_type = 2
-    service = 3
-    environment = 4
-    service_version = 5
-    trace_id = 6
-    span_id = 7
-    user_id = 8
-    session_id = 9
-    error_type = 10
-    message = 11
-    stack_trace = 12
-    path = 13
-    method = 14
-    action_type = 15
-    function_name = 16
-    file_path = 17
-    duration_ms = 18
-    metadata = 19
+    created_at = _position("created_at")
+    level = _position("level")
+    log_type = _position("log_type")
+    service = _position("service")
+    environment = _position("environment")
+    service_version = _position("service_version")
+    trace_id = _position("trace_id")
+    span_id = _position("span_id")
+    user_id = _position("user_id")
+    session_id = _position("session_id")
+    error_type = _position("error_type")
+    message = _position("message")
+    stack_trace = _position("stack_trace")
+    path = _position("path")
+    method = _position("method")
+    action_type = _position("action_type")
+    function_name = _position("function_name")
+    file_path = _position("file_path")
+    duration_ms = _position("duration_ms")
+    metadata = _position("metadata")
 
 
-LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-LOG_TYPES = ("BACKEND", "FRONTEND", "MOBILE", "IOT", "WORKER")
-ENVIRONMENTS = ("production", "staging", "development", "test", "local")
-METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
-
-# VARCHAR limits of the schema (migrations/0001_logs.sql); a longer value would fail the whole
-# COPY, so the mappers refuse the one record instead.
-MAX_CHARS: dict[str, int] = {
-    "service": 100,
-    "service_version": 50,
-    "trace_id": 64,
-    "span_id": 16,
-    "user_id": 100,
-    "session_id": 100,
-    "error_type": 200,
-    "path": 2048,
-    "action_type": 100,
-    "function_name": 200,
-    "file_path": 500,
-}
+# VARCHAR limits of the schema; a longer value would fail the whole COPY, so the mappers refuse
+# the one record instead. In row order, which is the order problem_with checks them in.
+MAX_CHARS: dict[str, int] = {name: logs_table.MAX_CHARS[name] for name in COLUMNS if name in logs_table.MAX_CHARS}
 LIMITED_POSITIONS: tuple[tuple[int, str, int], ...] = tuple(
     (COLUMNS.index(name), name, limit) for name, limit in MAX_CHARS.items()
 )
-TEXT_POSITIONS: tuple[int, ...] = tuple(COLUMNS.index(name) for name in (*MAX_CHARS, "message", "stack_trace"))
+_UNLIMITED_TEXT = tuple(name for name in COLUMNS if logs_table.COLUMN[name].is_text and name not in MAX_CHARS)
+TEXT_POSITIONS: tuple[int, ...] = tuple(COLUMNS.index(name) for name in (*MAX_CHARS, *_UNLIMITED_TEXT))
 
-# NUMERIC(10,3) holds |x| < 10^7 ms, in thousandths.
-MAX_DURATION_THOUSANDTHS = 10**10 - 1
+
+def _max_duration_thousandths() -> int:
+    """NUMERIC(10,3) holds |x| < 10^7 ms: 10^10 - 1 thousandths at most."""
+    digits = logs_table.COLUMN["duration_ms"].digits
+    if digits is None or digits[1] != 3:
+        raise RuntimeError("duration_ms must be NUMERIC(p, 3): a row carries it in thousandths")
+    precision, _ = digits
+    return int(10**precision) - 1
+
+
+MAX_DURATION_THOUSANDTHS = _max_duration_thousandths()
 
 UNIX_EPOCH_TO_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in Unix microseconds
 
@@ -103,8 +84,8 @@ def level_from_text(text: str) -> str | None:
     return _LEVEL_NAMES.get(text.strip().upper())
 
 
-_LEVEL_NAMES = {
-    **{name: name for name in LEVELS},
+_LEVEL_NAMES: dict[str, str] = {
+    **{name: name for name in logs_table.LEVELS},
     "WARNING": "WARN",
     "ERR": "ERROR",
     "CRITICAL": "FATAL",
@@ -131,7 +112,7 @@ _LEVEL_NAMES = {
 }
 
 _ENVIRONMENT_NAMES = {
-    **{name: name for name in ENVIRONMENTS},
+    **{name: name for name in logs_table.ENVIRONMENTS},
     "prod": "production",
     "prd": "production",
     "live": "production",

@@ -13,6 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from loglens.logs_table import Level
+
+# The columns a plan may name: every column of logs (loglens/logs_table.py) but id, deleted and
+# metadata, whose keys a plan names instead. A Literal so that mypy and pydantic both check the
+# names; tests/test_logs_table.py holds it to the table.
 ColumnName = Literal[
     "created_at",
     "level",
@@ -158,7 +163,7 @@ class Measure(BaseModel):
     ]
     attribute: Attribute | None = None
     fraction: float | None = Field(default=None, gt=0, lt=1)
-    level: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None = None
+    level: Level | None = None
     alias: str = "count"
 
     @field_validator("alias")

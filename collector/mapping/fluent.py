@@ -69,13 +69,12 @@ import orjson
 
 from loglens.collector.mapping.json_api import parse_time_us
 from loglens.collector.rows import (
-    LOG_TYPES,
-    METHODS,
     Row,
     duration_thousandths,
     environment_from_text,
     level_from_text,
 )
+from loglens.logs_table import LOG_TYPES, METHODS
 
 MIN_PLAUSIBLE_US = 946_684_800_000_000  # 2000-01-01
 MAX_FUTURE_US = 24 * 3600 * 1_000_000  # a day of clock skew

@@ -16,44 +16,21 @@ from typing import Any
 
 import orjson
 
+from loglens import logs_table
 from loglens.collector.rows import (
-    LOG_TYPES,
-    METHODS,
+    COLUMNS,
     Row,
     duration_thousandths,
     environment_from_text,
     level_from_text,
 )
+from loglens.logs_table import LOG_TYPES, METHODS
 
-TEXT_COLUMNS = (
-    "service",
-    "service_version",
-    "trace_id",
-    "span_id",
-    "user_id",
-    "session_id",
-    "error_type",
-    "stack_trace",
-    "path",
-    "action_type",
-    "function_name",
-    "file_path",
-)
-IGNORED = frozenset({"id", "deleted"})  # the database assigns these
-KNOWN = frozenset(
-    {
-        *TEXT_COLUMNS,
-        "message",
-        "created_at",
-        "level",
-        "log_type",
-        "environment",
-        "method",
-        "duration_ms",
-        "metadata",
-        *IGNORED,
-    }
-)
+# Fields named as a text column, message aside (it is required): taken as they come.
+TEXT_COLUMNS = tuple(name for name in COLUMNS if logs_table.COLUMN[name].is_text and name != "message")
+# Columns the database assigns: a record's values for them are dropped.
+IGNORED = frozenset(column.name for column in logs_table.COLUMNS if not column.written)
+KNOWN = frozenset(logs_table.NAMES)
 MIN_PLAUSIBLE_US = 946_684_800_000_000  # 2000-01-01
 MAX_FUTURE_US = 24 * 3600 * 1_000_000
 

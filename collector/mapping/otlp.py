@@ -24,17 +24,17 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from loglens.collector.rows import (
-    METHODS,
     Row,
     duration_thousandths,
     environment_from_text,
     level_from_text,
 )
+from loglens.logs_table import LEVELS, LOG_TYPES, METHODS
 
 # Severity numbers 1-24 in six bands of four (OpenTelemetry logs data model).
 LEVEL_BY_SEVERITY_NUMBER = (
     "INFO",
-    *[level for level in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL") for _ in range(4)],
+    *[level for level in LEVELS for _ in range(4)],
 )
 
 MIN_PLAUSIBLE_US = 946_684_800_000_000  # 2000-01-01
@@ -98,7 +98,7 @@ RESOURCE_COLUMNS = {
     "deployment.environment": "environment",
     "loglens.log_type": "log_type",
 }
-LOG_TYPE_NAMES = {"BACKEND", "FRONTEND", "MOBILE", "IOT", "WORKER"}
+LOG_TYPE_NAMES = frozenset(LOG_TYPES)
 MOBILE_OS = {"android", "ios", "ipados"}
 
 
