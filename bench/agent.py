@@ -48,11 +48,11 @@ def instant_model() -> FunctionModel:
             return "execute_sql", {"sql": sql}
         return "final_result", {"sql": sql, "insight": "Measured.", "chart": "table"}
 
-    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    def respond(messages: list[ModelMessage], _info: AgentInfo) -> ModelResponse:
         tool, args = turn(messages)
         return ModelResponse(parts=[ToolCallPart(tool, args)])
 
-    async def stream(messages: list[ModelMessage], info: AgentInfo) -> Any:
+    async def stream(messages: list[ModelMessage], _info: AgentInfo) -> Any:
         tool, args = turn(messages)
         chunk: DeltaToolCalls = {0: DeltaToolCall(name=tool, json_args=orjson.dumps(args).decode())}
         yield chunk

@@ -130,7 +130,7 @@ def measure(calls: int, report: Report) -> None:
             level, service, message, fields = prepared[number]
             collector.log(level, service, message, **fields)
 
-        def short_call(number: int) -> None:
+        def short_call(_number: int) -> None:
             collector.log("INFO", "api-server", "request served", user_id="user_001")
 
         null_handler = timed(calls, bare_call)

@@ -117,7 +117,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 # and a mistyped flag answer at once.
 
 
-def _run_migrate(settings: Settings, args: argparse.Namespace) -> None:
+def _run_migrate(settings: Settings, _args: argparse.Namespace) -> None:
     from loglens import run
 
     run.migrate_database(settings)

@@ -68,11 +68,11 @@ class OfflineEngine:
     def model(self) -> FunctionModel:
         return FunctionModel(self._respond, stream_function=self._stream, model_name="offline")
 
-    def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    def _respond(self, messages: list[ModelMessage], _info: AgentInfo) -> ModelResponse:
         tool, args = self._next_call(messages)
         return ModelResponse(parts=[ToolCallPart(tool, args)])
 
-    async def _stream(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
+    async def _stream(self, messages: list[ModelMessage], _info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
         tool, args = self._next_call(messages)
         text = orjson.dumps(args).decode()
         for start in range(0, len(text), CHUNK_CHARS):

@@ -188,36 +188,51 @@ class _Planning:
                 self.signals += 1
 
     def _literals(self) -> None:
+        self._identifiers()
+        self._status_codes()
+        self._http_methods()
+        for user in self._users_in_text():
+            self._add_equals(Attribute(column="user_id"), user)
+
+    def _identifiers(self) -> None:
+        """IPs, trace ids, named ids ("user u-1"), paths and versions, as written."""
         for found in self.reader.take_all(lexicon.IP):
             self._add_equals(Attribute(metadata_key=self._metadata_key("ip") or "ip"), found.group(0))
         for found in self.reader.take_all(lexicon.TRACE_ID):
             self._add_equals(Attribute(column="trace_id"), found.group(0).lower())
         for found in self.reader.take_all(lexicon.NAMED_ID):
-            kind = found.group("kind") or found.group("kkind")
-            column = lexicon.ID_KINDS.get(kind, "user_id")
-            value = found.group("v") or found.group("kv")
-            known = next((k for k in self.schema.distinct(column) if k.lower() == value), None)
-            self._add_equals(Attribute(column=column), known or self._as_written(value))
+            self._named_id(found)
         for found in self.reader.take_all(lexicon.PATH):
             path = found.group(0).rstrip(".,?")
             self._add_equals(Attribute(column="path"), self._closest("path", path) or path)
         for found in self.reader.take_all(lexicon.VERSION):
             version = self._closest("service_version", found.group(0)) or found.group(0)
             self._add_equals(Attribute(column="service_version"), version)
+
+    def _named_id(self, found: re.Match[str]) -> None:
+        kind = found.group("kind") or found.group("kkind")
+        column = lexicon.ID_KINDS.get(kind, "user_id")
+        value = found.group("v") or found.group("kv")
+        known = next((k for k in self.schema.distinct(column) if k.lower() == value), None)
+        self._add_equals(Attribute(column=column), known or self._as_written(value))
+
+    def _status_codes(self) -> None:
+        """A status class ("5xx errors") or code ("404s"), where the logs have a status key."""
         status_key = self._metadata_key("status")
-        if status_key:
-            if (match := self.reader.take(lexicon.STATUS_CLASS)) is not None:
-                hundreds = int(match.group("c") or match.group("d"))
-                attribute = Attribute(metadata_key=status_key, numeric=True)
-                self.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
-                if hundreds < 5:
-                    self.plan.conditions.append(
-                        Condition(attribute=attribute, op="<", values=[hundreds * 100 + 100])
-                    )
-                self.signals += 1
-            elif (match := self.reader.take(lexicon.STATUS_CODE)) is not None:
-                code = int(next(g for g in match.groups() if g))
-                self._add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+        if not status_key:
+            return
+        if (match := self.reader.take(lexicon.STATUS_CLASS)) is not None:
+            hundreds = int(match.group("c") or match.group("d"))
+            attribute = Attribute(metadata_key=status_key, numeric=True)
+            self.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
+            if hundreds < 5:
+                self.plan.conditions.append(Condition(attribute=attribute, op="<", values=[hundreds * 100 + 100]))
+            self.signals += 1
+        elif (match := self.reader.take(lexicon.STATUS_CODE)) is not None:
+            code = int(next(g for g in match.groups() if g))
+            self._add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+
+    def _http_methods(self) -> None:
         methods = [match.group("m").upper() for match in self.reader.take_all(lexicon.HTTP_METHOD)]
         for match in lexicon.HTTP_METHOD_CAPITALS.finditer(self.question):
             start = _map_index(self.question, self.reader.text, match.start())
@@ -226,8 +241,6 @@ class _Planning:
                 methods.append(match.group(1))
         if methods:
             self._add_in(Attribute(column="method"), list(dict.fromkeys(methods)))
-        for user in self._users_in_text():
-            self._add_equals(Attribute(column="user_id"), user)
 
     def _as_written(self, value: str) -> str:
         """A value read from the lower-cased question, in the case the question wrote it."""
@@ -406,8 +419,21 @@ class _Planning:
             self.signals += 1
 
     def _measures(self) -> None:
-        reader, measures = self.reader, self.plan.measures
         duration = self._duration_attribute()
+        self._named_measures()
+        self._percentiles(duration)
+        self._extremes(duration)
+        self._ranked_duration(duration)
+        self._duration_signal(duration)
+        self._level_share()
+        if self._distinct_subject():
+            return
+        if self.plan.measures:
+            self.signals += 1
+
+    def _named_measures(self) -> None:
+        """The error rate (or health), the message length, when something was first or last seen."""
+        reader, measures = self.reader, self.plan.measures
         if reader.take(lexicon.ERROR_RATE) is not None or reader.take(lexicon.HEALTH) is not None:
             measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
             self.subject = "error rate"
@@ -419,10 +445,12 @@ class _Planning:
             measures.append(Measure(kind="first_seen", alias="first_seen"))
         if last is not None and (first is not None or self.plan.shape != "rows"):
             measures.append(Measure(kind="last_seen", alias="last_seen"))
-        for match in reader.take_all(lexicon.PERCENTILE):
+
+    def _percentiles(self, duration: Attribute) -> None:
+        for match in self.reader.take_all(lexicon.PERCENTILE):
             digits = next((g for g in (match.group("p"), match.group("q"), match.group("kp")) if g), None)
             fraction = int(digits) / 100 if digits else 0.5
-            measures.append(
+            self.plan.measures.append(
                 Measure(
                     kind="percentile",
                     attribute=duration,
@@ -430,6 +458,10 @@ class _Planning:
                     alias=f"p{int(fraction * 100)}_{_unit_alias(duration)}",
                 )
             )
+
+    def _extremes(self, duration: Attribute) -> None:
+        """The average, maximum and minimum duration, in that order."""
+        reader, measures = self.reader, self.plan.measures
         averaged = reader.take(lexicon.AVERAGE) is not None
         maximum = reader.take(lexicon.MAXIMUM) is not None
         minimum = reader.take(lexicon.MINIMUM) is not None
@@ -439,28 +471,33 @@ class _Planning:
             measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
         if minimum:
             measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
-        fastest = reader.take(lexicon.FAST) is not None
+
+    def _ranked_duration(self, duration: Attribute) -> None:
+        """ "the slowest endpoints", "latency per service": the average duration, ranked."""
+        measures = self.plan.measures
+        fastest = self.reader.take(lexicon.FAST) is not None
         if not measures and (self._duration_mentioned or fastest) and not self._has_condition("duration_ms"):
-            # "the slowest endpoints", "latency per service": the average duration, ranked
             measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
             self._duration_mentioned = True
             if fastest:
                 self.plan.order = "measure_asc"
-        if any(m.attribute == duration for m in measures) and self._duration_mentioned:
+
+    def _duration_signal(self, duration: Attribute) -> None:
+        if any(m.attribute == duration for m in self.plan.measures) and self._duration_mentioned:
             self.signals += 1
             self.subject = "duration"
             if duration.column == "duration_ms":
                 self.plan.conditions.append(Condition(attribute=duration, op="is_not_null"))
-        if reader.peek(lexicon.SHARE) is not None and not any(m.kind == "error_rate" for m in measures):
+
+    def _level_share(self) -> None:
+        """ "percentage of DEBUG logs": the share of one level (the error rate is its own measure)."""
+        measures = self.plan.measures
+        if self.reader.peek(lexicon.SHARE) is not None and not any(m.kind == "error_rate" for m in measures):
             level = self._take_level_word()
             if level is not None:
-                reader.take(lexicon.SHARE)
+                self.reader.take(lexicon.SHARE)
                 measures.append(Measure(kind="level_share", level=level, alias=f"{level.lower()}_pct"))
                 self.subject = f"{level} share"
-        if self._distinct_subject():
-            return
-        if measures:
-            self.signals += 1
 
     _duration_mentioned = False
 
@@ -551,21 +588,7 @@ class _Planning:
             if plan.shape == "rows" and (match := reader.take(lexicon.RECENT_ROWS)) is not None:
                 plan.limit = int(next(g for g in match.groups() if g))
             return
-        if (match := reader.take(lexicon.RECENT_ROWS)) is not None or (
-            match := self._recent_rows_korean()
-        ) is not None:
-            plan.shape, plan.limit = "rows", int(next(g for g in match.groups() if g))
-            plan.columns = [
-                "created_at",
-                "level",
-                "service",
-                "error_type",
-                "message",
-                "path",
-                "user_id",
-                "trace_id",
-            ]
-            self.signals += 1
+        if self._recent_rows():
             return
         top = reader.take(lexicon.TOP_N)
         least = reader.take(lexicon.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
@@ -575,6 +598,38 @@ class _Planning:
         if dimension is not None and self._pinned(dimension) and self._shows_rows(None, bucket, top or most):
             dimension = None  # "show logs from user_001": that user's logs, not a count per user
         compared = self.compared
+        self._group(bucket, dimension, compared)
+        if not plan.measures and self._shown_uncounted(dimension, bucket, top or most):
+            return
+        if plan.group_by is not None and plan.group_by.bucket is None:
+            self._rank(top, most, least, dimension, compared)
+        if plan.group_by is None and plan.having is not None:
+            plan.having = None  # a count threshold needs something to count per
+
+    def _recent_rows(self) -> bool:
+        """ "the last 10 errors", "최근 에러 10개": that many rows, newest first."""
+        match = self.reader.take(lexicon.RECENT_ROWS)
+        if match is None:
+            match = self._recent_rows_korean()
+        if match is None:
+            return False
+        self.plan.shape, self.plan.limit = "rows", int(next(g for g in match.groups() if g))
+        self.plan.columns = [
+            "created_at",
+            "level",
+            "service",
+            "error_type",
+            "message",
+            "path",
+            "user_id",
+            "trace_id",
+        ]
+        self.signals += 1
+        return True
+
+    def _group(self, bucket: str | None, dimension: Attribute | None, compared: Attribute | None) -> None:
+        """Group by the time bucket, else the values compared ("A vs B"), else the dimension."""
+        plan = self.plan
         if bucket is not None:
             # "minute", "hour", "day" name their column; a bin of several minutes is a "bucket"
             plan.group_by = Grouping(bucket=bucket, alias="bucket" if " " in bucket else bucket)
@@ -589,26 +644,37 @@ class _Planning:
             if dimension.column == "error_type" and self.subject == "logs" and not plan.measures:
                 plan.errors_only = True
                 self.subject = "errors"
-        if not plan.measures:
-            if self._lists_values(dimension):
-                plan.shape = "distinct"
-                return
-            if self._shows_rows(dimension, bucket, top or most):
-                plan.shape, plan.limit = "rows", DEFAULT_ROWS
-                self.signals += 1
-                return
-            plan.measures.append(Measure(kind="count", alias=_count_alias(self.subject)))
-            if plan.group_by is not None:
-                self.signals += 1
-        if plan.group_by is not None and plan.group_by.bucket is None:
-            if least is not None:
-                plan.order = "measure_asc"
-            if top is not None:
-                plan.limit = int(next(g for g in top.groups() if g))
-            elif (most or least) is not None and compared is None:
-                plan.limit = self._limit_for_most(dimension)
-        if plan.group_by is None and plan.having is not None:
-            plan.having = None  # a count threshold needs something to count per
+
+    def _shown_uncounted(self, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
+        """With no measure: the values listed, or the rows shown (True, the shape is set), else a count."""
+        plan = self.plan
+        if self._lists_values(dimension):
+            plan.shape = "distinct"
+            return True
+        if self._shows_rows(dimension, bucket, ranked):
+            plan.shape, plan.limit = "rows", DEFAULT_ROWS
+            self.signals += 1
+            return True
+        plan.measures.append(Measure(kind="count", alias=_count_alias(self.subject)))
+        if plan.group_by is not None:
+            self.signals += 1
+        return False
+
+    def _rank(
+        self,
+        top: re.Match[str] | None,
+        most: re.Match[str] | None,
+        least: re.Match[str] | None,
+        dimension: Attribute | None,
+        compared: Attribute | None,
+    ) -> None:
+        """The order and limit of groups: "top 5", "the most", "the least"."""
+        if least is not None:
+            self.plan.order = "measure_asc"
+        if top is not None:
+            self.plan.limit = int(next(g for g in top.groups() if g))
+        elif (most or least) is not None and compared is None:
+            self.plan.limit = self._limit_for_most(dimension)
 
     # --- helpers ----------------------------------------------------------------------------
 

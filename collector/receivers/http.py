@@ -205,7 +205,7 @@ class _HttpReceiver:
             answer, status=status, headers=headers, dumps=lambda value: orjson.dumps(value).decode()
         )
 
-    async def health(self, request: web.Request) -> web.Response:
+    async def health(self, _request: web.Request) -> web.Response:
         problem = self._ingest.batcher.storage_error
         if problem is None and not await self._ingest.batcher.database_reachable():
             problem = "PostgreSQL is unreachable"

@@ -93,7 +93,7 @@ Step = Callable[[list[ModelMessage]], tuple[str, dict[str, Any]]]
 
 
 def call(tool: str, **args: Any) -> Step:
-    return lambda messages: (tool, args)
+    return lambda _messages: (tool, args)
 
 
 @dataclass
@@ -116,11 +116,11 @@ class Script:
         step = self.steps[min(turn, len(self.steps) - 1)]
         return step(messages)
 
-    def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    def _respond(self, messages: list[ModelMessage], _info: AgentInfo) -> ModelResponse:
         tool, args = self._next(messages)
         return ModelResponse(parts=[ToolCallPart(tool, args)])
 
-    async def _stream(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
+    async def _stream(self, messages: list[ModelMessage], _info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
         tool, args = self._next(messages)
         text = orjson.dumps(args).decode()
         for start in range(0, len(text), self.chunk_chars):

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import asyncpg
 import orjson
 import pytest
 from pydantic_ai.messages import ModelMessage
@@ -50,8 +49,9 @@ async def ask_over_websocket(
     return events, first_after
 
 
+@pytest.mark.usefixtures("logs")
 async def test_websocket_streams_every_step_then_the_result(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
+    agent_server: Any, http: aiohttp.ClientSession
 ) -> None:
     server = await agent_server(
         Script(answer(ERRORS_BY_SERVICE, "payment-api had the most errors (2).", "bar")).choice()
@@ -74,7 +74,7 @@ async def test_websocket_streams_every_step_then_the_result(
 
 
 def _stalling_model(cancelled: asyncio.Event) -> FunctionModel:
-    async def stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
+    async def stream(_messages: list[ModelMessage], _info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
         yield {0: DeltaToolCall(name="execute_sql", json_args='{"sql": "SELECT')}
         try:
             await asyncio.sleep(60)
@@ -86,9 +86,8 @@ def _stalling_model(cancelled: asyncio.Event) -> FunctionModel:
     return FunctionModel(stream_function=stream, model_name="stalling")
 
 
-async def test_a_client_that_disconnects_cancels_its_run(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_client_that_disconnects_cancels_its_run(agent_server: Any, http: aiohttp.ClientSession) -> None:
     cancelled = asyncio.Event()
     server = await agent_server(ModelChoice("stalling", _stalling_model(cancelled), "stalling"))
     async with http.ws_connect(url(server, "/ws/query")) as ws:
@@ -100,9 +99,8 @@ async def test_a_client_that_disconnects_cancels_its_run(
         assert response.status == 200
 
 
-async def test_post_query_answers_with_the_documented_body(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_post_query_answers_with_the_documented_body(agent_server: Any, http: aiohttp.ClientSession) -> None:
     server = await agent_server(Script(answer(ERRORS_BY_SERVICE, "2 services failed.", "bar")).choice())
     async with http.post(url(server, "/query"), json={"question": "errors by service", "max_results": 10}) as r:
         assert r.status == 200
@@ -123,8 +121,9 @@ async def test_post_query_answers_with_the_documented_body(
     assert (body["engine"], body["attempts"]) == ("scripted", 1)
 
 
+@pytest.mark.usefixtures("logs")
 async def test_an_unanswerable_question_is_200_with_an_error(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
+    agent_server: Any, http: aiohttp.ClientSession
 ) -> None:
     server = await agent_server(
         Script([call("cannot_answer", reason="Not in the logs.", suggestions=["errors?"])]).choice()
@@ -136,9 +135,8 @@ async def test_an_unanswerable_question_is_200_with_an_error(
     assert body["suggestions"] == ["errors?"]
 
 
-async def test_malformed_requests_are_400(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_malformed_requests_are_400(agent_server: Any, http: aiohttp.ClientSession) -> None:
     server = await agent_server(Script(answer(ERRORS_BY_SERVICE)).choice())
     for body in ({}, {"question": ""}, {"question": "x" * 3000}, {"question": "ok", "max_results": "ten"}):
         async with http.post(url(server, "/query"), json=body) as r:
@@ -148,9 +146,8 @@ async def test_malformed_requests_are_400(
         assert r.status == 400
 
 
-async def test_history_schema_and_health(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_history_schema_and_health(agent_server: Any, http: aiohttp.ClientSession) -> None:
     server = await agent_server(Script(answer(ERRORS_BY_SERVICE)).choice())
     await ask_over_websocket(http, server, "errors by service?")
     async with http.get(url(server, "/history")) as r:
@@ -169,8 +166,9 @@ async def test_history_schema_and_health(
         assert await r.json() == {"status": "ok", "database": "ok", "engine": "scripted"}
 
 
+@pytest.mark.usefixtures("logs")
 async def test_a_configured_token_guards_every_route_but_health(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
+    agent_server: Any, http: aiohttp.ClientSession
 ) -> None:
     server = await agent_server(Script(answer(ERRORS_BY_SERVICE)).choice(), api_token="t0ken")
     async with http.get(url(server, "/history")) as r:

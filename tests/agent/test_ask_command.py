@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+import pytest
 
 from tests.agent.fake_llm import FakeOpenAI, Turn
 
@@ -64,9 +65,8 @@ async def test_ask_prints_the_insight_the_sql_and_a_table(logs: asyncpg.Connecti
     assert [row["source"] for row in sources] == ["cli", "cli"]
 
 
-async def test_ask_exits_non_zero_with_a_sentence_when_it_cannot_answer(
-    logs: asyncpg.Connection, dsn: str
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_ask_exits_non_zero_with_a_sentence_when_it_cannot_answer(dsn: str) -> None:
     fake = FakeOpenAI(
         [
             Turn(

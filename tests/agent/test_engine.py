@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 
 from loglens.agent.engine import Question
 from loglens.agent.service import AgentService
@@ -29,9 +30,8 @@ def streamed(events: list[dict[str, Any]], field: str) -> str:
     return "".join(event["content"] for event in events if event["type"] == "token" and event["field"] == field)
 
 
-async def test_a_question_flows_through_schema_sql_validation_execution_and_insight(
-    logs: asyncpg.Connection, make_service: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_question_flows_through_schema_sql_validation_execution_and_insight(make_service: Any) -> None:
     script = Script(answer(ERRORS_LAST_HOUR, "There were 3 errors in the last hour.", "stat"))
     service = await make_service(script)
 
@@ -61,7 +61,8 @@ async def test_a_question_flows_through_schema_sql_validation_execution_and_insi
     assert progress[-1] == 100
 
 
-async def test_the_model_sees_the_schema_read_from_the_data(logs: asyncpg.Connection, make_service: Any) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_the_model_sees_the_schema_read_from_the_data(make_service: Any) -> None:
     script = Script(answer(ERRORS_LAST_HOUR))
     service = await make_service(script)
     await events_of(service, "errors?")
@@ -99,7 +100,8 @@ async def test_invalid_sql_and_database_errors_go_back_to_the_model_until_it_suc
     assert await logs.fetchval("SELECT count(*) FROM logs") == 8
 
 
-async def test_three_bad_attempts_end_in_a_clear_failure(logs: asyncpg.Connection, make_service: Any) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_three_bad_attempts_end_in_a_clear_failure(make_service: Any) -> None:
     script = Script([call("execute_sql", sql=f"SELECT nothing_{n} FROM logs") for n in range(5)])
     service = await make_service(script)
 
@@ -114,9 +116,8 @@ async def test_three_bad_attempts_end_in_a_clear_failure(logs: asyncpg.Connectio
     assert events[-1] == {"type": "done"}
 
 
-async def test_a_final_answer_with_sql_that_was_never_run_is_run_first(
-    logs: asyncpg.Connection, make_service: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_final_answer_with_sql_that_was_never_run_is_run_first(make_service: Any) -> None:
     script = Script(
         [
             call(
@@ -132,7 +133,8 @@ async def test_a_final_answer_with_sql_that_was_never_run_is_run_first(
     assert events[-2]["results"] == [{"n": 7}]
 
 
-async def test_a_question_logs_cannot_answer_is_said_plainly(logs: asyncpg.Connection, make_service: Any) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_question_logs_cannot_answer_is_said_plainly(make_service: Any) -> None:
     script = Script(
         [
             call(
@@ -184,7 +186,8 @@ async def test_a_model_obeying_injected_instructions_cannot_write(
     assert await logs.fetchval("SELECT count(*) FROM logs") == 9
 
 
-async def test_every_question_is_kept_in_the_history(logs: asyncpg.Connection, make_service: Any) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_every_question_is_kept_in_the_history(make_service: Any) -> None:
     service = await make_service(Script(answer(ERRORS_LAST_HOUR, "3 errors.")))
     await service.answer(service.question("errors in the last hour?", source="cli"))
     history = await service.history.recent()
@@ -200,7 +203,8 @@ async def test_every_question_is_kept_in_the_history(logs: asyncpg.Connection, m
     assert entry["total_time_ms"] > 0
 
 
-async def test_the_row_cap_limits_what_comes_back(logs: asyncpg.Connection, make_service: Any) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_the_row_cap_limits_what_comes_back(make_service: Any) -> None:
     sql = "SELECT id, message FROM logs ORDER BY id"
     service = await make_service(Script(answer(sql, chart="table")))
     outcome = await service.answer(service.question("all logs", max_results=3))
@@ -209,9 +213,8 @@ async def test_the_row_cap_limits_what_comes_back(logs: asyncpg.Connection, make
     assert body["truncated"] is True
 
 
-async def test_a_conversation_passes_earlier_questions_as_context(
-    logs: asyncpg.Connection, make_service: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_conversation_passes_earlier_questions_as_context(make_service: Any) -> None:
     script = Script(answer(ERRORS_LAST_HOUR))
     service = await make_service(script)
     question = Question("and in order-api?", 100, ("How many errors in the last hour?",))
@@ -221,9 +224,8 @@ async def test_a_conversation_passes_earlier_questions_as_context(
     assert "and in order-api?" in prompt
 
 
-async def test_a_runaway_query_is_cancelled_by_the_statement_timeout(
-    logs: asyncpg.Connection, make_service: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_runaway_query_is_cancelled_by_the_statement_timeout(make_service: Any) -> None:
     heavy = "SELECT count(*) FROM generate_series(1, 500000000) AS n"
     script = Script([call("execute_sql", sql=heavy)] * 3)
     service = await make_service(script, query_timeout_s=0.5)
@@ -234,10 +236,9 @@ async def test_a_runaway_query_is_cancelled_by_the_statement_timeout(
     assert (await follow_up.answer(follow_up.question("errors?"))).body()["results"] == [{"errors": 3}]
 
 
-async def test_a_failure_inside_a_model_ends_the_stream_with_an_error(
-    logs: asyncpg.Connection, make_service: Any
-) -> None:
-    def broken(messages: list[Any]) -> tuple[str, dict[str, Any]]:
+@pytest.mark.usefixtures("logs")
+async def test_a_failure_inside_a_model_ends_the_stream_with_an_error(make_service: Any) -> None:
+    def broken(_messages: list[Any]) -> tuple[str, dict[str, Any]]:
         raise RuntimeError("the model fell over")
 
     service = await make_service(Script([broken]))

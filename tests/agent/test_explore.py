@@ -21,8 +21,9 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+# `logs` is requested for the rows it inserts (usefixtures marks do not apply to fixtures).
 @pytest.fixture
-async def server(logs: asyncpg.Connection, agent_server: Any) -> ReadSideServer:
+async def server(logs: asyncpg.Connection, agent_server: Any) -> ReadSideServer:  # noqa: ARG001
     started: ReadSideServer = await agent_server(Script(answer("SELECT 1")).choice())
     return started
 
@@ -188,8 +189,9 @@ async def test_explorer_reads_as_the_reader_role(server: ReadSideServer) -> None
     assert records[0]["who"] == "loglens_reader"
 
 
+@pytest.mark.usefixtures("logs")
 async def test_explorer_routes_want_the_token_when_one_is_set(
-    logs: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession
+    agent_server: Any, http: aiohttp.ClientSession
 ) -> None:
     server = await agent_server(Script(answer("SELECT 1")).choice(), api_token="s3cret")
     for path in ("/logs", "/stats/volume", "/stats/facets", "/ws/tail"):

@@ -19,8 +19,9 @@ from tests.agent.conftest import Script, call
 from tests.conftest import settings_for_tests
 
 
+# `logs` is requested for the rows it inserts (usefixtures marks do not apply to fixtures).
 @pytest.fixture
-async def offline(dsn: str, logs: asyncpg.Connection) -> Any:
+async def offline(dsn: str, logs: asyncpg.Connection) -> Any:  # noqa: ARG001
     service = AgentService(settings_for_tests(llm_provider="offline"), dsn)
     await service.start()
     yield service
@@ -102,14 +103,13 @@ def test_a_plan_quotes_its_values_and_refuses_keys_that_are_not_keys() -> None:
         Measure(kind="count", alias="n FROM logs; DROP TABLE logs; --")
 
 
-def _never_called(messages: list[ModelMessage], info: AgentInfo) -> Any:
+def _never_called(_messages: list[ModelMessage], _info: AgentInfo) -> Any:
     raise AssertionError("the model should not have been asked")
 
 
-async def test_with_a_model_configured_confident_questions_take_the_fast_path(
-    dsn: str, logs: asyncpg.Connection
-) -> None:
-    async def never_stream(messages: list[ModelMessage], info: AgentInfo) -> Any:
+@pytest.mark.usefixtures("logs")
+async def test_with_a_model_configured_confident_questions_take_the_fast_path(dsn: str) -> None:
+    async def never_stream(_messages: list[ModelMessage], _info: AgentInfo) -> Any:
         raise AssertionError("the model should not have been asked")
         yield {}
 
@@ -129,7 +129,8 @@ async def test_with_a_model_configured_confident_questions_take_the_fast_path(
         await service.stop()
 
 
-async def test_plan_mode_gives_the_model_no_tool_that_takes_sql(dsn: str, logs: asyncpg.Connection) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_plan_mode_gives_the_model_no_tool_that_takes_sql(dsn: str) -> None:
     plan = {
         "errors_only": True,
         "measures": [{"kind": "count", "alias": "errors"}],

@@ -98,9 +98,8 @@ async def test_post_query_recovers_from_refused_and_failing_sql(
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_websocket_streams_tokens_from_the_providers_stream(
-    provider: str, logs: asyncpg.Connection, provider_server: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_websocket_streams_tokens_from_the_providers_stream(provider: str, provider_server: Any) -> None:
     server, fake = await provider_server(provider, recovering_script()[2:])
     async with aiohttp.ClientSession() as http, http.ws_connect(f"http://127.0.0.1:{server.port}/ws/query") as ws:
         await ws.send_str(orjson.dumps({"question": "Which service had the most errors?"}).decode())
@@ -127,9 +126,8 @@ async def test_websocket_streams_tokens_from_the_providers_stream(
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-async def test_three_bad_queries_end_in_a_clear_failure(
-    provider: str, logs: asyncpg.Connection, provider_server: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_three_bad_queries_end_in_a_clear_failure(provider: str, provider_server: Any) -> None:
     script = [Turn("execute_sql", {"sql": f"SELECT missing_{n} FROM logs"}) for n in range(4)]
     server, fake = await provider_server(provider, script)
     async with (
@@ -150,9 +148,8 @@ async def test_three_bad_queries_end_in_a_clear_failure(
         ("openai-compatible", "LOGLENS_LLM_API_KEY"),
     ],
 )
-async def test_a_refused_key_names_the_variable_to_set(
-    provider: str, variable: str, logs: asyncpg.Connection, provider_server: Any
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_refused_key_names_the_variable_to_set(provider: str, variable: str, provider_server: Any) -> None:
     server, _ = await provider_server(provider, recovering_script(), key="wrong-key")
     async with (
         aiohttp.ClientSession() as http,

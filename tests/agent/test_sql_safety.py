@@ -70,8 +70,9 @@ async def reader(dsn: str) -> Any:
         ("SELECT pg_sleep(5)", "statement timeout"),
     ],
 )
+@pytest.mark.usefixtures("logs")
 async def test_the_reader_role_refuses_what_the_validator_would_have(
-    reader: ReadOnlyDatabase, logs: Any, sql: str, refusal: str
+    reader: ReadOnlyDatabase, sql: str, refusal: str
 ) -> None:
     # Straight to the database, past the validator and the query wrapper: the role, the
     # read-only transaction and the timeout still hold.

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 
 from loglens.run import ReadSideServer
@@ -39,7 +38,7 @@ async def fetch(http: aiohttp.ClientSession, server: ReadSideServer, path: str) 
 
 
 async def test_the_app_is_served_at_the_root_with_its_routes_as_fallback(
-    db: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession, dist: Path
+    agent_server: Any, http: aiohttp.ClientSession, dist: Path
 ) -> None:
     server = await agent_server(Script(answer("SELECT 1")).choice(), web_dir=dist)
     status, body, headers = await fetch(http, server, "/")
@@ -64,7 +63,7 @@ async def test_the_app_is_served_at_the_root_with_its_routes_as_fallback(
 
 
 async def test_an_unbuilt_app_says_how_to_build_it(
-    db: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession, tmp_path: Path
+    agent_server: Any, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     server = await agent_server(Script(answer("SELECT 1")).choice(), web_dir=tmp_path / "nothing")
     status, body, _ = await fetch(http, server, "/")
@@ -73,7 +72,7 @@ async def test_an_unbuilt_app_says_how_to_build_it(
 
 
 async def test_the_app_needs_no_token_but_its_data_does(
-    db: asyncpg.Connection, agent_server: Any, http: aiohttp.ClientSession, dist: Path
+    agent_server: Any, http: aiohttp.ClientSession, dist: Path
 ) -> None:
     server = await agent_server(Script(answer("SELECT 1")).choice(), web_dir=dist, api_token="s3cret")
     assert (await fetch(http, server, "/"))[0] == 200

@@ -77,7 +77,7 @@ class ByQuestion:
             "scripted", FunctionModel(stream_function=self._stream, model_name="scripted"), "scripted"
         )
 
-    async def _stream(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
+    async def _stream(self, messages: list[ModelMessage], _info: AgentInfo) -> AsyncIterator[DeltaToolCalls]:
         prompt = _prompt(messages)
         turn = sum(isinstance(message, ModelResponse) for message in messages)
         if turn == 0:

@@ -127,7 +127,7 @@ class FakeSlack:
         result: web.Response = handler(args)
         return result
 
-    def _auth_test(self, args: dict[str, Any]) -> web.Response:
+    def _auth_test(self, _args: dict[str, Any]) -> web.Response:
         return _ok(
             True,
             url="https://loglens-test.slack.com/",
@@ -168,7 +168,7 @@ class FakeSlack:
             found[0]["metadata"] = args["metadata"]
         return _ok(True, channel=channel, ts=ts, text=found[0]["text"])
 
-    def _chat_postEphemeral(self, args: dict[str, Any]) -> web.Response:
+    def _chat_postEphemeral(self, _args: dict[str, Any]) -> web.Response:
         return _ok(True, message_ts=self.next_ts())
 
     def _views_open(self, args: dict[str, Any]) -> web.Response:
@@ -183,7 +183,7 @@ class FakeSlack:
         shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in thread]
         return _ok(True, messages=shown, has_more=False)
 
-    def _apps_connections_open(self, args: dict[str, Any]) -> web.Response:
+    def _apps_connections_open(self, _args: dict[str, Any]) -> web.Response:
         return _ok(True, url=f"ws://127.0.0.1:{self.port}/socket-mode")
 
     async def respond(self, request: web.Request) -> web.Response:

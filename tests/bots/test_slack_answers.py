@@ -9,7 +9,6 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import asyncpg
 import pytest
 
 from loglens.bots.slack import render
@@ -78,9 +77,8 @@ def assert_final_answer(message: dict[str, Any], insight: str, sql: str) -> None
     assert buttons[render.SHOW_SQL]["value"] == sql
 
 
-async def test_a_mention_is_answered_in_its_thread_as_it_streams(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_mention_is_answered_in_its_thread_as_it_streams(start_bot: Any, slack: FakeSlack) -> None:
     scripted = model()
     bot = await start_bot(scripted.choice())
 
@@ -109,9 +107,8 @@ async def test_a_mention_is_answered_in_its_thread_as_it_streams(
     assert logging.getLogger("loglens").level == logging.NOTSET
 
 
-async def test_a_direct_message_is_answered_in_its_thread(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_direct_message_is_answered_in_its_thread(start_bot: Any, slack: FakeSlack) -> None:
     bot = await start_bot(model().choice())
 
     question = await bot.dm("errors by service")
@@ -125,9 +122,8 @@ async def test_a_direct_message_is_answered_in_its_thread(
     assert len(table) == 2 + 3  # header, rule, three services
 
 
-async def test_a_slash_command_posts_the_question_and_answers_under_it(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_slash_command_posts_the_question_and_answers_under_it(start_bot: Any, slack: FakeSlack) -> None:
     bot = await start_bot(model().choice())
 
     acknowledged = await bot.command("errors in the last hour by service")
@@ -149,8 +145,9 @@ async def _eventually_posted(slack: FakeSlack, channel: str) -> dict[str, Any]:
     return next(m for m in slack.channels[channel] if "thread_ts" not in m and m.get("user") == BOT_USER)
 
 
+@pytest.mark.usefixtures("logs")
 async def test_a_follow_up_in_the_thread_is_asked_with_the_earlier_questions(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
+    start_bot: Any, slack: FakeSlack
 ) -> None:
     scripted = model()
     bot = await start_bot(scripted.choice(), slack_update_interval_s=0.05)
@@ -180,9 +177,8 @@ async def test_a_follow_up_in_the_thread_is_asked_with_the_earlier_questions(
     )
 
 
-async def test_the_buttons_show_the_sql_and_run_the_question_again(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_the_buttons_show_the_sql_and_run_the_question_again(start_bot: Any, slack: FakeSlack) -> None:
     scripted = model()
     bot = await start_bot(scripted.choice(), slack_update_interval_s=0.05)
     question = await bot.mention("errors by service")
@@ -204,8 +200,9 @@ async def test_the_buttons_show_the_sql_and_run_the_question_again(
 
 
 @pytest.mark.parametrize("text", ["", "help"])
+@pytest.mark.usefixtures("logs")
 async def test_slash_command_without_a_question_explains_itself(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack, text: str
+    start_bot: Any, slack: FakeSlack, text: str
 ) -> None:
     bot = await start_bot()
     acknowledged = await bot.command(text)

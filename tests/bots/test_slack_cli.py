@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import orjson
 import pytest
 from pydantic import ValidationError
@@ -75,8 +74,9 @@ async def _ask_over_http(running: LoglensProcess, slack: FakeSlack) -> dict[str,
 
 
 @pytest.mark.parametrize("command", [("up",), ("serve", "slack")])
+@pytest.mark.usefixtures("logs")
 async def test_loglens_runs_the_bot_when_slack_is_configured(
-    logs: asyncpg.Connection, dsn: str, slack: FakeSlack, tmp_path: Path, command: tuple[str, ...]
+    dsn: str, slack: FakeSlack, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     # In a thread: this loop serves the fake Slack, which loglens calls while it starts.
     running = await asyncio.to_thread(start_loglens, dsn, tmp_path, env=_environment(slack), command=command)

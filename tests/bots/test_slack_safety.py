@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -66,9 +65,8 @@ async def still_answers(bot: Any, user: str = BOB, question: str = "how many err
     assert reply["blocks"][0]["text"]["text"].startswith("There were 3 errors in the last hour")
 
 
-async def test_unsigned_forged_and_stale_requests_are_refused(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_unsigned_forged_and_stale_requests_are_refused(start_bot: Any, slack: FakeSlack) -> None:
     bot = await start_bot(scripted().choice())
     message = slack.user_posts(CHANNEL, ALICE, f"<@{BOT_USER}> how many errors in the last hour?")
     body = orjson.dumps(envelope({**message, "type": "app_mention"}))
@@ -88,7 +86,8 @@ async def test_unsigned_forged_and_stale_requests_are_refused(
     await still_answers(bot)
 
 
-async def test_slack_checks_the_url_with_a_signed_challenge(logs: asyncpg.Connection, start_bot: Any) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_slack_checks_the_url_with_a_signed_challenge(start_bot: Any) -> None:
     bot = await start_bot(scripted().choice())
     status, body = await bot.post(
         orjson.dumps(
@@ -104,9 +103,8 @@ async def test_slack_checks_the_url_with_a_signed_challenge(logs: asyncpg.Connec
     assert orjson.loads(body) == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
 
 
-async def test_a_retried_event_is_answered_once(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_retried_event_is_answered_once(start_bot: Any, slack: FakeSlack) -> None:
     bot = await start_bot(scripted().choice())
     message = slack.user_posts(CHANNEL, ALICE, f"<@{BOT_USER}> how many errors in the last hour?")
     event = {**message, "type": "app_mention"}
@@ -138,9 +136,8 @@ async def test_a_retried_event_is_answered_once(
     await still_answers(bot)
 
 
-async def test_one_person_cannot_flood_the_database(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_one_person_cannot_flood_the_database(start_bot: Any, slack: FakeSlack) -> None:
     bot = await start_bot(scripted().choice(), slack_questions_per_minute=2)
 
     asked = [await bot.mention("how many errors in the last hour?") for _ in range(3)]
@@ -173,9 +170,8 @@ async def test_one_person_cannot_flood_the_database(
         ("the weather", "Logs don't know the weather."),
     ],
 )
-async def test_a_failure_reads_as_a_sentence(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack, question: str, expected: str
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_a_failure_reads_as_a_sentence(start_bot: Any, question: str, expected: str) -> None:
     bot = await start_bot(scripted().choice())
 
     asked = await bot.mention(question)
@@ -193,7 +189,7 @@ async def test_a_failure_reads_as_a_sentence(
 
 
 async def test_a_database_that_is_down_reads_as_a_sentence(
-    own_postgres: EmbeddedPostgres, slack: FakeSlack, tmp_path: Path
+    own_postgres: EmbeddedPostgres, slack: FakeSlack
 ) -> None:
     connection = await asyncpg.connect(own_postgres.dsn)
     try:
@@ -223,9 +219,8 @@ async def test_a_database_that_is_down_reads_as_a_sentence(
         await server.stop()
 
 
-async def test_slack_throttling_an_update_delays_it_but_the_answer_lands(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_slack_throttling_an_update_delays_it_but_the_answer_lands(start_bot: Any, slack: FakeSlack) -> None:
     bot = await start_bot(scripted().choice())
     slack.rate_limited["chat.update"] = 1  # Slack answers 429, Retry-After: 1
 
@@ -236,8 +231,9 @@ async def test_slack_throttling_an_update_delays_it_but_the_answer_lands(
     await still_answers(bot)
 
 
+@pytest.mark.usefixtures("logs")
 async def test_a_slash_command_where_the_bot_cannot_post_says_how_to_fix_it(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
+    start_bot: Any, slack: FakeSlack
 ) -> None:
     bot = await start_bot(scripted().choice())
     slack.closed_channels.add("C0PRIVATE")
@@ -249,9 +245,8 @@ async def test_a_slash_command_where_the_bot_cannot_post_says_how_to_fix_it(
     await still_answers(bot)
 
 
-async def test_answers_still_running_at_shutdown_say_so(
-    logs: asyncpg.Connection, slack: FakeSlack, dsn: str
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_answers_still_running_at_shutdown_say_so(slack: FakeSlack, dsn: str) -> None:
     slow = ByQuestion({"last hour": answer(ERRORS_LAST_HOUR, "There were 3 errors.")}, pause_s=5)
     server = ReadSideServer(bot_settings(slack), dsn, slow.choice())
     await server.start()
@@ -266,9 +261,8 @@ async def test_answers_still_running_at_shutdown_say_so(
     assert reply["text"] == "I couldn't answer that: loglens stopped before the answer was ready; ask again."
 
 
-async def test_the_api_token_does_not_stand_in_for_slack_signatures(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
-) -> None:
+@pytest.mark.usefixtures("logs")
+async def test_the_api_token_does_not_stand_in_for_slack_signatures(start_bot: Any) -> None:
     bot = await start_bot(scripted().choice(), api_token="web-client-token")
     async with bot.http.post(f"http://127.0.0.1:{bot.server.port}/query", json={"question": "x"}) as r:
         assert r.status == 401  # the API still wants its token

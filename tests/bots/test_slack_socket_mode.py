@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
+import pytest
 
 from tests.agent.conftest import answer
 from tests.bots.conftest import ALICE, CHANNEL, ERRORS_LAST_HOUR, ByQuestion, envelope
@@ -14,8 +14,9 @@ from tests.bots.fake_slack import APP_TOKEN, BOT_USER, FakeSlack
 from tests.conftest import eventually
 
 
+@pytest.mark.usefixtures("logs")
 async def test_socket_mode_is_chosen_with_an_app_token_and_answers_in_the_thread(
-    logs: asyncpg.Connection, start_bot: Any, slack: FakeSlack
+    start_bot: Any, slack: FakeSlack
 ) -> None:
     scripted = ByQuestion({"last hour": answer(ERRORS_LAST_HOUR, "There were 3 errors in the last hour.")})
     bot = await start_bot(scripted.choice(), slack_app_token=APP_TOKEN, slack_signing_secret=None)

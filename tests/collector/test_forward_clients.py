@@ -94,9 +94,7 @@ def send_invoice(logger: logging.Logger) -> None:
     logger.error({"message": "payment provider timed out", "provider": "acme", "user_id": "u-3"})
 
 
-async def test_python_logging_handler(
-    fluent_logger: logging.Logger, loglens_up: LoglensProcess, db: asyncpg.Connection
-) -> None:
+async def test_python_logging_handler(fluent_logger: logging.Logger, db: asyncpg.Connection) -> None:
     send_invoice(fluent_logger)
 
     assert await wait_for("SELECT count(*) FROM logs", db, 2) == 2

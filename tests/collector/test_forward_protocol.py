@@ -217,7 +217,7 @@ async def test_a_bad_entry_is_refused_alone_and_the_chunk_acknowledged(
     await client.close()
 
 
-async def test_a_nil_frame_is_a_tcp_heartbeat(collector: Collector, db: asyncpg.Connection) -> None:
+async def test_a_nil_frame_is_a_tcp_heartbeat(collector: Collector) -> None:
     client = await ForwardClient.connect(collector.ports.forward)
     chunk = new_chunk()
     await client.send(pack(None), message("app.api", T0, {"message": "after the heartbeat"}, chunk))

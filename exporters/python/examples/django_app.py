@@ -25,13 +25,13 @@ loglens_exporter.configure(service="accounts-web", endpoint=os.environ.get("LOGL
 log = logging.getLogger("accounts")
 
 
-def account(request: HttpRequest, user_id: str) -> JsonResponse:
+def account(_request: HttpRequest, user_id: str) -> JsonResponse:
     loglens_exporter.set_user(user_id)
     log.info("account shown")
     return JsonResponse({"user": user_id})
 
 
-def boom(request: HttpRequest) -> JsonResponse:
+def boom(_request: HttpRequest) -> JsonResponse:
     raise RuntimeError("the accounts database is read-only")
 
 

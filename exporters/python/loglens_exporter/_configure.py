@@ -104,7 +104,7 @@ def exporter_factory(
             else DEFAULT_GRPC_ENDPOINT
         )
 
-        def grpc_exporter(status: StatusRecorder) -> LogRecordExporter:
+        def grpc_exporter(_status: StatusRecorder) -> LogRecordExporter:
             return GrpcExporter(
                 endpoint=grpc_endpoint,
                 insecure=grpc_endpoint.startswith("http://") if grpc_endpoint else None,

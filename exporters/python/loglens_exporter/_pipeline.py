@@ -107,7 +107,7 @@ class StatusRecorder:
     def __init__(self) -> None:
         self.last_status: int | None = None
 
-    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def __call__(self, response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
         self.last_status = response.status_code
 
     def install(self, session: requests.Session) -> requests.Session:

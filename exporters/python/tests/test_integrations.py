@@ -104,7 +104,7 @@ async def test_starlette_async_endpoints(loglens_up: LoglensProcess, db: asyncpg
     async def user(request: Request) -> JSONResponse:
         return JSONResponse(show_user(request.path_params["user_id"]))
 
-    async def boom(request: Request) -> JSONResponse:
+    async def boom(_request: Request) -> JSONResponse:
         return JSONResponse(fail())
 
     app = Starlette(
@@ -151,10 +151,10 @@ def django_views() -> types.ModuleType:
 
     module = types.ModuleType("loglens_test_django_urls")
 
-    def user(request: HttpRequest, user_id: str) -> JsonResponse:
+    def user(_request: HttpRequest, user_id: str) -> JsonResponse:
         return JsonResponse(show_user(user_id))
 
-    def boom(request: HttpRequest) -> JsonResponse:
+    def boom(_request: HttpRequest) -> JsonResponse:
         return JsonResponse(fail())
 
     module.urlpatterns = [path("users/<str:user_id>", user), path("boom", boom)]  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ def _after(response: flask.Response) -> flask.Response:
     return response
 
 
-def _on_exception(sender: Any, exception: BaseException, **extra: Any) -> None:
+def _on_exception(_sender: Any, exception: BaseException, **_extra: Any) -> None:
     state: _RequestState | None = getattr(flask.g, _STATE, None)
     if state is not None:
         state.error = exception
