@@ -1,15 +1,9 @@
 """One question in, a stream of events out: the run every API, bot and engine shares.
 
-    node_start retrieve_schema → node_end
-    node_start generate_sql → token(sql)… → node_end
-    node_start validate_sql → node_end (ok or error; a refused query goes back to the model)
-    node_start execute_query → node_end
-    node_start generate_insight → token(insight)… → node_end
-    result → done                      (or error → done)
-
-The first event leaves before anything is awaited. Tokens are cut from the tool-call arguments
-as the model streams them (partial JSON), so the SQL and the insight appear as they are
-written whichever provider writes them. Tools emit their own steps into the same queue, so
+The events, their order and their fields are the protocol of ``agent/events.py``. The first
+event leaves before anything is awaited. Tokens are cut from the tool-call arguments as the
+model streams them (partial JSON), so the SQL and the insight appear as they are written
+whichever provider writes them. Tools emit their own steps into the same queue, so
 the order is the order things happened.
 """
 
@@ -40,7 +34,7 @@ from pydantic_ai import (
 from pydantic_ai.exceptions import ModelAPIError
 from pydantic_ai.models import Model
 
-from loglens.agent import tools
+from loglens.agent import events, tools
 from loglens.agent.answer import Answer, CannotAnswer, chart_for
 from loglens.agent.database import QueryResult
 from loglens.agent.models import ModelChoice, explain_model_error
@@ -51,15 +45,7 @@ from loglens.errors import AttemptsExhaustedError, DatabaseUnavailableError, SQL
 
 log = logging.getLogger(__name__)
 
-Event = dict[str, Any]
 SQL_TOOLS = ("execute_sql", "validate_sql", "execute_plan")
-PROGRESS = {
-    "retrieve_schema": 5,
-    "generate_sql": 20,
-    "validate_sql": 45,
-    "execute_query": 60,
-    "generate_insight": 80,
-}
 
 
 def build_agent(model: Model | None = None, plan_only: bool = False) -> Agent[AgentDeps, Answer | CannotAnswer]:
@@ -163,19 +149,21 @@ class QueryEngine:
     def agent(self) -> Agent[AgentDeps, Answer | CannotAnswer]:
         return self._agent
 
-    async def stream(self, question: Question, outcome: QuestionReport | None = None) -> AsyncIterator[Event]:
+    async def stream(
+        self, question: Question, outcome: QuestionReport | None = None
+    ) -> AsyncIterator[events.Event]:
         """The events of answering ``question``; ``outcome`` is filled in for the caller."""
         outcome = outcome or QuestionReport(question.text, self.choice.name)
-        yield {"type": "node_start", "node": "retrieve_schema", "progress": PROGRESS["retrieve_schema"]}
-        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        yield events.started("retrieve_schema")
+        queue: asyncio.Queue[events.Event | None] = asyncio.Queue()
         try:
             schema = await self._catalog.get()
         except DatabaseUnavailableError as error:
             outcome.error, outcome.kind = str(error), "failed"
-            yield {"type": "error", "message": str(error)}
-            yield {"type": "done"}
+            yield events.ErrorEvent(message=str(error))
+            yield events.DoneEvent()
             return
-        yield {"type": "node_end", "node": "retrieve_schema", "progress": 15}
+        yield events.ended("retrieve_schema")
         deps: AgentDeps = self._new_deps(
             emit=queue.put_nowait, max_rows=question.max_results, max_attempts=self._max_attempts
         )
@@ -201,13 +189,13 @@ class QueryEngine:
         question: Question,
         system: str,
         deps: AgentDeps,
-        queue: asyncio.Queue[Event | None],
+        queue: asyncio.Queue[events.Event | None],
         outcome: QuestionReport,
     ) -> None:
         translator = _Translator(queue.put_nowait)
         try:
-            async with self._agent.run_stream_events(_prompt(question), deps=deps, instructions=system) as events:
-                async for event in events:
+            async with self._agent.run_stream_events(_prompt(question), deps=deps, instructions=system) as run:
+                async for event in run:
                     if isinstance(event, AgentRunResultEvent):
                         self._finish(event.result.output, deps, outcome)
                     else:
@@ -230,28 +218,21 @@ class QueryEngine:
             outcome.error, outcome.kind = f"loglens failed to answer: {type(error).__name__}: {error}", "failed"
         finally:
             outcome.attempts = deps.attempts
-            for closing in self._closing_events(outcome):
-                queue.put_nowait(closing)
-            queue.put_nowait(None)
+            try:
+                for closing in self._closing_events(outcome):
+                    queue.put_nowait(closing)
+            finally:
+                queue.put_nowait(None)  # even if an event would not validate: the stream always ends
 
-    def _closing_events(self, outcome: QuestionReport) -> list[Event]:
+    def _closing_events(self, outcome: QuestionReport) -> list[events.Event]:
         if outcome.error is None and outcome.result is None:
             outcome.error, outcome.kind = "the run ended without an answer", "failed"
         if outcome.error is not None:
             if outcome.kind != "unanswerable":
                 log.info("question failed (%s): %s", outcome.kind, outcome.error)
-            error = {
-                "type": "error",
-                "message": outcome.error,
-                "outcome": outcome.kind,
-                "suggestions": outcome.suggestions,
-            }
-            return [error, {"type": "done"}]
-        return [
-            {"type": "node_end", "node": "generate_insight", "progress": 100},
-            {"type": "result", **outcome.body()},
-            {"type": "done"},
-        ]
+            error = events.ErrorEvent(message=outcome.error, outcome=outcome.kind, suggestions=outcome.suggestions)
+            return [error, events.DoneEvent()]
+        return [events.ended("generate_insight"), events.ResultEvent(**outcome.body()), events.DoneEvent()]
 
     def _finish(self, output: Answer | CannotAnswer, deps: AgentDeps, outcome: QuestionReport) -> None:
         if isinstance(output, CannotAnswer):
@@ -274,7 +255,7 @@ def _prompt(question: Question) -> str:
 class _Translator:
     """pydantic-ai stream events → the protocol's node and token events."""
 
-    def __init__(self, emit: Any) -> None:
+    def __init__(self, emit: tools.Emit) -> None:
         self._emit = emit
         self._calls: dict[int, tuple[str, str, int]] = {}  # part index -> (tool, args so far, chars sent)
 
@@ -284,15 +265,9 @@ class _Translator:
             args = event.part.args if isinstance(event.part.args, str) else ""
             self._calls[event.index] = (tool, "", 0)
             if tool in SQL_TOOLS:
-                self._emit({"type": "node_start", "node": "generate_sql", "progress": PROGRESS["generate_sql"]})
+                self._emit(events.started("generate_sql"))
             elif tool == "final_result":
-                self._emit(
-                    {
-                        "type": "node_start",
-                        "node": "generate_insight",
-                        "progress": PROGRESS["generate_insight"],
-                    }
-                )
+                self._emit(events.started("generate_insight"))
             if args or isinstance(event.part.args, dict):
                 self._grow(event.index, args if args else pydantic_core.to_json(event.part.args).decode())
         elif isinstance(event, PartDeltaEvent) and isinstance(event.delta, ToolCallPartDelta):
@@ -300,12 +275,14 @@ class _Translator:
             if isinstance(delta, str) and event.index in self._calls:
                 self._grow(event.index, delta)
         elif isinstance(event, FunctionToolCallEvent) and event.part.tool_name in SQL_TOOLS:
-            self._emit({"type": "node_end", "node": "generate_sql", "progress": 40})
+            self._emit(events.ended("generate_sql"))
 
     def _grow(self, index: int, delta: str) -> None:
         tool, args, sent = self._calls[index]
         args += delta
-        field_name = "sql" if tool in SQL_TOOLS else "insight" if tool == "final_result" else None
+        field_name: events.TokenField | None = (
+            "sql" if tool in SQL_TOOLS else "insight" if tool == "final_result" else None
+        )
         if field_name is None:
             self._calls[index] = (tool, args, sent)
             return
@@ -315,6 +292,6 @@ class _Translator:
             partial = {}
         text = partial.get(field_name) if isinstance(partial, dict) else None
         if isinstance(text, str) and len(text) > sent:
-            self._emit({"type": "token", "field": field_name, "content": text[sent:]})
+            self._emit(events.TokenEvent(field=field_name, content=text[sent:]))
             sent = len(text)
         self._calls[index] = (tool, args, sent)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from loglens.agent.database import READER_ROLE, ReadOnlyDatabase
-from loglens.agent.engine import Event, QueryEngine, Question, QuestionReport
+from loglens.agent.engine import QueryEngine, Question, QuestionReport
+from loglens.agent.events import DoneEvent, Event
 from loglens.agent.history import History
 from loglens.agent.models import ModelChoice, choose_model
 from loglens.agent.offline.model import OfflineEngine
@@ -111,15 +112,21 @@ class AgentService:
         planned = self.offline.planned(question.text)
         return self.fast_path if planned.plan is not None and planned.confident else self.engine
 
-    async def stream(self, question: Question) -> AsyncIterator[Event]:
+    async def events(self, question: Question) -> AsyncGenerator[Event, None]:
         """Stream the answer's events, then record it in the history."""
         engine = self.engine_for(question)
         outcome = QuestionReport(question.text, engine.choice.name)
         async with self._slots:
             async for event in engine.stream(question, outcome):
-                if event["type"] == "done":  # recorded before the client hears it is done
+                if isinstance(event, DoneEvent):  # recorded before the client hears it is done
                     await self._record(outcome, question.source)
                 yield event
+
+    async def stream(self, question: Question) -> AsyncIterator[dict[str, Any]]:
+        """The same events as sent: each one's JSON-ready ``wire()`` form."""
+        async with contextlib.aclosing(self.events(question)) as events:
+            async for event in events:
+                yield event.wire()
 
     async def answer(self, question: Question) -> QuestionReport:
         engine = self.engine_for(question)

@@ -20,7 +20,7 @@ import orjson
 from pydantic_ai import ModelRetry, RunContext
 from pydantic_ai.framing import register_tag, wrap
 
-from loglens.agent import sql_validator
+from loglens.agent import events, sql_validator
 from loglens.agent.database import QueryResult, ReadOnlyDatabase
 from loglens.agent.offline.plan import QueryPlan, render_sql
 from loglens.agent.schema import SchemaCatalog
@@ -30,7 +30,7 @@ LOG_ROWS = register_tag("log_rows")
 ROWS_SHOWN_TO_MODEL = 30
 MAX_CELL_CHARS = 300
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[events.Event], None]
 
 
 @dataclass
@@ -56,9 +56,9 @@ async def get_schema(ctx: RunContext[AgentDeps]) -> dict[str, Any]:
     """The logs table: every column with its meaning and allowed values, what is in the data
     (services, environments, error types, endpoints, versions with counts), metadata keys with
     example values, and the conventions to follow."""
-    ctx.deps.emit({"type": "node_start", "node": "retrieve_schema", "progress": 10})
+    ctx.deps.emit(events.started("retrieve_schema", again=True))
     schema = await ctx.deps.catalog.get()
-    ctx.deps.emit({"type": "node_end", "node": "retrieve_schema", "progress": 15})
+    ctx.deps.emit(events.ended("retrieve_schema"))
     return schema.as_json()
 
 
@@ -66,7 +66,7 @@ async def validate_sql(ctx: RunContext[AgentDeps], sql: str) -> str:
     """Check a query without running it: it must be one read-only SELECT over logs, and
     PostgreSQL must be able to plan it. Returns "valid" or raises with the reason."""
     await _validate(ctx.deps, sql)
-    ctx.deps.emit({"type": "node_end", "node": "validate_sql", "progress": 55, "ok": True})
+    ctx.deps.emit(events.ended("validate_sql", ok=True))
     return "valid: the query is a read-only SELECT over logs and PostgreSQL can plan it"
 
 
@@ -90,40 +90,35 @@ async def execute_plan(ctx: RunContext[AgentDeps], plan: QueryPlan) -> str:
 async def run_query(deps: AgentDeps, sql: str) -> QueryResult:
     """Validate, plan and run a query, counting the attempt; shared by the tool and the final answer."""
     await _validate(deps, sql)
-    deps.emit({"type": "node_end", "node": "validate_sql", "progress": 55, "ok": True})
-    deps.emit({"type": "node_start", "node": "execute_query", "progress": 60})
+    deps.emit(events.ended("validate_sql", ok=True))
+    deps.emit(events.started("execute_query"))
     try:
         result = await deps.database.run(sql, deps.max_rows)
     except QueryFailedError as error:
-        deps.emit({"type": "node_end", "node": "execute_query", "progress": 65, "ok": False, "error": str(error)})
+        deps.emit(events.failed("execute_query", str(error)))
         _retry_or_give_up(deps, f"PostgreSQL could not run the query: {error}")
     deps.results[normalize(sql)] = result
     deps.emit(
-        {
-            "type": "node_end",
-            "node": "execute_query",
-            "progress": 75,
-            "ok": True,
-            "row_count": len(result.rows),
-            "execution_time_ms": result.execution_time_ms,
-        }
+        events.ended(
+            "execute_query", ok=True, row_count=len(result.rows), execution_time_ms=result.execution_time_ms
+        )
     )
     return result
 
 
 async def _validate(deps: AgentDeps, sql: str) -> None:
     deps.attempts += 1
-    deps.emit({"type": "node_start", "node": "validate_sql", "progress": 45, "attempt": deps.attempts})
+    deps.emit(events.started("validate_sql", attempt=deps.attempts))
     try:
         validated = sql_validator.validate_sql(sql)
         await deps.database.explain(validated.sql)
     except UnsafeSQLError as error:
-        deps.emit({"type": "node_end", "node": "validate_sql", "progress": 50, "ok": False, "error": str(error)})
+        deps.emit(events.failed("validate_sql", str(error)))
         if deps.attempts >= deps.max_attempts:
             raise SQLRefusedError(f"the query was refused: {error}") from None
         _retry_or_give_up(deps, f"refused: {error}. Write one read-only SELECT over logs.")
     except QueryFailedError as error:
-        deps.emit({"type": "node_end", "node": "validate_sql", "progress": 50, "ok": False, "error": str(error)})
+        deps.emit(events.failed("validate_sql", str(error)))
         _retry_or_give_up(deps, f"PostgreSQL cannot plan the query: {error}")
 
 

@@ -1,6 +1,7 @@
 """The agent's HTTP API (aiohttp, ``LOGLENS_AGENT_PORT``, 8001).
 
     WS   /ws/query   {"question", "max_results"} in; node_start/token/node_end/result/error/done out
+                     (the protocol of agent/events.py)
     POST /query      {"question", "max_results"} → the answer (200 with "error" when unanswerable)
     GET  /history    past questions, newest first (?limit=&offset=)
     GET  /schema     the logs table as the agent sees it
@@ -31,6 +32,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from loglens.agent.engine import Question
+from loglens.agent.events import DoneEvent, ErrorEvent
 from loglens.agent.http.explorer import add_explorer_routes
 from loglens.agent.http.live_tail import add_tail_route
 from loglens.agent.service import MAX_QUESTION_CHARS, AgentService
@@ -124,7 +126,7 @@ async def ws_query(request: web.Request) -> web.WebSocketResponse:
             try:
                 document = orjson.loads(message.data)
             except orjson.JSONDecodeError:
-                await ws.send_str(_dumps({"type": "error", "message": "messages must be JSON"}))
+                await ws.send_str(_dumps(ErrorEvent(message="messages must be JSON").wire()))
                 continue
             if isinstance(document, dict) and document.get("type") == "cancel":
                 await _cancel(running)
@@ -132,8 +134,8 @@ async def ws_query(request: web.Request) -> web.WebSocketResponse:
             try:
                 question = _parse_question(service, document, "web")
             except ValueError as error:
-                await ws.send_str(_dumps({"type": "error", "message": str(error)}))
-                await ws.send_str(_dumps({"type": "done"}))
+                await ws.send_str(_dumps(ErrorEvent(message=str(error)).wire()))
+                await ws.send_str(_dumps(DoneEvent().wire()))
                 continue
             await _cancel(running)  # a new question replaces one still running
             running = asyncio.create_task(_stream_to(ws, service, question))

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from loglens.agent.events import ErrorEvent, ResultEvent
 from loglens.agent.service import MAX_QUESTION_CHARS, AgentService
 from loglens.bots.slack import render, threads
 from loglens.bots.slack.throttle import PacedUpdates, QuestionLimit
@@ -199,9 +200,8 @@ class Answers:
             raise
         except Exception as error:  # a bug of ours: the thread still gets a sentence, and the log the trace
             log.exception("answering %r in Slack failed", ask.text)
-            final = render.failure(
-                ask.text, {"outcome": "failed", "message": f"loglens failed: {type(error).__name__}"}, self.web_url
-            )
+            failed = ErrorEvent(message=f"loglens failed: {type(error).__name__}", outcome="failed")
+            final = render.failure(ask.text, failed, self.web_url)
         finally:
             await updates.finish(final or render.stopped(ask.text, self.web_url))
 
@@ -210,14 +210,14 @@ class Answers:
         question = self._service.question(ask.text, context=context, source="slack")
         progress = render.Progress()
         final: render.View | None = None
-        async for event in self._service.stream(question):
-            if event["type"] == "result":
-                final = render.answer(ask.text, event, self.web_url)
-            elif event["type"] == "error":
+        async for event in self._service.events(question):
+            if isinstance(event, ResultEvent):
+                final = render.answer(ask.text, event.wire(), self.web_url)
+            elif isinstance(event, ErrorEvent):
                 final = render.failure(ask.text, event, self.web_url)
             elif progress.feed(event):
                 updates.show(progress.view())
-        return final or render.failure(ask.text, {"outcome": "failed", "message": ""}, self.web_url)
+        return final or render.failure(ask.text, ErrorEvent(message="", outcome="failed"), self.web_url)
 
     async def _context(self, ask: Ask, before_ts: str) -> list[str]:
         try:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from loglens.agent import events
+
 PLACEHOLDER = "Looking at the logs…"
 # The message metadata event type of the bot's answers: how a thread's earlier questions are found.
 ANSWER_EVENT = "loglens_answer"
@@ -26,14 +28,6 @@ CELL_CHARS = 28
 SECTION_CHARS = 2900  # Slack refuses a section's text over 3000 characters
 VALUE_CHARS = 2000  # a button's value
 URL_CHARS = 3000  # a button's url
-
-STEPS = {
-    "retrieve_schema": "Reading what the logs hold",
-    "generate_sql": "Writing the SQL",
-    "validate_sql": "Checking the SQL is a safe, read-only query",
-    "execute_query": "Running the query",
-    "generate_insight": "Writing the answer",
-}
 
 Block = dict[str, Any]
 
@@ -64,32 +58,30 @@ class Progress:
     attempt: int = 1
     notes: list[str] = field(default_factory=list)
 
-    def feed(self, event: dict[str, Any]) -> bool:
+    def feed(self, event: events.Event) -> bool:
         """Take one protocol event; whether what Slack should show changed."""
-        kind = event.get("type")
-        if kind == "node_start":
-            node = str(event.get("node"))
-            if node == "generate_sql":
+        if isinstance(event, events.NodeStartEvent):
+            if event.node == "generate_sql":
                 self.sql = ""  # a new attempt rewrites the query from the start
-            elif node == "generate_insight":
+            elif event.node == "generate_insight":
                 self.insight = ""
-            self.attempt = int(event.get("attempt") or self.attempt)
-            step = STEPS.get(node, node.replace("_", " ").capitalize())
-            if node == "validate_sql" and self.attempt > 1:
+            self.attempt = event.attempt or self.attempt
+            step = events.STEPS[event.node].label
+            if event.node == "validate_sql" and self.attempt > 1:
                 step += f" (attempt {self.attempt})"
             self.step = step
-            self.percent = int(event.get("progress") or self.percent)
+            self.percent = event.progress or self.percent
             return True
-        if kind == "node_end":
-            self.percent = max(self.percent, int(event.get("progress") or 0))
-            if event.get("ok") is False and event.get("error"):
-                self.notes = [f"Attempt {self.attempt} did not work: {event['error']}"][-1:]
-            return event.get("ok") is False
-        if kind == "token":
-            if event.get("field") == "sql":
-                self.sql += str(event.get("content", ""))
-            elif event.get("field") == "insight":
-                self.insight += str(event.get("content", ""))
+        if isinstance(event, events.NodeEndEvent):
+            self.percent = max(self.percent, event.progress)
+            if event.ok is False and event.error:
+                self.notes = [f"Attempt {self.attempt} did not work: {event.error}"][-1:]
+            return event.ok is False
+        if isinstance(event, events.TokenEvent):
+            if event.field == "sql":
+                self.sql += event.content
+            else:
+                self.insight += event.content
             return True
         return False
 
@@ -104,7 +96,9 @@ class Progress:
 
 
 def answer(question: str, result: dict[str, Any], web_url: str) -> View:
-    """The final answer: the insight, the SQL, the first rows, counts and timing, and buttons."""
+    """The final answer: the insight, the SQL, the first rows, counts and timing, and buttons.
+
+    ``result`` is the answer's fields: a result event's ``wire()``, or the body of POST /query."""
     insight = str(result.get("insight") or "")
     sql = str(result.get("sql") or "")
     columns = [str(column) for column in result.get("columns") or []]
@@ -119,11 +113,11 @@ def answer(question: str, result: dict[str, Any], web_url: str) -> View:
     return View(_clip(escape(insight) or "loglens answered", SECTION_CHARS), blocks)
 
 
-def failure(question: str, error: dict[str, Any], web_url: str) -> View:
+def failure(question: str, error: events.ErrorEvent, web_url: str) -> View:
     """A question that could not be answered: what went wrong, as a sentence, and what to try."""
-    said = sentence(str(error.get("outcome") or "failed"), str(error.get("message") or ""))
+    said = sentence(error.outcome or "failed", error.message)
     blocks = [_section(escape(said))]
-    suggestions = [str(s) for s in error.get("suggestions") or []]
+    suggestions = error.suggestions or []
     if suggestions:
         blocks.append(_section("Try one of these:\n" + "\n".join(f"• {escape(s)}" for s in suggestions)))
     blocks.append(_actions(question, web_url, None))
@@ -143,7 +137,7 @@ def sentence(kind: str, message: str) -> str:
 def stopped(question: str, web_url: str) -> View:
     return failure(
         question,
-        {"outcome": "failed", "message": "loglens stopped before the answer was ready; ask again"},
+        events.ErrorEvent(message="loglens stopped before the answer was ready; ask again", outcome="failed"),
         web_url,
     )
 

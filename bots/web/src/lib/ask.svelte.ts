@@ -5,13 +5,19 @@
 import { ApiError, getJson, socketUrl } from './api.svelte';
 import type { QueryEvent, QueryResult, Step } from './types';
 
-export const STEPS: { step: Step; label: string }[] = [
-  { step: 'retrieve_schema', label: 'Reading the schema' },
-  { step: 'generate_sql', label: 'Writing SQL' },
-  { step: 'validate_sql', label: 'Checking it is safe' },
-  { step: 'execute_query', label: 'Running the query' },
-  { step: 'generate_insight', label: 'Explaining the result' },
-];
+// A Record, so that a step added to the protocol (Step) does not type-check until it has a label.
+const STEP_LABELS: Record<Step, string> = {
+  retrieve_schema: 'Reading the schema',
+  generate_sql: 'Writing SQL',
+  validate_sql: 'Checking it is safe',
+  execute_query: 'Running the query',
+  generate_insight: 'Explaining the result',
+};
+
+export const STEPS: { step: Step; label: string }[] = (Object.keys(STEP_LABELS) as Step[]).map((step) => ({
+  step,
+  label: STEP_LABELS[step],
+}));
 
 export type StepState = 'pending' | 'active' | 'done' | 'failed';
 export type TurnStatus = 'running' | 'answered' | 'error' | 'cancelled';

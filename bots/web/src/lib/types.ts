@@ -28,11 +28,21 @@ export interface QueryResult {
   attempts: number;
 }
 
+// The events of WS /ws/query: the protocol of agent/events.py, whose JSON Schema
+// tests/agent/test_events.py holds these two types to (a field left out is optional, never null).
 export type Step = 'retrieve_schema' | 'generate_sql' | 'validate_sql' | 'execute_query' | 'generate_insight';
 
 export type QueryEvent =
-  | { type: 'node_start'; node: Step; progress: number }
-  | { type: 'node_end'; node: Step; progress: number; ok?: boolean; error?: string }
+  | { type: 'node_start'; node: Step; progress: number; attempt?: number }
+  | {
+      type: 'node_end';
+      node: Step;
+      progress: number;
+      ok?: boolean;
+      error?: string;
+      row_count?: number;
+      execution_time_ms?: number;
+    }
   | { type: 'token'; field: 'sql' | 'insight'; content: string }
   | ({ type: 'result' } & QueryResult)
   | { type: 'error'; message: string; outcome?: string; suggestions?: string[] }
