@@ -17,6 +17,7 @@ from typing import Any
 
 from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
+    ROW_COLUMNS,
     AnyOf,
     Attribute,
     ColumnName,
@@ -614,16 +615,7 @@ class _Planning:
         if match is None:
             return False
         self.plan.shape, self.plan.limit = "rows", int(next(g for g in match.groups() if g))
-        self.plan.columns = [
-            "created_at",
-            "level",
-            "service",
-            "error_type",
-            "message",
-            "path",
-            "user_id",
-            "trace_id",
-        ]
+        self.plan.columns = list(ROW_COLUMNS)
         self.signals += 1
         return True
 
