@@ -18,7 +18,7 @@ from loglens.agent.offline import parse, plan
 from loglens.collector import rows
 from loglens.collector.mapping import json_api, otlp
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WEB_TYPES = ROOT / "bots" / "web" / "src" / "lib" / "types.ts"
 
 
