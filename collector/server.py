@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -39,7 +40,14 @@ class Ports:
 
 
 class Collector:
-    def __init__(self, settings: Settings, dsn: str, reuse_port: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dsn: str,
+        reuse_port: bool = False,
+        workers: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
+        """``workers``: the collector workers expected and alive, which /health reports (workers.py)."""
         self.settings = settings
         self._reuse_port = reuse_port
         self.writer = LogWriter(dsn, settings.writer_connections)
@@ -52,7 +60,7 @@ class Collector:
             writers=settings.writer_connections,
         )
         self.ingest = Ingest(self.batcher, settings.max_message_chars)
-        self.http_app = http_receiver.create_app(settings, self.ingest)
+        self.http_app = http_receiver.create_app(settings, self.ingest, workers)
         self._runner: web.AppRunner | None = None
         self._grpc: grpc.aio.Server | None = None
         self.forward = ForwardServer(settings, self.ingest)
@@ -73,6 +81,8 @@ class Collector:
             self.settings.host,
             self.settings.otlp_http_port,
             backlog=1024,
+            # Every listener: a restart must not wait for the last run's TIME-WAIT connections.
+            reuse_address=True,
             reuse_port=self._reuse_port or None,
         )
         await site.start()

@@ -4,6 +4,7 @@
     loglens serve collector      the receivers alone
     loglens serve agent          the agent's API alone (port 8001)
     loglens serve slack          the Slack bot alone (SLACK_BOT_TOKEN; HTTP on the agent's port, or Socket Mode)
+    loglens status               is the running collector serving? (exit 0 yes, 1 degraded or down, 3 not running)
     loglens ask "question"       answer one question in the terminal (--json for the API's answer)
     loglens eval                 measure the agent's accuracy on questions with gold SQL
     loglens db migrate           bring the schema up to date and exit
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from loglens.settings import Settings
 def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
-    configure_logging(level=logging.WARNING if args.command == "ask" else logging.INFO)
+    configure_logging(level=logging.WARNING if args.command in ("ask", "status") else logging.INFO)
     try:
         settings = Settings(**_overrides(args))
     except ValidationError as error:
@@ -66,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=["collector", "agent", "slack"])
     _add_server_flags(serve)
     serve.set_defaults(run=_run_up, demo=False)
+
+    status = commands.add_parser("status", help="tell whether the running loglens's collector serves")
+    status.add_argument("--host", help="the address loglens listens on (LOGLENS_HOST)")
+    status.add_argument("--otlp-http-port", type=int, help="its OTLP/HTTP port (LOGLENS_OTLP_HTTP_PORT)")
+    status.add_argument("--json", action="store_true", help="print what the collector and its supervisor say")
+    status.set_defaults(run=_run_status)
 
     ask = commands.add_parser("ask", help="answer one question about the logs")
     ask.add_argument("question")
@@ -129,6 +137,42 @@ def _run_up(settings: Settings, args: argparse.Namespace) -> None:
 
     services = {"collector", "agent"} if args.service == "all" else {args.service}
     run.run_services(settings, _overrides(args), services, demo=args.demo, announce=_say)
+
+
+STATUS_EXIT = {"ok": 0, "degraded": 1, "down": 1, "not running": 3}  # 3: LSB's "not running"
+
+
+def _run_status(settings: Settings, args: argparse.Namespace) -> None:
+    from loglens import run
+
+    status = run.collector_status(settings)
+    _say(orjson.dumps(status, option=orjson.OPT_INDENT_2).decode() if args.json else _status_text(status))
+    sys.exit(STATUS_EXIT[status["state"]])
+
+
+def _status_text(status: dict[str, Any]) -> str:
+    health, supervisor = status["health"], status["supervisor"]
+    if status["state"] == "not running":
+        return f"loglens: not running (nothing answers at {status['url']})"
+    lines = [f"loglens collector: {status['state']}"]
+    if health is not None:
+        workers = health.get("workers", {"expected": 1, "alive": 1})
+        lines.append(f"  workers: {workers['alive']} of {workers['expected']} serving")
+        lines.append(f"  database: {health['database']}")
+        lines.append(f"  pending rows: {health['pending_rows']}")
+    else:
+        lines.append(f"  nothing answers at {status['url']}, but loglens runs (pid {supervisor['pid']})")
+        lines.append(f"  workers: {supervisor['alive']} of {supervisor['expected']} serving")
+    now = time.time()
+    for worker in supervisor["workers"] if supervisor is not None else []:
+        line = f"  worker {worker['index']} (pid {worker['pid']}): {worker['state']}"
+        line += f" for {max(0.0, now - worker['since']):.0f} s, {worker['restarts']} restarts"
+        if worker["state"] != "serving" and worker["last_error"]:
+            line += f"; last failure: {worker['last_error']}"
+            if worker["next_start_at"] is not None:
+                line += f"; next start in {max(0.0, worker['next_start_at'] - now):.1f} s"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _run_ask(settings: Settings, args: argparse.Namespace) -> None:

@@ -18,11 +18,14 @@ import datetime as dt
 import logging
 import signal
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 
 from loglens.agent.evaluation import EvalQuestion, EvalReport, evaluate, load_questions
 from loglens.agent.http.web_client import add_web_client
@@ -32,7 +35,7 @@ from loglens.agent.service import AgentService
 from loglens.bots import WEB_CLIENT_DIST
 from loglens.bots.slack.app import SlackBot
 from loglens.collector.server import Collector
-from loglens.collector.workers import serve_collectors
+from loglens.collector.workers import read_status, serve_collectors, status_path
 from loglens.database.embedded import EmbeddedPostgres
 from loglens.database.server import database_server, prepare
 from loglens.demo import otlp, scenario
@@ -174,6 +177,34 @@ async def _load_demo(settings: Settings, dsn: str, http_port: int) -> None:
     token = settings.ingest_token.get_secret_value() if settings.ingest_token else None
     sent, rejected = await otlp.send(otlp.export_requests(records), f"http://{host}:{http_port}/v1/logs", token)
     log.info("demo data: %d logs sent through OTLP/HTTP, %d rejected", sent, rejected)
+
+
+# --- loglens status ----------------------------------------------------------------------------
+
+STATUS_TIMEOUT_S = 5.0
+
+
+def collector_status(settings: Settings) -> dict[str, Any]:
+    """What the running loglens says of its collector: ``state`` (ok, degraded, down, not running),
+    the ``health`` of the OTLP/HTTP port, and the supervisor's own view (``supervisor``: the status
+    file its parent process keeps, see collector/workers.py), which remains when no worker answers."""
+    host = "127.0.0.1" if settings.host == "0.0.0.0" else "::1" if settings.host == "::" else settings.host
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.otlp_http_port}/health"
+    health: dict[str, Any] | None = None
+    try:
+        with urllib.request.urlopen(url, timeout=STATUS_TIMEOUT_S) as response:
+            health = orjson.loads(response.read())
+    except urllib.error.HTTPError as answer:  # 503: it answers, degraded
+        with contextlib.suppress(orjson.JSONDecodeError):
+            health = orjson.loads(answer.read())
+    except (OSError, orjson.JSONDecodeError):
+        health = None
+    supervisor = read_status(status_path(settings))
+    if health is not None:
+        state = "ok" if health.get("status") == "ok" else "degraded"
+    else:
+        state = "down" if supervisor is not None else "not running"
+    return {"state": state, "url": url, "health": health, "supervisor": supervisor}
 
 
 # --- loglens ask -------------------------------------------------------------------------------

@@ -46,14 +46,17 @@ MAX_BODY_BYTES = web.AppKey("max_body_bytes", int)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_app(settings: Settings, ingest: Ingest) -> web.Application:
+def create_app(
+    settings: Settings, ingest: Ingest, workers: Callable[[], dict[str, int]] | None = None
+) -> web.Application:
+    """``workers``: the collector workers expected and alive, for /health (workers.py)."""
     # aiohttp checks the raw (compressed) size against client_max_size; inflate() checks the rest.
     middlewares: list[Middleware] = [_errors_as_answers]
     if settings.cors_origin_set:
         middlewares.insert(0, _cors(settings.cors_origin_set))
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[MAX_BODY_BYTES] = settings.max_body_bytes
-    receiver = _HttpReceiver(settings, ingest)
+    receiver = _HttpReceiver(settings, ingest, workers)
     app.router.add_post("/v1/logs", receiver.otlp_logs)
     app.router.add_post("/logs", receiver.json_logs)
     app.router.add_get("/health", receiver.health)
@@ -149,8 +152,11 @@ def _rpc_status_bytes(http_status: int, message: str) -> bytes:
 
 
 class _HttpReceiver:
-    def __init__(self, settings: Settings, ingest: Ingest) -> None:
+    def __init__(
+        self, settings: Settings, ingest: Ingest, workers: Callable[[], dict[str, int]] | None = None
+    ) -> None:
         self._settings = settings
+        self._workers = workers
         self._ingest = ingest
         self._token = settings.ingest_token.get_secret_value().encode() if settings.ingest_token else None
 
@@ -217,6 +223,12 @@ class _HttpReceiver:
             "committed_rows": stats.committed_rows,
             "refused_rows": stats.refused_rows,
         }
+        if self._workers is not None:
+            # A worker missing is a degraded collector, though this one can take logs (200).
+            workers = self._workers()
+            if workers["alive"] < workers["expected"]:
+                answer["status"] = "degraded"
+            return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
 
 
