@@ -5,6 +5,9 @@ event leaves before anything is awaited. Tokens are cut from the tool-call argum
 model streams them (partial JSON), so the SQL and the insight appear as they are written
 whichever provider writes them. Tools emit their own steps into the same queue, so
 the order is the order things happened.
+
+A request to change the logs (``agent/write_requests.py``) is refused before anything else: an
+``error`` with outcome ``refused``, in the question's language, then ``done``; no model is asked.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from loglens.agent.models import ModelChoice, explain_model_error
 from loglens.agent.prompts import instructions
 from loglens.agent.schema import SchemaCatalog
 from loglens.agent.tools import AgentDeps
+from loglens.agent.write_requests import refusal
 from loglens.errors import AttemptsExhaustedError, DatabaseUnavailableError, SQLRefusedError
 
 log = logging.getLogger(__name__)
@@ -154,10 +158,17 @@ class QueryEngine:
     ) -> AsyncIterator[events.Event]:
         """The events of answering ``question``; ``outcome`` is filled in for the caller."""
         outcome = outcome or QuestionReport(question.text, self.choice.name)
+        refused = refusal(question.text)
+        if refused is not None:
+            outcome.error, outcome.kind = refused, "refused"
+            log.info("refused a request to change the logs: %r", question.text[:200])
+            yield events.ErrorEvent(message=refused, outcome="refused")
+            yield events.DoneEvent()
+            return
         yield events.started("retrieve_schema")
         queue: asyncio.Queue[events.Event | None] = asyncio.Queue()
         try:
-            schema = await self._catalog.get()
+            schema = await self._catalog.for_question(question.text)
         except DatabaseUnavailableError as error:
             outcome.error, outcome.kind = str(error), "failed"
             yield events.ErrorEvent(message=str(error))

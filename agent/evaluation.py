@@ -9,10 +9,24 @@ past the time limit, is wrong.
 
 Gold and predicted SQL run in one read-only transaction as the reader role, so that ``now()``
 is the same instant for both.
+
+Every answer falls in one of three figures, reported overall, per language and per kind:
+
+- **right**: the rows match the gold rows; or, where the gold is no SQL (kind ``refuse_write``:
+  a request to change the logs; ``unanswerable``: the logs cannot say), the answer is the
+  refusal (``refuse_write``) or any honest can't-answer or refusal (``unanswerable``);
+- **confidently wrong**: an answer with SQL and rows that do not match the gold, or any answer
+  with SQL where a refusal or a can't-answer was right;
+- **abstained**: an honest can't-answer or a refusal where the gold has SQL, or a can't-answer
+  where a refusal was right (a write request met with "I don't understand" is not wrong, but is
+  not the refusal either).
+
+A run that fails (the database went away, a bug) is counted apart, as **failed**.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import itertools
@@ -22,7 +36,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
@@ -31,36 +45,100 @@ from loglens.agent.service import AgentService, reader_dsn
 TIME_LIMIT_MS = 10_000
 
 
+NO_SQL_KINDS = ("refuse_write", "unanswerable")  # kinds whose gold is no SQL: a refusal, a can't-answer
+
+Figure = Literal["right", "wrong", "abstained", "failed"]
+FIGURES: tuple[Figure, ...] = ("right", "wrong", "abstained", "failed")
+FIGURE_NAMES = {"right": "right", "wrong": "confidently wrong", "abstained": "abstained", "failed": "failed"}
+
+
 @dataclass(frozen=True)
 class EvalQuestion:
     id: str
     lang: str
     question: str
-    gold_sql: str
+    gold_sql: str | None  # None: the right answer is a refusal or a can't-answer (see ``kind``)
+    kind: str = ""  # the bank's plan kind (count, breakdown, ..., refuse_write, unanswerable)
+    intent: str = ""
+    split: str = ""
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> EvalQuestion:
+        """A line of ``dev.jsonl``/``extra.jsonl`` or of the bank (which adds intent, kind, split)."""
+        gold = document.get("gold_sql")
+        kind = str(document.get("kind") or "")
+        if gold is None and kind not in NO_SQL_KINDS:
+            raise ValueError(
+                f"question {document.get('id')!r}: gold_sql is null but its kind {kind!r} is not one of "
+                f"{', '.join(NO_SQL_KINDS)}"
+            )
+        return cls(
+            id=str(document["id"]),
+            lang=str(document["lang"]),
+            question=str(document["question"]),
+            gold_sql=gold,
+            kind=kind,
+            intent=str(document.get("intent") or ""),
+            split=str(document.get("split") or ""),
+        )
 
 
 @dataclass
 class Verdict:
     question: EvalQuestion
-    right: bool
+    figure: Figure
     predicted_sql: str | None
     detail: str = ""
+
+    @property
+    def right(self) -> bool:
+        return self.figure == "right"
+
+
+def classify(question: EvalQuestion, answered: bool, outcome_kind: str) -> Figure | None:
+    """The figure of an answer that is not judged by its rows: None when it must be (an answer
+    with rows to a question with gold SQL). ``outcome_kind`` is the engine's: answered, refused,
+    unanswerable or failed."""
+    if answered:
+        return None if question.gold_sql is not None else "wrong"
+    if outcome_kind not in ("refused", "unanswerable"):
+        return "failed"
+    if question.gold_sql is not None:
+        return "abstained"
+    if question.kind == "refuse_write":
+        return "right" if outcome_kind == "refused" else "abstained"
+    return "right"
 
 
 @dataclass
 class EvalReport:
     verdicts: list[Verdict] = field(default_factory=list)
 
+    def _chosen(self, lang: str | None = None, kind: str | None = None) -> list[Verdict]:
+        return [
+            v
+            for v in self.verdicts
+            if (lang is None or v.question.lang == lang) and (kind is None or v.question.kind == kind)
+        ]
+
     def accuracy(self, lang: str | None = None) -> float:
-        chosen = [v for v in self.verdicts if lang is None or v.question.lang == lang]
+        chosen = self._chosen(lang)
         return sum(v.right for v in chosen) / len(chosen) if chosen else 0.0
 
     def counts(self, lang: str | None = None) -> tuple[int, int]:
-        chosen = [v for v in self.verdicts if lang is None or v.question.lang == lang]
+        chosen = self._chosen(lang)
         return sum(v.right for v in chosen), len(chosen)
+
+    def figures(self, lang: str | None = None, kind: str | None = None) -> dict[Figure, int]:
+        """How many answers of each figure (right, wrong, abstained, failed), and of these only."""
+        counted = Counter(v.figure for v in self._chosen(lang, kind))
+        return {figure: counted[figure] for figure in FIGURES}
 
     def languages(self) -> list[str]:
         return sorted({v.question.lang for v in self.verdicts})
+
+    def kinds(self) -> list[str]:
+        return sorted({v.question.kind for v in self.verdicts if v.question.kind})
 
     def summary(self) -> str:
         right, total = self.counts()
@@ -68,24 +146,55 @@ class EvalReport:
         for lang in self.languages():
             right, total = self.counts(lang)
             lines.append(f"  {lang}: {right}/{total} = {self.accuracy(lang):.1%}")
+        return "\n".join(lines) + "\n\n" + self.table()
+
+    def table(self) -> str:
+        """Right, confidently wrong and abstained (and failed, when any run failed), as counts and
+        shares: overall, per language and per kind."""
+        shown: list[Figure] = ["right", "wrong", "abstained"]
+        if any(v.figure == "failed" for v in self.verdicts):
+            shown.append("failed")
+        rows: list[tuple[str, str | None, str | None]] = [("all", None, None)]
+        rows += [(f"lang {lang}", lang, None) for lang in self.languages()]
+        rows += [(f"kind {kind}", None, kind) for kind in self.kinds()]
+        width = max(len(label) for label, _, _ in rows)
+        header = f"{'':<{width}}  {'total':>5}" + "".join(f"  {FIGURE_NAMES[f]:>18}" for f in shown)
+        lines = [header]
+        for label, lang, kind in rows:
+            counted = self.figures(lang, kind)
+            total = sum(counted.values())
+            cells = "".join(f"  {_count_and_share(counted[f], total):>18}" for f in shown)
+            lines.append(f"{label:<{width}}  {total:>5}{cells}")
         return "\n".join(lines)
 
     def details(self) -> str:
         lines = []
+        marks = {"right": "ok  ", "wrong": "MISS", "abstained": "ABST", "failed": "FAIL"}
         for verdict in self.verdicts:
-            mark = "ok  " if verdict.right else "MISS"
-            lines.append(f"{mark} {verdict.question.id} [{verdict.question.lang}] {verdict.question.question}")
+            mark = marks[verdict.figure]
+            kind = f" {verdict.question.kind}" if verdict.question.kind else ""
+            question = verdict.question
+            lines.append(f"{mark} {question.id} [{question.lang}{kind}] {question.question}")
             if not verdict.right:
-                lines.append(f"       gold: {verdict.question.gold_sql}")
+                gold = verdict.question.gold_sql or f"(no SQL: {verdict.question.kind})"
+                lines.append(f"       gold: {gold}")
                 lines.append(f"       ours: {verdict.predicted_sql}")
                 if verdict.detail:
                     lines.append(f"       why:  {verdict.detail}")
         return "\n".join(lines)
 
 
+def _count_and_share(count: int, total: int) -> str:
+    return f"{count} ({count / total:.1%})" if total else "0"
+
+
 def bundled_questions(name: str = "dev.jsonl") -> list[EvalQuestion]:
     text = resources.files("loglens.agent").joinpath("eval_data", name).read_text(encoding="utf-8")
-    return [EvalQuestion(**json.loads(line)) for line in text.splitlines() if line.strip()]
+    return parse_questions(text.splitlines())
+
+
+def parse_questions(lines: Sequence[str]) -> list[EvalQuestion]:
+    return [EvalQuestion.from_json(json.loads(line)) for line in lines if line.strip()]
 
 
 def bundled_vocabulary(name: str = "vocab_alt.json") -> dict[str, Any]:
@@ -96,17 +205,25 @@ def bundled_vocabulary(name: str = "vocab_alt.json") -> dict[str, Any]:
 
 
 BUNDLED_SETS = {"shared": ["dev.jsonl"], "extra": ["extra.jsonl"], "all": ["dev.jsonl", "extra.jsonl"]}
+# The question bank (eval_data/BANK.md), whole or one half of its split: dev is developed
+# against, heldout only measured on.
+BANK_SETS = {"bank": None, "bank-dev": "dev", "bank-heldout": "heldout"}
+QUESTION_SETS = (*BUNDLED_SETS, *BANK_SETS)
 
 
 def load_questions(
     which: str, default_vocabulary: dict[str, Any], vocabulary: dict[str, Any]
 ) -> list[EvalQuestion]:
-    """A bundled set (shared, extra, all) or a JSONL file, renamed for the vocabulary the data uses."""
+    """A bundled set (shared, extra, all, bank, bank-dev, bank-heldout) or a JSONL file (of the
+    shared questions' format or the bank's), renamed for the vocabulary the data uses."""
     if which in BUNDLED_SETS:
         questions = [question for name in BUNDLED_SETS[which] for question in bundled_questions(name)]
+    elif which in BANK_SETS:
+        split = BANK_SETS[which]
+        questions = [q for q in bundled_questions("bank.jsonl") if split is None or q.split == split]
     else:
         with open(which, encoding="utf-8") as lines:
-            questions = [EvalQuestion(**json.loads(line)) for line in lines if line.strip()]
+            questions = parse_questions(list(lines))
     if vocabulary != default_vocabulary:
         questions = swap_vocabulary(questions, default_vocabulary, vocabulary)
     return questions
@@ -137,7 +254,11 @@ def swap_vocabulary(
             return pattern.sub(lambda match: mapping[match.group(0)], text)
 
         swapped.append(
-            EvalQuestion(question.id, question.lang, replace(question.question), replace(question.gold_sql))
+            dataclasses.replace(
+                question,
+                question=replace(question.question),
+                gold_sql=None if question.gold_sql is None else replace(question.gold_sql),
+            )
         )
     return swapped
 
@@ -151,11 +272,15 @@ async def evaluate(service: AgentService, dsn: str, questions: Sequence[EvalQues
     try:
         for question in questions:
             outcome = await service.answer(service.question(question.question, source="eval"))
-            if outcome.sql is None:
-                report.verdicts.append(Verdict(question, False, None, outcome.error or "no SQL"))
+            answered = outcome.error is None and outcome.sql is not None
+            figure = classify(question, answered, outcome.kind)
+            if figure is not None or question.gold_sql is None or outcome.sql is None:
+                detail = outcome.error or ("answered with SQL where none was right" if answered else "no SQL")
+                verdict = Verdict(question, figure or "wrong", outcome.sql, f"{outcome.kind}: {detail}")
+                report.verdicts.append(verdict)
                 continue
             right, detail = await _judge(connection, question.gold_sql, outcome.sql)
-            report.verdicts.append(Verdict(question, right, outcome.sql, detail))
+            report.verdicts.append(Verdict(question, "right" if right else "wrong", outcome.sql, detail))
     finally:
         await connection.close()
     return report

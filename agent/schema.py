@@ -5,19 +5,40 @@ example values, the time range. Nothing here names a service or an error: it is 
 
 Profiling scans the table, so the result is cached for ``ttl_s`` and refreshed in the
 background while the old one is served: only the very first question waits for it.
+
+A question is never planned against a profile that cannot know what it asks about
+(``SchemaCatalog.for_question``): before planning, the profile is refreshed when
+
+- the question names something the profile lacks (a word that looks like a name — a service,
+  an error type, a path: ``payment-api``, ``DatabaseConnectionTimeout``, ``/api/v1/x``) and rows
+  arrived since the profile (or the profile is older than ``MISS_MAX_AGE_S``, for logs that
+  arrive with old timestamps); or
+- the table grew since the profile: it was empty and is not, or more than ``GROWTH`` of its rows
+  are newer than the newest row profiled (logs sent to a freshly started loglens).
+
+"Arrived since" is one bounded count of the rows newer than the profile's newest (the BRIN index
+on ``created_at`` and the daily partitions keep it to the new rows). Such refreshes are
+rate-limited — at most one per ``MIN_REFRESH_INTERVAL_S``, and never more often than ten times
+the last profile's duration, so that they cost the database at most a tenth of its time — and
+a question waits at most ``REFRESH_WAIT_S`` for one, then is planned with what there is (the
+refresh goes on and serves the next question).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from loglens import logs_table
 from loglens.agent.database import ReadOnlyDatabase, json_value
+from loglens.errors import LoglensError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +59,21 @@ MAX_VALUES = 60
 METADATA_SAMPLE_ROWS = 20_000
 MAX_METADATA_KEYS = 60
 MAX_EXAMPLES = 25
+
+# Refreshing the profile for a question (see the module's docstring).
+GROWTH = 0.10
+MISS_MAX_AGE_S = 15.0
+MIN_REFRESH_INTERVAL_S = 2.0
+REFRESH_COST_FACTOR = 10.0
+REFRESH_WAIT_S = 5.0
+
+# Words written like names: ASCII runs with a hyphen, underscore, dot or slash inside, a path, or
+# CamelCase. Ids, IPs and numbers are left out: the profile does not list them.
+_TOKEN = re.compile(r"[A-Za-z0-9_./:-]+")
+_NAME_LIKE = re.compile(r"^/?[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)+/?$|^[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*$")
+_NOT_A_NAME = re.compile(
+    r"^(?:[0-9a-f]{12,}|[0-9a-f-]{32,36}|\d+(?:\.\d+){1,3}|[\d.:-]+|\d+[a-z]{1,3})$", re.IGNORECASE
+)
 
 CONVENTIONS = [
     "Rows with deleted = true are soft-deleted: always filter NOT deleted.",
@@ -108,12 +144,96 @@ class Schema:
         return "\n".join(lines)
 
 
+def names_in(question: str) -> list[str]:
+    """The words of ``question`` written like names of things in logs, in order, each once."""
+    found: list[str] = []
+    for match in _TOKEN.finditer(question):
+        word = match.group(0).strip(".:-")
+        if len(word) >= 3 and _NAME_LIKE.match(word) and not _NOT_A_NAME.match(word) and word not in found:
+            found.append(word)
+    return found
+
+
+def missing_names(schema: Schema, question: str) -> list[str]:
+    """The names ``question`` gives that no profiled value (nor metadata key or example) has."""
+    names = names_in(question)
+    if not names:
+        return []
+    known = [str(entry["value"]).lower() for entries in schema.values.values() for entry in entries]
+    for key in schema.metadata_keys:
+        known.append(key.key.lower())
+        known += [str(example).lower() for example in key.examples]
+    return [name for name in names if not any(name.lower() in value for value in known)]
+
+
 class SchemaCatalog:
-    def __init__(self, database: ReadOnlyDatabase, ttl_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        database: ReadOnlyDatabase,
+        ttl_s: float = 120.0,
+        *,
+        min_refresh_interval_s: float = MIN_REFRESH_INTERVAL_S,
+        refresh_wait_s: float = REFRESH_WAIT_S,
+    ) -> None:
         self._database = database
         self._ttl_s = ttl_s
+        self._min_refresh_interval_s = min_refresh_interval_s
+        self._refresh_wait_s = refresh_wait_s
         self._schema: Schema | None = None
         self._refreshing: asyncio.Task[Schema] | None = None
+        self._profile_cost_s = 0.0
+        self._asked_at = -math.inf  # when a question last started a refresh
+        self.profiles = 0  # how many profiles were taken (for tests and the log)
+
+    async def for_question(self, question: str) -> Schema:
+        """The profile to plan ``question`` with: the cached one, unless the question names what it
+        lacks or the table outgrew it (then refreshed first, within ``refresh_wait_s``)."""
+        schema = await self.get()
+        now = time.monotonic()
+        if now - self._asked_at < max(self._min_refresh_interval_s, REFRESH_COST_FACTOR * self._profile_cost_s):
+            return schema
+        try:
+            reason = await self._stale_for(schema, question)
+        except (LoglensError, OSError) as error:  # the answer will meet the same problem and report it
+            log.warning("could not check whether the profile is current: %s", error)
+            return schema
+        if reason is None:
+            return schema
+        log.info("refreshing the profile of the logs before planning: %s", reason)
+        self._asked_at = now
+        if self._refreshing is None:
+            self._start_refresh()
+        assert self._refreshing is not None
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._refreshing), self._refresh_wait_s)
+        except TimeoutError:
+            log.info("the profile is still being refreshed; planning with the last one")
+        except (LoglensError, OSError) as error:
+            log.warning("could not refresh the profile of the logs table: %s", error)
+        return self._schema or schema
+
+    async def _stale_for(self, schema: Schema, question: str) -> str | None:
+        missing = missing_names(schema, question)
+        profiled_rows = schema.row_estimate if schema.time_range.get("to") else 0
+        threshold = max(1, math.ceil(GROWTH * profiled_rows))
+        newer = await self._rows_newer_than(schema, 1 if missing else threshold)
+        if missing and (newer > 0 or time.monotonic() - schema.profiled_at > MISS_MAX_AGE_S):
+            return f"the question names {', '.join(missing)}, which the profile does not have"
+        if newer >= threshold:
+            return f"at least {newer} rows arrived since the profile of {schema.row_estimate} rows"
+        return None
+
+    async def _rows_newer_than(self, schema: Schema, limit: int) -> int:
+        """How many rows are newer than the newest the profile saw, counting up to ``limit``."""
+        newest = schema.time_range.get("to")
+        since = dt.datetime.fromisoformat(newest) if newest else dt.datetime.min.replace(tzinfo=dt.UTC)
+        records = await self._database.fetch_trusted(
+            "SELECT count(*) AS n FROM "
+            "(SELECT 1 FROM logs WHERE NOT deleted AND created_at > $1 LIMIT $2) AS newer",
+            since,
+            limit,
+        )
+        return int(records[0]["n"])
 
     async def get(self) -> Schema:
         schema = self._schema
@@ -148,11 +268,14 @@ class SchemaCatalog:
                 await refreshing
 
     async def _refresh(self) -> Schema:
+        started = time.monotonic()
         try:
             schema = await self._profile()
             self._schema = schema
+            self.profiles += 1
             return schema
         finally:
+            self._profile_cost_s = time.monotonic() - started
             self._refreshing = None
 
     async def _profile(self) -> Schema:

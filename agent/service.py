@@ -24,6 +24,8 @@ from loglens.agent.models import ModelChoice, choose_model
 from loglens.agent.offline.model import OfflineEngine
 from loglens.agent.schema import SchemaCatalog
 from loglens.agent.tools import AgentDeps
+from loglens.agent.write_requests import is_write_request
+from loglens.errors import LoglensError
 from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,8 @@ class AgentService:
         )
 
     def engine_for(self, question: Question) -> QueryEngine:
+        if self.fast_path is not None and is_write_request(question.text):
+            return self.fast_path  # refused by loglens itself: no model is asked
         if self.fast_path is None or question.context or self.catalog.cached is None:
             return self.engine
         planned = self.offline.planned(question.text)
@@ -129,6 +133,12 @@ class AgentService:
                 yield event.wire()
 
     async def answer(self, question: Question) -> QuestionReport:
+        if self.fast_path is not None and not question.context and self.catalog.cached is not None:
+            # the fast path is chosen on the profile: a current one, so that logs that just
+            # arrived count (the stream cannot wait for this: its first event leaves at once, and
+            # the engine refreshes the profile before planning anyway)
+            with contextlib.suppress(LoglensError):
+                await self.catalog.for_question(question.text)
         engine = self.engine_for(question)
         outcome = QuestionReport(question.text, engine.choice.name)
         async with self._slots:

@@ -54,7 +54,7 @@ async def measure(report: Report) -> None:
                         slowest = max(slowest, (elapsed, question))
         finally:
             await server.stop()
-        gold = await gold_sql_latencies(dsn, [question.gold_sql for question in bundled])
+        gold = await gold_sql_latencies(dsn, [q.gold_sql for q in bundled if q.gold_sql is not None])
     p95 = percentile(latencies, 0.95)
     report.section(f"Offline engine over HTTP: the {len(questions)} shared questions x {ROUNDS}, {count:,} logs")
     report.row(

@@ -88,8 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--questions",
         default="shared",
-        help="shared (the 40 shared questions), extra (loglens' own), all, "
-        "or a JSONL file of {id, lang, question, gold_sql}",
+        help="shared (the 40 shared questions), extra (loglens' own), all, bank (the question bank, "
+        "eval_data/BANK.md), bank-dev or bank-heldout (its halves), or a JSONL file of {id, lang, question, "
+        "gold_sql} with the bank's kind (gold_sql null for refuse_write and unanswerable)",
     )
     evaluation.add_argument("--count", type=int, default=20_000, help="background logs to generate")
     evaluation.add_argument("--seed", type=int, default=1)

@@ -235,12 +235,6 @@ WENT_WRONG = any_of(
     r"(?:무슨|어떤|뭐가)\s*문제",
     r"뭐가\s*잘못",
 )
-# Asked to change the logs: loglens only reads them.
-DESTRUCTIVE = any_of(
-    r"^\s*(?:please\s+)?(?:delete|drop|truncate|remove|purge|erase|wipe|clear|update|insert|alter)\b"
-    r"(?!\s+(?:requests?|calls?|methods?))",
-    r"(?:삭제|지워|지우|제거|초기화|수정|변경)\s*(?:해|하|좀|시켜)",
-)
 SHOW_ROWS = any_of(
     rf"{WORD_START}(?:show|list|find|display|give|get|fetch|search)\b(?!.*\b(?:count|number|how many)\b)",
     r"(?:보여|찾아|알려|목록|리스트|조회)",

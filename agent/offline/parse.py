@@ -29,6 +29,7 @@ from loglens.agent.offline.plan import (
     TimeWindow,
 )
 from loglens.agent.schema import MAX_VALUES, Schema
+from loglens.agent.write_requests import REFUSALS, is_write_request
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10
@@ -123,8 +124,8 @@ class _Planning:
     # --- the passes -------------------------------------------------------------------------
 
     def run(self) -> Planned:
-        if lexicon.DESTRUCTIVE.search(self.reader.text):
-            return Planned(None, self.language, reason="loglens only reads logs, it cannot delete or change them")
+        if is_write_request(self.question):
+            return Planned(None, self.language, reason=REFUSALS[self.language])
         if not lexicon.LOG_VOCABULARY.search(self.reader.text) and not self._mentions_data():
             return Planned(None, self.language, reason="the question is not about logs")
         for step in (

@@ -164,10 +164,10 @@ async def test_asked_to_delete_logs_it_says_it_only_reads_them(
     offline: AgentService, logs: asyncpg.Connection
 ) -> None:
     before = await logs.fetchval("SELECT count(*) FROM logs")
-    for question in ("delete all logs", "payment-api 로그 삭제해줘"):
+    for question, words in (("delete all logs", "only reads logs"), ("payment-api 로그 삭제해줘", "읽기만")):
         body = (await offline.answer(offline.question(question))).body()
-        assert body["outcome"] == "unanswerable", question
-        assert "only reads logs" in body["error"]
+        assert body["outcome"] == "refused", question
+        assert words in body["error"]
     assert await logs.fetchval("SELECT count(*) FROM logs") == before
     # "DELETE requests" is an HTTP method, not an order
     assert (await offline.answer(offline.question("How many DELETE requests were there?"))).error is None
