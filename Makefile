@@ -32,20 +32,24 @@ up: $(STAMP) $(WEB_DIST)
 
 # One-time setup: Debian's Chromium for the browser tests (the JS exporter's, the web client's
 # e2e) with a Korean font so that the web client's screenshots show Hangul, installed by apt-get
-# (as root, or through sudo), then the Python and Node packages. `make test` installs nothing
-# system-wide: without Chromium it stops and says to run this.
-APT_PACKAGES := chromium fonts-nanum
+# (as root, or through sudo), and Go with Debian's fluent-logger-golang (the forward tests build
+# a Go sender offline from /usr/share/gocode), then the Python and Node packages. `make test`
+# installs nothing system-wide: without Chromium it stops and says to run this.
+GO_PACKAGES := golang-go golang-github-fluent-fluent-logger-golang-dev
+APT_PACKAGES := chromium fonts-nanum $(GO_PACKAGES)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 deps: $(STAMP) $(NODE_STAMP) $(JS_STAMP) $(WEB_STAMP)
-	@if test -x $(CHROMIUM) && fc-list :lang=ko 2>/dev/null | grep -q .; then \
-		echo "deps: Chromium and a Korean font are installed"; \
+	@if test -x $(CHROMIUM) && fc-list :lang=ko 2>/dev/null | grep -q . && command -v go >/dev/null && \
+		test -d /usr/share/gocode/src/github.com/fluent/fluent-logger-golang; then \
+		echo "deps: Chromium, a Korean font and Go's fluent-logger are installed"; \
 	elif ! command -v apt-get >/dev/null; then \
 		echo "deps: no apt-get here: install Chromium at $(CHROMIUM) and a Korean font (Debian: $(APT_PACKAGES))"; exit 1; \
 	else \
 		echo "deps: apt-get install $(APT_PACKAGES)" && \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(GO_PACKAGES) >/dev/null; \
 	fi
 
 # The fast checks, before every commit (the pre-commit hook runs them): ruff, mypy, svelte-check

@@ -18,7 +18,8 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from loglens.collector.batcher import Batcher
 from loglens.collector.mapping import fluent, json_api, otlp
 from loglens.collector.rows import Col, Row
-from loglens.collector.storage.writer import Submission
+from loglens.collector.storage.writer import IdempotencyKey, Submission
+from loglens.errors import IdempotencyConflictError
 
 MAX_REASONS_IN_MESSAGE = 3
 MESSAGE = Col.message.value
@@ -81,7 +82,7 @@ class Ingest:
         *,
         unreadable: dict[int, str] | None = None,
         check_utf8: bool = False,
-        idempotency_key: str | None = None,
+        idempotency_key: IdempotencyKey | None = None,
         received_us: int | None = None,
     ) -> tuple[Result, dict[str, Any] | None]:
         """Store plain-JSON records. Returns the result and, for a replayed key, the first receipt."""
@@ -105,7 +106,7 @@ class Ingest:
         events: Sequence[tuple[str, int | None, Any]],
         *,
         unreadable: dict[int, str] | None = None,
-        idempotency_key: str | None = None,
+        idempotency_key: IdempotencyKey | None = None,
     ) -> tuple[Result, bool]:
         """Store Fluentd events: (tag, time in Unix microseconds or None for now, record).
 
@@ -159,7 +160,7 @@ class Ingest:
         rows: list[Row],
         positions: list[int],
         refused: list[tuple[int, str]],
-        idempotency_key: str | None,
+        idempotency_key: IdempotencyKey | None,
     ) -> tuple[Result, dict[str, Any] | None]:
         if not rows:
             return Result(0, sorted(refused)), None
@@ -170,6 +171,11 @@ class Ingest:
         outcome = await self.batcher.submit(
             Submission(rows, idempotency_key, receipt if idempotency_key else None)
         )
+        if outcome.conflict:
+            raise IdempotencyConflictError(
+                "this Idempotency-Key was used before for a different body; nothing of this request was "
+                "stored (a retry must send the same body again; new logs need a key of their own)"
+            )
         if outcome.replayed_receipt is not None:
             return Result(int(outcome.replayed_receipt.get("count", 0)), []), outcome.replayed_receipt
         return Result(outcome.stored(Submission(rows)), _combine(refused, positions, outcome.refused)), None

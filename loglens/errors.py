@@ -15,6 +15,7 @@
         ├── MalformedPayloadError       undecodable body               HTTP 400  gRPC INVALID_ARGUMENT
         ├── PayloadTooLargeError        over the size limit, inflated  HTTP 413  gRPC RESOURCE_EXHAUSTED
         ├── UnauthorizedError           missing or wrong ingest token  HTTP 401  gRPC UNAUTHENTICATED
+        ├── IdempotencyConflictError    same key, different content    HTTP 422
         └── RetryLaterError             try again after retry_after_s  HTTP 503  gRPC UNAVAILABLE
             ├── OverloadedError         the writer is saturated        HTTP 429
             └── StorageUnavailableError the database cannot commit     HTTP 503
@@ -93,6 +94,13 @@ class PayloadTooLargeError(IngestError):
 
 class UnauthorizedError(IngestError):
     http_status = 401
+
+
+class IdempotencyConflictError(IngestError):
+    """An idempotency key already committed for different content: nothing of this request is
+    stored, and it is not a replay either (Idempotency-Key on the JSON API; gRPC has no keys)."""
+
+    http_status = 422
 
 
 class RetryLaterError(IngestError):

@@ -27,9 +27,13 @@ async def send_with_node(
     require_ack: bool = True,
     event_time: bool = False,
     security: dict[str, str] | None = None,
+    colliding_chunk_ids: bool = False,
     timeout_s: float = 15.0,
 ) -> NodeResult:
-    """Send ``records`` ({"label", "data", "timeMs"?}) with Node's fluent-logger."""
+    """Send ``records`` ({"label", "data", "timeMs"?}) with Node's fluent-logger.
+
+    ``colliding_chunk_ids``: its chunk ids come from a counter instead of random bytes, so
+    every sender started so sends the same ids (0, 1, 2, ...) for its own, different chunks."""
     if not (NODE_DIR / "node_modules" / "fluent-logger").is_dir():
         raise RuntimeError("tests/node/node_modules is missing: run `make test` (it runs npm ci there)")
     spec = {
@@ -39,6 +43,7 @@ async def send_with_node(
         "requireAckResponse": require_ack,
         "eventTime": event_time,
         "security": security,
+        "collidingChunkIds": colliding_chunk_ids,
         "records": records,
         "timeoutMs": int(timeout_s * 1000),
     }

@@ -26,6 +26,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, json_receipt
 from loglens.collector.mapping import json_api, otlp
+from loglens.collector.storage.writer import IdempotencyKey, content_digest
 from loglens.errors import (
     IngestError,
     MalformedPayloadError,
@@ -190,9 +191,9 @@ class _HttpReceiver:
 
     async def json_logs(self, request: web.Request) -> web.Response:
         self._authorize(request)
-        key = request.headers.get("Idempotency-Key")
+        key = _idempotency_key(request)
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-            raise MalformedPayloadError(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+            raise MalformedPayloadError(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} bytes long")
         body = await self._body(request)
         try:
             parsed = json_api.parse_body(body, ndjson=request.content_type in NDJSON)
@@ -202,7 +203,7 @@ class _HttpReceiver:
             parsed.records,
             unreadable=parsed.unreadable,
             check_utf8=parsed.had_invalid_utf8,
-            idempotency_key=f"json:{key}" if key else None,
+            idempotency_key=_keyed_by_body(key, body, request.content_type in NDJSON),
         )
         answer = replayed if replayed is not None else json_receipt(result.refused, result.stored)
         status = 400 if answer["status"] == "error" else 200
@@ -230,6 +231,25 @@ class _HttpReceiver:
                 answer["status"] = "degraded"
             return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
+
+
+def _idempotency_key(request: web.Request) -> bytes | None:
+    """The Idempotency-Key header's bytes as sent. A field value may hold any byte above 0x7f,
+    and what aiohttp decodes of one that is not UTF-8 is not text PostgreSQL could take."""
+    if "Idempotency-Key" not in request.headers:
+        return None
+    for name, value in request.raw_headers:
+        if name.lower() == b"idempotency-key":
+            return value
+    return None
+
+
+def _keyed_by_body(key: bytes | None, body: bytes, ndjson: bool) -> IdempotencyKey | None:
+    """The request's key and a digest of its (inflated) body: a key reused with another body is
+    refused with 422 (IdempotencyConflictError), never taken for a replay."""
+    if not key:
+        return None
+    return IdempotencyKey(b"json:" + key, content_digest(b"ndjson" if ndjson else b"json", body))
 
 
 def _otlp_answer(result: Result, content_type: str) -> web.Response:

@@ -4,7 +4,8 @@ A submission is the rows of one request; a batch is several submissions the batc
 gathered. Per batch, in one transaction:
 
 1. submissions carrying an idempotency key claim it in ``ingest_receipts``; a key already
-   committed marks its submission a replay, answered with the stored receipt, not stored;
+   committed with the same content digest marks its submission a replay, answered with the
+   stored receipt, not stored; with another digest, a conflict: refused, not stored;
 2. the rows of the rest are COPYed (``storage/copy.py``);
 3. the transaction commits, and only then are the submissions told their outcome.
 
@@ -16,6 +17,7 @@ cannot commit raises ``StorageUnavailableError`` for the whole batch, which the 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,10 +49,33 @@ CONNECTION_PROBLEMS: tuple[type[BaseException], ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """What names a request for deduplication: the client's id and a digest of its content.
+
+    ``key`` is bytes (a protocol prefix and the id exactly as the client sent it, valid UTF-8
+    or not), stored as ``bytea``. A request under a committed key is a replay only if its
+    ``digest`` (``content_digest``) is the same: a client that reuses an id for other content
+    did not send that content before, so it is never dropped as a replay of it.
+    """
+
+    key: bytes
+    digest: bytes
+
+
+def content_digest(*parts: bytes) -> bytes:
+    """A 16-byte BLAKE2b of ``parts`` (length-prefixed: ("ab", "c") differs from ("a", "bc"))."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.digest()
+
+
 @dataclass(eq=False)
 class Submission:
     rows: list[Row]
-    idempotency_key: str | None = None
+    idempotency_key: IdempotencyKey | None = None
     receipt: ReceiptBuilder | None = None
 
 
@@ -60,9 +85,13 @@ class SubmissionResult:
 
     refused: dict[int, str] = field(default_factory=dict)  # position in rows -> reason
     replayed_receipt: dict[str, Any] | None = None  # set when the key was committed before
+    # The key was committed (or is claimed earlier in the batch) for other content: nothing stored.
+    conflict: bool = False
 
     def stored(self, submission: Submission) -> int:
-        return 0 if self.replayed_receipt is not None else len(submission.rows) - len(self.refused)
+        if self.replayed_receipt is not None or self.conflict:
+            return 0
+        return len(submission.rows) - len(self.refused)
 
 
 class LogWriter:
@@ -144,24 +173,24 @@ class LogWriter:
         self, connection: asyncpg.Connection, batch: Sequence[Submission], isolate_bad_rows: bool
     ) -> list[SubmissionResult]:
         outcomes = [SubmissionResult() for _ in batch]
-        # A key sent twice within one batch is stored by its first submission only.
-        first_with_key: dict[str, int] = {}
-        repeats: dict[int, int] = {}
-        for index, submission in enumerate(batch):
-            key = submission.idempotency_key
-            if key is not None:
-                repeats_of = first_with_key.setdefault(key, index)
-                if repeats_of != index:
-                    repeats[index] = repeats_of
-
+        claims, repeats = _keys_within_batch(batch)
         async with connection.transaction():
-            committed_before = await _claim_keys(connection, list(first_with_key))
+            committed_before = await _claim_keys(connection, claims)
             to_store = []
             for index, submission in enumerate(batch):
-                key = submission.idempotency_key
-                if key in committed_before:
-                    outcomes[index].replayed_receipt = committed_before[key]
-                elif index not in repeats:
+                claim = submission.idempotency_key
+                if claim is not None and claim.key in committed_before:
+                    digest, receipt = committed_before[claim.key]
+                    # No digest: a receipt of a loglens before 0003, which compared ids only.
+                    if digest is None or digest == claim.digest:
+                        outcomes[index].replayed_receipt = receipt
+                    else:
+                        outcomes[index].conflict = True
+                elif claim is not None and index in repeats:
+                    # The key's first submission in this batch claimed it: same content or conflict.
+                    first = batch[repeats[index]].idempotency_key
+                    outcomes[index].conflict = first is None or first.digest != claim.digest
+                else:
                     to_store.append((index, submission))
             rows = [row for _, submission in to_store for row in submission.rows]
             if isolate_bad_rows:
@@ -169,35 +198,57 @@ class LogWriter:
             elif rows:
                 await copy_rows(connection, rows)
             receipts = await _store_receipts(connection, to_store, outcomes)
-        for index, first in repeats.items():
-            outcomes[index].replayed_receipt = outcomes[first].replayed_receipt or receipts.get(first, {})
+        for index, first_index in repeats.items():
+            outcome = outcomes[index]
+            if not outcome.conflict and outcome.replayed_receipt is None:
+                outcome.replayed_receipt = outcomes[first_index].replayed_receipt or receipts.get(first_index, {})
         return outcomes
+
+
+def _keys_within_batch(batch: Sequence[Submission]) -> tuple[list[IdempotencyKey], dict[int, int]]:
+    """The keys to claim, each once, as its first submission in the batch has it; and the
+    later submissions of a key (index -> index of the first), stored by the first only."""
+    first_of: dict[bytes, tuple[int, IdempotencyKey]] = {}
+    repeats: dict[int, int] = {}
+    for index, submission in enumerate(batch):
+        claim = submission.idempotency_key
+        if claim is not None:
+            first_index, _ = first_of.setdefault(claim.key, (index, claim))
+            if first_index != index:
+                repeats[index] = first_index
+    return [claim for _, claim in first_of.values()], repeats
 
 
 def _days(batch: Sequence[Submission]) -> set[int]:
     return {day_of(row[0]) for submission in batch for row in submission.rows}
 
 
-async def _claim_keys(connection: asyncpg.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """Claim the batch's idempotency keys; return the receipts of keys committed before.
+async def _claim_keys(
+    connection: asyncpg.Connection, claims: list[IdempotencyKey]
+) -> dict[bytes, tuple[bytes | None, dict[str, Any]]]:
+    """Claim the batch's idempotency keys; return the digest and receipt of keys committed before.
 
     A concurrent transaction claiming the same key waits on the primary key until this one
-    commits, then finds the key taken: the second copy of a request is never stored.
+    commits, then finds the key taken: the second copy of a request is never stored. Keys
+    and digests are bytea: no client's bytes can fail to encode and fail the batch.
     """
-    if not keys:
+    if not claims:
         return {}
+    keys = [claim.key for claim in claims]
     claimed = await connection.fetch(
-        "INSERT INTO ingest_receipts (key, receipt) SELECT unnest($1::text[]), '{}'::jsonb "
+        "INSERT INTO ingest_receipts (key, digest, receipt) "
+        "SELECT key, digest, '{}'::jsonb FROM unnest($1::bytea[], $2::bytea[]) AS claim(key, digest) "
         "ON CONFLICT (key) DO NOTHING RETURNING key",
         keys,
+        [claim.digest for claim in claims],
     )
     earlier = set(keys) - {record["key"] for record in claimed}
     if not earlier:
         return {}
     stored = await connection.fetch(
-        "SELECT key, receipt FROM ingest_receipts WHERE key = ANY($1::text[])", list(earlier)
+        "SELECT key, digest, receipt FROM ingest_receipts WHERE key = ANY($1::bytea[])", list(earlier)
     )
-    return {record["key"]: orjson.loads(record["receipt"]) for record in stored}
+    return {record["key"]: (record["digest"], orjson.loads(record["receipt"])) for record in stored}
 
 
 def _distribute(
@@ -223,9 +274,28 @@ async def _store_receipts(
         await connection.executemany(
             "UPDATE ingest_receipts SET receipt = $2 WHERE key = $1",
             [
-                (batch_submission.idempotency_key, orjson.dumps(receipts[index]))
+                (batch_submission.idempotency_key.key, _receipt_json(receipts[index]))
                 for index, batch_submission in to_store
-                if index in receipts
+                if index in receipts and batch_submission.idempotency_key is not None
             ],
         )
     return receipts
+
+
+def _receipt_json(receipt: dict[str, Any]) -> bytes:
+    """The receipt as JSON; text that cannot be UTF-8 (a lone surrogate in a refusal's reason)
+    is replaced rather than failing the batch's commit."""
+    try:
+        return orjson.dumps(receipt)
+    except TypeError:  # orjson.JSONEncodeError
+        return orjson.dumps(_replace_surrogates(receipt))
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_replace_surrogates(item) for item in value]
+    return value

@@ -16,7 +16,7 @@ import pytest
 from loglens.collector.rows import COLUMNS, Row
 from loglens.collector.storage.copy import encode_thousandths
 from loglens.collector.storage.partitions import DAY_US, day_of
-from loglens.collector.storage.writer import LogWriter, Submission
+from loglens.collector.storage.writer import IdempotencyKey, LogWriter, Submission, content_digest
 from loglens.database.embedded import EmbeddedPostgres
 from loglens.database.migrate import available_migrations, migrate
 
@@ -137,13 +137,49 @@ async def test_idempotency_keys_commit_once(writer: LogWriter, db: asyncpg.Conne
     def receipt(refused: dict[int, str]) -> dict[str, object]:
         return {"count": 2 - len(refused)}
 
+    k1 = IdempotencyKey(b"k1", content_digest(b"a", b"b"))
     first = await writer.write(
-        [Submission([row("a"), row("b")], "k1", receipt), Submission([row("a"), row("b")], "k1", receipt)]
+        [Submission([row("a"), row("b")], k1, receipt), Submission([row("a"), row("b")], k1, receipt)]
     )
-    replay = await writer.write([Submission([row("a"), row("b")], "k1", receipt)])
+    replay = await writer.write([Submission([row("a"), row("b")], k1, receipt)])
 
     assert first[0].replayed_receipt is None
     assert first[1].replayed_receipt == {"count": 2}
     assert replay[0].replayed_receipt == {"count": 2}
     assert await db.fetchval("SELECT count(*) FROM logs") == 2
-    assert await db.fetchval("SELECT receipt FROM ingest_receipts WHERE key = 'k1'") == '{"count": 2}'
+    assert await db.fetchval("SELECT receipt FROM ingest_receipts WHERE key = 'k1'::bytea") == '{"count": 2}'
+
+
+async def test_a_key_committed_for_other_content_is_a_conflict_not_a_replay(
+    writer: LogWriter, db: asyncpg.Connection
+) -> None:
+    ours, theirs = content_digest(b"ours"), content_digest(b"theirs")
+    key = b"json:\xff\x00any bytes"  # keys are bytea: no byte can fail the batch
+
+    first = await writer.write(
+        [
+            Submission([row("ours 1"), row("ours 2")], IdempotencyKey(key, ours)),
+            Submission([row("theirs, same batch")], IdempotencyKey(key, theirs)),
+            Submission([row("bystander")]),
+        ]
+    )
+    later = await writer.write(
+        [
+            Submission([row("theirs, later")], IdempotencyKey(key, theirs)),
+            Submission([row("ours 1"), row("ours 2")], IdempotencyKey(key, ours)),
+        ]
+    )
+
+    assert [o.conflict for o in first] == [False, True, False]
+    assert [
+        o.stored(s)
+        for o, s in zip(first, [Submission([row()] * 2), Submission([row()]), Submission([row()])], strict=True)
+    ] == [2, 0, 1]
+    assert [o.conflict for o in later] == [True, False]
+    assert later[1].replayed_receipt == {}, "the same content again is a replay"
+    assert await db.fetchval("SELECT array_agg(message ORDER BY message) FROM logs") == [
+        "bystander",
+        "ours 1",
+        "ours 2",
+    ]
+    assert await db.fetchval("SELECT digest FROM ingest_receipts WHERE key = $1", key) == ours

@@ -5,11 +5,23 @@
 //
 //   node send.js '{"port": 24224, "tagPrefix": "app", "eventMode": "Message",
 //                  "requireAckResponse": true, "eventTime": true, "security": null,
+//                  "collidingChunkIds": false,
 //                  "records": [{"label": "payment-api", "data": {...}, "timeMs": 1767225600123}]}'
 
+const crypto = require('crypto');
 const logger = require('fluent-logger');
 
 const spec = JSON.parse(process.argv[2]);
+if (spec.collidingChunkIds) {
+  // Chunk ids from a generator seeded alike in every process (as Go's math/rand before 1.20
+  // is, under fluent-logger-golang): several senders send the same ids for different chunks.
+  let counter = 0;
+  crypto.randomBytes = (size) => {
+    const bytes = Buffer.alloc(size);
+    bytes.writeUInt32BE(counter++ % 0x100000000, 0);
+    return bytes;
+  };
+}
 const quiet = { info() {}, error() {} };
 const sender = logger.createFluentSender(spec.tagPrefix, {
   host: '127.0.0.1',

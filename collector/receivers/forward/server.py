@@ -29,6 +29,7 @@ from typing import Any
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.receivers.forward import ack, heartbeat, protocol
 from loglens.collector.receivers.forward.handshake import Credentials, Handshake
+from loglens.collector.storage.writer import IdempotencyKey
 from loglens.errors import IngestError, OverloadedError, RetryLaterError
 from loglens.settings import Settings
 
@@ -197,16 +198,17 @@ class _Connection:
                 if request.chunk is None:
                     unacknowledged.extend(request)
                 else:
-                    await self._submit(request)
+                    # Keyed by the chunk id and the chunk's content: ids are not unique (ack.py).
+                    await self._submit(request, ack.idempotency_key(request.chunk, frame))
             await self._store_without_ack(unacknowledged)
 
     async def _store_without_ack(self, request: protocol.Request) -> None:
         if request.events:
             await self._submit(request)
 
-    async def _submit(self, request: protocol.Request) -> None:
+    async def _submit(self, request: protocol.Request, key: IdempotencyKey | None = None) -> None:
         await self._slots.acquire()
-        task = asyncio.create_task(self._store(request))
+        task = asyncio.create_task(self._store(request, key))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
@@ -263,9 +265,8 @@ class _Connection:
                 ) from None
         return await self._reader.read(READ_SIZE)
 
-    async def _store(self, request: protocol.Request) -> None:
+    async def _store(self, request: protocol.Request, key: IdempotencyKey | None) -> None:
         try:
-            key = ack.idempotency_key(request.chunk)
             deadline = time.monotonic() + self._server.settings.commit_timeout_s
             for attempt in range(1_000_000):
                 try:
