@@ -37,8 +37,8 @@ REFUSALS = {
 
 _POLITE = (
     r"(?:(?:hey|hi|ok|okay|so|um|uh|yo|right|alright|now|also|and|then|just|quickly|quick|pls|plz|please|"
-    r"kindly|go\s+ahead\s+and|let'?s|lets|time\s+to|help\s+me)[\s,!]+)*"
-    r"(?:(?:can|could|would|will|wo?n'?t)\s+(?:you|u|ya|we|i)\s+(?:please\s+|pls\s+|plz\s+|just\s+|kindly\s+|quickly\s+)*"
+    r"kindly|go\s+ahead\s+and|let'?s|lets|time\s+to|help\s+me)[\s,!]+){0,6}"
+    r"(?:(?:can|could|would|will|wo?n'?t)\s+(?:you|u|ya|we|i)\s+(?:please\s+|pls\s+|plz\s+|just\s+|kindly\s+|quickly\s+){0,4}"
     r"|(?:i|we)\s+(?:want|need|would\s+like|wanna|gotta)\s+(?:you\s+|u\s+)?(?:to\s+)?"
     r"|(?:i|we)'?d\s+like\s+(?:you\s+|u\s+)?to\s+"
     r"|(?:is\s+it\s+possible|is\s+there\s+a\s+way)\s+to\s+"
@@ -46,7 +46,7 @@ _POLITE = (
     r"|(?:you|we)\s+(?:should|must|need\s+to|have\s+to|gotta)\s+"
     r"|(?:i|we)\s+(?:should|must|need\s+to|have\s+to)\s+"
     r")?"
-    r"(?:(?:please|pls|plz|just|also|quickly|kindly|go\s+ahead\s+and)\s+)*"
+    r"(?:(?:please|pls|plz|just|also|quickly|kindly|go\s+ahead\s+and)\s+){0,4}"
 )
 # Verbs that only ever ask to change stored data, with the noun and HTTP-method readings left out.
 _STRONG = (
