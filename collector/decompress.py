@@ -40,22 +40,42 @@ def inflate(body: bytes, content_encoding: str, limit: int) -> bytes:
         b"\x68",
     ):
         wbits = -zlib.MAX_WBITS  # some clients send raw deflate without the zlib header
+    return _inflate_members(body, wbits, encoding, limit)
+
+
+# Input is fed to each member's decompressor in slices that start small and double: a member
+# ends somewhere in its last slice, and what follows it is found by position rather than
+# copied (zlib's unused_data copies the rest of what it was given), so a body of many members,
+# tiny or large, is inflated in time linear in its size.
+_FIRST_SLICE = 1024
+_LARGEST_SLICE = 1024 * 1024
+
+
+def _inflate_members(body: bytes, wbits: int, encoding: str, limit: int) -> bytes:
+    view = memoryview(body)
+    size = len(body)
     parts: list[bytes] = []
     room = limit
-    rest = body
+    position = 0
     while True:
         inflater = zlib.decompressobj(wbits)
-        try:
-            inflated = inflater.decompress(rest, room + 1)
-        except zlib.error as error:
-            raise MalformedPayloadError(f"the {encoding} body cannot be decompressed: {error}") from None
-        if len(inflated) > room or inflater.unconsumed_tail:
-            raise PayloadTooLargeError(f"the body inflates past the limit of {limit} bytes")
-        if not inflater.eof:
-            raise MalformedPayloadError(f"the {encoding} body is truncated")
-        parts.append(inflated)
-        room -= len(inflated)
-        rest = inflater.unused_data
+        step = _FIRST_SLICE
+        while not inflater.eof:
+            if position >= size:
+                raise MalformedPayloadError(f"the {encoding} body is truncated")
+            piece = view[position : position + step]
+            position += len(piece)
+            try:
+                inflated = inflater.decompress(piece, room + 1)
+            except zlib.error as error:
+                raise MalformedPayloadError(f"the {encoding} body cannot be decompressed: {error}") from None
+            if len(inflated) > room or inflater.unconsumed_tail:
+                raise PayloadTooLargeError(f"the body inflates past the limit of {limit} bytes")
+            if inflated:
+                parts.append(inflated)
+                room -= len(inflated)
+            step = min(step * 2, _LARGEST_SLICE)
+        position -= len(inflater.unused_data)
         # Another gzip member follows; anything else after the end (padding) is ignored.
-        if wbits != _WBITS["gzip"] or not rest.startswith(GZIP_MAGIC):
+        if wbits != _WBITS["gzip"] or view[position : position + 2] != GZIP_MAGIC:
             return parts[0] if len(parts) == 1 else b"".join(parts)

@@ -15,6 +15,7 @@ from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
+from loglens.collector import offload
 from loglens.collector.batcher import Batcher
 from loglens.collector.mapping import fluent, json_api, otlp
 from loglens.collector.rows import Col, Row
@@ -23,6 +24,18 @@ from loglens.errors import IdempotencyConflictError
 
 MAX_REASONS_IN_MESSAGE = 3
 MESSAGE = Col.message.value
+# The rows of a request, their positions in it, and the records refused (position, reason).
+Mapping = tuple[list[Row], list[int], list[tuple[int, str]]]
+# orjson stops at 254 levels of nesting (and PostgreSQL's jsonb would have its own limit).
+MAX_NESTING = 254
+
+
+def unstorable(error: TypeError | RecursionError) -> str:
+    """Why a record that mapped could not be encoded as JSON for ``metadata``."""
+    text = str(error)
+    if isinstance(error, RecursionError) or "Recursion limit" in text:
+        return f"the record nests arrays or maps more than {MAX_NESTING} levels deep"
+    return f"the record cannot be stored as JSON: {text}"
 
 
 def now_us() -> int:
@@ -68,13 +81,17 @@ class Ingest:
         self.batcher = batcher
         self.max_message_chars = max_message_chars
 
-    async def otlp_request(self, request: ExportLogsServiceRequest) -> Result:
+    async def otlp_request(self, request: ExportLogsServiceRequest, *, body_bytes: int = 0) -> Result:
+        """Store an export request; ``body_bytes`` (its encoded size) sends a large one off the loop."""
+        rows, positions, refused = await offload.run(body_bytes >= offload.OFF_LOOP_BYTES, self._map_otlp, request)
+        result, _ = await self._submit(rows, positions, refused, idempotency_key=None)
+        return result
+
+    def _map_otlp(self, request: ExportLogsServiceRequest) -> Mapping:
         with collections_paused():
             mapped = otlp.map_request(request, now_us())
         positions = _positions_of_rows(mapped.records, mapped.rejected)
-        rows, positions, refused = self._refuse_long_messages(mapped.rows, positions, mapped.rejected)
-        result, _ = await self._submit(rows, positions, refused, idempotency_key=None)
-        return result
+        return self._refuse_long_messages(mapped.rows, positions, mapped.rejected)
 
     async def json_records(
         self,
@@ -84,9 +101,18 @@ class Ingest:
         check_utf8: bool = False,
         idempotency_key: IdempotencyKey | None = None,
         received_us: int | None = None,
+        body_bytes: int = 0,
     ) -> tuple[Result, dict[str, Any] | None]:
         """Store plain-JSON records. Returns the result and, for a replayed key, the first receipt."""
-        received = received_us or now_us()
+        heavy = body_bytes >= offload.OFF_LOOP_BYTES or len(records) >= offload.OFF_LOOP_RECORDS
+        rows, positions, refused = await offload.run(
+            heavy, self._map_json, records, unreadable, check_utf8, received_us or now_us()
+        )
+        return await self._submit(rows, positions, refused, idempotency_key)
+
+    def _map_json(
+        self, records: list[Any], unreadable: dict[int, str] | None, check_utf8: bool, received: int
+    ) -> Mapping:
         rows: list[Row] = []
         positions: list[int] = []
         refused: list[tuple[int, str]] = sorted((unreadable or {}).items())
@@ -98,8 +124,9 @@ class Ingest:
                 positions.append(index)
             except ValueError as error:
                 refused.append((index, str(error)))
-        rows, positions, refused = self._refuse_long_messages(rows, positions, refused)
-        return await self._submit(rows, positions, refused, idempotency_key)
+            except (TypeError, RecursionError) as error:  # orjson's encoding errors are TypeErrors
+                refused.append((index, unstorable(error)))
+        return self._refuse_long_messages(rows, positions, refused)
 
     async def fluent_events(
         self,
@@ -112,6 +139,14 @@ class Ingest:
 
         Returns the result and whether the key had been committed before (a resent chunk:
         acknowledged again, stored once)."""
+        heavy = len(events) >= offload.OFF_LOOP_RECORDS
+        rows, positions, refused = await offload.run(heavy, self._map_fluent, events, unreadable)
+        result, replayed = await self._submit(rows, positions, refused, idempotency_key)
+        return result, replayed is not None
+
+    def _map_fluent(
+        self, events: Sequence[tuple[str, int | None, Any]], unreadable: dict[int, str] | None
+    ) -> Mapping:
         received = now_us()
         rows: list[Row] = []
         positions: list[int] = []
@@ -130,13 +165,13 @@ class Ingest:
                     positions.append(index)
                 except ValueError as error:
                     refused.append((index, str(error)))
-        rows, positions, refused = self._refuse_long_messages(rows, positions, refused)
-        result, replayed = await self._submit(rows, positions, refused, idempotency_key)
-        return result, replayed is not None
+                except (TypeError, RecursionError) as error:
+                    refused.append((index, unstorable(error)))
+        return self._refuse_long_messages(rows, positions, refused)
 
     def _refuse_long_messages(
         self, rows: list[Row], positions: list[int], refused: list[tuple[int, str]]
-    ) -> tuple[list[Row], list[int], list[tuple[int, str]]]:
+    ) -> Mapping:
         limit = self.max_message_chars
         if all(len(row[MESSAGE]) <= limit for row in rows):
             return rows, positions, refused

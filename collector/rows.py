@@ -146,9 +146,10 @@ def duration_thousandths(value: Any) -> int | None:
         number = float(value)
     else:
         return None
+    number *= 1000  # past 1.8e305 this overflows to infinity, refused with it
     if not math.isfinite(number):
         return None
-    thousandths = round(number * 1000)
+    thousandths = round(number)
     return thousandths if abs(thousandths) <= MAX_DURATION_THOUSANDTHS else None
 
 

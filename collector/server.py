@@ -73,7 +73,15 @@ class Collector:
         await self.maintain()
         self.batcher.start()
         self._runner = web.AppRunner(
-            self.http_app, access_log=None, shutdown_timeout=HTTP_SHUTDOWN_GRACE_S, auto_decompress=False
+            self.http_app,
+            access_log=None,
+            shutdown_timeout=HTTP_SHUTDOWN_GRACE_S,
+            auto_decompress=False,
+            # Closes a connection that sends no request (or no complete headers) for this long;
+            # a body that stalls is the receiver's (http.py).
+            keepalive_timeout=self.settings.idle_timeout_s,
+            # After a 408 for a stalled body, what is left of it is read this long before closing.
+            lingering_time=min(10.0, self.settings.idle_timeout_s),
         )
         await self._runner.setup()
         site = web.TCPSite(

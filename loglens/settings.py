@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     retention_days: Annotated[int, Field(ge=0, le=36500)] = 0
     # How long a replayed Idempotency-Key (or Fluentd chunk id) is remembered.
     idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
+    # A connection on any ingest port that sends nothing for this long is closed: idle between
+    # requests, never sending one, stalled in a request's headers or body, or in a forward frame.
+    idle_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 120.0
 
     # --- the agent: questions in, read-only SQL and insights out -----------------------------
     agent_port: Port = 8001

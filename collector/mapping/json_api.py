@@ -61,9 +61,10 @@ def parse_body(body: bytes, ndjson: bool) -> Parsed:
     if not ndjson:
         try:
             document = json.loads(text) if had_invalid_utf8 else orjson.loads(body)
-        except (ValueError, orjson.JSONDecodeError):
+        except (ValueError, RecursionError) as error:  # orjson.JSONDecodeError is a ValueError
             if "\n" not in text.strip():
-                raise BodyError("the body is not valid JSON") from None
+                deep = isinstance(error, RecursionError) or "depth limit" in str(error)
+                raise BodyError("the body is not valid JSON" + (": it nests too deeply" if deep else "")) from None
         else:
             return Parsed(records=_records_of(document), had_invalid_utf8=had_invalid_utf8)
     return _parse_ndjson(text, had_invalid_utf8)
@@ -88,12 +89,18 @@ def _parse_ndjson(text: str, had_invalid_utf8: bool) -> Parsed:
     for index, line in enumerate(lines):
         try:
             parsed.records.append(json.loads(line))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             parsed.records.append(None)
-            parsed.unreadable[index] = f"line {index + 1} is not valid JSON: {error.args[0][:120]}"
+            parsed.unreadable[index] = f"line {index + 1} is not valid JSON: {_decode_reason(error)}"
     if lines and len(parsed.unreadable) == len(lines):
         raise BodyError("no line of the body is valid JSON")
     return parsed
+
+
+def _decode_reason(error: ValueError | RecursionError) -> str:
+    if isinstance(error, RecursionError):
+        return "it nests arrays or objects too deeply"
+    return str(error.args[0] if error.args else error)[:120]
 
 
 def map_record(record: Any, received_us: int, check_utf8: bool) -> Row:

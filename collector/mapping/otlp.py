@@ -383,11 +383,33 @@ def decode_protobuf(body: bytes) -> ExportLogsServiceRequest:
     return request
 
 
-def _hex_ids_to_base64(document: Any) -> None:
-    """OTLP/JSON writes trace and span ids as hex; protobuf's JSON parser wants base64."""
-    for resource_logs in document.get("resourceLogs", None) or document.get("resource_logs", None) or []:
-        for scope_logs in resource_logs.get("scopeLogs", None) or resource_logs.get("scope_logs", None) or []:
-            for record in scope_logs.get("logRecords", None) or scope_logs.get("log_records", None) or []:
+def _list_of_objects(container: dict[str, Any], camel: str, snake: str, where: str) -> list[dict[str, Any]]:
+    """``container``'s array under either spelling of its name, each element checked to be an
+    object: protobuf's parser would take them, but the id conversion below reads them first."""
+    items = container.get(camel) or container.get(snake) or []
+    if items.__class__ is not list:
+        raise ValueError(f"{where}{camel} must be an array, not {_json_type(items)}")
+    for position, item in enumerate(items):
+        if item.__class__ is not dict:
+            raise ValueError(f"{where}{camel}[{position}] must be an object, not {_json_type(item)}")
+    return items
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number"}
+    return "null" if value is None else names.get(type(value), "a number")
+
+
+def _hex_ids_to_base64(document: dict[str, Any]) -> None:
+    """OTLP/JSON writes trace and span ids as hex; protobuf's JSON parser wants base64.
+
+    The arrays on the way are checked at the container level (each element an object), so
+    that ``{"resourceLogs": [1, 2]}`` is a clear 400 and the records cost one class test."""
+    for r, resource_logs in enumerate(_list_of_objects(document, "resourceLogs", "resource_logs", "")):
+        where = f"resourceLogs[{r}]."
+        for s, scope_logs in enumerate(_list_of_objects(resource_logs, "scopeLogs", "scope_logs", where)):
+            records = _list_of_objects(scope_logs, "logRecords", "log_records", f"{where}scopeLogs[{s}].")
+            for record in records:
                 for key in ("traceId", "spanId", "trace_id", "span_id"):
                     value = record.get(key)
                     if isinstance(value, str) and value:
@@ -406,5 +428,9 @@ def decode_json(body: bytes) -> ExportLogsServiceRequest:
         raise ValueError("an OTLP/JSON body is an object with a resourceLogs array")
     _hex_ids_to_base64(document)
     request = ExportLogsServiceRequest()
-    json_format.ParseDict(document, request, ignore_unknown_fields=True)
+    try:
+        json_format.ParseDict(document, request, ignore_unknown_fields=True)
+    except (TypeError, AttributeError, RecursionError) as error:
+        # ParseError is its answer to most bad values; a few shapes escape as these instead.
+        raise ValueError(f"the body does not have the shape of an ExportLogsServiceRequest: {error}") from None
     return request

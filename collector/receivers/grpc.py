@@ -22,6 +22,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 
+from loglens.collector import offload
 from loglens.collector.ingest import Ingest
 from loglens.collector.mapping.otlp import decode_protobuf
 from loglens.errors import IngestError, MalformedPayloadError, RetryLaterError, UnauthorizedError
@@ -60,7 +61,9 @@ class LogsService:
     async def export(self, body: bytes, context: grpc.aio.ServicerContext) -> ExportLogsServiceResponse:
         try:
             self._authorize(context)
-            result = await self._ingest.otlp_request(_decode(body))
+            heavy = len(body) >= offload.OFF_LOOP_BYTES
+            request = await offload.run(heavy, _decode, body)
+            result = await self._ingest.otlp_request(request, body_bytes=len(body))
         except IngestError as error:
             await context.abort_with_status(rpc_status.to_status(_status_of(error)))
             raise AssertionError("unreachable: abort_with_status raises") from error
@@ -109,6 +112,10 @@ async def start_server(
             ("grpc.max_receive_message_length", settings.max_body_bytes),
             # Off unless collector workers share the port: a second loglens must fail, not share.
             ("grpc.so_reuseport", int(reuse_port)),
+            # LOGLENS_IDLE_TIMEOUT_S: a connection that never completes its HTTP/2 handshake, or
+            # carries no call for this long, is closed (GOAWAY); clients reconnect when they need to.
+            ("grpc.server_handshake_timeout_ms", int(settings.idle_timeout_s * 1000)),
+            ("grpc.max_connection_idle_ms", int(settings.idle_timeout_s * 1000)),
         ],
     )
     server.add_generic_rpc_handlers((LogsService(settings, ingest).handler(),))

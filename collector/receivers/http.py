@@ -8,6 +8,7 @@ retryable 429/503 with ``Retry-After`` when the writer is saturated or the datab
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 
+from loglens.collector import offload
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, json_receipt
 from loglens.collector.mapping import json_api, otlp
@@ -171,8 +173,11 @@ class _HttpReceiver:
             )
 
     async def _body(self, request: web.Request) -> bytes:
-        raw = await request.read()
-        return inflate(raw, request.headers.get("Content-Encoding", ""), self._settings.max_body_bytes)
+        raw = await _read_body(request, self._settings.idle_timeout_s, self._settings.max_body_bytes)
+        encoding = request.headers.get("Content-Encoding", "")
+        # A compressed body costs what it inflates to: a small one may take long (offload.py).
+        heavy = len(raw) >= (offload.OFF_LOOP_BYTES // 32 if encoding else offload.OFF_LOOP_BYTES)
+        return await offload.run(heavy, inflate, raw, encoding, self._settings.max_body_bytes)
 
     async def otlp_logs(self, request: web.Request) -> web.Response:
         self._authorize(request)
@@ -181,12 +186,13 @@ class _HttpReceiver:
             return web.Response(status=415, text=f"Content-Type must be {PROTOBUF} or {JSON}, not {content_type}")
         body = await self._body(request)
         try:
-            export = otlp.decode_protobuf(body) if content_type == PROTOBUF else otlp.decode_json(body)
+            decode = otlp.decode_protobuf if content_type == PROTOBUF else otlp.decode_json
+            export = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, decode, body)
         except (DecodeError, ValueError, json_format.ParseError, orjson.JSONDecodeError) as error:
             raise MalformedPayloadError(
                 f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: {error or 'undecodable'}"
             ) from None
-        result = await self._ingest.otlp_request(export)
+        result = await self._ingest.otlp_request(export, body_bytes=len(body))
         return _otlp_answer(result, content_type)
 
     async def json_logs(self, request: web.Request) -> web.Response:
@@ -196,7 +202,8 @@ class _HttpReceiver:
             raise MalformedPayloadError(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} bytes long")
         body = await self._body(request)
         try:
-            parsed = json_api.parse_body(body, ndjson=request.content_type in NDJSON)
+            ndjson = request.content_type in NDJSON
+            parsed = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, json_api.parse_body, body, ndjson)
         except json_api.BodyError as error:
             raise MalformedPayloadError(str(error)) from None
         result, replayed = await self._ingest.json_records(
@@ -204,6 +211,7 @@ class _HttpReceiver:
             unreadable=parsed.unreadable,
             check_utf8=parsed.had_invalid_utf8,
             idempotency_key=_keyed_by_body(key, body, request.content_type in NDJSON),
+            body_bytes=len(body),
         )
         answer = replayed if replayed is not None else json_receipt(result.refused, result.stored)
         status = 400 if answer["status"] == "error" else 200
@@ -231,6 +239,27 @@ class _HttpReceiver:
                 answer["status"] = "degraded"
             return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
+
+
+async def _read_body(request: web.Request, idle_s: float, limit: int) -> bytes:
+    """The body as it arrives; a client that sends none of it for ``idle_s`` is answered 408
+    and its connection closed (``LOGLENS_IDLE_TIMEOUT_S``), so a slow sender holds no worker."""
+    body = bytearray()
+    while True:
+        try:
+            async with asyncio.timeout(idle_s):
+                chunk = await request.content.readany()
+        except TimeoutError:
+            answer = web.HTTPRequestTimeout(
+                text=f"the body stalled: nothing of it for {idle_s:g} s (LOGLENS_IDLE_TIMEOUT_S)"
+            )
+            answer.force_close()
+            raise answer from None
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
 
 
 def _idempotency_key(request: web.Request) -> bytes | None:

@@ -4,7 +4,8 @@ Fluentd v1 sends an ``EventTime``: msgpack extension type 0 holding eight bytes,
 big-endian uint32 of Unix seconds then a uint32 of nanoseconds. Older clients (and
 ``time_as_integer``) send integer seconds, some loggers send float seconds, and Fluent Bit 2
 may wrap the time with its event metadata as ``[time, {metadata}]``. A time of 0 or nil means
-"now" to Fluentd's in_forward, and so it does here.
+"now" to Fluentd's in_forward, and so it does here. An EventTime of the wrong size refuses
+its entry (``BadEventTime``), not the chunk around it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,27 @@ _SECONDS_AND_NANOSECONDS = struct.Struct(">II")
 EventTime = tuple[int, int]
 
 
+class BadEventTime:
+    """An extension type 0 that is not eight bytes: the entry that holds it is refused alone.
+
+    The hook must not raise: msgpack's Unpacker, interrupted by its hook, goes on from the
+    wrong byte, and the rest of the stream (good entries too) would be unreadable."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    @property
+    def reason(self) -> str:
+        return f"an EventTime (msgpack extension type 0) holds 8 bytes, not {self.size}"
+
+
 def ext_hook(code: int, data: bytes) -> Any:
     """The msgpack ``ext_hook``: EventTime for type 0, other extension types left as they are."""
     if code == EVENT_TIME_CODE:
         if len(data) != _SECONDS_AND_NANOSECONDS.size:
-            raise ValueError(f"an EventTime (msgpack extension type 0) holds 8 bytes, not {len(data)}")
+            return BadEventTime(len(data))
         return _SECONDS_AND_NANOSECONDS.unpack(data)
     return msgpack.ExtType(code, data)
 
@@ -54,4 +71,4 @@ def is_time(value: Any) -> bool:
     return value is None or value.__class__ in _TIME_TYPES
 
 
-_TIME_TYPES = frozenset({tuple, int, float, msgpack.Timestamp})
+_TIME_TYPES = frozenset({tuple, int, float, msgpack.Timestamp, BadEventTime})

@@ -26,6 +26,7 @@ import os
 import time
 from typing import Any
 
+from loglens.collector import offload
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.receivers.forward import ack, heartbeat, protocol
 from loglens.collector.receivers.forward.handshake import Credentials, Handshake
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 READ_SIZE = 256 * 1024
 MAX_IN_FLIGHT = 16
 HANDSHAKE_TIMEOUT_S = 30.0
-# A frame started but not finished: the client is given this long to send the rest.
-STALLED_FRAME_TIMEOUT_S = 120.0
 OVERLOAD_BACKOFF_S = (0.05, 0.1, 0.25, 0.5, 1.0)
 JSON_STARTS = (ord("["), ord("{"))
 
@@ -111,6 +110,11 @@ class ForwardServer:
             await connection.run()
         finally:
             del self._connections[connection]
+
+
+def _decode(frame: Any, limit: int) -> protocol.Request:
+    with collections_paused():
+        return protocol.decode(frame, limit)
 
 
 def _reason(error: OSError) -> str:
@@ -190,8 +194,8 @@ class _Connection:
                 if frame is None:
                     continue  # Fluentd's in_forward reads a lone nil as a TCP heartbeat
                 try:
-                    with collections_paused():
-                        request = protocol.decode(frame, self._limit)
+                    # A large packed stream is inflated and decoded off the event loop (offload.py).
+                    request = await offload.run(protocol.is_heavy(frame), _decode, frame, self._limit)
                 except IngestError as error:
                     await self._store_without_ack(unacknowledged)
                     raise _CloseConnectionError(str(error)) from None
@@ -255,15 +259,16 @@ class _Connection:
                 raise _CloseConnectionError(str(protocol.unpack_error(error, self._limit))) from None
 
     async def _read(self) -> bytes:
-        if self._fed > self._frame_end:
-            try:
-                async with asyncio.timeout(STALLED_FRAME_TIMEOUT_S):
-                    return await self._reader.read(READ_SIZE)
-            except TimeoutError:
-                raise _CloseConnectionError(
-                    f"the client sent part of a frame and nothing more for {STALLED_FRAME_TIMEOUT_S:.0f} s"
-                ) from None
-        return await self._reader.read(READ_SIZE)
+        # A connection that sends nothing for LOGLENS_IDLE_TIMEOUT_S is closed, in a frame or not.
+        idle_s = self._server.settings.idle_timeout_s
+        try:
+            async with asyncio.timeout(idle_s):
+                return await self._reader.read(READ_SIZE)
+        except TimeoutError:
+            where = "part of a frame and " if self._fed > self._frame_end else ""
+            raise _CloseConnectionError(
+                f"the client sent {where}nothing more for {idle_s:g} s (LOGLENS_IDLE_TIMEOUT_S)"
+            ) from None
 
     async def _store(self, request: protocol.Request, key: IdempotencyKey | None) -> None:
         try:
