@@ -213,12 +213,17 @@ class _HttpReceiver:
             idempotency_key=_keyed_by_body(key, body, request.content_type in NDJSON),
             body_bytes=len(body),
         )
-        answer = replayed if replayed is not None else json_receipt(result.refused, result.stored)
+        # The receipt of a large body (a rejection per record) is built and encoded off the loop too.
+        heavy = len(result.refused) >= offload.OFF_LOOP_RECORDS
+        answer = (
+            replayed
+            if replayed is not None
+            else await offload.run(heavy, json_receipt, result.refused, result.stored)
+        )
         status = 400 if answer["status"] == "error" else 200
         headers = {"Idempotent-Replayed": "true"} if replayed is not None else None
-        return web.json_response(
-            answer, status=status, headers=headers, dumps=lambda value: orjson.dumps(value).decode()
-        )
+        text = await offload.run(heavy, orjson.dumps, answer)
+        return web.Response(body=text, status=status, headers=headers, content_type="application/json")
 
     async def health(self, _request: web.Request) -> web.Response:
         problem = self._ingest.batcher.storage_error
