@@ -235,6 +235,23 @@ async def test_a_bad_event_time_refuses_its_entry_not_the_chunk(
     assert await messages(db) == ["after", "packed 1", "packed 1", "packed 2", "packed 2"]
 
 
+async def test_a_packed_entry_with_a_bad_msgpack_timestamp_is_refused_alone(
+    collector: Collector, db: asyncpg.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await ForwardClient.connect(collector.ports.forward)
+    chunk = new_chunk()
+    # [<extension type -1 of 3 bytes>, {"m": "x"}]: a Timestamp is 4, 8 or 12 bytes.
+    bad = b"\x92\xc7\x03\xffabc" + pack({"message": "bad timestamp"})
+    stream = pack([T0, {"message": "before"}]) + bad + pack([T0, {"message": "after"}])
+
+    await client.send(pack(["app.ts", stream, {"chunk": chunk}]))
+
+    assert await client.acks(1) == [chunk]
+    assert "record 1: the entry holds a msgpack Timestamp (extension type -1)" in caplog.text
+    assert await closing(client) == []
+    assert await messages(db) == ["after", "before"]
+
+
 # --- defect 8: a body of many gzip members, and one that is slow to decode -----------------
 
 

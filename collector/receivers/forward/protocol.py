@@ -181,6 +181,7 @@ class Unreadable:
         self.reason = reason
 
 
+BAD_TIMESTAMP = Unreadable("the entry holds a msgpack Timestamp (extension type -1) that is not 4, 8 or 12 bytes")
 TOO_DEEP = Unreadable(f"the entry nests arrays or maps more than {MSGPACK_MAX_DEPTH} levels deep")
 
 
@@ -202,6 +203,12 @@ def _unpack_stream(packed: bytes, limit: int) -> list[Any]:
         except msgpack.StackError:
             end = skip_object(packed, end)
             entries.append(TOO_DEEP)
+        except ValueError as error:
+            if "invalid timestamp" not in str(error):
+                raise unpack_error(error, limit) from None
+            # A msgpack Timestamp (extension type -1) of the wrong size: its entry alone is refused.
+            end = skip_object(packed, end)
+            entries.append(BAD_TIMESTAMP)
         except Exception as error:
             raise unpack_error(error, limit) from None
         # Go on after the skipped entry, reading in slices: each restart rereads only one.
