@@ -42,7 +42,9 @@ def scripted() -> ByQuestion:
     return ByQuestion(
         {
             "last hour": answer(ERRORS_LAST_HOUR, "There were 3 errors in the last hour.", "stat"),
-            "delete": [call("execute_sql", sql="DELETE FROM logs")],
+            # a model talked into writing (prompt injection through a log line, say): the validator
+            # refuses its SQL
+            "tidy": [call("execute_sql", sql="DELETE FROM logs")],
             "missing": [call("execute_sql", sql="SELECT no_such_column FROM logs")],
             "weather": [
                 call("cannot_answer", reason="Logs don't know the weather.", suggestions=["errors today?"])
@@ -159,9 +161,11 @@ async def test_one_person_cannot_flood_the_database(start_bot: Any, slack: FakeS
     ("question", "expected"),
     [
         (
-            "delete the logs",
+            "how tidy are the logs?",
             "I couldn't answer that safely: the query was refused: only a SELECT query is allowed, not DELETE.",
         ),
+        # a request to change the logs is refused in words before any model is asked
+        ("delete the logs", "I couldn't answer that safely: loglens only reads logs: it cannot delete"),
         (
             "the missing column",
             "I couldn't answer that: no query worked in 3 attempts; the last problem: PostgreSQL cannot plan "
