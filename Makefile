@@ -25,7 +25,7 @@ JS := exporters/javascript
 PY_SOURCES := loglens collector agent bots tests bench exporters/python
 JS_STAMP := $(JS)/node_modules/.installed
 
-.PHONY: up deps check test lint typecheck pytest bench clean js chromium web web-check web-lint web-unit web-e2e
+.PHONY: up deps check test lint typecheck pytest faults bench clean js chromium web web-check web-lint web-unit web-e2e
 
 up: $(STAMP) $(WEB_DIST)
 	$(BIN)/loglens up $(ARGS)
@@ -68,6 +68,12 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) $(NODE_STAMP) js
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault suite, tests/faults/: its quick scenarios (run by `make test` too) and the long ones
+# marked faults (the whole process group killed, the database stopped for 15 s, its table locked
+# for 10 s); each prints sent / acknowledged / stored / missing / duplicated. A few minutes.
+faults: $(STAMP)
+	$(BIN)/pytest tests/faults -m "" -s $(PYTEST_ARGS)
 
 # The JavaScript exporter: type-checked (tsc --strict) and built; its node --test suites run
 # under pytest (tests/exporters/test_javascript_exporter.py), the browser one in Chromium.

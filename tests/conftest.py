@@ -163,11 +163,13 @@ def start_loglens(
     env: dict[str, str] | None = None,
     ports: tuple[int, int] | None = None,
     command: tuple[str, ...] = ("up",),
+    new_session: bool = False,
 ) -> LoglensProcess:
     """Run the real ``loglens up`` (or ``command``, e.g. ``("serve", "slack")``) against ``dsn``, or
     its embedded server, and wait until it serves.
 
-    ``ports`` (OTLP/HTTP, OTLP/gRPC) restarts a server where a stopped one listened."""
+    ``ports`` (OTLP/HTTP, OTLP/gRPC) restarts a server where a stopped one listened;
+    ``new_session`` puts it in a process group of its own (tests/faults kill the whole group)."""
     http_port, grpc_port = ports or (free_port(), free_port())
     forward_port, agent_port = free_port(), free_port()
     log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
@@ -196,6 +198,7 @@ def start_loglens(
             stdout=log_file,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=new_session,
         )
     running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path)
     deadline = time.monotonic() + 60
