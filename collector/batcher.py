@@ -6,29 +6,67 @@ submission, and hands sealed batches to a few writer tasks, each COPYing over it
 connection. A submission's future resolves only after its batch committed, so a receiver
 acknowledges only what is on disk.
 
-Memory is bounded by ``max_pending_rows`` (accepted but not yet committed): past it, a
-submission is refused at once with ``OverloadedError`` and the client retries later. While the
-database is unreachable, submissions are refused at once with ``StorageUnavailableError`` instead
-of piling up; a probe notices when it is back. A batch whose commit fails for a lost
-connection is retried until ``commit_timeout`` has passed since it was sealed, then its
-submitters are told to retry: they were never acknowledged, so nothing acknowledged is lost.
+Memory is bounded by ``max_pending_rows`` and ``max_pending_bytes`` (accepted but not yet
+committed, counted per row and in approximate bytes): past either, a submission is refused at
+once with ``OverloadedError`` (429) and the client retries later. While the database is
+unreachable, submissions are refused at once with ``StorageUnavailableError`` instead of piling
+up; a probe notices when it is back. A refused request holds nothing: every refusal is an
+exception of its own, raised in the waiter's task (futures carry answers, never exceptions, so
+no exception is shared between requests nor kept alive by a future, each traceback holding the
+frames, and so the rows, of the request it was raised in).
+
+Every submission has a deadline, ``commit_timeout`` after it arrived; past it, its client is
+answered 503 (``CommitTimeoutError``) and nothing of the request is ever stored, so the retry
+the client sends is stored once (OTLP has no idempotency key):
+
+* a submission whose batch is not being written (still open, queued behind a slow writer, or
+  waiting to retry after a lost connection) is withdrawn from it at its deadline;
+* a batch being written runs under a time limit, the earliest deadline of its submissions: every
+  statement before the COMMIT under PostgreSQL's ``statement_timeout`` (``storage/writer.py``), so a
+  locked table fails it, rolled back, by then; its submitters hear the outcome, never a guess.
+
+A submitter whose task is cancelled (a gRPC client gone past its deadline) is withdrawn likewise
+unless its batch is being written. A batch whose commit fails for a lost connection is retried
+while any of its submissions has time left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-import time
 from dataclasses import dataclass, field
 
+from loglens.collector.rows import Col
 from loglens.collector.storage.writer import LogWriter, Submission, SubmissionResult
-from loglens.errors import OverloadedError, RetryLaterError, StorageUnavailableError
+from loglens.errors import CommitTimeoutError, OverloadedError, RetryLaterError, StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
 PROBE_INTERVAL_S = 0.5
 RETRY_BACKOFF_S = (0.05, 0.1, 0.25, 0.5, 1.0)
+# A submission with less time left than this when its batch is about to be written is answered
+# "retry" at once, rather than make the whole batch's time limit that short.
+MIN_WRITE_S = 0.2
+UNAVAILABLE_RETRY_AFTER_S = 2
+TIMEOUT_RETRY_AFTER_S = 1
+# What a row costs besides its longest texts: the tuple and its small values, measured with
+# tracemalloc on typical OTLP and JSON rows (300-450 bytes).
+ROW_BYTES = 400
+MIB = 1024 * 1024
+
+_MESSAGE, _STACK, _METADATA = Col.message.value, Col.stack_trace.value, Col.metadata.value
+
+
+def approximate_bytes(submission: Submission) -> int:
+    """What a pending submission holds: its rows (a fixed cost each plus their message, stack
+    trace and metadata) and what its request keeps besides (``held_bytes``, its body)."""
+    text = 0
+    for row in submission.rows:
+        stack, metadata = row[_STACK], row[_METADATA]
+        text += len(row[_MESSAGE]) + (len(stack) if stack else 0) + (len(metadata) if metadata else 0)
+    return submission.held_bytes + ROW_BYTES * len(submission.rows) + text
 
 
 @dataclass
@@ -40,12 +78,44 @@ class BatcherStats:
     retried_batches: int = 0
     failed_batches: int = 0
     overloaded_submissions: int = 0
+    # Submissions answered 503 at their deadline, nothing of them stored.
+    timed_out_submissions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """A "retry later" answer, as data: the waiter raises an exception of its own from it."""
+
+    kind: type[RetryLaterError]
+    message: str
+    retry_after_s: int
+
+    def error(self) -> RetryLaterError:
+        return self.kind(self.message, self.retry_after_s)
+
+
+_Answer = SubmissionResult | _Refusal
+
+
+@dataclass(eq=False, slots=True)
+class _Entry:
+    """One submission waiting in the batcher; ``submission`` is None once it was answered."""
+
+    submission: Submission | None
+    future: asyncio.Future[_Answer]
+    rows: int
+    size: int
+    deadline: float  # loop time
+    batch: _Batch
+    timer: asyncio.TimerHandle | None = None
 
 
 @dataclass(eq=False)
 class _Batch:
-    items: list[tuple[Submission, asyncio.Future[SubmissionResult]]] = field(default_factory=list)
-    rows: int = 0
+    entries: list[_Entry] = field(default_factory=list)
+    rows: int = 0  # of the entries not answered yet
+    # A write of it is in flight: its entries wait for the outcome, they cannot be withdrawn.
+    writing: bool = False
 
 
 class Batcher:
@@ -58,20 +128,23 @@ class Batcher:
         max_pending_rows: int,
         commit_timeout_s: float,
         writers: int,
+        max_pending_bytes: int = 128 * MIB,
     ) -> None:
         self._writer = writer
         self._batch_rows = batch_rows
         self._flush_interval_s = flush_interval_s
         self._max_pending_rows = max_pending_rows
+        self._max_pending_bytes = max_pending_bytes
         self._commit_timeout_s = commit_timeout_s
         self._writer_count = writers
         self._open = _Batch()
         self._sealed: asyncio.Queue[_Batch | None] = asyncio.Queue()
         self._flush_timer: asyncio.TimerHandle | None = None
         self._pending_rows = 0
+        self._pending_bytes = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._probe: asyncio.Task[None] | None = None
-        self._unavailable: StorageUnavailableError | None = None
+        self._unavailable: str | None = None  # why PostgreSQL cannot take logs now
         self._closing = False
         self.stats = BatcherStats()
 
@@ -80,8 +153,12 @@ class Batcher:
         return self._pending_rows
 
     @property
+    def pending_bytes(self) -> int:
+        return self._pending_bytes
+
+    @property
     def storage_error(self) -> str | None:
-        return None if self._unavailable is None else str(self._unavailable)
+        return self._unavailable
 
     async def database_reachable(self) -> bool:
         return await self._writer.ping()
@@ -104,87 +181,186 @@ class Batcher:
                 await self._probe
 
     async def submit(self, submission: Submission) -> SubmissionResult:
-        """Wait until the submission's rows are committed; raise ``RetryLaterError`` if they cannot be."""
-        size = len(submission.rows)
+        """Wait until the submission's rows are committed; raise ``RetryLaterError`` if they cannot
+        be (then nothing of them is stored)."""
         if self._closing:
             raise RetryLaterError("loglens is shutting down; send again to the restarted collector", 2)
         if self._unavailable is not None:
-            raise self._unavailable
-        if self._pending_rows + size > self._max_pending_rows and self._pending_rows > 0:
-            self.stats.overloaded_submissions += 1
-            raise OverloadedError(
-                f"the writer is {self._pending_rows} rows behind (limit {self._max_pending_rows}); retry shortly",
-                1,
-            )
-        future: asyncio.Future[SubmissionResult] = asyncio.get_running_loop().create_future()
-        self._pending_rows += size
-        self._open.items.append((submission, future))
-        self._open.rows += size
+            raise StorageUnavailableError(self._unavailable, UNAVAILABLE_RETRY_AFTER_S)
+        rows = len(submission.rows)
+        size = approximate_bytes(submission)
+        self._refuse_if_saturated(rows, size)
+        loop = asyncio.get_running_loop()
+        entry = _Entry(
+            submission, loop.create_future(), rows, size, loop.time() + self._commit_timeout_s, self._open
+        )
+        entry.timer = loop.call_at(entry.deadline, self._expire, entry)
+        self._pending_rows += rows
+        self._pending_bytes += size
+        self._open.entries.append(entry)
+        self._open.rows += rows
         if self._open.rows >= self._batch_rows:
             self._seal()
         elif self._flush_timer is None:
-            self._flush_timer = asyncio.get_running_loop().call_later(self._flush_interval_s, self._seal)
-        return await future
+            self._flush_timer = loop.call_later(self._flush_interval_s, self._seal)
+        del submission  # the entry holds it while it waits, and lets go of it once answered
+        try:
+            answer = await entry.future
+        except asyncio.CancelledError:
+            self._withdraw(entry, None)  # the client is gone: its rows are not stored unless being written
+            raise
+        if isinstance(answer, _Refusal):
+            raise answer.error()
+        return answer
+
+    def _refuse_if_saturated(self, rows: int, size: int) -> None:
+        if self._pending_rows == 0:
+            return  # one request larger than the limits is taken alone, or it would never be
+        if self._pending_rows + rows > self._max_pending_rows:
+            behind = f"{self._pending_rows} rows behind (limit {self._max_pending_rows}, LOGLENS_MAX_PENDING_ROWS)"
+        elif self._pending_bytes + size > self._max_pending_bytes:
+            behind = (
+                f"{self._pending_rows} rows behind, {self._pending_bytes / MIB:.1f} MiB "
+                f"(limit {self._max_pending_bytes / MIB:.1f} MiB, LOGLENS_MAX_PENDING_BYTES)"
+            )
+        else:
+            return
+        self.stats.overloaded_submissions += 1
+        raise OverloadedError(f"the writer is {behind}; retry shortly", 1)
 
     def _seal(self) -> None:
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
-        if self._open.items:
+        if self._open.entries:
             self._sealed.put_nowait(self._open)
             self._open = _Batch()
+
+    def _expire(self, entry: _Entry) -> None:
+        """At an entry's deadline: withdraw it unless its batch is being written (then the write's
+        time limit, that deadline at the latest, answers it)."""
+        entry.timer = None
+        self._time_out(entry)
+
+    def _time_out(self, entry: _Entry) -> None:
+        if self._withdraw(entry, self._timeout_refusal("the database is slow")):
+            self.stats.timed_out_submissions += 1
+
+    def _timeout_refusal(self, cause: str) -> _Refusal:
+        return _Refusal(
+            CommitTimeoutError,
+            f"PostgreSQL did not commit this request within {self._commit_timeout_s:g} s "
+            f"(LOGLENS_COMMIT_TIMEOUT_S; {cause}): nothing of it was stored; retry",
+            TIMEOUT_RETRY_AFTER_S,
+        )
+
+    def _withdraw(self, entry: _Entry, answer: _Refusal | None) -> bool:
+        """Take an entry out of its batch, nothing of it stored; False when it cannot be (answered
+        already, or its batch is being written)."""
+        if entry.submission is None or entry.batch.writing:
+            return False
+        entry.batch.rows -= entry.rows
+        self._answer(entry, answer)
+        return True
+
+    def _answer(self, entry: _Entry, answer: _Answer | None) -> None:
+        """Tell the waiter (unless it is gone) and let go of everything the entry held."""
+        if entry.submission is None:
+            return
+        entry.submission = None
+        self._pending_rows -= entry.rows
+        self._pending_bytes -= entry.size
+        if entry.timer is not None:
+            entry.timer.cancel()
+            entry.timer = None
+        if answer is not None and not entry.future.done():
+            entry.future.set_result(answer)
 
     async def _write_loop(self) -> None:
         while (batch := await self._sealed.get()) is not None:
             try:
                 await self._write_with_retries(batch)
-            finally:
-                self._pending_rows -= batch.rows
-
-    async def _write_with_retries(self, batch: _Batch) -> None:
-        deadline = time.monotonic() + self._commit_timeout_s
-        submissions = [submission for submission, _ in batch.items]
-        for attempt in range(1_000_000):
-            try:
-                outcomes = await self._writer.write(submissions)
-            except StorageUnavailableError as error:
-                self._mark_unavailable(error)
-                pause = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
-                if time.monotonic() + pause >= deadline:
-                    self.stats.failed_batches += 1
-                    log.warning(
-                        "giving up on a batch of %d rows after %d attempts: %s",
-                        batch.rows,
-                        attempt + 1,
-                        error,
-                    )
-                    _fail(batch, error)
-                    return
-                self.stats.retried_batches += 1
-                await asyncio.sleep(pause)
             except Exception as error:  # a bug: never leave a submitter waiting forever
                 log.exception("unexpected error while writing a batch")
-                _fail(batch, StorageUnavailableError(f"internal error while storing logs: {error}"))
-                return
-            else:
-                self._unavailable = None
-                self._record(batch, outcomes)
-                return
+                self._answer_all(
+                    batch,
+                    _Refusal(StorageUnavailableError, f"internal error while storing logs: {error}", 2),
+                )
+            finally:
+                batch.writing = False
+                batch.entries.clear()
 
-    def _record(self, batch: _Batch, outcomes: list[SubmissionResult]) -> None:
-        for (submission, future), outcome in zip(batch.items, outcomes, strict=True):
+    async def _write_with_retries(self, batch: _Batch) -> None:
+        loop = asyncio.get_running_loop()
+        for attempt in itertools.count():
+            entries = self._ready_to_write(batch, loop.time())
+            if not entries:
+                return
+            limit_s = min(entry.deadline for entry in entries) - loop.time()
+            batch.writing = True
+            try:
+                outcomes = await self._writer.write(
+                    [entry.submission for entry in entries if entry.submission is not None], timeout_s=limit_s
+                )
+            except CommitTimeoutError as error:
+                batch.writing = False
+                self.stats.failed_batches += 1
+                self.stats.timed_out_submissions += len(entries)
+                log.warning(
+                    "a batch of %d rows was rolled back: %s; its requests are told to retry", batch.rows, error
+                )
+                self._answer_all(batch, self._timeout_refusal(str(error)))
+                return
+            except StorageUnavailableError as error:
+                batch.writing = False
+                self._mark_unavailable(error)
+                self.stats.retried_batches += 1
+                # Meanwhile each entry is withdrawn at its deadline: the loop ends when none is left.
+                await asyncio.sleep(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)])
+                continue
+            batch.writing = False
+            self._unavailable = None
+            self._record(entries, outcomes)
+            return
+
+    def _ready_to_write(self, batch: _Batch, now: float) -> list[_Entry]:
+        """The entries still waiting; those too close to their deadline are answered "retry" now."""
+        entries = []
+        for entry in batch.entries:
+            if entry.submission is None:
+                continue
+            if entry.deadline - now < MIN_WRITE_S:
+                self._time_out(entry)
+            else:
+                entries.append(entry)
+        if not entries and batch.entries:
+            self.stats.failed_batches += 1
+            log.warning(
+                "a batch was not written within the commit timeout (%g s, LOGLENS_COMMIT_TIMEOUT_S): "
+                "its requests were told to retry, nothing of them stored",
+                self._commit_timeout_s,
+            )
+        return entries
+
+    def _answer_all(self, batch: _Batch, refusal: _Refusal) -> None:
+        for entry in batch.entries:
+            self._answer(entry, refusal)
+        batch.rows = 0
+
+    def _record(self, entries: list[_Entry], outcomes: list[SubmissionResult]) -> None:
+        for entry, outcome in zip(entries, outcomes, strict=True):
             if outcome.replayed_receipt is not None:
                 self.stats.replayed_submissions += 1
-            self.stats.committed_rows += outcome.stored(submission)
+            if entry.submission is not None:
+                self.stats.committed_rows += outcome.stored(entry.submission)
             self.stats.refused_rows += len(outcome.refused)
-            if not future.done():
-                future.set_result(outcome)
+            self._answer(entry, outcome)
         self.stats.committed_batches += 1
 
     def _mark_unavailable(self, error: StorageUnavailableError) -> None:
         if self._unavailable is None:
             log.warning("%s; refusing new logs until it is back", error)
-            self._unavailable = StorageUnavailableError(f"{error}; retry shortly", 2)
+            self._unavailable = f"{error}; retry shortly"
             self._probe = asyncio.create_task(self._probe_until_available(), name="loglens-storage-probe")
 
     async def _probe_until_available(self) -> None:
@@ -193,9 +369,3 @@ class Batcher:
             if await self._writer.ping():
                 log.warning("PostgreSQL is reachable again; accepting logs")
                 self._unavailable = None
-
-
-def _fail(batch: _Batch, error: StorageUnavailableError) -> None:
-    for _, future in batch.items:
-        if not future.done():
-            future.set_exception(error)

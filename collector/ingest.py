@@ -84,7 +84,7 @@ class Ingest:
     async def otlp_request(self, request: ExportLogsServiceRequest, *, body_bytes: int = 0) -> Result:
         """Store an export request; ``body_bytes`` (its encoded size) sends a large one off the loop."""
         rows, positions, refused = await offload.run(body_bytes >= offload.OFF_LOOP_BYTES, self._map_otlp, request)
-        result, _ = await self._submit(rows, positions, refused, idempotency_key=None)
+        result, _ = await self._submit(rows, positions, refused, idempotency_key=None, held_bytes=body_bytes)
         return result
 
     def _map_otlp(self, request: ExportLogsServiceRequest) -> Mapping:
@@ -108,7 +108,7 @@ class Ingest:
         rows, positions, refused = await offload.run(
             heavy, self._map_json, records, unreadable, check_utf8, received_us or now_us()
         )
-        return await self._submit(rows, positions, refused, idempotency_key)
+        return await self._submit(rows, positions, refused, idempotency_key, held_bytes=body_bytes)
 
     def _map_json(
         self, records: list[Any], unreadable: dict[int, str] | None, check_utf8: bool, received: int
@@ -196,6 +196,7 @@ class Ingest:
         positions: list[int],
         refused: list[tuple[int, str]],
         idempotency_key: IdempotencyKey | None,
+        held_bytes: int = 0,
     ) -> tuple[Result, dict[str, Any] | None]:
         if not rows:
             return Result(0, sorted(refused)), None
@@ -204,7 +205,7 @@ class Ingest:
             return json_receipt(_combine(refused, positions, db_refused), len(rows) - len(db_refused))
 
         outcome = await self.batcher.submit(
-            Submission(rows, idempotency_key, receipt if idempotency_key else None)
+            Submission(rows, idempotency_key, receipt if idempotency_key else None, held_bytes)
         )
         if outcome.conflict:
             raise IdempotencyConflictError(

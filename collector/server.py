@@ -56,6 +56,7 @@ class Collector:
             batch_rows=settings.batch_rows,
             flush_interval_s=settings.flush_interval_ms / 1000,
             max_pending_rows=settings.max_pending_rows,
+            max_pending_bytes=settings.max_pending_bytes,
             commit_timeout_s=settings.commit_timeout_s,
             writers=settings.writer_connections,
         )

@@ -19,6 +19,7 @@
         └── RetryLaterError             try again after retry_after_s  HTTP 503  gRPC UNAVAILABLE
             ├── OverloadedError         the writer is saturated        HTTP 429
             └── StorageUnavailableError the database cannot commit     HTTP 503
+                └── CommitTimeoutError  no commit within the timeout   HTTP 503
 
 Every exception class of loglens ends in ``Error`` (ruff's N818 keeps it so).
 
@@ -117,3 +118,9 @@ class OverloadedError(RetryLaterError):
 
 class StorageUnavailableError(RetryLaterError):
     http_status = 503
+
+
+class CommitTimeoutError(StorageUnavailableError):
+    """PostgreSQL did not commit a request's rows within ``LOGLENS_COMMIT_TIMEOUT_S`` (a table
+    locked, a disk stalled): nothing of the request was stored, and nothing of it will be, so a
+    client that sends it again stores it once."""

@@ -62,10 +62,16 @@ class Settings(BaseSettings):
     # The batcher COPYs when this many rows are waiting, or after flush_interval_ms.
     batch_rows: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
     flush_interval_ms: Annotated[int, Field(ge=1, le=60_000)] = 50
-    # Rows accepted but not yet committed; past this, receivers answer "retry later".
+    # Rows accepted but not yet committed, per collector worker; past this, receivers answer 429.
     max_pending_rows: Annotated[int, Field(ge=1_000, le=50_000_000)] = 200_000
-    # How long a request may wait for its rows to commit before it is told to retry.
-    commit_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # The same limit in bytes: what the pending rows and the request bodies they came in hold
+    # (approximately; the batcher counts text and a fixed cost per row). Either limit answers 429.
+    max_pending_bytes: Annotated[int, Field(ge=1 * MIB, le=64 * 1024 * MIB)] = 128 * MIB
+    # How long a request may wait for its rows to commit before it is answered 503 (Retry-After),
+    # its rows withdrawn (or the transaction holding them rolled back): a request told to retry
+    # is never stored. Shorter than clients' own timeouts (the OpenTelemetry SDKs' 10 s, the
+    # Collector's 5 s), so that they hear the 503 and retry instead of giving up on their own.
+    commit_timeout_s: Annotated[float, Field(gt=0, le=300)] = 4.0
     writer_connections: Annotated[int, Field(ge=1, le=16)] = 2
     # Collector processes sharing the ports; 0 runs one per core (decoding is CPU-bound).
     collector_workers: Annotated[int, Field(ge=0, le=64)] = 0

@@ -73,6 +73,7 @@ from loglens.collector.rows import (
     duration_thousandths,
     environment_from_text,
     level_from_text,
+    own_bytes,
 )
 from loglens.logs_table import LOG_TYPES, METHODS
 
@@ -446,7 +447,7 @@ def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int
         values[_FUNCTION],
         values[_FILE],
         duration,
-        dumps(extra),
+        own_bytes(dumps(extra)),
     )
 
 

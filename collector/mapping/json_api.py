@@ -23,6 +23,7 @@ from loglens.collector.rows import (
     duration_thousandths,
     environment_from_text,
     level_from_text,
+    own_bytes,
 )
 from loglens.logs_table import LOG_TYPES, METHODS
 
@@ -149,7 +150,7 @@ def map_record(record: Any, received_us: int, check_utf8: bool) -> Row:
         texts["function_name"],
         texts["file_path"],
         _duration(record.get("duration_ms"), extra),
-        orjson.dumps(extra) if extra else None,
+        own_bytes(orjson.dumps(extra)) if extra else None,
     )
 
 

@@ -28,6 +28,7 @@ from loglens.collector.rows import (
     duration_thousandths,
     environment_from_text,
     level_from_text,
+    own_bytes,
 )
 from loglens.logs_table import LEVELS, LOG_TYPES, METHODS
 
@@ -182,7 +183,7 @@ def _merged_metadata(prefix: bytes | None, extra: dict[str, Any]) -> bytes | Non
         return None if prefix is None else prefix + b"}"
     extra_json = _dumps(extra)
     # Duplicate keys keep the last value in jsonb, so a record's attribute overrides its resource's.
-    return extra_json if prefix is None else prefix + b"," + extra_json[1:]
+    return own_bytes(extra_json) if prefix is None else prefix + b"," + extra_json[1:]
 
 
 def _log_type(explicit: str | None, resource: dict[str, Any]) -> str:

@@ -2,8 +2,9 @@
 
 gzip-compressed requests are inflated by gRPC itself, which also enforces the size limit on
 the inflated message (``RESOURCE_EXHAUSTED``). Retryable refusals are ``UNAVAILABLE`` with a
-``google.rpc.RetryInfo`` detail, as the OTLP specification asks, so that exporters back off
-for the delay the collector suggests.
+``google.rpc.RetryInfo`` detail, as the OTLP specification asks (and in the
+``google.rpc.retryinfo-bin`` trailer, where the OpenTelemetry Python SDK looks), so that
+exporters back off for the delay the collector suggests.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _CODES = {
 
 
 SERVICE = "opentelemetry.proto.collector.logs.v1.LogsService"
+RETRY_INFO_TRAILER = "google.rpc.retryinfo-bin"
 
 
 class LogsService:
@@ -65,8 +67,14 @@ class LogsService:
             request = await offload.run(heavy, _decode, body)
             result = await self._ingest.otlp_request(request, body_bytes=len(body))
         except IngestError as error:
-            await context.abort_with_status(rpc_status.to_status(_status_of(error)))
-            raise AssertionError("unreachable: abort_with_status raises") from error
+            status = rpc_status.to_status(_status_of(error))
+            metadata = tuple(status.trailing_metadata)
+            if isinstance(error, RetryLaterError):
+                # The OpenTelemetry Python SDK reads the delay from this trailer, not from the
+                # status details: it then waits the delay asked for instead of its own backoff.
+                metadata += ((RETRY_INFO_TRAILER, _retry_info(error).SerializeToString()),)
+            await context.abort(status.code, status.details, trailing_metadata=metadata)
+            raise AssertionError("unreachable: abort raises") from None
         response = ExportLogsServiceResponse()
         if result.refused:
             response.partial_success.CopyFrom(
@@ -92,12 +100,15 @@ def _decode(body: bytes) -> ExportLogsServiceRequest:
         raise MalformedPayloadError(f"the request is not a valid ExportLogsServiceRequest: {error}") from None
 
 
+def _retry_info(error: RetryLaterError) -> error_details_pb2.RetryInfo:
+    return error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=error.retry_after_s))
+
+
 def _status_of(error: IngestError) -> status_pb2.Status:
     if isinstance(error, RetryLaterError):
         log.warning("gRPC Export answered UNAVAILABLE: %s", error)
-        retry_info = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=error.retry_after_s))
         detail = any_pb2.Any()
-        detail.Pack(retry_info)
+        detail.Pack(_retry_info(error))
         return status_pb2.Status(code=code_pb2.UNAVAILABLE, message=str(error), details=[detail])
     code = _CODES.get(type(error).__name__, code_pb2.INVALID_ARGUMENT)
     return status_pb2.Status(code=code, message=str(error))

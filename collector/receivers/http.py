@@ -226,16 +226,21 @@ class _HttpReceiver:
         return web.Response(body=text, status=status, headers=headers, content_type="application/json")
 
     async def health(self, _request: web.Request) -> web.Response:
+        # The probe has a connection and a short timeout of its own (LogWriter.ping): /health
+        # answers at once while the writer's connections wait on a locked table.
         problem = self._ingest.batcher.storage_error
         if problem is None and not await self._ingest.batcher.database_reachable():
-            problem = "PostgreSQL is unreachable"
+            problem = "PostgreSQL is unreachable (no answer to SELECT 1 within 0.5 s)"
         stats = self._ingest.batcher.stats
         answer = {
             "status": "ok" if problem is None else "degraded",
             "database": "ok" if problem is None else problem,
             "pending_rows": self._ingest.batcher.pending_rows,
+            "pending_bytes": self._ingest.batcher.pending_bytes,
             "committed_rows": stats.committed_rows,
             "refused_rows": stats.refused_rows,
+            # Requests answered 503 at LOGLENS_COMMIT_TIMEOUT_S, nothing of them stored.
+            "commit_timeouts": stats.timed_out_submissions,
         }
         if self._workers is not None:
             # A worker missing is a degraded collector, though this one can take logs (200).

@@ -12,6 +12,12 @@ gathered. Per batch, in one transaction:
 Errors are sorted into two kinds: a row PostgreSQL refuses is reported against that row
 only (the transaction is redone without it), while a lost connection or a database that
 cannot commit raises ``StorageUnavailableError`` for the whole batch, which the batcher retries.
+
+A write may be given a time limit (the batcher's commit timeout): every statement before the
+COMMIT runs under PostgreSQL's ``statement_timeout`` (which counts waiting for a lock), so a
+table locked by someone else fails the batch with ``CommitTimeoutError``, its transaction rolled
+back: nothing of it is stored, ever. The COMMIT itself runs without the limit, so that its
+outcome is always the one reported: rows are never said to be not stored and committed anyway.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import orjson
 from loglens.collector.rows import Row
 from loglens.collector.storage.copy import ROW_PROBLEMS, copy_isolating_bad_rows, copy_rows, register_writer_codecs
 from loglens.collector.storage.partitions import Partitions, day_of
-from loglens.errors import StorageUnavailableError
+from loglens.errors import CommitTimeoutError, StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,11 @@ CONNECTION_PROBLEMS: tuple[type[BaseException], ...] = (
     asyncpg.InsufficientResourcesError,
     asyncpg.ReadOnlySQLTransactionError,
 )
+# A statement stopped by statement_timeout (or lock_timeout, or an administrator's cancel): its
+# transaction is rolled back, the server is there.
+TIMED_OUT: tuple[type[BaseException], ...] = (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError)
+# How long /health and the outage probe wait for PostgreSQL to answer "SELECT 1".
+PING_TIMEOUT_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +88,9 @@ class Submission:
     rows: list[Row]
     idempotency_key: IdempotencyKey | None = None
     receipt: ReceiptBuilder | None = None
+    # What the request holds besides its rows while it waits (its body): counted against
+    # LOGLENS_MAX_PENDING_BYTES with them.
+    held_bytes: int = 0
 
 
 @dataclass
@@ -100,6 +114,9 @@ class LogWriter:
         self._size = connections
         self._pool: asyncpg.Pool | None = None
         self._partitions = Partitions()
+        # ping's connection of its own: the pool's may all be in a COPY waiting on a lock.
+        self._ping_connection: asyncpg.Connection | None = None
+        self._ping_lock = asyncio.Lock()
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
@@ -114,17 +131,28 @@ class LogWriter:
             await self._partitions.load(connection)
 
     async def close(self) -> None:
+        self._drop_ping_connection()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
-    async def ping(self) -> bool:
+    async def ping(self, timeout_s: float = PING_TIMEOUT_S) -> bool:
+        """Whether PostgreSQL answers within ``timeout_s``, over a connection of its own: never
+        one of the writer's, which a COPY waiting on a locked table may hold for seconds."""
         try:
-            async with self._connection() as connection:
-                await connection.fetchval("SELECT 1", timeout=2)
-        except (*CONNECTION_PROBLEMS, asyncpg.PostgresError, StorageUnavailableError):
+            async with asyncio.timeout(timeout_s), self._ping_lock:
+                if self._ping_connection is None or self._ping_connection.is_closed():
+                    self._ping_connection = await asyncpg.connect(self._dsn)
+                await self._ping_connection.fetchval("SELECT 1")
+        except (*CONNECTION_PROBLEMS, asyncpg.PostgresError):
+            self._drop_ping_connection()
             return False
         return True
+
+    def _drop_ping_connection(self) -> None:
+        if self._ping_connection is not None:
+            self._ping_connection.terminate()
+            self._ping_connection = None
 
     async def maintain(self, today: int, retention_days: int, receipt_ttl_hours: int) -> list[str]:
         """Create today's and tomorrow's partitions, drop expired ones and old receipts."""
@@ -139,26 +167,39 @@ class LogWriter:
             )
         return dropped
 
-    async def write(self, batch: Sequence[Submission]) -> list[SubmissionResult]:
-        """Commit the batch; return each submission's outcome, in order."""
+    async def write(
+        self, batch: Sequence[Submission], *, timeout_s: float | None = None
+    ) -> list[SubmissionResult]:
+        """Commit the batch; return each submission's outcome, in order.
+
+        With ``timeout_s``, raise ``CommitTimeoutError`` (nothing stored) when a statement before
+        the COMMIT has not finished by then."""
+        limited = timeout_s is not None
         try:
             async with self._connection() as connection:
+                if timeout_s is not None:
+                    # The pool's release runs RESET ALL: the limit stays with this write.
+                    await connection.execute(
+                        "SELECT set_config('statement_timeout', $1, false)", f"{max(1, round(timeout_s * 1000))}ms"
+                    )
                 await self._partitions.ensure(connection, _days(batch))
                 try:
-                    return await self._commit(connection, batch, isolate_bad_rows=False)
+                    return await self._commit(connection, batch, isolate_bad_rows=False, limited=limited)
                 except ROW_PROBLEMS as error:
                     log.info(
                         "a batch of %d rows has rows PostgreSQL refuses (%s); isolating them",
                         sum(len(s.rows) for s in batch),
                         error,
                     )
-                    return await self._commit(connection, batch, isolate_bad_rows=True)
+                    return await self._commit(connection, batch, isolate_bad_rows=True, limited=limited)
                 except asyncpg.CheckViolationError:
                     # "no partition of relation logs found for row": retention dropped it
                     self._partitions.forget()
                     await self._partitions.load(connection)
                     await self._partitions.ensure(connection, _days(batch))
-                    return await self._commit(connection, batch, isolate_bad_rows=True)
+                    return await self._commit(connection, batch, isolate_bad_rows=True, limited=limited)
+        except TIMED_OUT as error:
+            raise CommitTimeoutError(f"{error} after {timeout_s or 0:.2f} s, rolled back") from None
         except CONNECTION_PROBLEMS as error:
             raise StorageUnavailableError(f"PostgreSQL is unavailable: {error or type(error).__name__}") from error
         except asyncpg.PostgresError as error:
@@ -170,7 +211,7 @@ class LogWriter:
         return self._pool.acquire(timeout=10)
 
     async def _commit(
-        self, connection: asyncpg.Connection, batch: Sequence[Submission], isolate_bad_rows: bool
+        self, connection: asyncpg.Connection, batch: Sequence[Submission], isolate_bad_rows: bool, limited: bool
     ) -> list[SubmissionResult]:
         outcomes = [SubmissionResult() for _ in batch]
         claims, repeats = _keys_within_batch(batch)
@@ -198,6 +239,10 @@ class LogWriter:
             elif rows:
                 await copy_rows(connection, rows)
             receipts = await _store_receipts(connection, to_store, outcomes)
+            if limited:
+                # COMMIT without the time limit: a COMMIT cancelled halfway would leave its outcome
+                # unknown, and a COMMIT waits on no lock (the COPY took them).
+                await connection.execute("SET LOCAL statement_timeout = 0")
         for index, first_index in repeats.items():
             outcome = outcomes[index]
             if not outcome.conflict and outcome.replayed_receipt is None:
