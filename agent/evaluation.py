@@ -89,6 +89,8 @@ class Verdict:
     figure: Figure
     predicted_sql: str | None
     detail: str = ""
+    # With a model configured, the offline fast path would have answered this one itself.
+    fast_path: bool = False
 
     @property
     def right(self) -> bool:
@@ -146,7 +148,15 @@ class EvalReport:
         for lang in self.languages():
             right, total = self.counts(lang)
             lines.append(f"  {lang}: {right}/{total} = {self.accuracy(lang):.1%}")
-        return "\n".join(lines) + "\n\n" + self.table()
+        return "\n".join(lines) + "\n\n" + self.table() + "\n\n" + self.fast_path_line()
+
+    def fast_path_line(self) -> str:
+        """With a model configured, the questions the offline fast path keeps from it, and how
+        many of those it gets right: its answers are the offline engine's, judged here."""
+        taken = [v for v in self.verdicts if v.fast_path]
+        counted = Counter(v.figure for v in taken)
+        shares = ", ".join(f"{FIGURE_NAMES[f]} {_count_and_share(counted[f], len(taken))}" for f in FIGURES)
+        return f"with a model configured, the fast path takes {len(taken)}/{len(self.verdicts)}: {shares}"
 
     def table(self) -> str:
         """Right, confidently wrong and abstained (and failed, when any run failed), as counts and
@@ -272,15 +282,16 @@ async def evaluate(service: AgentService, dsn: str, questions: Sequence[EvalQues
     try:
         for question in questions:
             outcome = await service.answer(service.question(question.question, source="eval"))
+            fast_path = service.offline_takes(question.question)
             answered = outcome.error is None and outcome.sql is not None
             figure = classify(question, answered, outcome.kind)
-            if figure is not None or question.gold_sql is None or outcome.sql is None:
+            if figure is None and question.gold_sql is not None and outcome.sql is not None:
+                right, detail = await _judge(connection, question.gold_sql, outcome.sql)
+                figure = "right" if right else "wrong"
+            else:
                 detail = outcome.error or ("answered with SQL where none was right" if answered else "no SQL")
-                verdict = Verdict(question, figure or "wrong", outcome.sql, f"{outcome.kind}: {detail}")
-                report.verdicts.append(verdict)
-                continue
-            right, detail = await _judge(connection, question.gold_sql, outcome.sql)
-            report.verdicts.append(Verdict(question, "right" if right else "wrong", outcome.sql, detail))
+                detail = f"{outcome.kind}: {detail}"
+            report.verdicts.append(Verdict(question, figure or "wrong", outcome.sql, detail, fast_path))
     finally:
         await connection.close()
     return report

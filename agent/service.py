@@ -108,13 +108,22 @@ class AgentService:
             text.strip(), max(1, min(rows, self.settings.max_result_rows)), tuple(context or ()), source
         )
 
+    def offline_takes(self, text: str) -> bool:
+        """Whether the offline fast path answers ``text`` itself when a model is configured: a
+        write request (refused by loglens) or a question the planner is sure of."""
+        if is_write_request(text):
+            return True
+        if self.catalog.cached is None:
+            return False
+        planned = self.offline.planned(text)
+        return planned.plan is not None and planned.confident
+
     def engine_for(self, question: Question) -> QueryEngine:
-        if self.fast_path is not None and is_write_request(question.text):
-            return self.fast_path  # refused by loglens itself: no model is asked
-        if self.fast_path is None or question.context or self.catalog.cached is None:
+        if self.fast_path is None:
             return self.engine
-        planned = self.offline.planned(question.text)
-        return self.fast_path if planned.plan is not None and planned.confident else self.engine
+        if question.context and not is_write_request(question.text):
+            return self.engine
+        return self.fast_path if self.offline_takes(question.text) else self.engine
 
     async def events(self, question: Question) -> AsyncGenerator[Event, None]:
         """Stream the answer's events, then record it in the history."""

@@ -160,6 +160,20 @@ def test_the_report_counts_each_figure_overall_per_language_and_per_kind() -> No
     assert "failed" not in lines[len(lines) - len(table) - 1]  # the column shows only when a run failed
 
 
+def test_the_report_judges_the_fast_path_on_the_questions_it_would_keep_from_a_model() -> None:
+    report = EvalReport(
+        [
+            Verdict(_question("count"), "right", "SELECT 1", fast_path=True),
+            Verdict(_question("count"), "wrong", "SELECT 2", fast_path=True),
+            Verdict(_question("count"), "right", "SELECT 3", fast_path=True),
+            Verdict(_question("count"), "wrong", "SELECT 4"),  # the model's: not the fast path's to judge
+        ]
+    )
+    line = report.summary().splitlines()[-1]
+    assert line.startswith("with a model configured, the fast path takes 3/4: ")
+    assert "right 2 (66.7%), confidently wrong 1 (33.3%), abstained 0 (0.0%)" in line
+
+
 def _figures_of(output: str) -> dict[str, list[int]]:
     """The table's rows: label → [total, right, wrong, abstained]."""
     rows = {}
