@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 
 from loglens.collector.server import Collector
@@ -87,6 +88,17 @@ def own_postgres() -> Iterator[EmbeddedPostgres]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+async def own_dsn(own_postgres: EmbeddedPostgres) -> str:
+    """The migrated database of ``own_postgres``."""
+    connection = await asyncpg.connect(own_postgres.dsn)
+    try:
+        await migrate(connection)
+    finally:
+        await connection.close()
+    return own_postgres.dsn
 
 
 def settings_for_tests(**overrides: object) -> Settings:
@@ -210,6 +222,55 @@ def start_loglens(
             raise TimeoutError(f"loglens up did not come up:\n{running.output()}")
         time.sleep(0.05)
     return running
+
+
+def start_loglens_like(
+    like: LoglensProcess,
+    dsn: str | None,
+    tmp_path: Path,
+    *extra_args: str,
+    env: dict[str, str] | None = None,
+    new_session: bool = False,
+) -> LoglensProcess:
+    """``start_loglens`` again on every port of the stopped ``like``."""
+    again = start_loglens(
+        dsn,
+        tmp_path,
+        f"--forward-port={like.forward_port}",
+        f"--agent-port={like.agent_port}",
+        *extra_args,
+        env=env,
+        ports=(like.http_port, like.grpc_port),
+        new_session=new_session,
+    )
+    again.forward_port, again.agent_port = like.forward_port, like.agent_port
+    return again
+
+
+def worker_processes(running: LoglensProcess) -> list[psutil.Process]:
+    """The collector worker processes of ``running`` (multiprocessing's spawned children)."""
+    found = []
+    for child in psutil.Process(running.process.pid).children():
+        try:
+            if any("spawn_main" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def listens(process: psutil.Process, port: int) -> bool:
+    try:
+        connections = process.net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+def serving(running: LoglensProcess) -> set[int]:
+    """Pids of the workers that listen on every TCP port of the collector."""
+    ports = (running.http_port, running.grpc_port, running.forward_port)
+    return {p.pid for p in worker_processes(running) if all(listens(p, port) for port in ports)}
 
 
 def stop_loglens(running: LoglensProcess) -> None:

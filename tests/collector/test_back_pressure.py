@@ -208,17 +208,23 @@ class Tally:
         return figures
 
 
+def _acknowledged(
+    tally: Tally, batch: Sequence[ReadableLogRecord], result: LogRecordExportResult
+) -> LogRecordExportResult:
+    """Note the batch in ``tally`` as acknowledged if the exporter's ``result`` says so."""
+    if result is LogRecordExportResult.SUCCESS:
+        with tally.lock:
+            tally.acknowledged.extend(str(record.log_record.body) for record in batch)
+    return result
+
+
 class _Acknowledging(HttpLogExporter):
     def __init__(self, tally: Tally, **options: Any) -> None:
         super().__init__(**options)
         self._tally = tally
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        result = super().export(batch)
-        if result is LogRecordExportResult.SUCCESS:
-            with self._tally.lock:
-                self._tally.acknowledged.extend(str(record.log_record.body) for record in batch)
-        return result
+        return _acknowledged(self._tally, batch, super().export(batch))
 
 
 class _AcknowledgingGrpc(GrpcLogExporter):
@@ -227,11 +233,7 @@ class _AcknowledgingGrpc(GrpcLogExporter):
         self._tally = tally
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        result = super().export(batch)
-        if result is LogRecordExportResult.SUCCESS:
-            with self._tally.lock:
-                self._tally.acknowledged.extend(str(record.log_record.body) for record in batch)
-        return result
+        return _acknowledged(self._tally, batch, super().export(batch))
 
 
 def _sdk_logger(name: str, exporter: Any) -> tuple[logging.Logger, LoggerProvider]:

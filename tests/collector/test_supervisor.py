@@ -33,7 +33,18 @@ from loglens.collector.workers import BACKOFF_MAX_S, _ensure_free, serve_collect
 from loglens.database.embedded import EmbeddedPostgres
 from loglens.database.migrate import migrate
 from loglens.errors import LoglensError
-from tests.conftest import LoglensProcess, eventually, free_port, settings_for_tests, start_loglens, stop_loglens
+from tests.conftest import (
+    LoglensProcess,
+    eventually,
+    free_port,
+    listens,
+    serving,
+    settings_for_tests,
+    start_loglens,
+    start_loglens_like,
+    stop_loglens,
+    worker_processes,
+)
 from tests.otlp_payloads import record, request
 
 WORKERS = 2
@@ -42,9 +53,12 @@ BACK_WITHIN_S = 5.0
 RESTART_MARGIN_S = 5.0  # the issue's acceptance: workers back within 5 s of any kill
 
 
-def start(dsn: str, tmp_path: Path, *args: str) -> LoglensProcess:
+def start(dsn: str, tmp_path: Path, *args: str, like: LoglensProcess | None = None) -> LoglensProcess:
+    """``loglens up`` with two workers; ``like`` starts it again on the ports of a stopped one."""
     env = {"LOGLENS_COLLECTOR_WORKERS": str(WORKERS), "LOGLENS_DATA_DIR": str(tmp_path / "data")}
-    return start_loglens(dsn, tmp_path, *args, env=env)
+    if like is None:
+        return start_loglens(dsn, tmp_path, *args, env=env)
+    return start_loglens_like(like, dsn, tmp_path, *args, env=env)
 
 
 @pytest.fixture
@@ -52,32 +66,6 @@ def loglens_workers(dsn: str, tmp_path: Path) -> Iterator[LoglensProcess]:
     running = start(dsn, tmp_path)
     yield running
     stop_loglens(running)
-
-
-def worker_processes(running: LoglensProcess) -> list[psutil.Process]:
-    """The collector worker processes of ``running`` (multiprocessing's spawned children)."""
-    found = []
-    for child in psutil.Process(running.process.pid).children():
-        try:
-            if any("spawn_main" in part for part in child.cmdline()):
-                found.append(child)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
-def listens(process: psutil.Process, port: int) -> bool:
-    try:
-        connections = process.net_connections(kind="tcp")
-    except psutil.NoSuchProcess:
-        return False
-    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
-
-
-def serving(running: LoglensProcess) -> set[int]:
-    """Pids of the workers that listen on every TCP port of the collector."""
-    ports = (running.http_port, running.grpc_port, running.forward_port)
-    return {p.pid for p in worker_processes(running) if all(listens(p, port) for port in ports)}
 
 
 def health(running: LoglensProcess) -> tuple[int, dict[str, object]]:
@@ -166,16 +154,6 @@ async def test_a_worker_killed_while_its_replacement_starts_is_back(
     assert len(serving(running)) == WORKERS
     assert f"(pid {starting.pid}) was killed by SIGKILL while starting" in running.output()
     await send_and_count(running, dsn)
-
-
-@pytest.fixture
-async def own_dsn(own_postgres: EmbeddedPostgres) -> str:
-    connection = await asyncpg.connect(own_postgres.dsn)
-    try:
-        await migrate(connection)
-    finally:
-        await connection.close()
-    return own_postgres.dsn
 
 
 async def test_a_worker_killed_during_a_database_outage_retries_and_comes_back(
@@ -287,17 +265,9 @@ async def test_loglens_starts_again_on_the_same_ports_right_after_a_stop_under_l
     await eventually(lambda: all(time_wait_on(port) > 0 for port in (first.http_port, *tcp_ports)), 5)
 
     stopped_at = time.monotonic()
-    second = start_loglens(
-        dsn,
-        tmp_path,
-        f"--forward-port={first.forward_port}",
-        f"--agent-port={first.agent_port}",
-        env={"LOGLENS_COLLECTOR_WORKERS": str(WORKERS), "LOGLENS_DATA_DIR": str(tmp_path / "data")},
-        ports=(first.http_port, first.grpc_port),
-    )
+    second = start(dsn, tmp_path, like=first)
     try:
         restart_s = time.monotonic() - stopped_at
-        second.forward_port, second.agent_port = first.forward_port, first.agent_port
         sys.stderr.write(
             f"first start {first_start_s:.2f} s, restart {restart_s:.2f} s "
             f"with {time_wait_on(first.http_port)} connections in TIME-WAIT\n"
@@ -364,16 +334,8 @@ async def test_workers_of_a_killed_loglens_stop_and_free_the_ports_for_the_next(
         return not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie" for pid in workers)
 
     await eventually(gone, within_s=10)
-    second = start_loglens(
-        dsn,
-        tmp_path,
-        f"--forward-port={first.forward_port}",
-        f"--agent-port={first.agent_port}",
-        env={"LOGLENS_COLLECTOR_WORKERS": str(WORKERS), "LOGLENS_DATA_DIR": str(tmp_path / "data")},
-        ports=(first.http_port, first.grpc_port),
-    )
+    second = start(dsn, tmp_path, like=first)
     try:
-        second.forward_port, second.agent_port = first.forward_port, first.agent_port
         await wait_until_serving(second, WORKERS, within_s=10)
         await send_and_count(second, dsn)
     finally:

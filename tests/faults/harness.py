@@ -41,7 +41,6 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import orjson
-import psutil
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.instrumentation.logging.handler import LoggingHandler
@@ -49,7 +48,7 @@ from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExportResult
 from opentelemetry.sdk.resources import Resource
 
-from tests.conftest import LoglensProcess, eventually, start_loglens
+from tests.conftest import LoglensProcess, eventually, serving, start_loglens, start_loglens_like
 from tests.forward_client import ForwardClient, new_chunk, packed_forward
 
 WORKERS = 2
@@ -66,41 +65,7 @@ def start(
     env = {"LOGLENS_COLLECTOR_WORKERS": str(WORKERS), "LOGLENS_DATA_DIR": str(tmp_path / "data"), **(env or {})}
     if like is None:
         return start_loglens(dsn, tmp_path, *args, env=env, new_session=True)
-    again = start_loglens(
-        dsn,
-        tmp_path,
-        f"--forward-port={like.forward_port}",
-        f"--agent-port={like.agent_port}",
-        *args,
-        env=env,
-        ports=(like.http_port, like.grpc_port),
-        new_session=True,
-    )
-    again.forward_port, again.agent_port = like.forward_port, like.agent_port
-    return again
-
-
-def worker_processes(running: LoglensProcess) -> list[psutil.Process]:
-    found = []
-    for child in psutil.Process(running.process.pid).children():
-        with contextlib.suppress(psutil.NoSuchProcess):
-            if any("spawn_main" in part for part in child.cmdline()):
-                found.append(child)
-    return found
-
-
-def _listens(process: psutil.Process, port: int) -> bool:
-    try:
-        connections = process.net_connections(kind="tcp")
-    except psutil.NoSuchProcess:
-        return False
-    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
-
-
-def serving(running: LoglensProcess) -> set[int]:
-    """Pids of the workers listening on every collector port."""
-    ports = (running.http_port, running.grpc_port, running.forward_port)
-    return {p.pid for p in worker_processes(running) if all(_listens(p, port) for port in ports)}
+    return start_loglens_like(like, dsn, tmp_path, *args, env=env, new_session=True)
 
 
 async def wait_until_serving(running: LoglensProcess, within_s: float = 15.0) -> set[int]:
@@ -143,11 +108,13 @@ class Tally:
         return {answer: count for answer, count in self.answers.items() if answer not in expected}
 
 
-class JsonLoad:
-    def __init__(self, url: str, tag: str, *, clients: int = 4, records: int = 20, pause_s: float = 0.02) -> None:
-        self.url = f"{url}/logs"
+class _ClientsLoad:
+    """``clients`` asyncio tasks, each running ``_run`` until told to stop; ``_next`` numbers
+    the requests (each of ``records`` records) across them."""
+
+    def __init__(self, protocol: str, tag: str, *, clients: int, records: int, pause_s: float) -> None:
         self.tag = tag
-        self.tally = Tally("json")
+        self.tally = Tally(protocol)
         self._clients, self._records, self._pause_s = clients, records, pause_s
         self._stop = asyncio.Event()
         self._next = 0
@@ -167,6 +134,15 @@ class JsonLoad:
         self._stop.set()
         for task in self._tasks:
             task.cancel()
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+
+class JsonLoad(_ClientsLoad):
+    def __init__(self, url: str, tag: str, *, clients: int = 4, records: int = 20, pause_s: float = 0.02) -> None:
+        super().__init__("json", tag, clients=clients, records=records, pause_s=pause_s)
+        self.url = f"{url}/logs"
 
     async def _run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_S)
@@ -203,7 +179,7 @@ class JsonLoad:
             await asyncio.sleep(RETRY_PAUSE_S)
 
 
-class ForwardLoad:
+class ForwardLoad(_ClientsLoad):
     def __init__(
         self,
         port: int,
@@ -214,27 +190,9 @@ class ForwardLoad:
         per_connection: int = 5,
         pause_s: float = 0.02,
     ) -> None:
+        super().__init__("forward", tag, clients=clients, records=records, pause_s=pause_s)
         self.port = port
-        self.tag = tag
-        self.tally = Tally("forward")
-        self._clients, self._records, self._pause_s = clients, records, pause_s
         self._per_connection = per_connection
-        self._stop = asyncio.Event()
-        self._next = 0
-        self._tasks: list[asyncio.Task[None]] = []
-
-    def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run()) for _ in range(self._clients)]
-
-    async def finish(self) -> Tally:
-        self._stop.set()
-        await asyncio.gather(*self._tasks)
-        return self.tally
-
-    def abandon(self) -> None:
-        self._stop.set()
-        for task in self._tasks:
-            task.cancel()
 
     async def _run(self) -> None:
         client: ForwardClient | None = None
@@ -402,6 +360,25 @@ def acked_counts(running_loads: list[Load]) -> dict[str, int]:
     return {load.tally.protocol: len(load.tally.acked) for load in running_loads}
 
 
+async def start_again(
+    first: LoglensProcess, dsn: str, tmp_path: Path, tag: str, running_loads: list[Load]
+) -> tuple[LoglensProcess, dict[str, int], float]:
+    """With ``first`` stopped, before anything starts again: every record acknowledged so far is
+    committed. Then loglens again on its ports (the clients resend meanwhile), serving; returns
+    it, the acknowledged counts at the stop, and the seconds the start took."""
+    at_stop = acked_counts(running_loads)
+    assert await acknowledged_are_stored(dsn, tag, running_loads) == {"json": 0, "otlp": 0, "forward": 0}
+    stopped_at = time.monotonic()
+    second = start(dsn, tmp_path, like=first)
+    restart_s = time.monotonic() - stopped_at
+    try:
+        await wait_until_serving(second)
+    except BaseException:
+        stop(second)
+        raise
+    return second, at_stop, restart_s
+
+
 # --- the tally ----------------------------------------------------------------------------
 
 
@@ -486,6 +463,14 @@ def assert_delivery(outcomes: dict[str, Outcome], *, otlp_duplicates_allowed: bo
     assert outcomes["forward"].duplicated == 0, outcomes["forward"]
     if not otlp_duplicates_allowed:
         assert outcomes["otlp"].duplicated == 0, outcomes["otlp"]
+
+
+async def assert_delivery_across_restart(outcomes: dict[str, Outcome], second: LoglensProcess, dsn: str) -> None:
+    """After a stop and a start again: the JSON clients met the stopped loglens, the promise
+    held through it, and the loglens started again stores new logs."""
+    assert outcomes["json"].retries.get("error", 0) > 0, "no JSON client met the stopped loglens"
+    assert_delivery(outcomes)
+    await proves_recovery(second, dsn)
 
 
 async def proves_recovery(running: LoglensProcess, dsn: str, requests: int = 10) -> None:

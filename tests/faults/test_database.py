@@ -15,7 +15,6 @@ import asyncpg
 import pytest
 
 from loglens.database.embedded import EmbeddedPostgres
-from loglens.database.migrate import migrate
 from tests.faults.harness import (
     acked_counts,
     acknowledged_more,
@@ -33,16 +32,6 @@ OUTAGE_S = 15.0
 LOCK_S = 10.0
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
-
-
-@pytest.fixture
-async def own_dsn(own_postgres: EmbeddedPostgres) -> str:
-    connection = await asyncpg.connect(own_postgres.dsn)
-    try:
-        await migrate(connection)
-    finally:
-        await connection.close()
-    return own_postgres.dsn
 
 
 async def test_the_database_stopped_for_15_s_under_load(

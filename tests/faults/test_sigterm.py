@@ -10,14 +10,12 @@ import time
 from pathlib import Path
 
 from tests.faults.harness import (
-    acked_counts,
-    acknowledged_are_stored,
     acknowledged_more,
-    assert_delivery,
+    assert_delivery_across_restart,
     finish,
     new_tag,
-    proves_recovery,
     start,
+    start_again,
     stop,
     under_load,
     wait_until_serving,
@@ -36,19 +34,12 @@ async def test_sigterm_under_load_commits_everything_acknowledged(dsn: str, tmp_
             first.process.send_signal(signal.SIGTERM)
             await asyncio.to_thread(first.process.wait, 30)
             assert first.process.returncode == 0, first.output()
-            at_stop = acked_counts(loads)
-            assert await acknowledged_are_stored(dsn, tag, loads) == {"json": 0, "otlp": 0, "forward": 0}
-            stopped_at = time.monotonic()
-            second = start(dsn, tmp_path, like=first)
-            restart_s = time.monotonic() - stopped_at
-            await wait_until_serving(second)
+            second, at_stop, restart_s = await start_again(first, dsn, tmp_path, tag, loads)
             await acknowledged_more(loads, at_stop, by=300)
             outcomes = await finish(
                 f"SIGTERM (restarted in {restart_s:.1f} s)", dsn, tag, loads, time.monotonic() - began
             )
-        assert outcomes["json"].retries.get("error", 0) > 0, "no JSON client met the stopped loglens"
-        assert_delivery(outcomes)
-        await proves_recovery(second, dsn)
+        await assert_delivery_across_restart(outcomes, second, dsn)
     finally:
         stop(first)
         if second is not None:
