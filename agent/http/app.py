@@ -22,7 +22,6 @@ which browsers cannot give headers).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -35,6 +34,7 @@ from loglens.agent.engine import Question
 from loglens.agent.events import DoneEvent, ErrorEvent
 from loglens.agent.http.explorer import add_explorer_routes
 from loglens.agent.http.live_tail import add_tail_route
+from loglens.agent.http.shared import cancel_and_wait, dumps
 from loglens.agent.service import MAX_QUESTION_CHARS, AgentService
 from loglens.errors import DatabaseUnavailableError
 
@@ -45,10 +45,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # /slack/events is not behind the API token: Slack cannot send one, and the bot refuses any
 # request whose signature was not made with SLACK_SIGNING_SECRET.
 OPEN_PATHS = ("/health", "/slack/events")
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def create_app(service: AgentService, api: bool = True) -> web.Application:
@@ -111,7 +107,7 @@ async def post_query(request: web.Request) -> web.Response:
     except ValueError as error:
         return web.json_response({"error": str(error)}, status=400)
     outcome = await service.answer(question)
-    return web.json_response(outcome.body(), dumps=_dumps)
+    return web.json_response(outcome.body(), dumps=dumps)
 
 
 async def ws_query(request: web.Request) -> web.WebSocketResponse:
@@ -126,21 +122,21 @@ async def ws_query(request: web.Request) -> web.WebSocketResponse:
             try:
                 document = orjson.loads(message.data)
             except orjson.JSONDecodeError:
-                await ws.send_str(_dumps(ErrorEvent(message="messages must be JSON").wire()))
+                await ws.send_str(dumps(ErrorEvent(message="messages must be JSON").wire()))
                 continue
             if isinstance(document, dict) and document.get("type") == "cancel":
-                await _cancel(running)
+                await cancel_and_wait(running)
                 continue
             try:
                 question = _parse_question(service, document, "web")
             except ValueError as error:
-                await ws.send_str(_dumps(ErrorEvent(message=str(error)).wire()))
-                await ws.send_str(_dumps(DoneEvent().wire()))
+                await ws.send_str(dumps(ErrorEvent(message=str(error)).wire()))
+                await ws.send_str(dumps(DoneEvent().wire()))
                 continue
-            await _cancel(running)  # a new question replaces one still running
+            await cancel_and_wait(running)  # a new question replaces one still running
             running = asyncio.create_task(_stream_to(ws, service, question))
     finally:
-        await _cancel(running)  # the client disconnected: stop the run
+        await cancel_and_wait(running)  # the client disconnected: stop the run
     return ws
 
 
@@ -149,16 +145,9 @@ async def _stream_to(ws: web.WebSocketResponse, service: AgentService, question:
         async for event in service.stream(question):
             if ws.closed:
                 return
-            await ws.send_str(_dumps(event))
+            await ws.send_str(dumps(event))
     except ConnectionResetError:
         return
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
 
 
 async def get_history(request: web.Request) -> web.Response:
@@ -169,12 +158,12 @@ async def get_history(request: web.Request) -> web.Response:
     except ValueError:
         return web.json_response({"error": "limit and offset must be integers"}, status=400)
     items = await service.history.recent(max(1, limit), max(0, offset))
-    return web.json_response({"items": items}, dumps=_dumps)
+    return web.json_response({"items": items}, dumps=dumps)
 
 
 async def get_schema(request: web.Request) -> web.Response:
     schema = await request.app[SERVICE].catalog.get()
-    return web.json_response(schema.as_json(), dumps=_dumps)
+    return web.json_response(schema.as_json(), dumps=dumps)
 
 
 async def get_health(request: web.Request) -> web.Response:

@@ -14,7 +14,6 @@ import logging
 from typing import Any
 
 import asyncpg
-import orjson
 from aiohttp import web
 
 from loglens.agent.database import ReadOnlyDatabase
@@ -27,15 +26,12 @@ from loglens.agent.explore import (
     parse_limit,
     parse_time,
 )
+from loglens.agent.http.shared import dumps
 from loglens.errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 
 EXPLORER = web.AppKey("explorer", Explorer)
-
-
-def dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def add_explorer_routes(app: web.Application, database: ReadOnlyDatabase) -> None:

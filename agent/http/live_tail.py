@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 
 from loglens.agent.database import ReadOnlyDatabase
 from loglens.agent.explore import BadRequestError, filter_from_json
-from loglens.agent.http.explorer import dumps
+from loglens.agent.http.shared import cancel_and_wait, dumps
 from loglens.agent.tail import POLL_S, Tail
 from loglens.errors import DatabaseUnavailableError
 
@@ -64,7 +64,7 @@ async def ws_tail(request: web.Request) -> web.StreamResponse:
                     except BadRequestError as error:
                         await ws.send_str(dumps({"type": "error", "message": str(error)}))
                         continue
-                    await _stop(running)
+                    await cancel_and_wait(running)
                     live.set()
                     running = asyncio.create_task(_follow(ws, Tail(database, where), live))
                 elif kind == "pause":
@@ -78,7 +78,7 @@ async def ws_tail(request: web.Request) -> web.StreamResponse:
                         dumps({"type": "error", "message": 'send {"type": "start" | "pause" | "resume"}'})
                     )
         finally:
-            await _stop(running)
+            await cancel_and_wait(running)
     return ws
 
 
@@ -109,10 +109,3 @@ async def _follow(ws: web.WebSocketResponse, tail: Tail, live: asyncio.Event) ->
         except ConnectionResetError:
             return
         await asyncio.sleep(POLL_S)
-
-
-async def _stop(task: asyncio.Task[None] | None) -> None:
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
