@@ -1,7 +1,8 @@
 """A fuzz corpus of malformed bodies, sent to a real collector on loopback: no answer is a 5xx
-(the database stays up here, so not even 503), nothing is logged as an error (aiohttp's
-"Error handling request", the forward receiver's "unexpected error", an exception nobody
-retrieved), every forward connection ends, and a good request is still stored afterwards.
+(the database stays up here, so not even 503), no gRPC answer is INTERNAL, UNKNOWN or
+UNAVAILABLE, nothing is logged as an error (aiohttp's "Error handling request", the forward
+receiver's "unexpected error", an exception nobody retrieved), every forward connection ends,
+and a good request is still stored afterwards.
 
 Each protocol gets at least ``BODIES`` bodies, generated from good requests by seeded
 mutations (the same corpus every run): truncation, byte flips and insertions, values of the
@@ -25,6 +26,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import grpc
 import msgpack
 import orjson
 import pytest
@@ -337,6 +339,17 @@ def json_api_corpus(seed: int) -> list[Body]:
     return bodies
 
 
+def otlp_grpc_corpus(seed: int) -> list[tuple[bytes, grpc.Compression]]:
+    """The OTLP/protobuf mutations as Export messages, a fifth of them gzip-compressed by the
+    client (gRPC compresses whole messages: no garbage gzip reaches the server through a channel)."""
+    rng = random.Random(seed)
+    extra = [b"", b"\x00", b"\xff" * 64, rng.randbytes(4096)]
+    bodies = [*extra, *(protobuf_mutation(rng, otlp_request_bytes(rng)) for _ in range(BODIES))]
+    return [
+        (body, grpc.Compression.Gzip if rng.random() < 0.2 else grpc.Compression.NoCompression) for body in bodies
+    ]
+
+
 def forward_corpus(seed: int) -> list[bytes]:
     rng = random.Random(seed)
     return [frame_mutation(rng) for _ in range(BODIES)]
@@ -421,6 +434,53 @@ async def test_no_malformed_http_body_is_answered_5xx(
     assert errors_logged() == []
     log.info("%s: %d bodies in %.1f s, answers %s", path, len(bodies), time.monotonic() - started, dict(statuses))
     await good_request_is_stored(fuzz_collector, db, f"after the {path} fuzz")
+
+
+EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+# What a malformed Export may be answered: stored (mutations that still decode), refused as
+# invalid, or too large. Never INTERNAL or UNKNOWN (an OTLP exporter drops the batch and nobody
+# knows why), nor UNAVAILABLE with the database up (it would resend the same bad bytes forever).
+GRPC_ANSWERS = {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED}
+
+
+async def test_no_malformed_grpc_export_is_answered_internal(
+    fuzz_collector: Collector, db: asyncpg.Connection, errors_logged: Callable[[], list[str]]
+) -> None:
+    corpus = otlp_grpc_corpus(14)
+    assert len(corpus) >= BODIES
+    codes: Counter[grpc.StatusCode] = Counter()
+    unexpected: list[tuple[str, str, bytes]] = []
+    slots = asyncio.Semaphore(CONCURRENCY)
+    started = time.monotonic()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{fuzz_collector.ports.otlp_grpc}") as channel:
+        # Raw bytes in and out: the client sends exactly the corpus' bytes.
+        export = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+
+        async def one(body: bytes, compression: grpc.Compression) -> None:
+            async with slots:
+                try:
+                    await export(body, compression=compression, timeout=30)
+                    code = grpc.StatusCode.OK
+                except grpc.aio.AioRpcError as error:
+                    code = error.code()
+                    if code not in GRPC_ANSWERS:
+                        unexpected.append((code.name, str(error.details()), body[:200]))
+                codes[code] += 1
+
+        await asyncio.gather(*(one(body, compression) for body, compression in corpus))
+
+        assert unexpected == [], f"{len(unexpected)} answers outside {GRPC_ANSWERS}, the first: {unexpected[:3]}"
+        assert sum(codes.values()) == len(corpus)
+        assert codes[grpc.StatusCode.INVALID_ARGUMENT] > len(corpus) // 4, f"mostly refused: {codes}"
+        assert errors_logged() == []
+        log.info("gRPC: %d exports in %.1f s, answers %s", len(corpus), time.monotonic() - started, dict(codes))
+        # The same channel, then a new one: a good export is stored after the corpus.
+        await export(request(record(body="after the gRPC fuzz")).SerializeToString(), timeout=10)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{fuzz_collector.ports.otlp_grpc}") as fresh:
+        again = fresh.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+        await again(request(record(body="after the gRPC fuzz, new channel")).SerializeToString(), timeout=10)
+    stored = await db.fetch("SELECT message FROM logs WHERE message LIKE 'after the gRPC fuzz%' ORDER BY 1")
+    assert [row["message"] for row in stored] == ["after the gRPC fuzz", "after the gRPC fuzz, new channel"]
 
 
 async def test_no_malformed_forward_frame_breaks_the_receiver(
