@@ -106,7 +106,8 @@ EXPLICIT_LEVEL = re.compile(
 )  # upper case in the text
 LEVEL_MENTION = any_of(
     rf"{WORD_START}(?:level|severity)\s+(?P<a>trace|debug|info|warn|warning|error|fatal){WORD_END}",
-    rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity|logs?|entries){WORD_END}",
+    rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity){WORD_END}",
+    rf"{WORD_START}(?P<e>trace|debug|info|warn|warning|fatal)\s+(?:logs?|entries|lines|messages){WORD_END}",
     rf"{WORD_START}(?P<c>warnings){WORD_END}",
     r"(?P<d>경고)",
 )
@@ -220,7 +221,7 @@ RECENT_ROWS = any_of(
     r"마지막\s*(?P<j>\d+)\s*(?:개|건)",
 )
 # "최근 에러 10개": the recent word and the count with the subject between them
-RECENT_WORD_KO = re.compile(r"최근")
+RECENT_WORD_KO = re.compile(r"(?:가장\s*|제일\s*)?최근")
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
 # "the slowest requests": the requests themselves, slowest first, not an average
 SLOWEST_ROWS = any_of(
@@ -548,7 +549,7 @@ STATUS_CODE = any_of(
 # An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
 HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?![A-Za-z])")
 HTTP_METHOD = any_of(
-    rf"{WORD_START}(?P<m>get|post|put|delete|patch|head|options)\s*(?=(?:requests?|calls?|methods?|요청|호출|메서드|메소드))"
+    rf"{WORD_START}(?P<m>get|post|put|delete|patch|head|options)\s*(?:requests?|calls?|methods?|요청|호출|메서드|메소드)"
 )
 # "trace id 4bf9…", "session s-1029", "user alice42": an id named by its kind (it has a digit).
 NAMED_ID = any_of(

@@ -3,7 +3,8 @@ same tools, validation, execution, insight and streaming as any model.
 
 Turn 1: plan the question; call ``execute_sql`` with the plan's SQL (or ``cannot_answer``
 with examples of what it can answer). Turn 2: read the rows the tool returned and call
-``final_result`` with the SQL, an insight written from the rows, and the chart.
+``final_result`` with the SQL, the plan's reading (``reading.py``), an insight written from
+the rows, and the chart.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 from loglens.agent.offline.insight import describe_window, write_insight
 from loglens.agent.offline.parse import Planned, Planner, language_of
 from loglens.agent.offline.plan import render_sql
+from loglens.agent.offline.reading import read_plan
 from loglens.agent.schema import Schema
 
 CHUNK_CHARS = 24
@@ -102,7 +104,12 @@ class OfflineEngine:
             describe_window(planned.plan, planned.language),
             overview,
         )
-        return "final_result", {"sql": sql, "insight": insight, "chart": _chart(planned, rows)}
+        return "final_result", {
+            "sql": sql,
+            "reading": read_plan(planned.plan, planned.language, planned.subject),
+            "insight": insight,
+            "chart": _chart(planned, rows),
+        }
 
 
 def _question_of(messages: list[ModelMessage]) -> str:

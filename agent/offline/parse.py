@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from loglens.agent.offline import lexicon
+from loglens.agent.offline import coverage, lexicon
 from loglens.agent.offline.plan import (
     ROW_COLUMNS,
     AnyOf,
@@ -57,6 +57,7 @@ class Planned:
     reason: str = ""
     subject: str = "logs"  # what is counted, for the insight ("errors", "logs", "requests")
     notes: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # words of the question no pass could use
 
 
 def language_of(text: str) -> str:
@@ -120,6 +121,7 @@ class _Planning:
         self.concept_error_type = False
         self.went_wrong = False
         self.unknown_names: list[str] = []  # names the question gives that nothing in the data has
+        self.one_group_asked = False  # "which service had the most": the group named in the singular
 
     # --- the passes -------------------------------------------------------------------------
 
@@ -130,12 +132,12 @@ class _Planning:
             return Planned(None, self.language, reason="the question is not about logs")
         for step in (
             self._quoted_text,
+            self._thresholds,
             self._literals,
             self._window,
             self._concepts,
             self._log_types,
             self._data_names,
-            self._thresholds,
             self._measures,
             self._levels,
             self._shape,
@@ -156,9 +158,28 @@ class _Planning:
             self.signals = 1  # "how many logs are there?": all of them
         if self.signals == 0:
             return Planned(None, self.language, reason="nothing in the question matches the logs")
+        self._mark_structure_words()
+        unused = coverage.unused_words(self.reader.text, self.reader.taken)
+        if unused:
+            return Planned(None, self.language, reason=_could_not_use(unused, self.language), unused=unused)
         return Planned(
             self.plan, self.language, confident=self._confident(), subject=self.subject, notes=self.notes
         )
+
+    def _mark_structure_words(self) -> None:
+        """The words that shaped the plan without a pass taking them ("how many", "which", "per")."""
+        plan = self.plan
+        used = [lexicon.SHOW_ROWS, lexicon.ROW_NOUNS]
+        counts = plan.shape == "count_groups" or any(m.kind in ("count", "count_distinct") for m in plan.measures)
+        if counts:
+            used.append(lexicon.COUNT)
+        if plan.group_by is not None or plan.shape == "distinct":
+            used += [lexicon.WHICH, lexicon.PER, lexicon.LIST_WORDS, lexicon.COMMON]
+        if plan.shape == "rows":
+            used.append(lexicon.LIST_WORDS)
+        for pattern in used:
+            for match in pattern.finditer(self.reader.text):
+                self.reader.mark(match.start(), match.end())
 
     def _mentions_data(self) -> bool:
         return any(
@@ -204,9 +225,9 @@ class _Planning:
             self._add_equals(Attribute(column="trace_id"), found.group(0).lower())
         for found in self.reader.take_all(lexicon.NAMED_ID):
             self._named_id(found)
-        for found in self.reader.take_all(lexicon.PATH):
-            path = found.group(0).rstrip(".,?")
-            self._add_equals(Attribute(column="path"), self._closest("path", path) or path)
+        paths = [found.group(0).rstrip(".,?") for found in self.reader.take_all(lexicon.PATH)]
+        if paths:
+            self._add_in(Attribute(column="path"), [self._closest("path", p) or p for p in paths], compared=False)
         for found in self.reader.take_all(lexicon.VERSION):
             version = self._closest("service_version", found.group(0)) or found.group(0)
             self._add_equals(Attribute(column="service_version"), version)
@@ -372,11 +393,11 @@ class _Planning:
             start = match.start("w") if match.group("w") else match.start("kw")
             if word in lexicon.NOT_PATH_WORDS or not self.reader.free(start, start + len(word)):
                 continue
-            self.reader.mark(start, start + len(word))
+            self.reader.mark(start, match.end())
             known = self.schema.distinct("path")
             paths = [path for path in known if word in path.lower()]
             if paths:
-                self._add_in(Attribute(column="path"), paths)
+                self._add_in(Attribute(column="path"), paths, compared=False)
             elif len(known) >= MAX_VALUES:  # the profile keeps only the commonest paths: search them all
                 contains = Condition(attribute=Attribute(column="path"), op="contains", values=[word])
                 self.plan.conditions.append(contains)
@@ -391,7 +412,7 @@ class _Planning:
                 continue
             present = set(self.schema.distinct("log_type")) or set(kinds)
             chosen = [kind for kind in kinds if kind in present] or list(kinds)
-            self._add_in(Attribute(column="log_type"), chosen)
+            self._add_in(Attribute(column="log_type"), chosen, compared=False)
             return
 
     def _thresholds(self) -> None:
@@ -522,13 +543,9 @@ class _Planning:
         counting = self.reader.peek(lexicon.COUNT) is not None
         if match is None and not counting:
             return False
-        for pattern, column in lexicon.DIMENSIONS:
-            if column not in ("user_id", "session_id", "trace_id", "service", "path", "error_type"):
-                continue
-            dimension = self.reader.peek(pattern)
-            if dimension is None:
-                continue
-            plural_counted = counting and (match is not None or self._counts_entities(dimension))
+        for pattern, column, dimension in self._counted_dimensions():
+            listed = not counting and self.reader.peek(lexicon.SHOW_ROWS) is not None
+            plural_counted = (match is not None and not listed) or (counting and self._counts_entities(dimension))
             if not plural_counted:
                 continue
             self.reader.take(pattern)
@@ -548,20 +565,47 @@ class _Planning:
             return True
         return False
 
+    def _counted_dimensions(self) -> list[tuple[re.Pattern[str], ColumnName, re.Match[str]]]:
+        """The dimensions a distinct count may be of, head nouns first: in "user sessions" the
+        sessions are counted, and "user" only says whose they are (it is read, not a filter)."""
+        found: list[tuple[re.Pattern[str], ColumnName, re.Match[str]]] = []
+        for pattern, column in lexicon.DIMENSIONS:
+            if column in ("user_id", "session_id", "trace_id", "service", "path", "error_type"):
+                match = self.reader.peek(pattern)
+                if match is not None:
+                    found.append((pattern, column, match))  # type: ignore[arg-type]
+        found = [entry for entry in found if not self._marked_as_grouping(entry[2].start(), entry[2].end())]
+        anchor = self.reader.peek(lexicon.DISTINCT) or self.reader.peek(lexicon.COUNT)
+        if anchor is not None:
+            found.sort(key=lambda entry: abs(entry[2].start() - anchor.end()))
+        heads = []
+        for entry in found:
+            modifier_of = [
+                other
+                for other in found
+                if other is not entry and 0 <= other[2].start() - entry[2].end() <= 1
+            ]
+            if modifier_of and self.language == "en":
+                self.reader.mark(entry[2].start(), entry[2].end())
+                continue
+            heads.append(entry)
+        return heads
+
     def _counts_entities(self, dimension: re.Match[str]) -> bool:
         # "how many users ..." counts users; "how many errors ... per user" does not
         text = self.reader.text
         count = self.reader.peek(lexicon.COUNT)
         if count is None:
             return False
-        english = 0 <= dimension.start() - count.end() <= 12 and "per" not in text[count.end() : dimension.start()]
+        between = text[count.end() : dimension.start()] if dimension.start() >= count.end() else "x"
+        english = bool(_ENTITY_ADJECTIVES.fullmatch(between))
         korean = 0 <= count.start() - dimension.end() <= 2  # "사용자 수": the count word follows the noun
         return english or korean
 
     def _levels(self) -> None:
         reader = self.reader
         if (match := reader.take(lexicon.LEVEL_MENTION)) is not None:
-            word = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
+            word = next(g for g in (match.group(n) for n in "abcde") if g)
             self._add_level(lexicon.LEVEL_NAMES[word.lower()])
             return
         original = self.question
@@ -599,6 +643,11 @@ class _Planning:
         dimension = None if bucket else self._dimension()
         if dimension is not None and self._pinned(dimension) and self._shows_rows(None, bucket, top or most):
             dimension = None  # "show logs from user_001": that user's logs, not a count per user
+        if dimension is not None and self._pinned(dimension) and self._one_thing_traced(dimension, top or most):
+            # "what happened in trace 4bf9…": that trace's logs, in the order they happened
+            plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "oldest"
+            self.signals += 1
+            return
         compared = self.compared
         self._group(bucket, dimension, compared)
         if not plan.measures and self._shown_uncounted(dimension, bucket, top or most):
@@ -686,6 +735,7 @@ class _Planning:
     def _bucket(self) -> str | None:
         for pattern, bucket in lexicon.BUCKETS:
             if self.reader.take(pattern) is not None:
+                self.reader.take(lexicon.SERIES)
                 return bucket
         if self.reader.take(lexicon.SERIES) is not None:
             return _bucket_for(self.plan.window)
@@ -700,6 +750,7 @@ class _Planning:
         grouped = [c for c in candidates if self._marked_as_grouping(c[0], c[1])]
         start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
         self.reader.mark(start, end)
+        self.one_group_asked = not grouped and _singular_noun(self.reader.text[start:end])
         if attribute.column == "path":
             named = self.reader.text[start:end]
             chosen = self._has_condition("log_type") or self._has_condition("path")
@@ -722,8 +773,10 @@ class _Planning:
             if match is not None:
                 found.append((match.start(), match.end(), Attribute(column=column)))
         pinned = {c.attribute.name for c in self.plan.conditions if isinstance(c, Condition) and c.op == "="}
-        unpinned = [c for c in found if c[2].name not in pinned]
-        return unpinned or found
+        for start, end, attribute in found:
+            if attribute.name in pinned:
+                self.reader.mark(start, end)  # "trace 4bf9…", "the payment-api service": the name's noun
+        return [c for c in found if c[2].name not in pinned]
 
     def _marked_as_grouping(self, start: int, end: int) -> bool:
         text = self.reader.text
@@ -758,6 +811,15 @@ class _Planning:
     def _singular_entity(self, dimension: Attribute) -> bool:
         return dimension.column in ("user_id", "session_id", "trace_id") or dimension.metadata_key is not None
 
+    def _one_thing_traced(self, dimension: Attribute, ranked: Any) -> bool:
+        """A trace, session or user named by its id, with nothing counted or ranked."""
+        return (
+            dimension.column in ("trace_id", "session_id", "span_id")
+            and not self.plan.measures
+            and ranked is None
+            and self.reader.peek(lexicon.COUNT) is None
+        )
+
     def _shows_rows(self, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
         if dimension is not None or bucket is not None or ranked is not None:
             return False
@@ -766,7 +828,7 @@ class _Planning:
         return self.reader.peek(lexicon.SHOW_ROWS) is not None or self.reader.peek(lexicon.ROW_NOUNS) is not None
 
     def _limit_for_most(self, dimension: Attribute | None) -> int | None:
-        if self.language == "ko" or self._singular_question():
+        if self.language == "ko" or self.one_group_asked or self._singular_question():
             return 1
         if dimension is None:
             return 1
@@ -811,12 +873,15 @@ class _Planning:
         self.plan.conditions.append(Condition(attribute=attribute, op="=", values=[value]))
         self.signals += 1
 
-    def _add_in(self, attribute: Attribute, values: list[Any]) -> None:
+    def _add_in(self, attribute: Attribute, values: list[Any], compared: bool = True) -> None:
+        """A filter on one of ``values``; ``compared`` when the question names them side by side
+        ("payment-api vs order-api", "A and B"), so that they are shown one row each."""
         if len(values) == 1:
             self._add_equals(attribute, values[0])
             return
         self.plan.conditions.append(Condition(attribute=attribute, op="in", values=values))
-        self.compared = attribute
+        if compared:
+            self.compared = attribute
         self.signals += 1
 
     def _add_level(self, level: str) -> None:
@@ -827,7 +892,7 @@ class _Planning:
     def _take_level_word(self) -> str | None:
         """The level a share is about ("percentage of DEBUG logs"); its words are used up."""
         if (match := self.reader.take(lexicon.LEVEL_MENTION)) is not None:
-            word = next(g for g in (match.group("a"), match.group("b"), match.group("c"), match.group("d")) if g)
+            word = next(g for g in (match.group(n) for n in "abcde") if g)
             return lexicon.LEVEL_NAMES[word.lower()]
         for word, level in lexicon.LEVEL_NAMES.items():
             if word in ("error", "errors"):
@@ -959,6 +1024,13 @@ _FILLER = {
 }
 
 
+def _could_not_use(words: list[str], language: str) -> str:
+    quoted = ", ".join(f"'{word}'" for word in words)
+    if language == "ko":
+        return f"질문의 {quoted} 부분을 해석하지 못했습니다"
+    return f"I could not use {quoted} in the question"
+
+
 def _normalise(text: str) -> str:
     lowered = text.lower()
     for korean, english in lexicon.KOREAN_TERMS.items():
@@ -971,6 +1043,18 @@ def _map_index(original: str, normalised: str, index: int) -> int | None:
     word = original[index : index + 8].lower()
     found = normalised.find(word)
     return found if found >= 0 else None
+
+
+# What may stand between "how many" and the entities counted ("how many distinct users").
+_ENTITY_ADJECTIVES = re.compile(r"(?:\s|distinct|unique|different|individual|separate|active|of|the|kinds?|types?)*")
+
+
+def _singular_noun(words: str) -> bool:
+    """Whether an English noun (its last word) is singular: "service", not "services"."""
+    last = words.split()[-1] if words.split() else ""
+    if not re.fullmatch(r"[a-z]+", last):
+        return False
+    return not (last.endswith("s") and not last.endswith(("ss", "us", "is")))
 
 
 def _words_of(key: str) -> str:

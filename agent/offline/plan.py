@@ -222,8 +222,8 @@ class QueryPlan(BaseModel):
     measures: list[Measure] = Field(default_factory=list)
     group_by: Grouping | None = None
     having: Having | None = None
-    # Rows are shown newest first, or "slowest" first (by duration_ms).
-    order: Literal["measure_desc", "measure_asc", "group_asc", "newest", "slowest", "none"] = "measure_desc"
+    # Rows are shown newest first, "oldest" first (a trace, as it happened) or "slowest" first.
+    order: Literal["measure_desc", "measure_asc", "group_asc", "newest", "oldest", "slowest", "none"] = "measure_desc"
     limit: int | None = Field(default=None, ge=1, le=10_000)
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
 
@@ -231,7 +231,10 @@ class QueryPlan(BaseModel):
 def render_sql(plan: QueryPlan) -> str:
     where = _where(plan)
     if plan.shape == "rows":
-        order = " ORDER BY duration_ms DESC NULLS LAST" if plan.order == "slowest" else " ORDER BY created_at DESC"
+        order = {
+            "slowest": " ORDER BY duration_ms DESC NULLS LAST",
+            "oldest": " ORDER BY created_at",
+        }.get(plan.order, " ORDER BY created_at DESC")
         limit = f" LIMIT {plan.limit}" if plan.limit else ""
         return f"SELECT {', '.join(plan.columns)} FROM logs WHERE {where}{order}{limit}"
     if plan.shape == "distinct":

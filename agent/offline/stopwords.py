@@ -1,0 +1,67 @@
+"""Words that carry nothing a query computes, in English and Korean (``coverage.py`` reads them).
+
+Only function words, question words, asking verbs, politeness and Slack filler belong here —
+never a word that changes what is computed ("after", "before", "since", "not", "new", "vs",
+"why", "when", "change", 전/후/새/안/왜/언제): a question with one of those left unread must
+not be answered as if it were absent.
+"""
+
+from __future__ import annotations
+
+ENGLISH = frozenset(
+    """
+    a an the this that these those it its it's there here their them they
+    i me my we our us you your
+    is are was were be been being am do does did doing done have has had having
+    of for in on at to by with from about into onto within during over across throughout
+    and or also just only really actually currently right now so then
+    what which who whom whose how
+    any some all every each whole entire overall
+    please pls plz thx thanks thank kindly hey hi hello yo ok okay quick quickly
+    can could would will should shall may might must
+    tell show give list get got see find display pull bring look check let lets let's
+    want need know like
+    me up out
+    there's what's how's who's where's which's
+    number count total amount
+    logs log logged logging entries entry lines line records record rows row events event
+    happened happen happening occurred occur occurring seen appeared came come
+    exist exists existing
+    broken down breakdown split
+    value values
+    """.split()
+)
+# What may follow a taken English word inside one token: a plural or possessive.
+ENGLISH_SUFFIXES = frozenset({"s", "es", "'s", "'", "ed", "d", "ing"})
+
+KOREAN = frozenset(
+    """
+    좀 혹시 그 이 저 거 것 건 게 걸 뭐 뭔 뭐가 뭘 무엇 어떻게 얼마 얼마야
+    지금 현재 전부 모두 다 전체 각 각각 총 그냥 한번 한 번
+    있어 있어요 있나 있나요 있니 있는지 있었어 있었어요 있었나 있던 있는 없어 있음
+    알려줘 알려주세요 알려 알려줄래 보여줘 보여주세요 보여 보여줄래 줘 주세요 줄래 줄래요 주라
+    해줘 해주세요 해 해요 부탁 부탁해 부탁해요 부탁드려요 부탁드립니다 주실래요
+    뽑아줘 뽑아 찾아줘 찾아 확인 확인해줘 확인해 나열 나열해줘 정리 정리해줘
+    뭐야 뭐지 뭐예요 뭔가요 인가 인가요 인지 이야 야 예요 이에요 입니다 임 냐 니
+    됐어 됐나 됐어요 였어 였나 했어 했나 했어요 했는지 하는 한 된 되는 나온 나왔어 나온거
+    발생 발생한 발생했어 발생했나 발생했어요 생긴 찍힌 찍혔어 쌓인 남긴 남은
+    로그 기록 건수 개수 갯수 수 숫자
+    요 좀요 ㅠ ㅠㅠ
+    """.split()
+)
+# Never empty, even standing alone after a taken word: each changes what is computed.
+KOREAN_MEANINGFUL = frozenset(
+    """
+    전 후 새 안 못 왜 더 덜 첫 끝 언제 이후 이전 부터 까지 대비 비교 처음 마지막 증가 감소 늘 줄
+    """.split()
+)
+# Particles and verb endings that attach to a word (longest first when stripping).
+KOREAN_ENDINGS = frozenset(
+    """
+    은 는 이 가 을 를 의 에 에서 에게 로 으로 와 과 랑 이랑 하고 도 만 요 야 별로 중 중에 중에서
+    이야 인가 인가요 인지 인데 이고 이며 이랑은 이나 나 든 이든
+    들 들은 들이 들을 들의
+    줘 주세요 해줘 해주세요 해 해요 했어 했나 됐어 였어 있어 있나 있어요 있나요
+    """.split()
+)
+KOREAN_ENDINGS_LONGEST_FIRST = tuple(sorted(KOREAN_ENDINGS, key=len, reverse=True))
