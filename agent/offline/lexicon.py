@@ -124,6 +124,7 @@ COUNT = any_of(
     r"(?<![가-힣])수(?![가-힣])",
     r"횟수",
     r"얼마나",
+    r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
 AVERAGE = any_of(rf"{WORD_START}(?:average|avg|mean){WORD_END}", r"평균")
 MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|highest|longest){WORD_END}", r"최대", r"최고", r"가장\s*긴")
@@ -524,7 +525,7 @@ SESSIONS_PER_USER = any_of(
 )
 
 COUNT_THRESHOLD = any_of(
-    rf"{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above)\s+(?P<n>\d+)\s+(?:times|failures|"
+    rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above)|(?P<sym>>=?|=>|≥))\s*(?P<n>\d+)\s+(?:times|failures|"
     rf"errors|attempts|occurrences|requests|logs){WORD_END}",
     r"(?P<kn>\d+)\s*(?:번|회|건)\s*(?P<kop>이상|넘|초과|넘게|보다\s*많)",
 )
@@ -540,11 +541,12 @@ CONTAINING = any_of(
     r"(?P<kword>[\w\-.:/]{2,60})\s*(?:이|가)?\s*(?:들어간|포함된|포함한|있는)",
 )
 STATUS_CLASS = any_of(rf"{WORD_START}(?P<c>[1-5])xx{WORD_END}", rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}")
+HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 STATUS_CODE = any_of(
-    rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>[1-5]\d\d){WORD_END}",
-    rf"{WORD_START}(?P<m>[1-5]\d\d)\s+(?:status|errors?|responses?){WORD_END}",
-    r"(?P<k>[1-5]\d\d)\s*(?:에러|응답|상태)",
-    r"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>[1-5]\d\d)",
+    rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
+    rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status|errors?|responses?){WORD_END}",
+    rf"(?P<k>{HTTP_STATUS})\s*(?:에러|응답|상태)",
+    rf"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>{HTTP_STATUS})",
 )
 # An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
 HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?![A-Za-z])")
@@ -644,6 +646,7 @@ NUMBER = re.compile(r"\d+")
 
 GREETINGS = any_of(rf"{WORD_START}(?:hi|hello|thanks|thank\s+you){WORD_END}", r"안녕", r"고마워", r"감사")
 LOG_VOCABULARY = any_of(
+    rf"{WORD_START}[1-5](?:\d\d|xx)s?{WORD_END}",
     rf"{WORD_START}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
     rf"warnings?|events?|traces?|sessions?|failures?|failed|slow|http|status|deploy|version|pages?|"
     rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?){WORD_END}",

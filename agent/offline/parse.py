@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from loglens.agent.offline import coverage, lexicon
+from loglens.agent.offline import coverage, lexicon, shorthand
 from loglens.agent.offline.plan import (
     ROW_COLUMNS,
     AnyOf,
@@ -436,8 +436,8 @@ class _Planning:
             self.signals += 1
         if (match := self.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
             amount = int(match.group("n") or match.group("kn"))
-            words = (match.group("op") or match.group("kop") or "").replace(" ", "")
-            op = ">=" if words in ("atleast", "이상") else ">"
+            words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
+            op = ">=" if words in ("atleast", "이상", ">=", "=>", "≥") else ">"
             self.plan.having = Having(measure=Measure(kind="count"), op=op, value=amount)
             self.signals += 1
 
@@ -643,11 +643,6 @@ class _Planning:
         dimension = None if bucket else self._dimension()
         if dimension is not None and self._pinned(dimension) and self._shows_rows(None, bucket, top or most):
             dimension = None  # "show logs from user_001": that user's logs, not a count per user
-        if dimension is not None and self._pinned(dimension) and self._one_thing_traced(dimension, top or most):
-            # "what happened in trace 4bf9…": that trace's logs, in the order they happened
-            plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "oldest"
-            self.signals += 1
-            return
         compared = self.compared
         self._group(bucket, dimension, compared)
         if not plan.measures and self._shown_uncounted(dimension, bucket, top or most):
@@ -696,6 +691,10 @@ class _Planning:
         if self._shows_rows(dimension, bucket, ranked):
             plan.shape, plan.limit = "rows", DEFAULT_ROWS
             self.signals += 1
+            return True
+        if dimension is None and bucket is None and ranked is None and self._traced():
+            # "what happened in trace 4bf9…": that trace's logs, in the order they happened
+            plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "oldest"
             return True
         plan.measures.append(Measure(kind="count", alias=_count_alias(self.subject)))
         if plan.group_by is not None:
@@ -811,14 +810,10 @@ class _Planning:
     def _singular_entity(self, dimension: Attribute) -> bool:
         return dimension.column in ("user_id", "session_id", "trace_id") or dimension.metadata_key is not None
 
-    def _one_thing_traced(self, dimension: Attribute, ranked: Any) -> bool:
-        """A trace, session or user named by its id, with nothing counted or ranked."""
-        return (
-            dimension.column in ("trace_id", "session_id", "span_id")
-            and not self.plan.measures
-            and ranked is None
-            and self.reader.peek(lexicon.COUNT) is None
-        )
+    def _traced(self) -> bool:
+        """A trace or session named by its id, with nothing counted."""
+        pinned = any(self._pinned(Attribute(column=column)) for column in ("trace_id", "session_id", "span_id"))
+        return pinned and not self.plan.measures and self.reader.peek(lexicon.COUNT) is None
 
     def _shows_rows(self, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
         if dimension is not None or bucket is not None or ranked is not None:
@@ -1032,7 +1027,7 @@ def _could_not_use(words: list[str], language: str) -> str:
 
 
 def _normalise(text: str) -> str:
-    lowered = text.lower()
+    lowered = shorthand.expand(text.lower())
     for korean, english in lexicon.KOREAN_TERMS.items():
         lowered = re.sub(korean, english.replace("\\", "\\\\") + " ", lowered)
     return lowered

@@ -27,8 +27,15 @@ ENGLISH = frozenset(
     logs log logged logging entries entry lines line records record rows row events event
     happened happen happening occurred occur occurring seen appeared came come
     exist exists existing
-    broken down breakdown split
+    broken down breakdown break split grouped group
     value values
+    everything anything stuff related associated regarding concerning
+    ingest ingested ingesting received receive stored store
+    produce produces produced producing emit emits emitted emitting generate generates generated
+    throw throws threw thrown throwing raise raises raised raising encountered encounter
+    return returns returned returning respond responded write writes wrote written
+    hit hits affected affecting impacted experienced experiencing faced saw see seeing getting gets
+    requests request calls call responses response hits
     """.split()
 )
 # What may follow a taken English word inside one token: a plural or possessive.
@@ -47,6 +54,10 @@ KOREAN = frozenset(
     발생 발생한 발생했어 발생했나 발생했어요 생긴 찍힌 찍혔어 쌓인 남긴 남은
     로그 기록 건수 개수 갯수 수 숫자
     요 좀요 ㅠ ㅠㅠ
+    났어 났어요 났나 났나요 났는지 난 나는 나는지 나 났던 생겼어 생긴 생긴거
+    낸 내는 냈어 냈나 냈던 남기는 남긴 남겼어 남긴거 겪은 겪는 겪었어 쌓인 찍힌 찍은
+    관련 관련된 관련한 대한 대해 대해서 동안 사이 간
+    요청 호출 응답
     """.split()
 )
 # Never empty, even standing alone after a taken word: each changes what is computed.
@@ -59,6 +70,7 @@ KOREAN_MEANINGFUL = frozenset(
 KOREAN_ENDINGS = frozenset(
     """
     은 는 이 가 을 를 의 에 에서 에게 로 으로 와 과 랑 이랑 하고 도 만 요 야 별로 중 중에 중에서
+    쪽 쪽에서 쪽은 쪽의 치 씩 씩이었어 씩인지 짜리 동안 동안의 간
     이야 인가 인가요 인지 인데 이고 이며 이랑은 이나 나 든 이든
     들 들은 들이 들을 들의
     줘 주세요 해줘 해주세요 해 해요 했어 했나 됐어 였어 있어 있나 있어요 있나요

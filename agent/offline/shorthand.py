@@ -1,0 +1,144 @@
+"""How people write in Slack during an incident, rewritten to the words the planner reads.
+
+Applied to the lower-cased question before any pass: abbreviations ("w/", "svc", "reqs", "#"),
+common misspellings ("erors", "latncy", "애러"), glued numbers and units ("24h", "5m", "10k",
+"10,000") and Korean spacing variants. Each entry is a whole word (or a Korean stem), so a name
+from the data that happens to contain one is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+# whole English words → what they stand for
+WORDS = {
+    "w/": "with",
+    "w/o": "without",
+    "wo/": "without",
+    "svc": "service",
+    "svcs": "services",
+    "srv": "service",
+    "req": "request",
+    "reqs": "requests",
+    "resp": "response",
+    "resps": "responses",
+    "err": "error",
+    "errs": "errors",
+    "eror": "error",
+    "erors": "errors",
+    "errror": "error",
+    "errrors": "errors",
+    "errros": "errors",
+    "erorrs": "errors",
+    "errorz": "errors",
+    "excpetion": "exception",
+    "exceptoin": "exception",
+    "exeption": "exception",
+    "exeptions": "exceptions",
+    "msg": "message",
+    "msgs": "messages",
+    "hw": "how",
+    "hwo": "how",
+    "hiw": "how",
+    "mnay": "many",
+    "manny": "many",
+    "lst": "last",
+    "yday": "yesterday",
+    "yest": "yesterday",
+    "ystd": "yesterday",
+    "tdy": "today",
+    "latncy": "latency",
+    "latecy": "latency",
+    "lantency": "latency",
+    "latancy": "latency",
+    "latenct": "latency",
+    "durations": "durations",
+    "avrage": "average",
+    "averge": "average",
+    "sevice": "service",
+    "servcie": "service",
+    "serivce": "service",
+    "servise": "service",
+    "sevices": "services",
+    "servcies": "services",
+    "endpiont": "endpoint",
+    "endpoitn": "endpoint",
+    "enpoint": "endpoint",
+    "endpionts": "endpoints",
+    "enpoints": "endpoints",
+    "warnigs": "warnings",
+    "warnigns": "warnings",
+    "warns": "warnings",
+    "wrn": "warn",
+    "dbg": "debug",
+    "usr": "user",
+    "usrs": "users",
+    "ppl": "people",
+    "pct": "percent",
+    "perc": "percent",
+    "percnt": "percent",
+    "env": "environment",
+    "envs": "environments",
+    "cnt": "count",
+    "num": "number",
+    "tot": "total",
+    "approx": "about",
+    "b/w": "between",
+    "btwn": "between",
+    "thru": "through",
+    "w": "with",
+}
+# "#", "# of": a count
+HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
+# glued number + unit: "24h", "5m", "30min", "7d", "2wk"
+GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![\w])")
+UNIT_WORDS = {
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "d": "days",
+    "w": "weeks",
+    "wk": "weeks",
+    "wks": "weeks",
+}
+THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:,(\d{3}))+(?![\w,])")
+KILO = re.compile(r"(?<![\w.])(\d+)k(?![\w])")
+# Korean: misspellings and spacing variants of the planner's words
+KOREAN = {
+    "애러": "에러",
+    "에라": "에러",
+    "에러들": "에러",
+    "응답시간": "응답 시간",
+    "응답속도": "응답 시간",
+    "응답 속도": "응답 시간",
+    "지연시간": "지연 시간",
+    "레이턴시": "지연 시간",
+    "스택트레이스": "스택 트레이스",
+    "일주일": "1주",
+    "하루": "1일",
+    "한시간": "한 시간",
+    "반시간": "30분",
+    "30분간": "30분",
+}
+HALF_HOUR = re.compile(r"\b(?:a\s+)?half(?:\s+an|\s+a)?\s+hour\b")
+
+
+def expand(lowered: str) -> str:
+    """The question with its shorthand written out (input and output are lower case)."""
+    text = HALF_HOUR.sub("30 minutes", lowered)
+    text = HASH.sub("number of", text)
+    text = THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = KILO.sub(lambda m: str(int(m.group(1)) * 1000), text)
+    text = GLUED_UNIT.sub(lambda m: f"{m.group(1)} {UNIT_WORDS[m.group(2)]}", text)
+    text = re.sub(r"(?<![\w/])([a-z]+/?[a-z]*)(?![\w/])", _word, text)
+    for written, meant in KOREAN.items():
+        text = text.replace(written, meant)
+    return text
+
+
+def _word(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return WORDS.get(word, word)
