@@ -1,7 +1,8 @@
 """The agent's final outputs, and the chart a result's shape calls for.
 
 ``final_result`` (``Answer``) is the output tool every engine ends with: the SQL whose rows
-answer the question, a short insight, and a chart type. ``cannot_answer`` (``CannotAnswer``)
+answer the question, a one-line reading of what that SQL computes, a short insight, and a chart
+type. ``cannot_answer`` (``CannotAnswer``)
 is the honest alternative for a question logs cannot answer.
 """
 
@@ -21,6 +22,14 @@ class Answer(BaseModel):
 
     sql: str = Field(
         description="The SQL query, exactly as passed to execute_sql, whose rows answer the question."
+    )
+    reading: str = Field(
+        description=(
+            "One line, in the language of the question, saying what the SQL computes: the measure, the "
+            "filters, the time window, the grouping and the order or limit, so that the reader can check "
+            "the question was understood (e.g. 'Number of errors, service payment-api, last 24 h, per hour'; "
+            "'에러 수, 서비스 payment-api, 최근 24시간, 시간별'). Describe the SQL, not the rows."
+        )
     )
     insight: str = Field(
         description="1 to 3 sentences in the language of the question, with the concrete numbers from the rows."

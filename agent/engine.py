@@ -93,6 +93,7 @@ class QuestionReport:
     engine: str
     started: float = field(default_factory=time.perf_counter)
     sql: str | None = None
+    reading: str | None = None  # what the SQL computes, in one line (Answer.reading)
     insight: str | None = None
     chart: dict[str, Any] | None = None
     result: QueryResult | None = None
@@ -120,6 +121,7 @@ class QuestionReport:
         assert self.chart is not None
         return {
             "sql": self.sql,
+            "reading": self.reading or "",
             "columns": self.result.columns,
             "results": self.result.rows,
             "count": len(self.result.rows),
@@ -253,6 +255,7 @@ class QueryEngine:
         result = deps.result_for(output.sql)
         assert result is not None, "the output validator runs every answer's SQL"
         outcome.sql, outcome.insight, outcome.result = output.sql.strip(), output.insight.strip(), result
+        outcome.reading = " ".join(output.reading.split())  # one line, whatever the model wrote
         outcome.chart = chart_for(result.columns, result.rows, output.chart).as_json()
 
 

@@ -117,10 +117,11 @@ class ChartSpecJson(TypedDict):
 
 
 class ResultEvent(_Event):
-    """The answer: the SQL that ran, its rows, the insight and the chart."""
+    """The answer: the SQL that ran, the reading of what it computes, its rows, the insight and the chart."""
 
     type: Literal["result"] = "result"
     sql: str
+    reading: str  # one line, in the question's language: measure, filters, window, grouping, order
     columns: list[str]
     results: list[dict[str, Any]]
     count: int

@@ -46,7 +46,7 @@ def instant_model() -> FunctionModel:
         sql = QUERIES[len(str(messages[0])) % len(QUERIES)]
         if asked == 0:
             return "execute_sql", {"sql": sql}
-        return "final_result", {"sql": sql, "insight": "Measured.", "chart": "table"}
+        return "final_result", {"sql": sql, "reading": "Measured.", "insight": "Measured.", "chart": "table"}
 
     def respond(messages: list[ModelMessage], _info: AgentInfo) -> ModelResponse:
         tool, args = turn(messages)

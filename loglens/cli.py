@@ -224,7 +224,8 @@ def _as_text(body: dict[str, Any]) -> str:
     more = f"\n… {body['count'] - len(rows)} more rows" if body["count"] > len(rows) else ""
     counted = f"{body['count']} row{'' if body['count'] == 1 else 's'}"
     footer = f"{counted} in {body['execution_time_ms']:.0f} ms ({body['engine']})"
-    return f"{body['insight']}\n\n{body['sql']}\n\n" + "\n".join(table) + more + f"\n\n{footer}"
+    reading = f"Read as: {body['reading']}\n" if body.get("reading") else ""
+    return f"{body['insight']}\n\n{reading}{body['sql']}\n\n" + "\n".join(table) + more + f"\n\n{footer}"
 
 
 def _cell(value: Any) -> str:

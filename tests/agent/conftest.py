@@ -141,9 +141,14 @@ def tool_returns(messages: list[ModelMessage]) -> list[str]:
     ]
 
 
-def answer(sql: str, insight: str = "There were errors.", chart: str = "stat") -> list[Step]:
+def answer(
+    sql: str, insight: str = "There were errors.", chart: str = "stat", reading: str = "Number of errors"
+) -> list[Step]:
     """The usual two turns: run the SQL, then give it as the final result."""
-    return [call("execute_sql", sql=sql), call("final_result", sql=sql, insight=insight, chart=chart)]
+    return [
+        call("execute_sql", sql=sql),
+        call("final_result", sql=sql, reading=reading, insight=insight, chart=chart),
+    ]
 
 
 @pytest.fixture

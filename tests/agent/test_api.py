@@ -23,6 +23,7 @@ ERRORS_BY_SERVICE = (
     "SELECT service, count(*) AS errors FROM logs WHERE NOT deleted AND level IN ('ERROR','FATAL') "
     "GROUP BY service ORDER BY errors DESC"
 )
+READING = "Number of errors, all time, per service, most first"
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ async def test_websocket_streams_every_step_then_the_result(
     agent_server: Any, http: aiohttp.ClientSession
 ) -> None:
     server = await agent_server(
-        Script(answer(ERRORS_BY_SERVICE, "payment-api had the most errors (2).", "bar")).choice()
+        Script(answer(ERRORS_BY_SERVICE, "payment-api had the most errors (2).", "bar", READING)).choice()
     )
 
     events, first_after = await ask_over_websocket(http, server, "Which service had the most errors?")
@@ -71,6 +72,7 @@ async def test_websocket_streams_every_step_then_the_result(
     assert result["chart"] == "bar"
     assert result["chart_spec"] == {"type": "bar", "x": "service", "y": ["errors"]}
     assert result["insight"] == "payment-api had the most errors (2)."
+    assert result["reading"] == READING
 
 
 def _stalling_model(cancelled: asyncio.Event) -> FunctionModel:
@@ -101,12 +103,13 @@ async def test_a_client_that_disconnects_cancels_its_run(agent_server: Any, http
 
 @pytest.mark.usefixtures("logs")
 async def test_post_query_answers_with_the_documented_body(agent_server: Any, http: aiohttp.ClientSession) -> None:
-    server = await agent_server(Script(answer(ERRORS_BY_SERVICE, "2 services failed.", "bar")).choice())
+    server = await agent_server(Script(answer(ERRORS_BY_SERVICE, "2 services failed.", "bar", READING)).choice())
     async with http.post(url(server, "/query"), json={"question": "errors by service", "max_results": 10}) as r:
         assert r.status == 200
         body = await r.json()
     assert set(body) >= {
         "sql",
+        "reading",
         "columns",
         "results",
         "count",
@@ -117,8 +120,31 @@ async def test_post_query_answers_with_the_documented_body(agent_server: Any, ht
         "attempts",
     }
     assert body["sql"] == ERRORS_BY_SERVICE
+    assert body["reading"] == READING
     assert body["count"] == len(body["results"]) == 3
     assert (body["engine"], body["attempts"]) == ("scripted", 1)
+
+
+@pytest.mark.usefixtures("logs")
+async def test_the_offline_engine_says_what_it_understood_in_the_questions_language(
+    dsn: str, http: aiohttp.ClientSession
+) -> None:
+    server = ReadSideServer(settings_for_tests(agent_port=0, llm_provider="offline"), dsn, None)
+    await server.start()
+    try:
+        async with http.post(url(server, "/query"), json={"question": "How many errors in the last hour?"}) as r:
+            body = await r.json()
+        events, _ = await ask_over_websocket(http, server, "최근 1시간 서비스별 에러 수")
+    finally:
+        await server.stop()
+
+    assert body["engine"] == "offline"
+    assert body["reading"] == "Number of errors, last hour"
+    assert body["results"] == [{"errors": 3}]
+    result = events[-2]
+    assert result["type"] == "result"
+    assert result["reading"] == "에러 수, 최근 1시간, 서비스별, 많은 순"
+    assert result["results"][0] == {"service": "payment-api", "errors": 2}
 
 
 @pytest.mark.usefixtures("logs")

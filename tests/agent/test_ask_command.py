@@ -18,17 +18,20 @@ SQL = (
     "SELECT service, count(*) AS errors FROM logs WHERE NOT deleted AND level >= 'ERROR' "
     "GROUP BY 1 ORDER BY 2 DESC"
 )
+READING = "Number of errors, all time, per service, most first"
 
 
-async def ask(dsn: str, fake: FakeOpenAI, *args: str) -> subprocess.CompletedProcess[str]:
+async def ask(dsn: str, fake: FakeOpenAI | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """``loglens ask`` against ``fake``, or with the offline engine when there is none."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
-    environment.update(
-        LOGLENS_DATABASE_URL=dsn,
-        LOGLENS_LLM_PROVIDER="openai-compatible",
-        LOGLENS_LLM_BASE_URL=fake.base_url,
-        LOGLENS_LLM_MODEL="local-model",
-        LOGLENS_LLM_API_KEY=fake.api_key,
-    )
+    environment.update(LOGLENS_DATABASE_URL=dsn, LOGLENS_LLM_PROVIDER="offline")
+    if fake is not None:
+        environment.update(
+            LOGLENS_LLM_PROVIDER="openai-compatible",
+            LOGLENS_LLM_BASE_URL=fake.base_url,
+            LOGLENS_LLM_MODEL="local-model",
+            LOGLENS_LLM_API_KEY=fake.api_key,
+        )
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "loglens.cli", "ask", *args],
@@ -40,11 +43,14 @@ async def ask(dsn: str, fake: FakeOpenAI, *args: str) -> subprocess.CompletedPro
     )
 
 
-async def test_ask_prints_the_insight_the_sql_and_a_table(logs: asyncpg.Connection, dsn: str) -> None:
+async def test_ask_prints_the_insight_the_reading_the_sql_and_a_table(logs: asyncpg.Connection, dsn: str) -> None:
     fake = FakeOpenAI(
         [
             Turn("execute_sql", {"sql": SQL}),
-            Turn("final_result", {"sql": SQL, "insight": "payment-api leads with 2 errors.", "chart": "bar"}),
+            Turn(
+                "final_result",
+                {"sql": SQL, "reading": READING, "insight": "payment-api leads with 2 errors.", "chart": "bar"},
+            ),
         ]
     )
     await fake.start()
@@ -56,13 +62,25 @@ async def test_ask_prints_the_insight_the_sql_and_a_table(logs: asyncpg.Connecti
 
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith("payment-api leads with 2 errors.")
-    assert SQL in text.stdout
+    assert f"\nRead as: {READING}\n{SQL}\n" in text.stdout  # what was computed, just above the SQL
     assert "payment-api  2" in text.stdout.replace("   ", "  ")
     body: dict[str, Any] = orjson.loads(as_json.stdout)
     assert body["results"][0] == {"service": "payment-api", "errors": 2}
+    assert body["reading"] == READING
     assert body["engine"] == "openai-compatible:local-model"
     sources = await logs.fetch("SELECT source FROM query_history")
     assert [row["source"] for row in sources] == ["cli", "cli"]
+
+
+@pytest.mark.usefixtures("logs")
+async def test_ask_prints_the_offline_engines_reading_in_the_questions_language(dsn: str) -> None:
+    english = await ask(dsn, None, "How many errors happened in the last hour?")
+    korean = await ask(dsn, None, "최근 1시간 에러 몇 건이야?")
+
+    assert english.returncode == 0, english.stderr
+    assert "\nRead as: Number of errors, last hour\nSELECT " in english.stdout
+    assert korean.returncode == 0, korean.stderr
+    assert "\nRead as: 에러 수, 최근 1시간\nSELECT " in korean.stdout
 
 
 @pytest.mark.usefixtures("logs")

@@ -123,6 +123,7 @@ async def test_a_final_answer_with_sql_that_was_never_run_is_run_first(make_serv
             call(
                 "final_result",
                 sql="SELECT count(*) AS n FROM logs WHERE NOT deleted",
+                reading="Number of logs, all time",
                 insight="7 logs.",
                 chart="stat",
             )

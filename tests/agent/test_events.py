@@ -79,12 +79,20 @@ def test_the_result_event_is_the_answers_body_with_its_type() -> None:
         {"service": "payment-api", "errors": 2, "last": "2026-01-01T00:00:00+00:00", "note": None},
         {"service": "주문", "errors": 1, "last": None, "note": {"nested": [1, None]}},
     ]
-    report = QuestionReport("errors by service", "offline", sql="SELECT …", insight="Two services.", attempts=1)
+    report = QuestionReport(
+        "errors by service",
+        "offline",
+        sql="SELECT …",
+        reading="에러 수, 서비스별",
+        insight="Two services.",
+        attempts=1,
+    )
     report.result = QueryResult(["service", "errors", "last", "note"], rows, False, 3.5)
     report.chart = chart_for(report.result.columns, rows, "bar").as_json()
     body = report.body()
     event = events.ResultEvent(**body)
     assert orjson.dumps(event.wire()) == orjson.dumps({"type": "result", **body})
+    assert event.wire()["reading"] == "에러 수, 서비스별"
     assert events.EVENTS.validate_json(orjson.dumps(event.wire())) == event
 
 

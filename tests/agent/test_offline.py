@@ -138,7 +138,12 @@ async def test_plan_mode_gives_the_model_no_tool_that_takes_sql(dsn: str) -> Non
     }
     sql = render_sql(QueryPlan.model_validate(plan))
     script = Script(
-        [call("execute_plan", plan=plan), call("final_result", sql=sql, insight="3 errors.", chart="stat")]
+        [
+            call("execute_plan", plan=plan),
+            call(
+                "final_result", sql=sql, reading="Number of errors, last hour", insight="3 errors.", chart="stat"
+            ),
+        ]
     )
     offered: list[set[str]] = []
 

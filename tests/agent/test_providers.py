@@ -21,6 +21,7 @@ GOOD_SQL = (
     "GROUP BY service ORDER BY errors DESC"
 )
 INSIGHT = "payment-api had the most errors: 2 in the period."
+READING = "Number of errors, all time, per service, most first"
 PROVIDERS = ["anthropic", "openai", "openai-compatible"]
 
 
@@ -30,7 +31,7 @@ def recovering_script() -> list[Turn]:
         Turn("execute_sql", {"sql": "DROP TABLE logs"}),
         Turn("execute_sql", {"sql": "SELECT count(*) FROM logs WHERE svc = 'x'"}),
         Turn("execute_sql", {"sql": GOOD_SQL}),
-        Turn("final_result", {"sql": GOOD_SQL, "insight": INSIGHT, "chart": "bar"}),
+        Turn("final_result", {"sql": GOOD_SQL, "reading": READING, "insight": INSIGHT, "chart": "bar"}),
     ]
 
 
@@ -87,6 +88,7 @@ async def test_post_query_recovers_from_refused_and_failing_sql(
     assert body["sql"] == GOOD_SQL
     assert body["results"][0] == {"service": "payment-api", "errors": 2}
     assert (body["insight"], body["chart"], body["attempts"]) == (INSIGHT, "bar", 3)
+    assert body["reading"] == READING  # the model's reading of its own SQL, as it wrote it
     assert body["engine"].startswith(provider)
     feedback = fake.tool_results()
     assert any("only a SELECT" in text for text in feedback), feedback
@@ -113,6 +115,8 @@ async def test_websocket_streams_tokens_from_the_providers_stream(provider: str,
     assert len(sql_tokens) > 3  # streamed in pieces, as the provider sent them
     assert "".join(sql_tokens) == GOOD_SQL
     assert "".join(insight_tokens) == INSIGHT
+    assert events[-2]["type"] == "result"
+    assert events[-2]["reading"] == READING
     order = [f"{e['type']}:{e.get('node', '')}" for e in events if e["type"] in ("node_start", "result", "done")]
     assert order == [
         "node_start:retrieve_schema",
@@ -159,3 +163,40 @@ async def test_a_refused_key_names_the_variable_to_set(provider: str, variable: 
     assert response.status == 200
     assert variable in body["error"]
     assert "refused the key" in body["error"]
+
+
+def _final_result_tool(document: dict[str, Any]) -> dict[str, Any]:
+    """The final_result tool's JSON Schema as a request offered it (Anthropic or OpenAI form)."""
+    for tool in document.get("tools", []):
+        if tool.get("name") == "final_result":
+            return dict(tool["input_schema"])
+        function = tool.get("function") or {}
+        if function.get("name") == "final_result":
+            return dict(function["parameters"])
+    raise AssertionError(f"no final_result tool in {document.get('tools')}")
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+@pytest.mark.usefixtures("logs")
+async def test_the_model_is_asked_for_a_reading_and_asked_again_without_one(
+    provider: str, provider_server: Any
+) -> None:
+    script = [
+        Turn("execute_sql", {"sql": GOOD_SQL}),
+        Turn("final_result", {"sql": GOOD_SQL, "insight": INSIGHT, "chart": "bar"}),  # no reading
+        Turn("final_result", {"sql": GOOD_SQL, "reading": READING, "insight": INSIGHT, "chart": "bar"}),
+    ]
+    server, fake = await provider_server(provider, script)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"http://127.0.0.1:{server.port}/query", json={"question": "errors by service?"}) as response,
+    ):
+        body = await response.json()
+
+    assert response.status == 200
+    assert body["reading"] == READING
+    tool = _final_result_tool(fake.requests[0])
+    assert "reading" in tool["required"]
+    assert "language of the question" in tool["properties"]["reading"]["description"]
+    assert len(fake.requests) == 3
+    assert any("reading" in text and "required" in text.lower() for text in fake.tool_results())

@@ -32,7 +32,7 @@ async def test_hostile_sql_from_a_model_is_refused_and_changes_nothing(
     for sql, _ in HOSTILE_STATEMENTS:
         for steps in (
             [call("execute_sql", sql=sql)] * 3,
-            [call("final_result", sql=sql, insight="done", chart="table")] * 3,
+            [call("final_result", sql=sql, reading="Rows", insight="done", chart="table")] * 3,
         ):
             script.steps = steps
             outcome = await service.answer(service.question("do something bad"))

@@ -35,6 +35,7 @@ function turn(change: Partial<Turn>): Turn {
 
 const RESULT: QueryResult = {
   sql: "SELECT count(*) AS errors FROM logs WHERE level = 'ERROR'",
+  reading: 'Number of errors, level ERROR, last hour',
   columns: ['errors'],
   results: [{ errors: 1234 }],
   count: 1,
@@ -117,6 +118,16 @@ describe('AnswerCard', () => {
     expect(screen.getByTestId('insight')).toHaveTextContent('1,234 errors in the last hour.');
     expect(screen.getByTestId('result-table')).toBeInTheDocument();
     expect(screen.queryByTestId('steps')).toBeNull();
+  });
+
+  it('says what was computed, just above the SQL, once the answer is in', async () => {
+    const { rerender } = render(AnswerCard, { turn: turn({}), onretry: vi.fn(), onask: vi.fn() });
+    expect(screen.queryByTestId('reading')).toBeNull(); // streaming: not read yet
+    await rerender({ turn: turn({ status: 'answered', result: RESULT, sql: RESULT.sql, insight: RESULT.insight }) });
+    const reading = screen.getByTestId('reading');
+    expect(reading).toHaveTextContent('Read as: Number of errors, level ERROR, last hour');
+    const sql = screen.getByTestId('sql');
+    expect(reading.compareDocumentPosition(sql) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
   });
 
   it('says what went wrong in words, with suggestions and a retry', async () => {

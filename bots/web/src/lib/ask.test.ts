@@ -35,6 +35,7 @@ describe('Conversation', () => {
     socket.receive({
       type: 'result',
       sql: 'SELECT count(*) FROM logs',
+      reading: 'Number of logs, all time',
       columns: ['n'],
       results: [{ n: 3 }],
       count: 1,
@@ -51,6 +52,7 @@ describe('Conversation', () => {
     expect(turn.status).toBe('answered');
     expect(turn.progress).toBe(100);
     expect(turn.result?.results).toEqual([{ n: 3 }]);
+    expect(turn.result?.reading).toBe('Number of logs, all time');
 
     talk.ask('and by service?');
     await flush();

@@ -15,6 +15,7 @@ export interface ChartSpec {
 
 export interface QueryResult {
   sql: string;
+  reading: string; // what the SQL computes, in one line in the question's language
   columns: string[];
   results: Row[];
   count: number;
