@@ -63,6 +63,7 @@ class Answers:
         app.action(render.SHOW_SQL)(self.on_show_sql)
         app.action(render.RUN_AGAIN)(self.on_run_again)
         app.action(render.OPEN_WEB)(self.on_open_web)
+        app.action(render.SUGGESTION)(self.on_suggestion)
 
     async def stop(self) -> None:
         """Stop the answers still running; each one says so in its message."""
@@ -101,6 +102,15 @@ class Answers:
 
     async def on_run_again(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
+        self._ask_in_thread(body, action)
+
+    async def on_suggestion(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A suggestion's button: its question, asked in the thread of the answer that offered it."""
+        await ack()
+        self._ask_in_thread(body, action)
+
+    def _ask_in_thread(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The question a button carries (its value), asked in the thread of its message."""
         user = str((body.get("user") or {}).get("id") or "")
         container = body.get("container") or {}
         message = body.get("message") or {}

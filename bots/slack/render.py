@@ -8,6 +8,7 @@ escaped for mrkdwn, and every block stays within Slack's size limits.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -21,12 +22,18 @@ ACTIONS_BLOCK = "loglens_actions"
 SHOW_SQL = "loglens_show_sql"
 RUN_AGAIN = "loglens_run_again"
 OPEN_WEB = "loglens_open_web"
+# The suggestions under a question loglens could not answer: one button each, which asks it.
+SUGGESTIONS_BLOCK = "loglens_suggestions"
+SUGGEST = "loglens_suggest_"  # + the suggestion's index: action ids are unique within a block
+SUGGESTION = re.compile(rf"^{SUGGEST}\d+$")
 
 TABLE_ROWS = 10
 TABLE_COLUMNS = 6
 CELL_CHARS = 28
 SECTION_CHARS = 2900  # Slack refuses a section's text over 3000 characters
 VALUE_CHARS = 2000  # a button's value
+LABEL_CHARS = 75  # a button's text
+MAX_SUGGESTIONS = 5  # Slack allows 25 elements in an actions block; the agent gives at most 4
 URL_CHARS = 3000  # a button's url
 
 Block = dict[str, Any]
@@ -96,14 +103,18 @@ class Progress:
 
 
 def answer(question: str, result: dict[str, Any], web_url: str) -> View:
-    """The final answer: the insight, the SQL, the first rows, counts and timing, and buttons.
+    """The final answer: the insight, what was computed (the reading), the SQL, the first rows,
+    counts and timing, and buttons.
 
     ``result`` is the answer's fields: a result event's ``wire()``, or the body of POST /query."""
     insight = str(result.get("insight") or "")
+    reading = " ".join(str(result.get("reading") or "").split())
     sql = str(result.get("sql") or "")
     columns = [str(column) for column in result.get("columns") or []]
     rows: list[dict[str, Any]] = list(result.get("results") or [])
     blocks = [_section(escape(insight) or "_No insight was written._")]
+    if reading:
+        blocks.append(_context(f"Read as: {escape(reading)}"))
     blocks.append(_section(code(sql)))
     if rows:
         blocks.append(_section(code(table(columns, rows))))
@@ -114,12 +125,23 @@ def answer(question: str, result: dict[str, Any], web_url: str) -> View:
 
 
 def failure(question: str, error: events.ErrorEvent, web_url: str) -> View:
-    """A question that could not be answered: what went wrong, as a sentence, and what to try."""
+    """A question that could not be answered: what went wrong, as a sentence, and what to try:
+    each suggestion a button that asks it in the same thread."""
     said = sentence(error.outcome or "failed", error.message)
     blocks = [_section(escape(said))]
-    suggestions = error.suggestions or []
+    suggestions = [s for s in error.suggestions or [] if s.strip()][:MAX_SUGGESTIONS]
     if suggestions:
-        blocks.append(_section("Try one of these:\n" + "\n".join(f"• {escape(s)}" for s in suggestions)))
+        blocks.append(_section("Try one of these:"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": SUGGESTIONS_BLOCK,
+                "elements": [
+                    _button(_clip(" ".join(s.split()), LABEL_CHARS), f"{SUGGEST}{n}", value=s[:VALUE_CHARS])
+                    for n, s in enumerate(suggestions)
+                ],
+            }
+        )
     blocks.append(_actions(question, web_url, None))
     return View(escape(said), blocks)
 

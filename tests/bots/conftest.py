@@ -187,8 +187,8 @@ class Bot:
 
     async def click(self, message: dict[str, Any], action_id: str, channel: str, user: str = ALICE) -> int:
         """A button under ``message``, as Slack's block_actions payload reports it."""
-        action = next(
-            element
+        block_id, action = next(
+            (block["block_id"], element)
             for block in message["blocks"]
             if block["type"] == "actions"
             for element in block["elements"]
@@ -211,7 +211,7 @@ class Bot:
             "channel": {"id": channel, "name": "incidents"},
             "message": message,
             "response_url": self.slack.response_url(f"click-{user}"),
-            "actions": [{**action, "block_id": render.ACTIONS_BLOCK, "action_ts": str(time.time())}],
+            "actions": [{**action, "block_id": block_id, "action_ts": str(time.time())}],
         }
         body = urlencode({"payload": orjson.dumps(payload).decode()}).encode()
         status, _ = await self.post(body, "application/x-www-form-urlencoded")

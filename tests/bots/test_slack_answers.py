@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from loglens.bots.slack import render
-from tests.agent.conftest import answer
+from tests.agent.conftest import answer, call
 from tests.bots.conftest import (
     ALICE,
     CHANNEL,
@@ -29,11 +29,17 @@ from tests.bots.fake_slack import BOT_USER, FakeSlack
 INTERVAL_S = 0.2
 
 
+READ_LAST_HOUR = "Number of errors, last hour"
+READ_BY_SERVICE = "Number of errors, all time, per service, most first"
+
+
 def model() -> ByQuestion:
     return ByQuestion(
         {
-            "last hour": answer(ERRORS_LAST_HOUR, "There were 3 errors in the last hour.", "stat"),
-            "by service": answer(ERRORS_BY_SERVICE, "payment-api had the most errors (2).", "bar"),
+            "last hour": answer(ERRORS_LAST_HOUR, "There were 3 errors in the last hour.", "stat", READ_LAST_HOUR),
+            "by service": answer(
+                ERRORS_BY_SERVICE, "payment-api had the most errors (2).", "bar", READ_BY_SERVICE
+            ),
         }
     )
 
@@ -63,10 +69,12 @@ def assert_streamed_then_answered(slack: FakeSlack, channel: str, reply: dict[st
     return [u.args for u in updates]
 
 
-def assert_final_answer(message: dict[str, Any], insight: str, sql: str) -> None:
+def assert_final_answer(message: dict[str, Any], insight: str, sql: str, reading: str) -> None:
     blocks = message["blocks"]
     assert blocks[0]["text"]["text"] == insight
-    assert blocks[1]["text"]["text"] == f"```{render.escape(sql)}```"
+    # what was computed, between the insight and the SQL
+    assert blocks[1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Read as: {reading}"}]}
+    assert blocks[2]["text"]["text"] == f"```{render.escape(sql)}```"
     assert message["text"] == insight
     buttons = {element["action_id"]: element for element in blocks[-1]["elements"]}
     assert [element["text"]["text"] for element in blocks[-1]["elements"]] == [
@@ -90,11 +98,11 @@ async def test_a_mention_is_answered_in_its_thread_as_it_streams(start_bot: Any,
     assert placeholder.at - sent < 1.0  # "at once": well before any answer could be ready
     assert reply["thread_ts"] == question["ts"]
     assert_streamed_then_answered(slack, CHANNEL, reply)
-    assert_final_answer(reply, "There were 3 errors in the last hour.", ERRORS_LAST_HOUR)
-    table = reply["blocks"][2]["text"]["text"]
+    assert_final_answer(reply, "There were 3 errors in the last hour.", ERRORS_LAST_HOUR, READ_LAST_HOUR)
+    table = reply["blocks"][3]["text"]["text"]
     assert table.startswith("```errors")
     assert "3" in table
-    facts = reply["blocks"][3]["elements"][0]["text"]
+    facts = reply["blocks"][4]["elements"][0]["text"]
     assert facts.startswith("1 row · query ")
     assert "answered in" in facts
     assert facts.endswith("engine scripted")
@@ -115,8 +123,8 @@ async def test_a_direct_message_is_answered_in_its_thread(start_bot: Any, slack:
     [reply] = await bot.answers(DM, question["ts"])
 
     assert_streamed_then_answered(slack, DM, reply)
-    assert_final_answer(reply, "payment-api had the most errors (2).", ERRORS_BY_SERVICE)
-    table = reply["blocks"][2]["text"]["text"].strip("`").splitlines()
+    assert_final_answer(reply, "payment-api had the most errors (2).", ERRORS_BY_SERVICE, READ_BY_SERVICE)
+    table = reply["blocks"][3]["text"]["text"].strip("`").splitlines()
     assert table[0].split() == ["service", "errors"]
     assert table[2].split() == ["payment-api", "2"]
     assert len(table) == 2 + 3  # header, rule, three services
@@ -133,7 +141,7 @@ async def test_a_slash_command_posts_the_question_and_answers_under_it(start_bot
     assert texts(parent) == f"<@{ALICE}> asked: errors in the last hour by service"
     [reply] = await bot.answers(CHANNEL, parent["ts"])
     assert_streamed_then_answered(slack, CHANNEL, reply)
-    assert_final_answer(reply, "There were 3 errors in the last hour.", ERRORS_LAST_HOUR)
+    assert_final_answer(reply, "There were 3 errors in the last hour.", ERRORS_LAST_HOUR, READ_LAST_HOUR)
 
 
 async def _eventually_posted(slack: FakeSlack, channel: str) -> dict[str, Any]:
@@ -197,6 +205,55 @@ async def test_the_buttons_show_the_sql_and_run_the_question_again(start_bot: An
 
     assert await bot.click(reply, render.OPEN_WEB, CHANNEL) == 200  # acknowledged, nothing posted
     assert len(slack.bot_replies(CHANNEL, question["ts"])) == 2
+
+
+@pytest.mark.usefixtures("logs")
+async def test_the_offline_engines_reading_is_in_the_answer_in_the_questions_language(start_bot: Any) -> None:
+    bot = await start_bot(slack_update_interval_s=0.05)  # the offline engine
+
+    english = await bot.mention("how many errors in the last hour?")
+    korean = await bot.dm("최근 1시간 에러 몇 건이야?")
+    [in_english] = await bot.answers(CHANNEL, english["ts"])
+    [in_korean] = await bot.answers(DM, korean["ts"])
+
+    assert texts(in_english).splitlines()[1] == "Read as: Number of errors, last hour"
+    assert texts(in_korean).splitlines()[1] == "Read as: 에러 수, 최근 1시간"
+    assert in_korean["blocks"][2]["text"]["text"].startswith("```SELECT")  # the reading, then the SQL
+
+
+@pytest.mark.usefixtures("logs")
+async def test_a_suggestion_is_a_button_that_asks_it_in_the_same_thread(start_bot: Any, slack: FakeSlack) -> None:
+    scripted = ByQuestion(
+        {
+            "weather": [
+                call(
+                    "cannot_answer",
+                    reason="logs don't know the weather",
+                    suggestions=["errors by service", "how many errors in the last hour?"],
+                )
+            ],
+            **model().scripts,
+        }
+    )
+    bot = await start_bot(scripted.choice(), slack_update_interval_s=0.05)
+    question = await bot.mention("what's the weather?")
+    [reply] = await bot.answers(CHANNEL, question["ts"])
+
+    assert "•" not in texts(reply)  # buttons, not a list
+    [suggestions] = [block for block in reply["blocks"] if block.get("block_id") == render.SUGGESTIONS_BLOCK]
+    labels = [button["text"]["text"] for button in suggestions["elements"]]
+    assert labels == ["errors by service", "how many errors in the last hour?"]
+
+    assert await bot.click(reply, f"{render.SUGGEST}0", CHANNEL) == 200
+    _, answered = await bot.answers(CHANNEL, question["ts"], count=2)
+    assert answered["thread_ts"] == question["ts"]
+    assert answered["blocks"][0]["text"]["text"] == "payment-api had the most errors (2)."
+    assert scripted.prompts[-1].endswith("Question: errors by service")  # the suggestion, asked as written
+
+    assert await bot.click(reply, f"{render.SUGGEST}1", CHANNEL) == 200
+    *_, third = await bot.answers(CHANNEL, question["ts"], count=3)
+    assert third["blocks"][0]["text"]["text"] == "There were 3 errors in the last hour."
+    assert len(slack.bot_replies(CHANNEL, question["ts"])) == 3
 
 
 @pytest.mark.parametrize("text", ["", "help"])
