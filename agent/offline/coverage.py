@@ -14,7 +14,8 @@ import re
 
 from loglens.agent.offline import stopwords
 
-WORD = re.compile(r"[a-z0-9][a-z0-9_\-.']*|[\uac00-\ud7a3]+")
+# Words, and the symbols that change what is computed ("%", ">", "<").
+WORD = re.compile(r"[a-z0-9][a-z0-9_\-.']*|[\uac00-\ud7a3]+|%|[<>≥≤]=?")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 

@@ -37,6 +37,8 @@ MEASURE_WORDS = {
     "count_distinct": ("distinct count", "고유 개수"),
     "first_seen": ("first seen", "처음 발생"),
     "last_seen": ("last seen", "마지막 발생"),
+    "share": ("share (%)", "비율(%)"),
+    "share_of_total": ("share of the total (%)", "전체 중 비율(%)"),
 }
 
 

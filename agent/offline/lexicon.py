@@ -64,6 +64,7 @@ LAST_N = any_of(
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
+    r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이)",
 )
 TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
@@ -139,7 +140,8 @@ PERCENTILE = any_of(
 # "is payment-api healthy?": its error rate is the first thing to look at
 HEALTH = any_of(rf"{WORD_START}(?:healthy|health|doing\s+ok|okay)\b", r"(?:괜찮|정상이|건강)")
 ERROR_RATE = any_of(
-    rf"{WORD_START}(?:error|failure)\s+(?:rate|ratio|percentage){WORD_END}",
+    rf"{WORD_START}(?:error|failure)\s+(?:rate|ratio|percentage|percent){WORD_END}",
+    rf"{WORD_START}(?:error|failure)\s*%",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{WORD_END}",
     r"(?:에러|오류|실패)\s*(?:율|비율|률)",
@@ -407,6 +409,8 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
             rf"{WORD_START}users?{WORD_END}",
             rf"{WORD_START}customers?{WORD_END}",
             rf"{WORD_START}accounts?{WORD_END}",
+            rf"{WORD_START}(?:who|whom){WORD_END}(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
+            r"누가",
             r"사용자",
             r"유저",
             r"고객",
@@ -505,6 +509,7 @@ LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 
 LOGIN_FAILURE = any_of(
     rf"{WORD_START}failed\s+(?:logins?|log-?ins|sign-?ins|authentications?){WORD_END}",
+    rf"{WORD_START}fail(?:ed|s|ing)?\s+to\s+(?:log\s*-?\s*in|sign\s*-?\s*in|authenticate){WORD_END}",
     rf"{WORD_START}(?:login|log-?in|sign-?in|auth(?:entication)?)\s+failures?{WORD_END}",
     rf"{WORD_START}(?:login|auth(?:entication)?)\s+(?:errors?|failed){WORD_END}",
     rf"{WORD_START}brute[-\s]?force{WORD_END}",
@@ -534,11 +539,12 @@ DURATION_THRESHOLD = any_of(
     rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
     r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?P<kop>이상|넘|초과|넘게|보다)",
 )
-QUOTED = re.compile(r"[\"'‘’“”「」『』]([^\"'‘’“”「」『』]{1,200})[\"'‘’“”「」『』]")
+# An apostrophe inside a word ("what's", "payment-api's") opens or closes no quote.
+QUOTED = re.compile(r"(?<![a-z0-9])[\"'‘’“”「」『』]([^\"'‘’“”「」『』]{1,200})[\"'‘’“”「」『』](?![a-z0-9])")
 CONTAINING = any_of(
     rf"{WORD_START}(?:contain(?:s|ing)?|with\s+the\s+(?:word|text|phrase)|mention(?:s|ing)?|including|matching)\s+"
     r"(?P<word>[\w\-.:/]{2,60})",
-    r"(?P<kword>[\w\-.:/]{2,60})\s*(?:이|가)?\s*(?:들어간|포함된|포함한|있는)",
+    r"(?P<kword>[a-z0-9_\-.:/]{2,60})\s*(?:이|가|라는|란)?\s*(?:말이\s*)?(?:들어간|포함된|포함한|들어있는)",
 )
 STATUS_CLASS = any_of(rf"{WORD_START}(?P<c>[1-5])xx{WORD_END}", rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}")
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
@@ -670,3 +676,115 @@ LOG_VOCABULARY = any_of(
     r"경고",
     r"버전",
 )
+
+# --- two windows side by side ------------------------------------------------------------------
+# "the hour before", "the previous 24 hours", "prev 1 hours", "그 전 1시간", "직전 한 시간", "그 이전 24시간"
+PREVIOUS_WINDOW = any_of(
+    rf"{WORD_START}(?:the\s+)?(?:previous|prior|prev|preceding)\s+(?:\d+\s*|one\s+|an?\s+)?(?:minutes?|hours?|days?|weeks?){WORD_END}",
+    rf"{WORD_START}(?:the\s+)?(?:\d+\s*|one\s+)?(?:minutes?|hours?|days?|weeks?)\s+before(?:\s+(?:that|it|then))?{WORD_END}",
+    r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주)",
+)
+SAME_TIME_YESTERDAY = any_of(
+    rf"{WORD_START}(?:the\s+)?same\s+(?:hour|time|period)\s+yesterday{WORD_END}",
+    rf"{WORD_START}yesterday\s+at\s+the\s+same\s+time{WORD_END}",
+    r"어제\s*(?:같은|동일한|이)\s*시간(?:대)?",
+)
+YESTERDAY_SO_FAR = any_of(
+    rf"{WORD_START}(?:until|till|up\s+to|by)\s+this\s+time\s+yesterday{WORD_END}",
+    rf"{WORD_START}yesterday\s+(?:until|till|up\s+to|by)\s+(?:now|this\s+time|the\s+same\s+time){WORD_END}",
+    r"어제\s*(?:이\s*시간|이맘때|같은\s*시간)\s*까지",
+)
+# what a comparison says besides its windows ("vs", "compared to", "up", "늘었어?")
+COMPARISON_WORDS = any_of(
+    rf"{WORD_START}(?:compare[sd]?|comparing|comparison|versus|vs\.?|than|against|relative\s+to|up|down|"
+    rf"more|fewer|less|higher|lower|increase[sd]?|decrease[sd]?|changed?|worse|better|grew|dropped|to|with){WORD_END}",
+    r"비교(?:해서|해|하면|해줘|해\s*주세요)?",
+    r"대비",
+    r"보다",
+    r"(?:늘었|줄었|증가했|감소했|많아졌|적어졌)(?:어|나|어요|나요|는지)?",
+    r"(?:이랑|랑|와|과)(?=\s|$)",
+)
+
+# --- new in a window, and values missing elsewhere --------------------------------------------
+NEW_VALUES = any_of(
+    rf"{WORD_START}(?:brand\s+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
+    rf"{WORD_START}(?:(?:that|which)\s+)?(?:we(?:'d|\s+had)?\s+)?never\s+(?:been\s+)?(?:seen|had|occurred|happened|saw)(?:\s+before)?{WORD_END}",
+    rf"{WORD_START}never\s+(?:occurred|happened|appeared|seen)\s+before(?:\s+(?:today|it|that))?{WORD_END}",
+    rf"{WORD_START}(?:that\s+it\s+)?never\s+had\s+before{WORD_END}",
+    rf"{WORD_START}for\s+the\s+first\s+time{WORD_END}",
+    rf"{WORD_START}(?:showed|show|shown|turned)\s+up\s+for\s+the\s+first\s+time{WORD_END}",
+    rf"{WORD_START}start(?:ed)?\s+(?:throwing|showing|appearing|logging|raising){WORD_END}",
+    r"새로\s*(?:생긴|나타난|발생한|나온)?",
+    r"새\s*(?=에러|오류|유형)",
+    r"처음\s*(?:생긴|나타난|발생한|나온|본|보는|등장한)",
+)
+NEGATION = any_of(
+    rf"{WORD_START}(?:but\s+)?(?:not|never)(?:\s+(?:in|on|at|once))?{WORD_END}",
+    r"(?:에는|엔|에선|에서는)?\s*(?:없고|없는|안\s*(?:난|나는|생긴|발생한))",
+    r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한)",
+)
+ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만")
+NO_ERRORS = any_of(
+    rf"{WORD_START}(?:with\s+)?(?:zero|no|without(?:\s+any)?|none|0)\s+(?:errors?|failures?){WORD_END}",
+    rf"{WORD_START}(?:clean|error[-\s]free){WORD_END}",
+    r"(?:에러|오류)\s*(?:는|가)?\s*(?:하나도|전혀)?\s*없(?:는|고)",
+)
+STILL_ACTIVE = any_of(
+    rf"{WORD_START}(?:but\s+)?(?:still\s+)?(?:logging|active|alive|running|up){WORD_END}",
+    rf"{WORD_START}(?:that\s+)?logged{WORD_END}",
+    r"로그는\s*있는데",
+    r"로그(?:는|가)?\s*있(?:는데|고)",
+)
+# "above 11%", "11% 넘는": a threshold on a rate
+RATE_THRESHOLD = any_of(
+    rf"(?:{WORD_START}(?P<op>above|over|more\s+than|greater\s+than|exceeding|at\s+least|under|below|less\s+than)|(?P<sym>>=?|<=?|≥|≤))\s*"
+    rf"(?P<n>\d+(?:\.\d+)?)\s*(?:%|percent{WORD_END})",
+    r"(?P<kn>\d+(?:\.\d+)?)\s*(?:%|퍼센트)\s*(?P<kop>이상|넘는|넘|초과|미만|이하)",
+)
+# "of each service", "per service" with a share: the share of the total
+SHARE_OF_TOTAL = any_of(
+    rf"{WORD_START}(?:share|percentage|percent|proportion|fraction)\s+of\s+(?:the\s+)?(?:total|all)(?:\s+(?:logs|errors|volume))?{WORD_END}",
+    rf"{WORD_START}(?:share|percentage|percent|proportion|%)\b",
+    r"비중|비율|점유율|퍼센트|%",
+)
+# "when", "time", "시각" read as part of a first/last seen measure
+TIMESTAMP_WORDS = any_of(
+    rf"{WORD_START}(?:when|time|timestamps?|date|occurrences?|seen|show\s+up|showed\s+up|appeared){WORD_END}",
+    r"시각|일시|시점|언제|타임스탬프|발생\s*시간",
+)
+
+# "5xx rate", "401 ratio": a rate of a condition (the error rate has its own words)
+RATE_WORD = any_of(rf"{WORD_START}(?:rate|ratio){WORD_END}", r"(?<![가-힣])(?:율|률)")
+
+# Korean words for what services, endpoints and pages are named after, with the English stems
+# such names use; matched against the data's own names (결제 서비스 → payment-api), never listed.
+KOREAN_NAME_STEMS: dict[str, tuple[str, ...]] = {
+    "결제": ("payment", "pay", "billing", "checkout"),
+    "주문": ("order",),
+    "인증": ("auth",),
+    "로그인": ("login", "auth", "signin"),
+    "회원가입": ("signup", "register"),
+    "검색": ("search",),
+    "재고": ("inventory", "stock"),
+    "알림": ("notification", "notify", "alert"),
+    "사용자": ("user",),
+    "유저": ("user",),
+    "회원": ("user", "account", "member"),
+    "계정": ("account",),
+    "게이트웨이": ("gateway",),
+    "체크아웃": ("checkout",),
+    "장바구니": ("cart", "basket"),
+    "카트": ("cart",),
+    "상품": ("product", "item", "catalog"),
+    "제품": ("product",),
+    "배송": ("shipping", "delivery"),
+    "프론트엔드": ("frontend",),
+    "웹": ("web",),
+    "모바일": ("mobile",),
+    "헬스체크": ("health",),
+    "상태확인": ("health",),
+    "홈": ("home",),
+}
+# what may follow such a word: a service ("결제 서비스", "재고 워커") or an endpoint ("로그인 페이지")
+KOREAN_SERVICE_NOUN = re.compile(r"\s*(?:쪽|팀)?\s*(?:서비스|api|워커|서버|앱|시스템|쪽)?")
+KOREAN_PATH_NOUN = re.compile(r"\s*(?:페이지|엔드포인트|화면|경로|url)")

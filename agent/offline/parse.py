@@ -122,6 +122,8 @@ class _Planning:
         self.went_wrong = False
         self.unknown_names: list[str] = []  # names the question gives that nothing in the data has
         self.one_group_asked = False  # "which service had the most": the group named in the singular
+        self.unread: list[str] = []  # parts the passes recognised but the plan cannot say
+        self.listing: str | None = None  # "new", "absent", "no_errors": values listed, less others
 
     # --- the passes -------------------------------------------------------------------------
 
@@ -135,12 +137,17 @@ class _Planning:
             self._thresholds,
             self._literals,
             self._window,
+            self._compared_window,
             self._concepts,
-            self._log_types,
             self._data_names,
+            self._log_types,
+            self._new_or_absent,
             self._measures,
             self._levels,
+            self._condition_share,
+            self._rate_threshold,
             self._shape,
+            self._distinct_values,
         ):
             step()
         if self.plan.shape == "rows" and lexicon.STACK_TRACE.search(self.reader.text):
@@ -159,7 +166,7 @@ class _Planning:
         if self.signals == 0:
             return Planned(None, self.language, reason="nothing in the question matches the logs")
         self._mark_structure_words()
-        unused = coverage.unused_words(self.reader.text, self.reader.taken)
+        unused = self.unread + coverage.unused_words(self.reader.text, self.reader.taken)
         if unused:
             return Planned(None, self.language, reason=_could_not_use(unused, self.language), unused=unused)
         return Planned(
@@ -177,6 +184,8 @@ class _Planning:
             used += [lexicon.WHICH, lexicon.PER, lexicon.LIST_WORDS, lexicon.COMMON]
         if plan.shape == "rows":
             used.append(lexicon.LIST_WORDS)
+        if any(m.kind in ("first_seen", "last_seen") for m in plan.measures):
+            used.append(lexicon.TIMESTAMP_WORDS)
         for pattern in used:
             for match in pattern.finditer(self.reader.text):
                 self.reader.mark(match.start(), match.end())
@@ -273,8 +282,10 @@ class _Planning:
     def _window(self) -> None:
         reader = self.reader
         if (match := reader.take(lexicon.LAST_N)) is not None:
-            amount_text = match.group("n") or match.group("kn") or match.group("sn") or "1"
-            unit_text = (match.group("unit") or match.group("kunit") or match.group("sunit")).lower()
+            amount_text = match.group("n") or match.group("kn") or match.group("sn") or match.group("xn") or "1"
+            unit_text = (
+                match.group("unit") or match.group("kunit") or match.group("sunit") or match.group("xunit")
+            ).lower()
             amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
             self.plan.window = TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text])
         elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
@@ -289,6 +300,41 @@ class _Planning:
             self.plan.window = TimeWindow(kind="last_week")
         if self.plan.window is not None:
             self.signals += 1
+
+    def _compared_window(self) -> None:
+        """A second, earlier window to set beside the first: "today vs yesterday", "the hour
+        before", "the same hour yesterday", "yesterday until this time"."""
+        reader, window = self.reader, self.plan.window
+        previous: TimeWindow | None = None
+        if reader.take(lexicon.YESTERDAY_SO_FAR) is not None:
+            window = window if window is not None and window.kind == "today" else TimeWindow(kind="today")
+            previous = window.model_copy(update={"shift_amount": 1, "shift_unit": "day"})
+        elif reader.take(lexicon.SAME_TIME_YESTERDAY) is not None:
+            window = window or TimeWindow(kind="last", amount=1, unit="hour")
+            if window.kind == "last":
+                previous = window.model_copy(update={"shift_amount": 1, "shift_unit": "day"})
+            elif window.kind == "today":
+                previous = window.model_copy(update={"shift_amount": 1, "shift_unit": "day"})
+        elif window is not None and reader.take(lexicon.PREVIOUS_WINDOW) is not None:
+            if window.kind == "last":
+                previous = window.model_copy(update={"shift_amount": window.amount, "shift_unit": window.unit})
+            elif window.kind == "today":
+                previous = TimeWindow(kind="yesterday")
+            elif window.kind == "this_week":
+                previous = TimeWindow(kind="last_week")
+        elif window is not None and window.kind in ("today", "yesterday"):
+            other = lexicon.YESTERDAY if window.kind == "today" else lexicon.TODAY
+            if reader.take(other) is not None:
+                window, previous = TimeWindow(kind="today"), TimeWindow(kind="yesterday")
+        elif window is not None and window.kind in ("this_week", "last_week"):
+            other = lexicon.LAST_WEEK if window.kind == "this_week" else lexicon.THIS_WEEK
+            if reader.take(other) is not None:
+                window, previous = TimeWindow(kind="this_week"), TimeWindow(kind="last_week")
+        if previous is None:
+            return
+        self.plan.window, self.plan.compared_window = window, previous
+        self.reader.take_all(lexicon.COMPARISON_WORDS)
+        self.signals += 1
 
     def _concepts(self) -> None:
         if self.reader.take(lexicon.LOGIN_FAILURE) is not None:
@@ -356,6 +402,164 @@ class _Planning:
             else:
                 self.reader.taken[match.start() : match.end()] = [False] * (match.end() - match.start())
 
+    def _condition_share(self) -> None:
+        """ "% of requests over 1 s", "share of auth-service requests that are 401s", "5xx rate per
+        endpoint": the share of rows for which one condition holds, among those the others select."""
+        plan, reader = self.plan, self.reader
+        if any(m.kind in ("error_rate", "level_share") for m in plan.measures):
+            return
+        share = reader.peek(lexicon.SHARE) or reader.peek(lexicon.RATE_WORD)
+        if share is None:
+            return
+        part = self._share_part()
+        if part is None:
+            if reader.peek(lexicon.PER) is not None or self.reader.peek(lexicon.WHICH) is not None:
+                reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
+                plan.measures.append(Measure(kind="share_of_total", alias="pct_of_total"))
+                self.signals += 1
+            return
+        reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
+        plan.conditions.remove(part)
+        status = part.attribute.metadata_key is not None and "status" in part.attribute.metadata_key
+        if status or part.attribute.column == "duration_ms":
+            key = self._metadata_key("status")
+            if key is not None:
+                plan.conditions.append(Condition(attribute=Attribute(metadata_key=key), op="is_not_null"))
+        if part.attribute.column == "duration_ms":
+            plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
+        plan.measures = [m for m in plan.measures if m.attribute != Attribute(column="duration_ms")]
+        plan.conditions = [
+            c
+            for c in plan.conditions
+            if not (isinstance(c, Condition) and c.op == "is_not_null" and c.attribute.column == "duration_ms")
+        ] + ([Condition(attribute=Attribute(column="duration_ms"), op="is_not_null")] if part.attribute.column == "duration_ms" else [])
+        plan.measures.append(Measure(kind="share", part=part, alias=_share_alias(part)))
+        self.subject = "share"
+        self.signals += 1
+
+    def _share_part(self) -> Condition | None:
+        """The condition a share is of: a status, a duration threshold, a metadata value, a method."""
+        candidates = [c for c in self.plan.conditions if isinstance(c, Condition)]
+
+        def rank(condition: Condition) -> int:
+            attribute = condition.attribute
+            if attribute.metadata_key and "status" in attribute.metadata_key and condition.op != "is_not_null":
+                return 4
+            if attribute.column == "duration_ms" and condition.op in (">", ">=", "<", "<="):
+                return 3
+            if attribute.metadata_key and condition.op in ("=", "in"):
+                return 2
+            if attribute.column in ("method", "level", "environment", "log_type") and condition.op in ("=", "in"):
+                return 1
+            return 0
+
+        ranked = sorted((c for c in candidates if rank(c) > 0), key=rank, reverse=True)
+        if not ranked or (len(ranked) > 1 and rank(ranked[0]) == rank(ranked[1]) and ranked[0].op != ">="):
+            return ranked[0] if ranked and rank(ranked[0]) == 4 else None
+        return ranked[0]
+
+    def _rate_threshold(self) -> None:
+        """ "services with an error rate above 11%": a threshold on the rate, per group."""
+        rates = [m for m in self.plan.measures if m.kind in ("error_rate", "level_share", "share")]
+        if not rates:
+            return
+        match = self.reader.take(lexicon.RATE_THRESHOLD)
+        if match is None:
+            return
+        words = (match.group("op") or match.group("sym") or match.group("kop") or "").replace(" ", "")
+        op = {
+            "atleast": ">=", ">=": ">=", "≥": ">=", "이상": ">=",
+            "under": "<", "below": "<", "lessthan": "<", "<": "<", "미만": "<",
+            "<=": "<=", "≤": "<=", "이하": "<=",
+        }.get(words, ">")
+        self.plan.having = Having(measure=rates[0], op=op, value=float(match.group("n") or match.group("kn")))  # type: ignore[arg-type]
+        self.signals += 1
+
+    def _new_or_absent(self) -> None:
+        """ "error types new today", "in production, never in staging", "services with no errors
+        but still logging": values listed, less those seen before or elsewhere."""
+        reader = self.reader
+        if self.plan.window is not None and reader.take_all(lexicon.NEW_VALUES):
+            self.listing = "new"
+        elif reader.take(lexicon.NO_ERRORS) is not None:
+            self.listing = "no_errors"
+            self.plan.errors_only = False
+            reader.take(lexicon.STILL_ACTIVE)
+        elif self._absent_value():
+            reader.take_all(lexicon.NEGATION)
+            reader.take_all(lexicon.ONLY)
+            self.listing = "absent"
+        else:
+            return
+        self.signals += 1
+
+    def _absent_value(self) -> bool:
+        """Of two values named side by side, the one the negation is about ("not in staging"), or
+        the other one than "only" is about ("only in prod")."""
+        negation, only = self.reader.peek(lexicon.NEGATION), self.reader.peek(lexicon.ONLY)
+        if negation is None and only is None:
+            return False
+        condition = next(
+            (
+                c
+                for c in self.plan.conditions
+                if isinstance(c, Condition) and c.op == "in" and len(c.values) == 2 and c.attribute.column
+            ),
+            None,
+        )
+        if condition is None:
+            return False
+        spans = {value: self._mention(str(value)) for value in condition.values}
+        if any(span is None for span in spans.values()):
+            return False
+        anchor = negation or only
+        assert anchor is not None
+        # English negates what follows ("not in staging"), Korean what precedes ("staging엔 없고")
+        after = [] if self.language == "ko" else [v for v in spans if spans[v][0] >= anchor.end()]  # type: ignore[index]
+        nearest = (
+            min(after, key=lambda v: spans[v][0] - anchor.end())  # type: ignore[index]
+            if after
+            else min(
+                [v for v in spans if spans[v][1] <= anchor.start()] or list(spans),  # type: ignore[index]
+                key=lambda v: abs(anchor.start() - spans[v][1]),  # type: ignore[index]
+            )
+        )
+        other = next(v for v in condition.values if v != nearest)
+        if negation is None:
+            nearest, other = other, nearest
+        self.plan.conditions.remove(condition)
+        self.plan.conditions.append(Condition(attribute=condition.attribute, op="=", values=[other]))
+        self.plan.absent_where = [Condition(attribute=condition.attribute, op="=", values=[nearest])]
+        self.compared = None
+        return True
+
+    def _mention(self, value: str) -> tuple[int, int] | None:
+        span = self._find_name(value)
+        if span is None:
+            for word, meant in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
+                if meant == value:
+                    span = self._find_name(word)
+        return span
+
+    def _distinct_values(self) -> None:
+        """The listing ``_new_or_absent`` asked for, once the shape has found what is listed."""
+        listing, plan = self.listing, self.plan
+        if listing is None:
+            return
+        group = plan.group_by
+        if group is None or group.bucket is not None:
+            attribute = Attribute(column="service" if listing == "no_errors" else "error_type")
+            group = Grouping(attribute=attribute, alias=attribute.name)
+        plan.shape, plan.group_by, plan.measures, plan.order, plan.limit = "distinct", group, [], "group_asc", None
+        plan.having = None
+        if group.attribute is not None and group.attribute.column == "error_type":
+            plan.errors_only = True
+        if listing == "new":
+            plan.new_in_window = True
+        if listing == "no_errors":
+            plan.absent_errors_only = True
+            plan.absent_where = []
+
     def _data_names(self) -> None:
         for column in ("service", "error_type", "environment", "service_version", "path"):
             found = []
@@ -372,6 +576,7 @@ class _Planning:
                 if column == "error_type":
                     self.concept_error_type = True
         self._path_words()
+        self._korean_names()
         for key in self.schema.metadata_keys:
             if key.type != "string" or len(key.examples) > 25:
                 continue
@@ -383,6 +588,32 @@ class _Planning:
                     found.append(value)
             if found:
                 self._add_in(Attribute(metadata_key=key.key), found)
+
+    def _korean_names(self) -> None:
+        """결제 서비스 → payment-api, 로그인 페이지 → /api/v1/login: a Korean word for what a name
+        is about, matched against the services and paths of the data."""
+        text = self.reader.text
+        named_services: list[str] = []
+        for word, stems in lexicon.KOREAN_NAME_STEMS.items():
+            for match in re.finditer(word, text):
+                if not self.reader.free(match.start(), match.end()):
+                    continue
+                as_path = lexicon.KOREAN_PATH_NOUN.match(text, match.end())
+                service_noun = lexicon.KOREAN_SERVICE_NOUN.match(text, match.end())
+                services = [v for v in self.schema.distinct("service") if any(stem in v.lower() for stem in stems)]
+                paths = [v for v in self.schema.distinct("path") if _path_named(v, stems)]
+                if as_path is not None and as_path.end() > match.end() and paths and not self._has_condition("path"):
+                    self.reader.mark(match.start(), as_path.end())
+                    self._add_in(Attribute(column="path"), paths, compared=False)
+                elif len(services) == 1 and not self._has_condition("service"):
+                    end = service_noun.end() if service_noun is not None else match.end()
+                    self.reader.mark(match.start(), end)
+                    named_services.append(services[0])
+                elif paths and not self._has_condition("path") and not services:
+                    self.reader.mark(match.start(), match.end())
+                    self._add_in(Attribute(column="path"), paths, compared=False)
+        if named_services:
+            self._add_in(Attribute(column="service"), list(dict.fromkeys(named_services)))
 
     def _path_words(self) -> None:
         """'the checkout endpoint': the endpoints whose path has that word; none is an honest miss."""
@@ -526,7 +757,7 @@ class _Planning:
 
     def _duration_attribute(self) -> Attribute:
         for key in self.schema.metadata_keys:
-            if key.type == "number" and self._find_name(_words_of(key.key), loose=True):
+            if key.type == "number" and _is_duration_key(key.key) and self._find_name(_words_of(key.key), loose=True):
                 span = self._find_name(_words_of(key.key), loose=True)
                 assert span is not None
                 self.reader.mark(*span)
@@ -650,7 +881,7 @@ class _Planning:
         if plan.group_by is not None and plan.group_by.bucket is None:
             self._rank(top, most, least, dimension, compared)
         if plan.group_by is None and plan.having is not None:
-            plan.having = None  # a count threshold needs something to count per
+            self.unread.append("more than N times")  # a count threshold needs something to count per
 
     def _recent_rows(self) -> bool:
         """ "the last 10 errors", "최근 에러 10개": that many rows, newest first."""
@@ -678,7 +909,8 @@ class _Planning:
             plan.group_by = Grouping(attribute=dimension, alias=dimension.name.split(".")[-1])
             if dimension.column in NULLABLE_GROUPS or dimension.metadata_key:
                 plan.conditions.append(Condition(attribute=dimension, op="is_not_null"))
-            if dimension.column == "error_type" and self.subject == "logs" and not plan.measures:
+            measures_of_errors = all(m.kind in ("count", "first_seen", "last_seen") for m in plan.measures)
+            if dimension.column == "error_type" and self.subject == "logs" and measures_of_errors:
                 plan.errors_only = True
                 self.subject = "errors"
 
@@ -877,6 +1109,7 @@ class _Planning:
         self.plan.conditions.append(Condition(attribute=attribute, op="in", values=values))
         if compared:
             self.compared = attribute
+            self.reader.take_all(lexicon.COMPARE)
         self.signals += 1
 
     def _add_level(self, level: str) -> None:
@@ -1042,6 +1275,21 @@ def _map_index(original: str, normalised: str, index: int) -> int | None:
 
 # What may stand between "how many" and the entities counted ("how many distinct users").
 _ENTITY_ADJECTIVES = re.compile(r"(?:\s|distinct|unique|different|individual|separate|active|of|the|kinds?|types?)*")
+
+
+def _share_alias(part: Condition) -> str:
+    name = re.sub(r"[^a-z0-9]+", "_", f"{part.attribute.name}_{'_'.join(str(v) for v in part.values)}".lower())
+    return ("pct_" + name.strip("_"))[:40].rstrip("_")
+
+
+def _path_named(path: str, stems: tuple[str, ...]) -> bool:
+    """Whether a path has a segment named after one of ``stems`` (not a query string's text)."""
+    segments = re.split(r"[/?]", path.split("?", 1)[0].lower())
+    return any(segment.startswith(stem) for segment in segments for stem in stems)
+
+
+def _is_duration_key(key: str) -> bool:
+    return bool(re.search(r"(?:_ms|_s|_sec|_secs|_seconds|_time|_duration|_latency)$", key.lower()))
 
 
 def _singular_noun(words: str) -> bool:

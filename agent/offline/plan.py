@@ -120,15 +120,29 @@ class AnyOf(BaseModel):
         return "(" + " OR ".join(condition.sql() for condition in self.conditions) + ")"
 
 
+Unit = Literal["minute", "hour", "day", "week"]
+
+
 class TimeWindow(BaseModel):
     kind: Literal["last", "today", "yesterday", "since_yesterday", "this_week", "last_week"]
     amount: int = Field(default=1, ge=1, le=100_000)
-    unit: Literal["minute", "hour", "day", "week"] = "hour"
+    unit: Unit = "hour"
+    # The same window moved back in time: "the hour before" is the last hour shifted by 1 hour,
+    # "the same hour yesterday" by 1 day, "yesterday until this time" is today shifted by 1 day.
+    shift_amount: int = Field(default=0, ge=0, le=100_000)
+    shift_unit: Unit = "hour"
+
+    def before_sql(self) -> str:
+        """The rows before the window starts (for "never seen before it")."""
+        first = self.sql()[0]  # "created_at > X" or "created_at >= X"
+        column, op, start = first.split(" ", 2)
+        return f"{column} {'<=' if op == '>' else '<'} {start}"
 
     def sql(self) -> list[str]:
+        if self.shift_amount:
+            return self._shifted_sql()
         if self.kind == "last":
-            plural = "" if self.amount == 1 else "s"
-            return [f"created_at > now() - interval '{self.amount} {self.unit}{plural}'"]
+            return [f"created_at > now() - {_interval(self.amount, self.unit)}"]
         if self.kind == "today":
             return ["created_at >= date_trunc('day', now())"]
         if self.kind == "since_yesterday":
@@ -145,6 +159,24 @@ class TimeWindow(BaseModel):
             "created_at < date_trunc('week', now())",
         ]
 
+    def _shifted_sql(self) -> list[str]:
+        shift = _interval(self.shift_amount, self.shift_unit)
+        if self.kind == "last":
+            return [
+                f"created_at > now() - {shift} - {_interval(self.amount, self.unit)}",
+                f"created_at <= now() - {shift}",
+            ]
+        if self.kind == "today":
+            return [
+                f"created_at >= date_trunc('day', now()) - {shift}",
+                f"created_at < now() - {shift}",
+            ]
+        raise ValueError(f"a {self.kind} window cannot be shifted")
+
+
+def _interval(amount: int, unit: str) -> str:
+    return f"interval '{amount} {unit}{'' if amount == 1 else 's'}'"
+
 
 class Measure(BaseModel):
     kind: Literal[
@@ -160,8 +192,12 @@ class Measure(BaseModel):
         "avg_length",
         "first_seen",
         "last_seen",
+        "share",
+        "share_of_total",
     ]
     attribute: Attribute | None = None
+    # "share": the % of rows for which this holds ("% of requests over 1 s", "401s among requests")
+    part: Condition | None = None
     fraction: float | None = Field(default=None, gt=0, lt=1)
     level: Level | None = None
     alias: str = "count"
@@ -188,8 +224,18 @@ class Measure(BaseModel):
             "avg_length": "AVG(length(message))",
             "first_seen": "MIN(created_at)",
             "last_seen": "MAX(created_at)",
+            "share_of_total": "ROUND(100.0 * COUNT(*) / SUM(COUNT(*)) OVER (), 2)",
+            "share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE {self.part.sql() if self.part else 'true'}) / COUNT(*), 2)",
         }[self.kind]
         return f"{expression} AS {self.alias}"
+
+    def filtered_sql(self, window: TimeWindow, alias: str) -> str:
+        """The measure over one window only: "errors today" beside "errors yesterday"."""
+        where = " AND ".join(window.sql())
+        expression = self.sql().rsplit(" AS ", 1)[0]
+        if self.kind in ("count", "count_distinct", "avg", "max", "min", "sum", "percentile", "first_seen", "last_seen"):
+            return f"{expression} FILTER (WHERE {where}) AS {alias}"
+        raise ValueError(f"a {self.kind} measure cannot be compared across windows")
 
 
 class Grouping(BaseModel):
@@ -226,6 +272,13 @@ class QueryPlan(BaseModel):
     order: Literal["measure_desc", "measure_asc", "group_asc", "newest", "oldest", "slowest", "none"] = "measure_desc"
     limit: int | None = Field(default=None, ge=1, le=10_000)
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
+    # Two windows side by side: ``window`` and this earlier one, each measure once per window.
+    compared_window: TimeWindow | None = None
+    # "distinct" shape only: the values seen in ``window`` and never before it ("new error types today")
+    new_in_window: bool = False
+    # "distinct" shape only: values that also never occur where these hold ("in production, not in staging")
+    absent_where: list[Condition] = Field(default_factory=list)
+    absent_errors_only: bool = False
 
 
 def render_sql(plan: QueryPlan) -> str:
@@ -238,9 +291,9 @@ def render_sql(plan: QueryPlan) -> str:
         limit = f" LIMIT {plan.limit}" if plan.limit else ""
         return f"SELECT {', '.join(plan.columns)} FROM logs WHERE {where}{order}{limit}"
     if plan.shape == "distinct":
-        assert plan.group_by is not None
-        alias = plan.group_by.alias
-        return f"SELECT DISTINCT {_named(plan.group_by.sql(), alias)} FROM logs WHERE {where} ORDER BY 1"
+        return _distinct(plan, where)
+    if plan.compared_window is not None:
+        return _two_windows(plan)
     if plan.shape == "count_groups":
         assert plan.group_by is not None
         assert plan.having is not None
@@ -263,6 +316,50 @@ def render_sql(plan: QueryPlan) -> str:
     if plan.limit:
         sql += f" LIMIT {plan.limit}"
     return sql
+
+
+def _distinct(plan: QueryPlan, where: str) -> str:
+    assert plan.group_by is not None
+    group = plan.group_by.sql()
+    exclusions = []
+    if plan.new_in_window and plan.window is not None:
+        before = plan.model_copy(update={"window": None})
+        exclusions.append(f"{_where(before)} AND {group} IS NOT NULL AND {plan.window.before_sql()}")
+    if plan.absent_where or plan.absent_errors_only:
+        elsewhere = plan.model_copy(
+            update={
+                "conditions": [c for c in plan.conditions if not _same_attribute(c, plan.absent_where)]
+                + plan.absent_where,
+                "errors_only": plan.absent_errors_only or plan.errors_only,
+            }
+        )
+        exclusions.append(f"{_where(elsewhere)} AND {group} IS NOT NULL")
+    sql = f"SELECT DISTINCT {_named(group, plan.group_by.alias)} FROM logs WHERE {where}"
+    for exclusion in exclusions:
+        sql += f" AND {group} NOT IN (SELECT {group} FROM logs WHERE {exclusion})"
+    return sql + " ORDER BY 1"
+
+
+def _same_attribute(condition: Condition | AnyOf, others: list[Condition]) -> bool:
+    return isinstance(condition, Condition) and any(o.attribute == condition.attribute for o in others)
+
+
+def _two_windows(plan: QueryPlan) -> str:
+    """Each measure in ``window`` and in ``compared_window``, and the change in %."""
+    assert plan.window is not None and plan.compared_window is not None
+    measures = plan.measures or [Measure(kind="count")]
+    columns = []
+    for measure in measures:
+        current, previous = f"{measure.alias}_now", f"{measure.alias}_before"
+        columns += [measure.filtered_sql(plan.window, current), measure.filtered_sql(plan.compared_window, previous)]
+    first = measures[0]
+    now_sql = first.filtered_sql(plan.window, "x").rsplit(" AS ", 1)[0]
+    before_sql = first.filtered_sql(plan.compared_window, "x").rsplit(" AS ", 1)[0]
+    change = f"100.0 * ({now_sql} - {before_sql}) / NULLIF({before_sql}, 0)"
+    columns.append(f"ROUND(({change})::numeric, 1) AS change_pct")
+    both = plan.model_copy(update={"window": None})
+    span = f"(({' AND '.join(plan.window.sql())}) OR ({' AND '.join(plan.compared_window.sql())}))"
+    return f"SELECT {', '.join(columns)} FROM logs WHERE {_where(both)} AND {span}"
 
 
 def _named(expression: str, alias: str) -> str:

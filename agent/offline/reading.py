@@ -25,6 +25,7 @@ from loglens.agent.offline.plan import (
     Measure,
     QueryPlan,
     Scalar,
+    TimeWindow,
 )
 
 Slot = Literal["head", "filter", "window", "group", "having", "order", "limit", "columns"]
@@ -74,6 +75,8 @@ MEASURE_WORDS: dict[str, tuple[str, str]] = {
     "avg_length": ("average message length", "평균 메시지 길이"),
     "first_seen": ("first seen", "처음 발생 시각"),
     "last_seen": ("last seen", "마지막 발생 시각"),
+    "share": ("% of {p} with {part}", "{p} 중 {part} 비율(%)"),
+    "share_of_total": ("share of all {p} (%)", "전체 {p} 중 비율(%)"),
 }
 # {l}: the attribute, {v}: the value(s).
 CONDITION_WORDS: dict[str, tuple[str, str]] = {
@@ -125,6 +128,7 @@ ORDER_WORDS: dict[str, dict[str, tuple[str, str]]] = {
     "group_asc": {"counted": ("by {g}", "{g} 순"), "measured": ("by {g}", "{g} 순")},
     "newest": {"rows": ("newest first", "최신순")},
     "slowest": {"rows": ("slowest first", "느린 순")},
+    "oldest": {"rows": ("in the order they happened", "발생 순")},
     "none": {},
 }
 SHAPE_WORDS: dict[str, tuple[str, str]] = {
@@ -242,18 +246,30 @@ def _window(reading: _Reading) -> None:
     window = reading.plan.window
     if window is None:
         reading.say("window", reading.words(ALL_TIME))
-    elif window.kind == "last":
+    else:
+        reading.say("window", _window_words(reading, window))
+
+
+def _window_words(reading: _Reading, window: TimeWindow) -> str:
+    said = _unshifted_window_words(reading, window)
+    if not window.shift_amount:
+        return said
+    one, several, korean_unit = UNIT_WORDS.get(window.shift_unit, (window.shift_unit, "{n}", window.shift_unit))
+    if reading.korean:
+        return f"{window.shift_amount:,}{korean_unit} 전의 {said}"
+    earlier = one if window.shift_amount == 1 else several.format(n=f"{window.shift_amount:,}")
+    return f"{said}, {earlier} earlier"
+
+
+def _unshifted_window_words(reading: _Reading, window: TimeWindow) -> str:
+    if window.kind == "last":
         one, several, korean_unit = UNIT_WORDS.get(
             window.unit, (window.unit, f"{{n}} {window.unit}s", window.unit)
         )
         if reading.korean:
-            reading.say("window", f"최근 {window.amount:,}{korean_unit}")
-        else:
-            reading.say(
-                "window", f"last {one}" if window.amount == 1 else "last " + several.format(n=f"{window.amount:,}")
-            )
-    else:
-        reading.say("window", reading.words(WINDOW_WORDS.get(window.kind, (window.kind.replace("_", " "),) * 2)))
+            return f"최근 {window.amount:,}{korean_unit}"
+        return f"last {one}" if window.amount == 1 else "last " + several.format(n=f"{window.amount:,}")
+    return reading.words(WINDOW_WORDS.get(window.kind, (window.kind.replace("_", " "),) * 2))
 
 
 def _group_by(reading: _Reading) -> None:
@@ -282,7 +298,7 @@ def _having(reading: _Reading) -> None:
 def _order(reading: _Reading) -> None:
     plan = reading.plan
     if plan.shape == "rows":
-        kind = "slowest" if plan.order == "slowest" else "newest"  # what render_sql does with any other
+        kind = plan.order if plan.order in ("slowest", "oldest") else "newest"  # what render_sql does with any other
         reading.say("order", reading.words(ORDER_WORDS[kind]["rows"]))
         return
     if plan.shape != "aggregate" or plan.group_by is None:
@@ -325,6 +341,30 @@ def _columns(reading: _Reading) -> None:
         reading.say("columns", f"열: {listed}" if reading.korean else f"columns: {listed}")
 
 
+def _compared_window(reading: _Reading) -> None:
+    previous = reading.plan.compared_window
+    if previous is None:
+        return
+    reading.say("window", ("비교: " if reading.korean else "vs ") + _window_words(reading, previous))
+    reading.say("window", reading.words(("and the change in %", "변화율(%) 포함")))
+
+
+def _new_in_window(reading: _Reading) -> None:
+    if reading.plan.new_in_window:
+        reading.say("having", reading.words(("never seen before that window", "그 전에는 없던 것만")))
+
+
+def _absent_where(reading: _Reading) -> None:
+    plan = reading.plan
+    if not (plan.absent_where or plan.absent_errors_only):
+        return
+    where = [_condition_words(reading, c) for c in plan.absent_where]
+    if plan.absent_errors_only:
+        where.append(reading.words(("errors", "에러")))
+    said = ", ".join(where)
+    reading.say("having", f"{said}에는 없는 것만" if reading.korean else f"never with {said}")
+
+
 Clause = Callable[[_Reading], None]
 CLAUSES: dict[str, Clause] = {
     "shape": _shape,
@@ -332,6 +372,9 @@ CLAUSES: dict[str, Clause] = {
     "errors_only": _errors_only,
     "conditions": _conditions,
     "window": _window,
+    "compared_window": _compared_window,
+    "new_in_window": _new_in_window,
+    "absent_where": _absent_where,
     "group_by": _group_by,
     "having": _having,
     "order": _order,
@@ -349,6 +392,7 @@ def _measure_words(reading: _Reading, measure: Measure) -> str:
         a=reading.label(measure.attribute),
         as_=reading.label(measure.attribute, plural=True),
         p=reading.counted_words() if "{p}" in template else "",
+        part=_condition_words(reading, measure.part) if measure.part is not None else "",
         q=round((measure.fraction or 0.5) * 100),
         level=measure.level or "",
     )
