@@ -57,9 +57,12 @@ async def test_memory_stays_flat_through_an_outage_flood(own_postgres: EmbeddedP
     await outage_flood(own_postgres, tmp_path, requests=FLOOD_REQUESTS, within_s=FLOOD_MAX_S)
 
 
-async def outage_flood(own_postgres: EmbeddedPostgres, tmp_path: Path, *, requests: int, within_s: float) -> None:
+async def outage_flood(
+    own_postgres: EmbeddedPostgres, tmp_path: Path, *, requests: int, within_s: float, slack: int = RSS_SLACK
+) -> None:
     """Stop the database, send up to ``requests`` refused requests for at most ``within_s``, start
-    it again; assert RSS stayed bounded throughout and after, and requests are stored again."""
+    it again; assert RSS stayed within 10% (plus ``slack`` bytes) of its start throughout and
+    after, and requests are stored again."""
     connection = await asyncpg.connect(own_postgres.dsn)
     await migrate(connection)
     await connection.close()
@@ -94,7 +97,7 @@ async def outage_flood(own_postgres: EmbeddedPostgres, tmp_path: Path, *, reques
             for number in range(60):
                 assert await post(number) == 200
             start_rss = collector.memory_info().rss
-            bound = start_rss * (1 + RSS_GROWTH) + RSS_SLACK
+            bound = start_rss * (1 + RSS_GROWTH) + slack
 
             await asyncio.to_thread(own_postgres.stop)
             numbers = iter(range(1_000, 1_000 + requests))
@@ -138,7 +141,8 @@ async def outage_flood(own_postgres: EmbeddedPostgres, tmp_path: Path, *, reques
     print(  # noqa: T201 - the figures the issue asks for, in the test's output
         f"\noutage flood: {refused_total} refused ({refused}) in {flood_s:.1f} s; RSS start "
         f"{start_rss / MIB:.0f} MB, peak {max(samples) / MIB:.0f} MB, end of outage {during_rss / MIB:.0f} MB, "
-        f"after {after_rss / MIB:.0f} MB (bound {bound / MIB:.0f} MB)"
+        f"after {after_rss / MIB:.0f} MB (bound {bound / MIB:.0f} MB; end/start "
+        f"{after_rss / start_rss - 1:+.1%}, peak/start {max(samples) / start_rss - 1:+.1%})"
     )
     assert max(samples) <= bound, f"RSS grew to {max(samples) / MIB:.0f} MB during the outage"
     assert after_rss <= bound, f"RSS stayed at {after_rss / MIB:.0f} MB after the outage"
