@@ -298,7 +298,8 @@ def _having(reading: _Reading) -> None:
 def _order(reading: _Reading) -> None:
     plan = reading.plan
     if plan.shape == "rows":
-        kind = plan.order if plan.order in ("slowest", "oldest") else "newest"  # what render_sql does with any other
+        # render_sql shows rows in any other order newest first
+        kind = plan.order if plan.order in ("slowest", "oldest") else "newest"
         reading.say("order", reading.words(ORDER_WORDS[kind]["rows"]))
         return
     if plan.shape != "aggregate" or plan.group_by is None:
@@ -306,8 +307,8 @@ def _order(reading: _Reading) -> None:
     if plan.order == "group_asc" and plan.group_by.bucket is not None:
         return  # a series is in time order: nothing to say
     first = (plan.measures or [Measure(kind="count")])[0]
-    kind = "counted" if first.kind in ("count", "count_distinct") else "measured"
-    words = ORDER_WORDS.get(plan.order, {}).get(kind)
+    ranked = "counted" if first.kind in ("count", "count_distinct") else "measured"
+    words = ORDER_WORDS.get(plan.order, {}).get(ranked)
     if words is None:
         return
     group = plan.group_by
@@ -366,6 +367,13 @@ def _absent_where(reading: _Reading) -> None:
 
 
 Clause = Callable[[_Reading], None]
+
+
+def _said_with(_other: str) -> Clause:
+    """The clause of a field that the clause of ``_other`` says together with its own."""
+    return lambda _reading: None
+
+
 CLAUSES: dict[str, Clause] = {
     "shape": _shape,
     "measures": _measures,
@@ -375,6 +383,7 @@ CLAUSES: dict[str, Clause] = {
     "compared_window": _compared_window,
     "new_in_window": _new_in_window,
     "absent_where": _absent_where,
+    "absent_errors_only": _said_with("absent_where"),
     "group_by": _group_by,
     "having": _having,
     "order": _order,
