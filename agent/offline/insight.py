@@ -1,8 +1,14 @@
-"""A short insight from the rows, in the question's language, with the concrete numbers."""
+"""A short insight from the rows, in the question's language, with the concrete numbers.
+
+Times are written for people, in the configured time zone (``LOGLENS_TIMEZONE``): "Nov 24 21:23
+UTC", "11월 24일 21:23" (``human_time``), never as the ISO strings the rows hold.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Any
 
 from loglens.agent.offline.plan import QueryPlan
@@ -42,6 +48,35 @@ MEASURE_WORDS = {
 }
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+Clock = Callable[[Any], str]  # a value as a person reads it: times in words, anything else as is
+
+
+def human_time(value: Any, language: str, zone: dt.tzinfo = dt.UTC, now: dt.datetime | None = None) -> str:
+    """A time from the rows (an ISO string, or a datetime) as people write it, in ``zone``:
+    "Nov 24 21:23 UTC" / "11월 24일 21:23", with the year when it is not this year's. A time
+    without an offset is UTC (the database's). Anything else is returned as text."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and ISO_TIME.match(value.strip()):
+        try:
+            moment = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    else:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(zone)
+    this_year = (now or dt.datetime.now(zone)).astimezone(zone).year
+    if language == "ko":
+        year = "" if local.year == this_year else f"{local.year}년 "
+        return f"{year}{local.month}월 {local.day}일 {local:%H:%M}"
+    year = "" if local.year == this_year else f", {local.year}"
+    return f"{MONTHS[local.month - 1]} {local.day}{year} {local:%H:%M} {local.tzname() or 'UTC'}"
+
+
 def write_insight(
     plan: QueryPlan,
     language: str,
@@ -50,12 +85,18 @@ def write_insight(
     rows: list[dict[str, Any]],
     window: str,
     overview: dict[str, Any] | None = None,
+    zone: dt.tzinfo = dt.UTC,
 ) -> str:
     """``rows`` may be the first of more: ``overview`` (the execute tool's summary) has the whole
-    result's ``row_count``, and its ``column_totals`` and ``column_peaks`` when rows were left out."""
+    result's ``row_count``, and its ``column_totals`` and ``column_peaks`` when rows were left out.
+    Times are written in ``zone``."""
     overview = overview or {}
     count = int(overview.get("row_count") or len(rows))
     korean = language == "ko"
+
+    def when(value: Any) -> str:
+        return human_time(value, language, zone)
+
     label = KOREAN_SUBJECTS.get(subject, subject) if korean else subject
     if not rows:
         return (
@@ -65,12 +106,12 @@ def write_insight(
         )
     if plan.shape == "rows":
         return (
-            _slowest_rows(rows, count, korean, label)
+            _slowest_rows(rows, count, korean, label, when)
             if plan.order == "slowest"
-            else _rows(rows, count, korean, label)
+            else _rows(rows, count, korean, label, when)
         )
     if plan.shape == "distinct":
-        values = [str(next(iter(row.values()))) for row in rows]
+        values = [when(next(iter(row.values()))) for row in rows]
         shown = ", ".join(values[:5]) + ("…" if count > 5 else "")
         return (
             f"{window} {label} {count}명/개: {shown}".strip()
@@ -78,16 +119,16 @@ def write_insight(
             else f"{count} distinct {columns[0]} values{(' ' + window) if window else ''}: {shown}."
         )
     if plan.group_by is None or plan.shape == "count_groups" or len(columns) < 2:
-        return _single(plan, rows[0], columns, korean, label, window)
+        return _single(plan, rows[0], columns, korean, label, window, when)
     if plan.group_by.bucket is not None:
         if plan.measures and plan.measures[0].kind != "count":
-            return _series_of_values(columns, rows, overview, korean, window, plan.group_by.bucket)
-        return _series(columns, rows, overview, korean, label, window, plan.group_by.bucket)
-    return _grouped(plan, columns, rows, count, korean, label, window)
+            return _series_of_values(columns, rows, overview, korean, window, plan.group_by.bucket, when)
+        return _series(columns, rows, overview, korean, label, window, plan.group_by.bucket, when)
+    return _grouped(plan, columns, rows, count, korean, label, window, when)
 
 
 def _single(
-    plan: QueryPlan, row: dict[str, Any], columns: list[str], korean: bool, label: str, window: str
+    plan: QueryPlan, row: dict[str, Any], columns: list[str], korean: bool, label: str, window: str, when: Clock
 ) -> str:
     if plan.shape == "count_groups":
         value = _number(row[columns[0]])
@@ -103,9 +144,9 @@ def _single(
         elif measure.kind == "count_distinct":
             parts.append(f"{label} {_number(value)}명" if korean else f"{_number(value)} distinct {label}")
         elif measure.kind in ("first_seen", "last_seen"):
-            parts.append(f"{words} {_time(value)}")
+            parts.append(f"{words} {when(value)}")
         else:
-            parts.append(f"{words} {_number(value)}{_unit(column)}")
+            parts.append(f"{words} {_number(value, when)}{_unit(column)}")
     if korean:
         return f"{window} {', '.join(parts)}입니다.".strip()
     sentence = ", ".join(parts)
@@ -120,25 +161,32 @@ def _grouped(
     korean: bool,
     label: str,
     window: str,
+    when: Clock,
 ) -> str:
     key, measure = columns[0], columns[1]
     top = rows[0]
+    if _is_time(top[measure]):  # when each group was first or last seen: the times, not a ranking
+        shown = [f"{when(row[key])}: {when(row[measure])}" for row in rows[:2]]
+        if korean:
+            return f"{window} {', '.join(shown)} 등 총 {count}개입니다.".strip()
+        return f"{'; '.join(shown)}{(' ' + window) if window else ''}; {count} in total."
     unit = _unit(measure)
     value = f"{_number(top[measure])}{unit or '건'}" if korean else f"{_number(top[measure])}{unit or ' ' + label}"
     if len(rows) == 1:
         if korean:
-            return f"{window} {label}가 가장 많은 {key}는 {top[key]}({value})입니다.".strip()
-        return f"{top[key]} leads with {value}{(' ' + window) if window else ''}."
+            return f"{window} {label}가 가장 많은 {key}는 {when(top[key])}({value})입니다.".strip()
+        return f"{when(top[key])} leads with {value}{(' ' + window) if window else ''}."
     second = rows[1]
     if korean:
         return (
-            f"{window} {top[key]}가 {_number(top[measure])}{unit or '건'}{'으로' if not unit else '로'} "
+            f"{window} {when(top[key])}가 {_number(top[measure])}{unit or '건'}{'으로' if not unit else '로'} "
             f"{_korean_superlative(plan, measure)}, "
-            f"다음은 {second[key]}({_number(second[measure])}{unit or '건'})입니다. 총 {count}개."
+            f"다음은 {when(second[key])}({_number(second[measure])}{unit or '건'})입니다. 총 {count}개."
         ).strip()
     return (
-        f"{top[key]} leads with {_number(top[measure])}{unit or ' ' + label}, followed by {second[key]} "
-        f"({_number(second[measure])}){(' ' + window) if window else ''}; {count} in total."
+        f"{when(top[key])} leads with {_number(top[measure])}{unit or ' ' + label}, "
+        f"followed by {when(second[key])} ({_number(second[measure])}){(' ' + window) if window else ''}; "
+        f"{count} in total."
     )
 
 
@@ -179,6 +227,7 @@ def _series_of_values(
     korean: bool,
     window: str,
     bucket: str,
+    when: Clock,
 ) -> str:
     """An average or a percentile over time: its range and its peak, never a sum."""
     key, measure = columns[0], columns[1]
@@ -189,12 +238,12 @@ def _series_of_values(
     if korean:
         return (
             f"{window} {buckets}개 구간에서 {measure}는 {_number(low)}{unit}~{_number(peak[measure])}{unit}였고, "
-            f"{_time(peak[key])}에 가장 높았습니다."
+            f"{when(peak[key])}에 가장 높았습니다."
         ).strip()
     return (
         f"{measure} ranged from {_number(low)}{unit} to {_number(peak[measure])}{unit} over {buckets} "
         f"{BUCKET_WORDS.get(bucket, bucket)} buckets{(' ' + window) if window else ''}, "
-        f"peaking at {_time(peak[key])}."
+        f"peaking at {when(peak[key])}."
     )
 
 
@@ -206,36 +255,37 @@ def _series(
     label: str,
     window: str,
     bucket: str,
+    when: Clock,
 ) -> str:
     key, measure = columns[0], columns[1]
     peak, buckets = _peak_and_buckets(measure, rows, overview)
     total = overview.get("column_totals", {}).get(measure, sum(row[measure] or 0 for row in rows))
     if korean:
         return (
-            f"{window} {label} 총 {_number(total)}건, {buckets}개 구간 중 {_time(peak[key])}에 "
+            f"{window} {label} 총 {_number(total)}건, {buckets}개 구간 중 {when(peak[key])}에 "
             f"{_number(peak[measure])}건으로 가장 많았습니다."
         ).strip()
     return (
         f"{_number(total)} {label} over {buckets} {BUCKET_WORDS.get(bucket, bucket)} buckets"
         f"{(' ' + window) if window else ''}; "
-        f"the peak was {_number(peak[measure])} at {_time(peak[key])}."
+        f"the peak was {_number(peak[measure])} at {when(peak[key])}."
     )
 
 
-def _slowest_rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str) -> str:
+def _slowest_rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str, when: Clock) -> str:
     slowest = rows[0]
     took = f"{_number(slowest.get('duration_ms'))} ms"
     request = " ".join(str(slowest[key]) for key in ("method", "path") if slowest.get(key))
     what = request or str(slowest.get("message") or "")
-    where = f"{slowest.get('service') or ''}, {_time(slowest.get('created_at'))}"
+    where = f"{slowest.get('service') or ''}, {when(slowest.get('created_at'))}"
     if korean:
         return f"가장 느린 {label} {count}건 중 1위는 {took}: {what} ({where})입니다."
     return f"The slowest of these {count} {label} took {took}: {what} ({where})."
 
 
-def _rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str) -> str:
+def _rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str, clock: Clock) -> str:
     newest = rows[0]
-    when = _time(newest.get("created_at"))
+    when = clock(newest.get("created_at"))
     where = newest.get("service") or ""
     message = str(newest.get("message") or "")[:80]
     if korean:
@@ -243,9 +293,11 @@ def _rows(rows: list[dict[str, Any]], count: int, korean: bool, label: str) -> s
     return f"Found {count:,} {label}; the most recent at {when} ({where}): {message}".strip()
 
 
-def _number(value: Any) -> str:
+def _number(value: Any, when: Clock | None = None) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
+    if _is_time(value):
+        return when(value) if when is not None else human_time(value, "en")
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -261,14 +313,8 @@ def _unit(column: str) -> str:
     return ""
 
 
-def _time(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        return moment.strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else moment.strftime("%Y-%m-%d %H:%M")
-    return str(value)
+def _is_time(value: Any) -> bool:
+    return isinstance(value, dt.datetime) or (isinstance(value, str) and ISO_TIME.match(value) is not None)
 
 
 def describe_window(plan: QueryPlan, language: str) -> str:

@@ -14,6 +14,9 @@ def any_of(*alternatives: str) -> re.Pattern[str]:
 # ASCII word boundaries that also hold next to Hangul (Korean particles attach to words).
 WORD_START = r"(?<![a-z0-9_])"
 WORD_END = r"(?![a-z0-9_])"
+# Boundaries of a word that is not part of a hyphenated name ("worker", not "inventory-worker").
+NAME_START = r"(?<![a-z0-9_\-])"
+NAME_END = r"(?![a-z0-9_\-])"
 
 TIME_UNITS = {
     "minute": "minute",
@@ -198,7 +201,7 @@ DISTINCT = any_of(rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"
 TOP_N = any_of(
     rf"{WORD_START}top\s+(?P<n>\d+){WORD_END}",
     rf"{WORD_START}(?P<m>\d+)\s+(?:most|biggest|largest|slowest|busiest){WORD_END}",
-    r"상위\s*(?P<k>\d+)",
+    r"상위\s*(?P<k>\d+)(?:\s*(?:개|위|곳|명|가지|건))?",
     r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
 )
 MOST = any_of(
@@ -268,6 +271,7 @@ LIST_WORDS = any_of(
 )
 COMPARE = any_of(
     rf"{WORD_START}compare{WORD_END}",
+    rf"{WORD_START}between{WORD_END}",
     rf"{WORD_START}versus{WORD_END}",
     rf"{WORD_START}vs\.?{WORD_END}",
     r"비교",
@@ -472,9 +476,9 @@ KOREAN_TERMS = {
 LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (
         any_of(
-            rf"{WORD_START}client[-\s]?side{WORD_END}",
-            rf"{WORD_START}web\s+and\s+mobile{WORD_END}",
-            rf"{WORD_START}mobile\s+and\s+web{WORD_END}",
+            rf"{NAME_START}client[-\s]?side{NAME_END}",
+            rf"{NAME_START}web\s+and\s+mobile(?:\s+apps?)?{NAME_END}",
+            rf"{NAME_START}mobile\s+and\s+web(?:\s+apps?)?{NAME_END}",
             r"클라이언트",
             r"웹\s*(?:과|와|및)\s*모바일",
         ),
@@ -482,29 +486,29 @@ LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     ),
     (
         any_of(
-            rf"{WORD_START}front[-\s]?end{WORD_END}",
-            rf"{WORD_START}browser[-\s]side{WORD_END}",
+            rf"{NAME_START}front[-\s]?end{NAME_END}",
+            rf"{NAME_START}browser[-\s]side{NAME_END}",
             r"프론트\s*엔드",
             r"프론트",
             r"웹\s*프론트",
         ),
         ("FRONTEND",),
     ),
-    (any_of(rf"{WORD_START}mobile\s+apps?{WORD_END}", r"모바일\s*앱"), ("MOBILE",)),
+    (any_of(rf"{NAME_START}mobile\s+apps?{NAME_END}", r"모바일\s*앱"), ("MOBILE",)),
     (
         any_of(
-            rf"{WORD_START}back[-\s]?end{WORD_END}",
-            rf"{WORD_START}server[-\s]side{WORD_END}",
+            rf"{NAME_START}back[-\s]?end{NAME_END}",
+            rf"{NAME_START}server[-\s]side{NAME_END}",
             r"백\s*엔드",
             r"서버",
         ),
         ("BACKEND",),
     ),
     (
-        any_of(rf"{WORD_START}workers?{WORD_END}", rf"{WORD_START}background\s+jobs?{WORD_END}", r"워커", r"배치"),
+        any_of(rf"{NAME_START}workers?{NAME_END}", rf"{NAME_START}background\s+jobs?{NAME_END}", r"워커", r"배치"),
         ("WORKER",),
     ),
-    (any_of(rf"{WORD_START}iot{WORD_END}", rf"{WORD_START}devices?\s+firmware{WORD_END}"), ("IOT",)),
+    (any_of(rf"{NAME_START}iot{NAME_END}", rf"{NAME_START}devices?\s+firmware{NAME_END}"), ("IOT",)),
 ]
 
 LOGIN_FAILURE = any_of(
@@ -546,7 +550,10 @@ CONTAINING = any_of(
     r"(?P<word>[\w\-.:/]{2,60})",
     r"(?P<kword>[a-z0-9_\-.:/]{2,60})\s*(?:이|가|라는|란)?\s*(?:말이\s*)?(?:들어간|포함된|포함한|들어있는)",
 )
-STATUS_CLASS = any_of(rf"{WORD_START}(?P<c>[1-5])xx{WORD_END}", rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}")
+STATUS_CLASS = any_of(
+    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:\s+codes?)?|codes?|responses?|errors?))?{WORD_END}",
+    rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
+)
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
@@ -785,6 +792,15 @@ KOREAN_NAME_STEMS: dict[str, tuple[str, ...]] = {
     "상태확인": ("health",),
     "홈": ("home",),
 }
+# Words that are a name only with a noun after them ("사용자 서비스"); alone they mean users, logins...
+KOREAN_COMMON_NOUNS = frozenset({"사용자", "유저", "회원", "계정", "웹", "모바일", "로그인", "프론트엔드", "상품", "제품", "홈"})
 # what may follow such a word: a service ("결제 서비스", "재고 워커") or an endpoint ("로그인 페이지")
 KOREAN_SERVICE_NOUN = re.compile(r"\s*(?:쪽|팀)?\s*(?:서비스|api|워커|서버|앱|시스템|쪽)?")
 KOREAN_PATH_NOUN = re.compile(r"\s*(?:페이지|엔드포인트|화면|경로|url)")
+
+# what introduces a text searched for ("containing the word 'timeout'"), read with the text
+CONTAINS_WORDS = any_of(
+    rf"{WORD_START}(?:contain(?:s|ing)?|mention(?:s|ing)?|including|matching|with)?\s*(?:the\s+)?(?:words?|text|phrase|string|term){WORD_END}",
+    rf"{WORD_START}(?:contain(?:s|ing)?|mention(?:s|ing)?|including|matching|says?|saying){WORD_END}",
+    r"(?:이라는|라는|란)\s*(?:말|단어|문구|텍스트)?",
+)

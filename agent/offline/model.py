@@ -9,6 +9,7 @@ the rows, and the chart.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import AsyncIterator, Callable
@@ -58,8 +59,9 @@ CANNOT = {
 class OfflineEngine:
     """Plans questions against the schema the agent's catalog holds."""
 
-    def __init__(self, schema: Callable[[], Schema | None]) -> None:
+    def __init__(self, schema: Callable[[], Schema | None], zone: dt.tzinfo = dt.UTC) -> None:
         self._schema = schema
+        self._zone = zone  # the insight's times are written in it (LOGLENS_TIMEZONE)
 
     def planned(self, question: str) -> Planned:
         schema = self._schema()
@@ -103,6 +105,7 @@ class OfflineEngine:
             rows,
             describe_window(planned.plan, planned.language),
             overview,
+            self._zone,
         )
         return "final_result", {
             "sql": sql,

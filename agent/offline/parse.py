@@ -139,8 +139,8 @@ class _Planning:
             self._window,
             self._compared_window,
             self._concepts,
-            self._data_names,
             self._log_types,
+            self._data_names,
             self._new_or_absent,
             self._measures,
             self._levels,
@@ -186,6 +186,14 @@ class _Planning:
             used.append(lexicon.LIST_WORDS)
         if any(m.kind in ("first_seen", "last_seen") for m in plan.measures):
             used.append(lexicon.TIMESTAMP_WORDS)
+        if any(m.attribute is not None and m.attribute.name == "duration_ms" for m in plan.measures):
+            used += [lexicon.DURATION, lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM]  # said twice
+        if any(m.kind in ("error_rate", "level_share", "share", "share_of_total") for m in plan.measures):
+            used += [lexicon.SHARE]
+        if any(m.kind == "avg_length" for m in plan.measures):
+            used += [lexicon.MESSAGE_LENGTH, lexicon.AVERAGE]
+        if any(isinstance(c, Condition) and c.op in ("contains", "contains_any") for c in plan.conditions):
+            used.append(lexicon.CONTAINS_WORDS)
         for pattern in used:
             for match in pattern.finditer(self.reader.text):
                 self.reader.mark(match.start(), match.end())
@@ -605,7 +613,11 @@ class _Planning:
                 if as_path is not None and as_path.end() > match.end() and paths and not self._has_condition("path"):
                     self.reader.mark(match.start(), as_path.end())
                     self._add_in(Attribute(column="path"), paths, compared=False)
-                elif len(services) == 1 and not self._has_condition("service"):
+                elif (
+                    len(services) == 1
+                    and not self._has_condition("service")
+                    and (word not in lexicon.KOREAN_COMMON_NOUNS or _noun_follows(service_noun, match.end()))
+                ):
                     end = service_noun.end() if service_noun is not None else match.end()
                     self.reader.mark(match.start(), end)
                     named_services.append(services[0])
@@ -757,10 +769,12 @@ class _Planning:
 
     def _duration_attribute(self) -> Attribute:
         for key in self.schema.metadata_keys:
-            if key.type == "number" and _is_duration_key(key.key) and self._find_name(_words_of(key.key), loose=True):
-                span = self._find_name(_words_of(key.key), loose=True)
-                assert span is not None
-                self.reader.mark(*span)
+            if key.type != "number" or not _is_duration_key(key.key):
+                continue
+            span = self._find_name(key.key) or self._find_name(_words_of(key.key), loose=True)
+            if span is not None:
+                unit = re.compile(r"\s*(?:times?|durations?|\(ms\)|ms|시간|속도)(?![a-z])").match(self.reader.text, span[1])
+                self.reader.mark(span[0], unit.end() if unit else span[1])
                 self._duration_mentioned = True
                 self.plan.conditions.append(Condition(attribute=Attribute(metadata_key=key.key), op="is_not_null"))
                 return Attribute(metadata_key=key.key, numeric=True)
@@ -981,7 +995,11 @@ class _Planning:
         grouped = [c for c in candidates if self._marked_as_grouping(c[0], c[1])]
         start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
         self.reader.mark(start, end)
-        self.one_group_asked = not grouped and _singular_noun(self.reader.text[start:end])
+        noun = self.reader.text[start:end]
+        following = re.match(r"\s+(addresses|ids|codes|names|types|values|numbers)\b", self.reader.text[end:])
+        if following is not None:
+            noun = following.group(1)
+        self.one_group_asked = not grouped and _singular_noun(noun)
         if attribute.column == "path":
             named = self.reader.text[start:end]
             chosen = self._has_condition("log_type") or self._has_condition("path")
@@ -1280,6 +1298,10 @@ _ENTITY_ADJECTIVES = re.compile(r"(?:\s|distinct|unique|different|individual|sep
 def _share_alias(part: Condition) -> str:
     name = re.sub(r"[^a-z0-9]+", "_", f"{part.attribute.name}_{'_'.join(str(v) for v in part.values)}".lower())
     return ("pct_" + name.strip("_"))[:40].rstrip("_")
+
+
+def _noun_follows(noun: re.Match[str] | None, end: int) -> bool:
+    return noun is not None and noun.end() > end and bool(noun.group(0).strip())
 
 
 def _path_named(path: str, stems: tuple[str, ...]) -> bool:

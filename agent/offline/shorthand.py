@@ -118,11 +118,12 @@ KOREAN = {
     "레이턴시": "지연 시간",
     "스택트레이스": "스택 트레이스",
     "일주일": "1주",
-    "하루": "1일",
     "한시간": "한 시간",
     "반시간": "30분",
     "30분간": "30분",
 }
+# "최근 하루", "하루 동안" are one day; "어제 하루" is yesterday, said whole
+ONE_DAY = re.compile(r"(?<!어제 )(?<!어제)하루")
 HALF_HOUR = re.compile(r"\b(?:a\s+)?half(?:\s+an|\s+a)?\s+hour\b")
 
 
@@ -136,7 +137,7 @@ def expand(lowered: str) -> str:
     text = re.sub(r"(?<![\w/])([a-z]+/?[a-z]*)(?![\w/])", _word, text)
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
-    return text
+    return ONE_DAY.sub("1일", text)
 
 
 def _word(match: re.Match[str]) -> str:

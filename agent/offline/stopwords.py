@@ -36,6 +36,7 @@ ENGLISH = frozenset(
     return returns returned returning respond responded write writes wrote written
     hit hits affected affecting impacted experienced experiencing faced saw see seeing getting gets
     requests request calls call responses response hits
+    address addresses attempts attempt tries among amongst
     """.split()
 )
 # What may follow a taken English word inside one token: a plural or possessive.
@@ -57,7 +58,7 @@ KOREAN = frozenset(
     났어 났어요 났나 났나요 났는지 난 나는 나는지 나 났던 생겼어 생긴 생긴거
     낸 내는 냈어 냈나 냈던 남기는 남긴 남겼어 남긴거 겪은 겪는 겪었어 쌓인 찍힌 찍은
     관련 관련된 관련한 대한 대해 대해서 동안 사이 간
-    요청 호출 응답
+    요청 호출 응답 기준 기준으로 기준의
     """.split()
 )
 # Never empty, even standing alone after a taken word: each changes what is computed.
