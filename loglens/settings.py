@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -127,6 +128,8 @@ class Settings(BaseSettings):
     # Where people reach the web client (e.g. https://loglens.example.com), for links from Slack;
     # unset, links point at this machine's agent address.
     public_url: str | None = None
+    # The one time zone of answers (an IANA name, e.g. Asia/Seoul): the times insights write.
+    timezone: str = "UTC"
 
     # --- the Slack bot (bots/slack): on when SLACK_BOT_TOKEN is set ---------------------------
     # Slack's own variable names work too, as for the model providers' keys.
@@ -187,6 +190,22 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http:// or https:// URL, not {url!r}")
         # The Web API client joins method names onto its base URL; the web client's links add "/?q=".
         return url.rstrip("/") + "/" if info.field_name == "slack_api_url" else url.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _an_iana_zone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name.strip())
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{name!r} is not an IANA time zone (e.g. UTC, Europe/Berlin, Asia/Seoul, America/New_York)"
+            ) from None
+        return name.strip()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """``timezone`` as a tzinfo."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @field_validator("cors_origins")
     @classmethod

@@ -112,6 +112,12 @@ def test_an_invalid_setting_names_the_variable_to_fix() -> None:
     assert "LOGLENS_DATABASE_URL must be a postgresql:// URL" in result.stderr
 
 
+def test_a_time_zone_that_is_not_one_is_refused_by_name() -> None:
+    result = loglens("ask", "errors?", env={"LOGLENS_TIMEZONE": "Asia/Soul"})
+    assert result.returncode != 0
+    assert "LOGLENS_TIMEZONE: 'Asia/Soul' is not an IANA time zone" in result.stderr
+
+
 def test_forward_settings_that_cannot_work_are_refused() -> None:
     result = loglens("up", env={"LOGLENS_FORWARD_USERNAME": "shipper", "LOGLENS_FORWARD_SHARED_KEY": "k"})
     assert result.returncode != 0
