@@ -10,7 +10,8 @@ Memory is bounded by ``max_pending_rows`` and ``max_pending_bytes`` (accepted bu
 committed, counted per row and in approximate bytes): past either, a submission is refused at
 once with ``OverloadedError`` (429) and the client retries later. While the database is
 unreachable, submissions are refused at once with ``StorageUnavailableError`` instead of piling
-up; a probe notices when it is back. A refused request holds nothing: every refusal is an
+up; a probe notices when it is back (a collector started while it was away begins so, see
+``refuse_until_reachable``). A refused request holds nothing: every refusal is an
 exception of its own, raised in the waiter's task (futures carry answers, never exceptions, so
 no exception is shared between requests nor kept alive by a future, each traceback holding the
 frames, and so the rows, of the request it was raised in).
@@ -356,6 +357,11 @@ class Batcher:
             self.stats.refused_rows += len(outcome.refused)
             self._answer(entry, outcome)
         self.stats.committed_batches += 1
+
+    def refuse_until_reachable(self, cause: str) -> None:
+        """Answer every submission "retry later" (503) until PostgreSQL answers again: for a
+        collector that started while the database was away (its writer opens at the next write)."""
+        self._mark_unavailable(StorageUnavailableError(cause))
 
     def _mark_unavailable(self, error: StorageUnavailableError) -> None:
         if self._unavailable is None:

@@ -4,6 +4,12 @@
 sockets first, lets requests in flight finish (their rows commit), then commits whatever the
 batcher still holds: a request that was accepted is acknowledged, and nothing accepted is
 dropped on SIGTERM.
+
+``start(require_database=False)`` serves even when PostgreSQL cannot be reached then: every
+request is answered 503 with Retry-After (gRPC ``UNAVAILABLE``) until the batcher's probe finds
+the database again, and the writer opens at its first write. The supervisor starts the worker
+that replaces a dead one so (collector/workers.py): a worker killed during an outage is back at
+once, answering "retry later", instead of failing to start until the database returns.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import asyncpg
 import grpc
 from aiohttp import web
 
@@ -23,13 +30,16 @@ from loglens.collector.receivers import grpc as grpc_receiver
 from loglens.collector.receivers import http as http_receiver
 from loglens.collector.receivers.forward import ForwardServer
 from loglens.collector.storage.partitions import day_of
-from loglens.collector.storage.writer import LogWriter
+from loglens.collector.storage.writer import CONNECTION_PROBLEMS, LogWriter
 from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
 
 HTTP_SHUTDOWN_GRACE_S = 15.0
 MAINTENANCE_INTERVAL_S = 3600.0
+MAINTENANCE_RETRY_S = 60.0  # after a maintenance that failed (the database away)
+# How long a start that does not require the database waits for it before serving without it.
+OPEN_WAIT_S = 2.0
 
 
 @dataclass
@@ -69,10 +79,22 @@ class Collector:
         self._maintenance: asyncio.Task[None] | None = None
         self.ports = Ports(settings.otlp_http_port, settings.otlp_grpc_port, settings.forward_port)
 
-    async def start(self) -> Ports:
-        await self.writer.open()
-        await self.maintain()
+    async def start(self, require_database: bool = True) -> Ports:
+        """Open the writer and listen. ``require_database``: raise when PostgreSQL cannot be
+        reached, else serve without it, answering "retry later" until it is back."""
+        unavailable: str | None = None
+        try:
+            async with asyncio.timeout(None if require_database else OPEN_WAIT_S):
+                await self.writer.open()
+                await self.maintain()
+        except (*CONNECTION_PROBLEMS, asyncpg.PostgresError) as error:
+            if require_database:
+                raise
+            unavailable = f"PostgreSQL is unavailable: {error or type(error).__name__}"
         self.batcher.start()
+        if unavailable is not None:
+            # Logged by the batcher: "<cause>; refusing new logs until it is back".
+            self.batcher.refuse_until_reachable(unavailable)
         self._runner = web.AppRunner(
             self.http_app,
             access_log=None,
@@ -101,7 +123,10 @@ class Collector:
         )
         self.ports.forward = await self.forward.start(self.settings.forward_port, self._reuse_port)
         self._forward_started = True
-        self._maintenance = asyncio.create_task(self._keep_partitions_ahead(), name="loglens-maintenance")
+        self._maintenance = asyncio.create_task(
+            self._keep_partitions_ahead(MAINTENANCE_RETRY_S if unavailable else MAINTENANCE_INTERVAL_S),
+            name="loglens-maintenance",
+        )
         log.info(
             "collector listening on %s: OTLP/HTTP and JSON on port %d, OTLP/gRPC on %d, Fluentd forward on %d%s",
             self.settings.host,
@@ -143,13 +168,21 @@ class Collector:
         if dropped:
             log.info("retention (%d days): dropped %s", self.settings.retention_days, ", ".join(dropped))
 
-    async def _keep_partitions_ahead(self) -> None:
+    async def _keep_partitions_ahead(self, first_in_s: float) -> None:
+        """Maintenance every hour; a failed one (the database away) again a minute later. Writes
+        create the partitions they need themselves: what waits for this is retention."""
+        pause_s = first_in_s
         while True:
-            await asyncio.sleep(MAINTENANCE_INTERVAL_S)
+            await asyncio.sleep(pause_s)
             try:
                 await self.maintain()
+                pause_s = MAINTENANCE_INTERVAL_S
+            except (*CONNECTION_PROBLEMS, asyncpg.PostgresError) as error:
+                log.warning("maintenance failed (%s); it runs again in %.0f s", error, MAINTENANCE_RETRY_S)
+                pause_s = MAINTENANCE_RETRY_S
             except Exception:
                 log.warning("maintenance failed; it runs again in an hour", exc_info=True)
+                pause_s = MAINTENANCE_INTERVAL_S
 
 
 def _bound_port(site: web.TCPSite) -> int:

@@ -7,11 +7,15 @@ own batcher and writer connections; what they share is the database, where idemp
 keep a replayed request from being stored twice whichever worker it reaches.
 
 The parent supervises, and never gives up while loglens runs: a worker that dies, fails to
-start (PostgreSQL unreachable at that moment) or does not report ready in time is started
-again after a pause that doubles from 0.5 s to 10 s and starts over once a worker has served
-for a minute; the other workers are left alone. Every death, failure and return is logged
-with its cause. Only at startup does loglens give up: when no worker at all can serve, it
-stops and says why (``LoglensError``), rather than run with every ingest port refusing.
+start or does not report ready in time is started again after a pause that doubles from 0.5 s
+to 10 s and starts over once a worker has served for a minute; the other workers are left
+alone. Every death, failure and return is logged with its cause. Only at startup does loglens
+give up: when no worker at all can serve (PostgreSQL unreachable then included), it stops and
+says why (``LoglensError``), rather than run with every ingest port refusing. Once loglens
+runs, a worker started again does not need the database to serve: one killed during an outage
+is back within a second or two, answering 503 with Retry-After until PostgreSQL returns
+(``Collector.start(require_database=False)``), rather than failing to start until then while
+the kernel still sends it no connections.
 
 What the parent knows reaches users two ways, both written by the parent only:
 
@@ -169,6 +173,8 @@ class CollectorWorkers:
         self._status_error_logged = False
         self._stopping = False
         self._started_at = time.time()
+        # Past startup (``start`` returned): workers started from then on serve without the database.
+        self._running = False
 
     @property
     def alive(self) -> int:
@@ -195,6 +201,7 @@ class CollectorWorkers:
                     f"{time.monotonic() - began:.0f} s; {'; '.join(causes)}"
                 )
             await asyncio.sleep(TICK_S)
+        self._running = True
         if self.alive < self._count:
             log.warning(
                 "collector: %d of %d workers serving; the others are being restarted", self.alive, self._count
@@ -326,7 +333,15 @@ class CollectorWorkers:
         receiving, sending = _spawn.Pipe(duplex=False)
         process = _spawn.Process(
             target=_worker_main,
-            args=(self._overrides, self._dsn, worker.index, sending, self._serving, os.getpid()),
+            args=(
+                self._overrides,
+                self._dsn,
+                worker.index,
+                sending,
+                self._serving,
+                os.getpid(),
+                not self._running,  # at startup, a worker that cannot reach the database fails
+            ),
             name=f"loglens-collector-{worker.index}",
             daemon=False,
         )
@@ -415,16 +430,22 @@ def read_status(path: Path) -> dict[str, Any] | None:
 
 
 def _worker_main(
-    overrides: dict[str, Any], dsn: str, index: int, channel: Connection, serving: Any, parent: int
+    overrides: dict[str, Any],
+    dsn: str,
+    index: int,
+    channel: Connection,
+    serving: Any,
+    parent: int,
+    require_database: bool,
 ) -> None:
     from loglens.logging_setup import configure_logging
 
     configure_logging(prefix=f"[collector {index}] ")
-    asyncio.run(_serve_worker(overrides, dsn, channel, serving, parent))
+    asyncio.run(_serve_worker(overrides, dsn, channel, serving, parent, require_database))
 
 
 async def _serve_worker(
-    overrides: dict[str, Any], dsn: str, channel: Connection, serving: Any, parent: int
+    overrides: dict[str, Any], dsn: str, channel: Connection, serving: Any, parent: int, require_database: bool
 ) -> None:
     def counts() -> dict[str, int]:
         return {"expected": len(serving), "alive": sum(1 for pid in serving if pid)}
@@ -435,7 +456,7 @@ async def _serve_worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await collector.start()
+        await collector.start(require_database=require_database)
     except Exception as error:
         with contextlib.suppress(OSError):
             channel.send(("failed", f"{type(error).__name__}: {error}" if str(error) else type(error).__name__))

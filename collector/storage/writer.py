@@ -18,14 +18,19 @@ COMMIT runs under PostgreSQL's ``statement_timeout`` (which counts waiting for a
 table locked by someone else fails the batch with ``CommitTimeoutError``, its transaction rolled
 back: nothing of it is stored, ever. The COMMIT itself runs without the limit, so that its
 outcome is always the one reported: rows are never said to be not stored and committed anyway.
+
+The writer's connections open lazily when ``open`` was not called or failed: a collector worker
+started while PostgreSQL is away serves (answering "retry later"), and its first write once the
+database is back opens them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +63,9 @@ CONNECTION_PROBLEMS: tuple[type[BaseException], ...] = (
 TIMED_OUT: tuple[type[BaseException], ...] = (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError)
 # How long /health and the outage probe wait for PostgreSQL to answer "SELECT 1".
 PING_TIMEOUT_S = 0.5
+# How long opening a connection may take: a server that drops packets must not hold a write (or
+# a worker's start) for asyncpg's default minute.
+CONNECT_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,18 +125,34 @@ class LogWriter:
         # ping's connection of its own: the pool's may all be in a COPY waiting on a lock.
         self._ping_connection: asyncpg.Connection | None = None
         self._ping_lock = asyncio.Lock()
+        self._open_lock = asyncio.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._pool is not None
 
     async def open(self) -> None:
-        self._pool = await asyncpg.create_pool(
-            self._dsn,
-            min_size=1,
-            max_size=self._size,
-            init=register_writer_codecs,
-            # COPY of a big batch on a slow disk can take a while; a dead server does not.
-            command_timeout=120,
-        )
-        async with self._pool.acquire() as connection:
-            await self._partitions.load(connection)
+        """Open the connections and read the partitions; raises what PostgreSQL's absence raises
+        (``CONNECTION_PROBLEMS``), leaving the writer closed, to be opened by the next write."""
+        async with self._open_lock:
+            if self._pool is not None:
+                return
+            pool = await asyncpg.create_pool(
+                self._dsn,
+                min_size=1,
+                max_size=self._size,
+                init=register_writer_codecs,
+                timeout=CONNECT_TIMEOUT_S,
+                # COPY of a big batch on a slow disk can take a while; a dead server does not.
+                command_timeout=120,
+            )
+            try:
+                async with pool.acquire() as connection:
+                    await self._partitions.load(connection)
+            except BaseException:
+                pool.terminate()
+                raise
+            self._pool = pool
 
     async def close(self) -> None:
         self._drop_ping_connection()
@@ -205,10 +229,14 @@ class LogWriter:
         except asyncpg.PostgresError as error:
             raise StorageUnavailableError(f"PostgreSQL could not store logs: {error}") from error
 
-    def _connection(self) -> Any:
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """One of the writer's connections, opening them first if they are not."""
         if self._pool is None:
-            raise StorageUnavailableError("the log writer is not open")
-        return self._pool.acquire(timeout=10)
+            await self.open()
+        assert self._pool is not None
+        async with self._pool.acquire(timeout=10) as connection:
+            yield connection
 
     async def _commit(
         self, connection: asyncpg.Connection, batch: Sequence[Submission], isolate_bad_rows: bool, limited: bool

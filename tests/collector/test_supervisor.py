@@ -156,46 +156,124 @@ async def test_a_worker_killed_while_its_replacement_starts_is_back(
     await send_and_count(running, dsn)
 
 
-async def test_a_worker_killed_during_a_database_outage_retries_and_comes_back(
+def replaced(running: LoglensProcess, victim: int) -> bool:
+    """``victim`` is gone and every worker serves again."""
+    now = serving(running)
+    return victim not in now and len(now) == WORKERS
+
+
+def started_since(running: LoglensProcess, seen: set[int]) -> bool:
+    """A worker process not among ``seen`` has started."""
+    return any(p.pid not in seen for p in worker_processes(running))
+
+
+async def retry_later_answers(running: LoglensProcess, requests: int = 20) -> list[tuple[int, str | None]]:
+    """``requests`` JSON requests, each on a connection of its own (spread over the workers):
+    the status and Retry-After of each."""
+    answers = []
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(force_close=True), timeout=aiohttp.ClientTimeout(total=5)
+    ) as session:
+        for number in range(requests):
+            body = {"logs": [{"message": f"during the outage {number}"}]}
+            async with session.post(f"{running.http_url}/logs", json=body) as response:
+                await response.read()
+                answers.append((response.status, response.headers.get("Retry-After")))
+    return answers
+
+
+async def test_a_worker_killed_during_a_database_outage_is_back_within_5_s_answering_503(
     own_postgres: EmbeddedPostgres, own_dsn: str, tmp_path: Path
 ) -> None:
+    """Each worker in turn is killed while PostgreSQL is stopped: each is back, listening, within
+    5 s, and once both were replaced every request (whichever worker takes it, a replacement) is
+    answered 503 with Retry-After, gRPC UNAVAILABLE: no start fails, none waits for the database.
+    Before, a worker started during an outage failed to start until the database returned."""
     running = start(own_dsn, tmp_path)
     try:
         before = await wait_until_serving(running, WORKERS, within_s=10)
-        victim, survivor = sorted(before)
         await asyncio.to_thread(own_postgres.stop)
-        own_postgres._started_here = False  # stopped by hand; start() below starts it again
-        os.kill(victim, signal.SIGKILL)
+        backs = []
+        for victim in sorted(before):
+            os.kill(victim, signal.SIGKILL)
+            killed_at = time.monotonic()
+            await eventually(functools.partial(replaced, running, victim), BACK_WITHIN_S)
+            backs.append(time.monotonic() - killed_at)
+        answers = await retry_later_answers(running)
+        answered_s = time.monotonic() - killed_at
+        replacements = serving(running)
+        sys.stderr.write(
+            f"workers killed during the outage back in {', '.join(f'{s:.2f}' for s in backs)} s; "
+            f"the replacements answered {len(answers)} requests 503 {answered_s:.2f} s after the last kill\n"
+        )
+        assert not replacements & before, "every worker serving now is a replacement"
+        assert answers == [(503, "2")] * len(answers), answers
+        assert answered_s < BACK_WITHIN_S, f"alive and answering {answered_s:.2f} s after the kill"
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.grpc_port}") as channel:
+            export = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await export(request(record(body="during the outage")).SerializeToString(), timeout=5)
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert "could not start" not in running.output()
+        assert len(re.findall(r"is serving again", running.output())) == WORKERS
 
-        def failures() -> list[float]:
-            """The pauses the supervisor announced after failed starts, in order."""
-            found = re.findall(r"could not start: .*; starting it again in ([\d.]+) s", running.output())
-            return [float(pause) for pause in found]
-
-        await eventually(lambda: len(failures()) >= 3, within_s=20)
-        pauses = failures()
-        assert pauses[:3] == [1.0, 2.0, 4.0], pauses  # the kill was the first failure (0.5 s)
-        assert serving(running) == {survivor}, "the healthy worker must be left alone"
-
-        # What users see meanwhile: the survivor's /health and `loglens status`, 1 of 2.
+        # What users see meanwhile: every worker serving, the database away.
         code, answer = health(running)
         assert code == 503
-        assert answer["workers"] == {"expected": WORKERS, "alive": WORKERS - 1}
-        status = loglens_status(running, tmp_path)
-        assert status.returncode == 1, status.stdout + status.stderr
-        assert f"workers: {WORKERS - 1} of {WORKERS} serving" in status.stdout
-        assert re.search(r"worker \d \(pid \d+\): waiting .*last failure: could not start", status.stdout)
+        assert answer["workers"] == {"expected": WORKERS, "alive": WORKERS}
+        assert "PostgreSQL" in str(answer["database"])
 
         await asyncio.to_thread(own_postgres.start)
-        after = await wait_until_serving(running, WORKERS, within_s=BACKOFF_MAX_S + 10)
-        assert survivor in after
         await eventually(lambda: health(running)[0] == 200, within_s=10)
+        assert serving(running) == replacements, "the replacements serve on, the database back"
         status = loglens_status(running, tmp_path)
         assert status.returncode == 0, status.stdout + status.stderr
         assert f"workers: {WORKERS} of {WORKERS} serving" in status.stdout
         await send_and_count(running, own_dsn)
     finally:
         stop_loglens(running)
+
+
+async def test_a_worker_that_keeps_failing_to_start_is_retried_with_backoff(
+    loglens_workers: LoglensProcess, dsn: str, tmp_path: Path
+) -> None:
+    """A worker killed, then each of its replacements killed before it serves: it is started again
+    after 0.5, 1, 2, 4 s..., the healthy worker left alone, and what users see says 1 of 2; left
+    alone, it serves again."""
+    running = loglens_workers
+    before = await wait_until_serving(running, WORKERS, within_s=10)
+    victim, survivor = sorted(before)
+    os.kill(victim, signal.SIGKILL)
+    seen = set(before)
+
+    def failures() -> list[float]:
+        """The pauses the supervisor announced after failed starts, in order."""
+        found = re.findall(r"while starting; starting it again in ([\d.]+) s", running.output())
+        return [float(pause) for pause in found]
+
+    for failed in range(1, 4):
+        await eventually(functools.partial(started_since, running, seen), within_s=BACKOFF_MAX_S)
+        starting = next(p for p in worker_processes(running) if p.pid not in seen)
+        seen.add(starting.pid)
+        assert not listens(starting, running.http_port), (
+            "the replacement served already: not killed while starting"
+        )
+        starting.kill()
+        await eventually(lambda: len(failures()) >= failed, within_s=10)  # noqa: B023 (awaited here)
+    assert failures() == [1.0, 2.0, 4.0]  # the first kill, after serving, was the first failure (0.5 s)
+    assert serving(running) == {survivor}, "the healthy worker must be left alone"
+    code, answer = health(running)
+    assert (code, answer["workers"]) == (200, {"expected": WORKERS, "alive": WORKERS - 1}), answer
+    status = loglens_status(running, tmp_path)
+    assert status.returncode == 1, status.stdout + status.stderr
+    assert f"workers: {WORKERS - 1} of {WORKERS} serving" in status.stdout
+    assert re.search(
+        r"worker \d \(pid \d+\): waiting .*last failure: was killed by SIGKILL while starting", status.stdout
+    )
+    after = await wait_until_serving(running, WORKERS, within_s=BACKOFF_MAX_S + 10)
+    assert survivor in after
+    assert not after & (seen - {survivor}), "a replacement that was not killed serves"
+    await send_and_count(running, dsn)
 
 
 async def test_health_and_status_report_workers_expected_and_alive(
