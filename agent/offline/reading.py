@@ -250,15 +250,27 @@ def _window(reading: _Reading) -> None:
         reading.say("window", _window_words(reading, window))
 
 
+MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
+
+
 def _window_words(reading: _Reading, window: TimeWindow) -> str:
+    """A window, moved back in time when it is shifted: "the 24 h before", "yesterday up to this
+    time", "last hour, 1 day earlier"."""
     said = _unshifted_window_words(reading, window)
     if not window.shift_amount:
         return said
-    one, several, korean_unit = UNIT_WORDS.get(window.shift_unit, (window.shift_unit, "{n}", window.shift_unit))
+    shift = window.shift_amount * MINUTES.get(window.shift_unit, 0)
+    if window.kind == "last" and shift == window.amount * MINUTES.get(window.unit, -1):
+        return (
+            f"그 전 {said.removeprefix('최근 ')}" if reading.korean else f"the {said.removeprefix('last ')} before"
+        )
+    if window.kind == "today" and shift == MINUTES["day"]:
+        return reading.words(("yesterday up to this time", "어제 같은 시각까지"))
+    _one, _several, korean_unit = UNIT_WORDS.get(window.shift_unit, (window.shift_unit, "", window.shift_unit))
     if reading.korean:
         return f"{window.shift_amount:,}{korean_unit} 전의 {said}"
-    earlier = one if window.shift_amount == 1 else several.format(n=f"{window.shift_amount:,}")
-    return f"{said}, {earlier} earlier"
+    plural = "" if window.shift_amount == 1 else "s"
+    return f"{said}, {window.shift_amount:,} {window.shift_unit}{plural} earlier"
 
 
 def _unshifted_window_words(reading: _Reading, window: TimeWindow) -> str:

@@ -463,6 +463,103 @@ TABLE: list[tuple[QueryPlan, str, str, str]] = [
         "Distinct users, ERROR and FATAL only, today",
         "사용자 목록(중복 제외), ERROR·FATAL만, 오늘",
     ),
+    # two windows side by side: today against yesterday up to this time
+    (
+        QueryPlan(
+            errors_only=True,
+            measures=[COUNT],
+            window=TimeWindow(kind="today"),
+            compared_window=TimeWindow(kind="today", shift_amount=1, shift_unit="day"),
+        ),
+        "errors",
+        "Number of errors, today, vs yesterday up to this time, and the change in %",
+        "에러 수, 오늘, 비교: 어제 같은 시각까지, 변화율(%) 포함",
+    ),
+    # the last 24 h against the 24 h before, per service
+    (
+        QueryPlan(
+            errors_only=True,
+            measures=[COUNT],
+            window=last(24, "hour"),
+            compared_window=TimeWindow(kind="last", amount=24, unit="hour", shift_amount=1, shift_unit="day"),
+            group_by=Grouping(attribute=SERVICE, alias="service"),
+        ),
+        "errors",
+        "Number of errors, last 24 h, vs the 24 h before, and the change in %, per service, most first",
+        "에러 수, 최근 24시간, 비교: 그 전 24시간, 변화율(%) 포함, 서비스별, 많은 순",
+    ),
+    # the last hour against the same hour yesterday
+    (
+        QueryPlan(
+            measures=[COUNT],
+            window=last(1, "hour"),
+            compared_window=TimeWindow(kind="last", amount=1, unit="hour", shift_amount=1, shift_unit="day"),
+        ),
+        "logs",
+        "Number of logs, last hour, vs last hour, 1 day earlier, and the change in %",
+        "로그 수, 최근 1시간, 비교: 1일 전의 최근 1시간, 변화율(%) 포함",
+    ),
+    # the share of a condition (a measure's part), and each group's share of the total
+    (
+        QueryPlan(
+            measures=[
+                Measure(kind="share", part=Condition(attribute=DURATION, op=">", values=[1000]), alias="slow_pct")
+            ],
+            conditions=[equals(SERVICE, "payment-api")],
+        ),
+        "requests",
+        "% of requests with duration over 1,000 ms, service payment-api, all time",
+        "요청 중 응답 시간 1,000 ms 초과 비율(%), 서비스 payment-api, 전체 기간",
+    ),
+    (
+        QueryPlan(
+            errors_only=True,
+            measures=[Measure(kind="share_of_total", alias="share_pct")],
+            group_by=Grouping(attribute=SERVICE, alias="service"),
+        ),
+        "errors",
+        "Share of all errors (%), all time, per service, highest first",
+        "전체 에러 중 비율(%), 전체 기간, 서비스별, 높은 순",
+    ),
+    # values new in a window, and values never seen where other conditions hold
+    (
+        QueryPlan(
+            shape="distinct",
+            errors_only=True,
+            group_by=Grouping(attribute=Attribute(column="error_type"), alias="error_type"),
+            window=TimeWindow(kind="today"),
+            new_in_window=True,
+        ),
+        "errors",
+        "Distinct error types, ERROR and FATAL only, today, never seen before that window",
+        "에러 유형 목록(중복 제외), ERROR·FATAL만, 오늘, 그 전에는 없던 것만",
+    ),
+    (
+        QueryPlan(
+            shape="distinct",
+            group_by=Grouping(attribute=Attribute(column="error_type"), alias="error_type"),
+            conditions=[equals(Attribute(column="environment"), "production")],
+            absent_where=[equals(Attribute(column="environment"), "staging")],
+        ),
+        "logs",
+        "Distinct error types, environment production, all time, never with environment staging",
+        "에러 유형 목록(중복 제외), 환경 production, 전체 기간, 환경 staging에는 없는 것만",
+    ),
+    (
+        QueryPlan(
+            shape="distinct", group_by=Grouping(attribute=SERVICE, alias="service"), absent_errors_only=True
+        ),
+        "logs",
+        "Distinct services, all time, never with errors",
+        "서비스 목록(중복 제외), 전체 기간, 에러에는 없는 것만",
+    ),
+    # rows in the order they happened
+    (
+        QueryPlan(shape="rows", order="oldest", conditions=[equals(Attribute(column="trace_id"), "abc")]),
+        "logs",
+        "Logs, trace abc, all time, in the order they happened",
+        "로그, 트레이스 abc, 전체 기간, 발생 순",
+    ),
     # big numbers are grouped
     (
         QueryPlan(measures=[COUNT], window=last(1500, "minute")),
