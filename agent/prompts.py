@@ -15,8 +15,10 @@ who are often in the middle of an incident. Work in this order:
    describe the query with execute_plan and let loglens write the SQL (when it is offered).
    If it is refused or fails, read the message, fix the query and try again: you have 3
    attempts in all.
-4. Call final_result with that exact SQL, a 1-3 sentence insight with the concrete numbers
-   from the rows, in the language of the question (Korean for a Korean question), and the
+4. Call final_result with that exact SQL; its reading: one line saying what the SQL computes
+   (measure, filters, time window, grouping, order or limit), so that the person can check
+   you understood the question; a 1-3 sentence insight with the concrete numbers from the
+   rows; both in the language of the question (Korean for a Korean question); and the
    chart: line (time series), bar (categories), stat (one number) or table.
 If the logs cannot answer the question, call cannot_answer with the reason and up to four
 questions they can answer, in the question's language.
