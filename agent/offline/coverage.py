@@ -54,7 +54,7 @@ def _empty(piece: str, attached: bool) -> bool:
         return _empty_korean(piece, attached)
     if attached and piece in stopwords.ENGLISH_SUFFIXES:
         return True  # "errors" after "error", "service's"
-    return piece in stopwords.ENGLISH or piece.isdigit() and attached
+    return piece in stopwords.ENGLISH or (piece.isdigit() and attached)
 
 
 def _empty_korean(piece: str, attached: bool) -> bool:

@@ -793,7 +793,9 @@ KOREAN_NAME_STEMS: dict[str, tuple[str, ...]] = {
     "홈": ("home",),
 }
 # Words that are a name only with a noun after them ("사용자 서비스"); alone they mean users, logins...
-KOREAN_COMMON_NOUNS = frozenset({"사용자", "유저", "회원", "계정", "웹", "모바일", "로그인", "프론트엔드", "상품", "제품", "홈"})
+KOREAN_COMMON_NOUNS = frozenset(
+    {"사용자", "유저", "회원", "계정", "웹", "모바일", "로그인", "프론트엔드", "상품", "제품", "홈"}
+)
 # what may follow such a word: a service ("결제 서비스", "재고 워커") or an endpoint ("로그인 페이지")
 KOREAN_SERVICE_NOUN = re.compile(r"\s*(?:쪽|팀)?\s*(?:서비스|api|워커|서버|앱|시스템|쪽)?")
 KOREAN_PATH_NOUN = re.compile(r"\s*(?:페이지|엔드포인트|화면|경로|url)")

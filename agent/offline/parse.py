@@ -53,6 +53,7 @@ SLOWEST_ROWS_SHOWN = 10
 class Planned:
     plan: QueryPlan | None
     language: str
+    # every word of the question is used by the plan or carries nothing: the fast path may answer
     confident: bool = False
     reason: str = ""
     subject: str = "logs"  # what is counted, for the insight ("errors", "logs", "requests")
@@ -169,9 +170,7 @@ class _Planning:
         unused = self.unread + coverage.unused_words(self.reader.text, self.reader.taken)
         if unused:
             return Planned(None, self.language, reason=_could_not_use(unused, self.language), unused=unused)
-        return Planned(
-            self.plan, self.language, confident=self._confident(), subject=self.subject, notes=self.notes
-        )
+        return Planned(self.plan, self.language, confident=True, subject=self.subject, notes=self.notes)
 
     def _mark_structure_words(self) -> None:
         """The words that shaped the plan without a pass taking them ("how many", "which", "per")."""
@@ -312,37 +311,42 @@ class _Planning:
     def _compared_window(self) -> None:
         """A second, earlier window to set beside the first: "today vs yesterday", "the hour
         before", "the same hour yesterday", "yesterday until this time"."""
-        reader, window = self.reader, self.plan.window
-        previous: TimeWindow | None = None
-        if reader.take(lexicon.YESTERDAY_SO_FAR) is not None:
-            window = window if window is not None and window.kind == "today" else TimeWindow(kind="today")
-            previous = window.model_copy(update={"shift_amount": 1, "shift_unit": "day"})
-        elif reader.take(lexicon.SAME_TIME_YESTERDAY) is not None:
-            window = window or TimeWindow(kind="last", amount=1, unit="hour")
-            if window.kind == "last":
-                previous = window.model_copy(update={"shift_amount": 1, "shift_unit": "day"})
-            elif window.kind == "today":
-                previous = window.model_copy(update={"shift_amount": 1, "shift_unit": "day"})
-        elif window is not None and reader.take(lexicon.PREVIOUS_WINDOW) is not None:
-            if window.kind == "last":
-                previous = window.model_copy(update={"shift_amount": window.amount, "shift_unit": window.unit})
-            elif window.kind == "today":
-                previous = TimeWindow(kind="yesterday")
-            elif window.kind == "this_week":
-                previous = TimeWindow(kind="last_week")
-        elif window is not None and window.kind in ("today", "yesterday"):
-            other = lexicon.YESTERDAY if window.kind == "today" else lexicon.TODAY
-            if reader.take(other) is not None:
-                window, previous = TimeWindow(kind="today"), TimeWindow(kind="yesterday")
-        elif window is not None and window.kind in ("this_week", "last_week"):
-            other = lexicon.LAST_WEEK if window.kind == "this_week" else lexicon.THIS_WEEK
-            if reader.take(other) is not None:
-                window, previous = TimeWindow(kind="this_week"), TimeWindow(kind="last_week")
-        if previous is None:
+        compared = self._shifted_window() or self._named_pair()
+        if compared is None:
             return
-        self.plan.window, self.plan.compared_window = window, previous
+        self.plan.window, self.plan.compared_window = compared
         self.reader.take_all(lexicon.COMPARISON_WORDS)
         self.signals += 1
+
+    def _shifted_window(self) -> tuple[TimeWindow, TimeWindow] | None:
+        reader, window = self.reader, self.plan.window
+        a_day_back = {"shift_amount": 1, "shift_unit": "day"}
+        if reader.take(lexicon.YESTERDAY_SO_FAR) is not None:
+            today = window if window is not None and window.kind == "today" else TimeWindow(kind="today")
+            return today, today.model_copy(update=a_day_back)
+        if reader.take(lexicon.SAME_TIME_YESTERDAY) is not None:
+            window = window or TimeWindow(kind="last", amount=1, unit="hour")
+            return (window, window.model_copy(update=a_day_back)) if window.kind in ("last", "today") else None
+        if window is None or reader.take(lexicon.PREVIOUS_WINDOW) is None:
+            return None
+        if window.kind == "last":
+            return window, window.model_copy(update={"shift_amount": window.amount, "shift_unit": window.unit})
+        before = {"today": "yesterday", "this_week": "last_week"}.get(window.kind)
+        return (window, TimeWindow(kind=before)) if before else None
+
+    def _named_pair(self) -> tuple[TimeWindow, TimeWindow] | None:
+        """ "today vs yesterday", "이번 주랑 지난주": both windows named."""
+        window = self.plan.window
+        pairs = {"today": ("yesterday", lexicon.YESTERDAY), "yesterday": ("today", lexicon.TODAY)}
+        pairs |= {"this_week": ("last_week", lexicon.LAST_WEEK), "last_week": ("this_week", lexicon.THIS_WEEK)}
+        if window is None or window.kind not in pairs:
+            return None
+        _, other = pairs[window.kind]
+        if self.reader.take(other) is None:
+            return None
+        current = "today" if window.kind in ("today", "yesterday") else "this_week"
+        previous = "yesterday" if current == "today" else "last_week"
+        return TimeWindow(kind=current), TimeWindow(kind=previous)
 
     def _concepts(self) -> None:
         if self.reader.take(lexicon.LOGIN_FAILURE) is not None:
@@ -433,14 +437,11 @@ class _Planning:
             key = self._metadata_key("status")
             if key is not None:
                 plan.conditions.append(Condition(attribute=Attribute(metadata_key=key), op="is_not_null"))
-        if part.attribute.column == "duration_ms":
-            plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
         plan.measures = [m for m in plan.measures if m.attribute != Attribute(column="duration_ms")]
-        plan.conditions = [
-            c
-            for c in plan.conditions
-            if not (isinstance(c, Condition) and c.op == "is_not_null" and c.attribute.column == "duration_ms")
-        ] + ([Condition(attribute=Attribute(column="duration_ms"), op="is_not_null")] if part.attribute.column == "duration_ms" else [])
+        present = Condition(attribute=Attribute(column="duration_ms"), op="is_not_null")
+        plan.conditions = [c for c in plan.conditions if c != present]
+        if part.attribute.column == "duration_ms":
+            plan.conditions.append(present)
         plan.measures.append(Measure(kind="share", part=part, alias=_share_alias(part)))
         self.subject = "share"
         self.signals += 1
@@ -476,11 +477,20 @@ class _Planning:
             return
         words = (match.group("op") or match.group("sym") or match.group("kop") or "").replace(" ", "")
         op = {
-            "atleast": ">=", ">=": ">=", "≥": ">=", "이상": ">=",
-            "under": "<", "below": "<", "lessthan": "<", "<": "<", "미만": "<",
-            "<=": "<=", "≤": "<=", "이하": "<=",
+            "atleast": ">=",
+            ">=": ">=",
+            "≥": ">=",
+            "이상": ">=",
+            "under": "<",
+            "below": "<",
+            "lessthan": "<",
+            "<": "<",
+            "미만": "<",
+            "<=": "<=",
+            "≤": "<=",
+            "이하": "<=",
         }.get(words, ">")
-        self.plan.having = Having(measure=rates[0], op=op, value=float(match.group("n") or match.group("kn")))  # type: ignore[arg-type]
+        self.plan.having = Having(measure=rates[0], op=op, value=float(match.group("n") or match.group("kn")))
         self.signals += 1
 
     def _new_or_absent(self) -> None:
@@ -610,7 +620,8 @@ class _Planning:
                 service_noun = lexicon.KOREAN_SERVICE_NOUN.match(text, match.end())
                 services = [v for v in self.schema.distinct("service") if any(stem in v.lower() for stem in stems)]
                 paths = [v for v in self.schema.distinct("path") if _path_named(v, stems)]
-                if as_path is not None and as_path.end() > match.end() and paths and not self._has_condition("path"):
+                path_named = as_path is not None and as_path.end() > match.end()
+                if path_named and as_path is not None and paths and not self._has_condition("path"):
                     self.reader.mark(match.start(), as_path.end())
                     self._add_in(Attribute(column="path"), paths, compared=False)
                 elif (
@@ -773,7 +784,7 @@ class _Planning:
                 continue
             span = self._find_name(key.key) or self._find_name(_words_of(key.key), loose=True)
             if span is not None:
-                unit = re.compile(r"\s*(?:times?|durations?|\(ms\)|ms|시간|속도)(?![a-z])").match(self.reader.text, span[1])
+                unit = _DURATION_NOUN.match(self.reader.text, span[1])
                 self.reader.mark(span[0], unit.end() if unit else span[1])
                 self._duration_mentioned = True
                 self.plan.conditions.append(Condition(attribute=Attribute(metadata_key=key.key), op="is_not_null"))
@@ -826,9 +837,7 @@ class _Planning:
         heads = []
         for entry in found:
             modifier_of = [
-                other
-                for other in found
-                if other is not entry and 0 <= other[2].start() - entry[2].end() <= 1
+                other for other in found if other is not entry and 0 <= other[2].start() - entry[2].end() <= 1
             ]
             if modifier_of and self.language == "en":
                 self.reader.mark(entry[2].start(), entry[2].end())
@@ -1100,20 +1109,6 @@ class _Planning:
     def _asks_for_a_number(self) -> bool:
         return self.reader.peek(lexicon.COUNT) is not None or bool(self.plan.conditions) or self.plan.errors_only
 
-    def _confident(self) -> bool:
-        """Sure enough to answer without the model: little is left unread, and nothing asks for
-        what a plan cannot say (a second time window to compare with, a change over a deploy)."""
-        windows = (lexicon.TODAY, lexicon.YESTERDAY, lexicon.THIS_WEEK, lexicon.LAST_WEEK, lexicon.LAST_N)
-        if any(self.reader.peek(window) is not None for window in windows) or self.reader.peek(lexicon.CHANGE):
-            return False
-        leftover = [word for word in re.findall(r"[a-z가-힣]{4,}", self._untaken()) if word not in _FILLER]
-        return len(leftover) <= 2
-
-    def _untaken(self) -> str:
-        return "".join(
-            " " if taken else char for char, taken in zip(self.reader.text, self.reader.taken, strict=True)
-        )
-
     def _add_equals(self, attribute: Attribute, value: Any) -> None:
         self.plan.conditions.append(Condition(attribute=attribute, op="=", values=[value]))
         self.signals += 1
@@ -1230,46 +1225,6 @@ class _Planning:
         return found
 
 
-_FILLER = {
-    "what",
-    "which",
-    "show",
-    "were",
-    "there",
-    "have",
-    "that",
-    "this",
-    "with",
-    "from",
-    "about",
-    "many",
-    "much",
-    "does",
-    "happened",
-    "during",
-    "over",
-    "logs",
-    "please",
-    "give",
-    "tell",
-    "each",
-    "been",
-    "their",
-    "보여줘",
-    "알려줘",
-    "있어",
-    "였어",
-    "인가",
-    "인지",
-    "뭐야",
-    "어때",
-    "동안",
-    "하는",
-    "발생한",
-    "있었어",
-}
-
-
 def _could_not_use(words: list[str], language: str) -> str:
     quoted = ", ".join(f"'{word}'" for word in words)
     if language == "ko":
@@ -1291,8 +1246,12 @@ def _map_index(original: str, normalised: str, index: int) -> int | None:
     return found if found >= 0 else None
 
 
+# What may follow a duration key's words ("page load time")
+_DURATION_NOUN = re.compile(r"\s*(?:times?|durations?|\(ms\)|ms|시간|속도)(?![a-z])")
 # What may stand between "how many" and the entities counted ("how many distinct users").
-_ENTITY_ADJECTIVES = re.compile(r"(?:\s|distinct|unique|different|individual|separate|active|of|the|kinds?|types?)*")
+_ENTITY_ADJECTIVES = re.compile(
+    r"(?:\s|distinct|unique|different|individual|separate|active|of|the|kinds?|types?)*"
+)
 
 
 def _share_alias(part: Condition) -> str:

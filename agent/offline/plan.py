@@ -53,6 +53,9 @@ ROW_COLUMNS: tuple[ColumnName, ...] = (
 )
 
 Scalar = str | int | float
+# measures that can be taken over one window of several (FILTER (WHERE ...))
+WINDOWED_KINDS = ("count", "count_distinct", "avg", "max", "min", "sum", "percentile", "first_seen", "last_seen")
+RowOrder = Literal["measure_desc", "measure_asc", "group_asc", "newest", "oldest", "slowest", "none"]
 
 
 class Attribute(BaseModel):
@@ -225,15 +228,18 @@ class Measure(BaseModel):
             "first_seen": "MIN(created_at)",
             "last_seen": "MAX(created_at)",
             "share_of_total": "ROUND(100.0 * COUNT(*) / SUM(COUNT(*)) OVER (), 2)",
-            "share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE {self.part.sql() if self.part else 'true'}) / COUNT(*), 2)",
+            "share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE {self._part_sql()}) / COUNT(*), 2)",
         }[self.kind]
         return f"{expression} AS {self.alias}"
+
+    def _part_sql(self) -> str:
+        return self.part.sql() if self.part is not None else "true"
 
     def filtered_sql(self, window: TimeWindow, alias: str) -> str:
         """The measure over one window only: "errors today" beside "errors yesterday"."""
         where = " AND ".join(window.sql())
         expression = self.sql().rsplit(" AS ", 1)[0]
-        if self.kind in ("count", "count_distinct", "avg", "max", "min", "sum", "percentile", "first_seen", "last_seen"):
+        if self.kind in WINDOWED_KINDS:
             return f"{expression} FILTER (WHERE {where}) AS {alias}"
         raise ValueError(f"a {self.kind} measure cannot be compared across windows")
 
@@ -269,7 +275,7 @@ class QueryPlan(BaseModel):
     group_by: Grouping | None = None
     having: Having | None = None
     # Rows are shown newest first, "oldest" first (a trace, as it happened) or "slowest" first.
-    order: Literal["measure_desc", "measure_asc", "group_asc", "newest", "oldest", "slowest", "none"] = "measure_desc"
+    order: RowOrder = "measure_desc"
     limit: int | None = Field(default=None, ge=1, le=10_000)
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
     # Two windows side by side: ``window`` and this earlier one, each measure once per window.
@@ -346,12 +352,14 @@ def _same_attribute(condition: Condition | AnyOf, others: list[Condition]) -> bo
 
 def _two_windows(plan: QueryPlan) -> str:
     """Each measure in ``window`` and in ``compared_window``, and the change in %."""
-    assert plan.window is not None and plan.compared_window is not None
+    assert plan.window is not None
+    assert plan.compared_window is not None
     measures = plan.measures or [Measure(kind="count")]
     columns = []
     for measure in measures:
         current, previous = f"{measure.alias}_now", f"{measure.alias}_before"
-        columns += [measure.filtered_sql(plan.window, current), measure.filtered_sql(plan.compared_window, previous)]
+        columns.append(measure.filtered_sql(plan.window, current))
+        columns.append(measure.filtered_sql(plan.compared_window, previous))
     first = measures[0]
     now_sql = first.filtered_sql(plan.window, "x").rsplit(" AS ", 1)[0]
     before_sql = first.filtered_sql(plan.compared_window, "x").rsplit(" AS ", 1)[0]

@@ -8,7 +8,12 @@ not be answered as if it were absent.
 
 from __future__ import annotations
 
-ENGLISH = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ENGLISH = _words(
     """
     a an the this that these those it its it's there here their them they
     i me my we our us you your
@@ -37,12 +42,12 @@ ENGLISH = frozenset(
     hit hits affected affecting impacted experienced experiencing faced saw see seeing getting gets
     requests request calls call responses response hits
     address addresses attempts attempt tries among amongst
-    """.split()
+    """
 )
 # What may follow a taken English word inside one token: a plural or possessive.
 ENGLISH_SUFFIXES = frozenset({"s", "es", "'s", "'", "ed", "d", "ing"})
 
-KOREAN = frozenset(
+KOREAN = _words(
     """
     좀 혹시 그 이 저 거 것 건 게 걸 뭐 뭔 뭐가 뭘 무엇 어떻게 얼마 얼마야
     지금 현재 전부 모두 다 전체 각 각각 총 그냥 한번 한 번
@@ -59,22 +64,22 @@ KOREAN = frozenset(
     낸 내는 냈어 냈나 냈던 남기는 남긴 남겼어 남긴거 겪은 겪는 겪었어 쌓인 찍힌 찍은
     관련 관련된 관련한 대한 대해 대해서 동안 사이 간
     요청 호출 응답 기준 기준으로 기준의
-    """.split()
+    """
 )
 # Never empty, even standing alone after a taken word: each changes what is computed.
-KOREAN_MEANINGFUL = frozenset(
+KOREAN_MEANINGFUL = _words(
     """
     전 후 새 안 못 왜 더 덜 첫 끝 언제 이후 이전 부터 까지 대비 비교 처음 마지막 증가 감소 늘 줄
-    """.split()
+    """
 )
 # Particles and verb endings that attach to a word (longest first when stripping).
-KOREAN_ENDINGS = frozenset(
+KOREAN_ENDINGS = _words(
     """
     은 는 이 가 을 를 의 에 에서 에게 로 으로 와 과 랑 이랑 하고 도 만 요 야 별로 중 중에 중에서
     쪽 쪽에서 쪽은 쪽의 치 씩 씩이었어 씩인지 짜리 동안 동안의 간
     이야 인가 인가요 인지 인데 이고 이며 이랑은 이나 나 든 이든
     들 들은 들이 들을 들의
     줘 주세요 해줘 해주세요 해 해요 했어 했나 됐어 였어 있어 있나 있어요 있나요
-    """.split()
+    """
 )
 KOREAN_ENDINGS_LONGEST_FIRST = tuple(sorted(KOREAN_ENDINGS, key=len, reverse=True))

@@ -122,9 +122,12 @@ async def test_with_a_model_configured_confident_questions_take_the_fast_path(ds
         assert (outcome.engine, outcome.body()["results"]) == ("offline", [{"errors": 3}])
         unsure = service.question("Were there any odd patterns around the last deploy of the checkout flow?")
         assert service.engine_for(unsure) is service.engine
-        for comparison in ("어제 대비 오늘 에러 수", "Did errors go up after the last deploy?"):
-            # a plan holds one window and no change: these need the model
-            assert service.engine_for(service.question(comparison)) is service.engine, comparison
+        compared = service.question("어제 대비 오늘 에러 수")  # two windows: a plan says it in full
+        assert service.engine_for(compared) is service.fast_path
+        leftovers = ("Did errors go up after the last deploy?", "errors since the rollout, compared to before")
+        for leftover in leftovers:
+            # a word the planner cannot use ("deploy", "rollout"): the model answers, not the fast path
+            assert service.engine_for(service.question(leftover)) is service.engine, leftover
     finally:
         await service.stop()
 

@@ -184,7 +184,8 @@ async def test_over_the_api_a_refused_request_leaves_the_table_as_it_was(
         ) as r:
             soft_deleted = await r.json()
     assert await db.fetchval(snapshot) == before
-    # a question about the soft-deleted rows is answered (with SQL), not refused; whether the
-    # planner counts the right rows is the planner's business, not this test's
-    assert "error" not in soft_deleted, soft_deleted
-    assert soft_deleted["sql"].startswith("SELECT")
+    # a question about the soft-deleted rows is a question, not a write: never refused. A plan
+    # reads only rows not deleted, so the planner says it could not use 'deleted' (never guesses)
+    assert soft_deleted["outcome"] != "refused", soft_deleted
+    assert soft_deleted["outcome"] == "unanswerable", soft_deleted
+    assert "삭제된" in soft_deleted["error"], soft_deleted
