@@ -55,7 +55,7 @@ class AgentService:
         )
         self.catalog = SchemaCatalog(self.database)
         self.history = History(dsn)
-        self.offline = OfflineEngine(lambda: self.catalog.cached)
+        self.offline = OfflineEngine(lambda: self.catalog.cached, settings.zone)
         offline_choice = ModelChoice("offline", self.offline.model(), "offline")
         chosen = choice or choose_model(settings)
         self.choice = offline_choice if chosen.offline else chosen

@@ -67,7 +67,7 @@ class OfflineEngine:
         schema = self._schema()
         if schema is None:
             return Planned(None, language_of(question), reason="the logs have not been profiled yet")
-        return Planner(schema).plan(question)
+        return Planner(schema, str(self._zone)).plan(question)
 
     def model(self) -> FunctionModel:
         return FunctionModel(self._respond, stream_function=self._stream, model_name="offline")

@@ -100,11 +100,17 @@ class _Reader:
 
 
 class Planner:
-    def __init__(self, schema: Schema) -> None:
+    def __init__(self, schema: Schema, zone: str = "UTC") -> None:
         self.schema = schema
+        self.zone = zone  # where "today" begins (LOGLENS_TIMEZONE)
 
     def plan(self, question: str) -> Planned:
-        return _Planning(self.schema, question).run()
+        planned = _Planning(self.schema, question).run()
+        if planned.plan is not None:
+            for window in (planned.plan.window, planned.plan.compared_window):
+                if window is not None:
+                    window.zone = self.zone
+        return planned
 
 
 class _Planning:

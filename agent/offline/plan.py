@@ -134,6 +134,14 @@ class TimeWindow(BaseModel):
     # "the same hour yesterday" by 1 day, "yesterday until this time" is today shifted by 1 day.
     shift_amount: int = Field(default=0, ge=0, le=100_000)
     shift_unit: Unit = "hour"
+    # "today" and "this week" begin at midnight in this zone (LOGLENS_TIMEZONE)
+    zone: str = Field(default="UTC", pattern=r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
+
+    def _day(self) -> str:
+        return f"date_trunc('day', now(), '{self.zone}')"
+
+    def _week(self) -> str:
+        return f"date_trunc('week', now(), '{self.zone}')"
 
     def before_sql(self) -> str:
         """The rows before the window starts (for "never seen before it")."""
@@ -147,19 +155,19 @@ class TimeWindow(BaseModel):
         if self.kind == "last":
             return [f"created_at > now() - {_interval(self.amount, self.unit)}"]
         if self.kind == "today":
-            return ["created_at >= date_trunc('day', now())"]
+            return [f"created_at >= {self._day()}"]
         if self.kind == "since_yesterday":
-            return ["created_at >= date_trunc('day', now()) - interval '1 day'"]
+            return [f"created_at >= {self._day()} - interval '1 day'"]
         if self.kind == "yesterday":
             return [
-                "created_at >= date_trunc('day', now()) - interval '1 day'",
-                "created_at < date_trunc('day', now())",
+                f"created_at >= {self._day()} - interval '1 day'",
+                f"created_at < {self._day()}",
             ]
         if self.kind == "this_week":
-            return ["created_at >= date_trunc('week', now())"]
+            return [f"created_at >= {self._week()}"]
         return [
-            "created_at >= date_trunc('week', now()) - interval '1 week'",
-            "created_at < date_trunc('week', now())",
+            f"created_at >= {self._week()} - interval '1 week'",
+            f"created_at < {self._week()}",
         ]
 
     def _shifted_sql(self) -> list[str]:
@@ -171,7 +179,7 @@ class TimeWindow(BaseModel):
             ]
         if self.kind == "today":
             return [
-                f"created_at >= date_trunc('day', now()) - {shift}",
+                f"created_at >= {self._day()} - {shift}",
                 f"created_at < now() - {shift}",
             ]
         raise ValueError(f"a {self.kind} window cannot be shifted")

@@ -134,7 +134,7 @@ def expand(lowered: str) -> str:
     text = THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = KILO.sub(lambda m: str(int(m.group(1)) * 1000), text)
     text = GLUED_UNIT.sub(lambda m: f"{m.group(1)} {UNIT_WORDS[m.group(2)]}", text)
-    text = re.sub(r"(?<![\w/])([a-z]+/?[a-z]*)(?![\w/])", _word, text)
+    text = re.sub(r"(?<![\w/\-])([a-z]+/?[a-z]*)(?![\w/\-])", _word, text)
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
     return ONE_DAY.sub("1일", text)
