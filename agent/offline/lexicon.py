@@ -104,6 +104,7 @@ LEVEL_NAMES = {
     "경고": "WARN",
     "디버그": "DEBUG",
     "치명": "FATAL",
+    "인포": "INFO",
 }
 EXPLICIT_LEVEL = re.compile(
     rf"{WORD_START}(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL){WORD_END}"
@@ -113,7 +114,7 @@ LEVEL_MENTION = any_of(
     rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity){WORD_END}",
     rf"{WORD_START}(?P<e>trace|debug|info|warn|warning|fatal)\s+(?:logs?|entries|lines|messages){WORD_END}",
     rf"{WORD_START}(?P<c>warnings){WORD_END}",
-    r"(?P<d>경고)",
+    r"(?P<d>경고|디버그|치명|인포)(?:적인|적)?",
 )
 
 COUNT = any_of(
@@ -131,8 +132,10 @@ COUNT = any_of(
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
 AVERAGE = any_of(rf"{WORD_START}(?:average|avg|mean){WORD_END}", r"평균")
-MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|highest|longest){WORD_END}", r"최대", r"최고", r"가장\s*긴")
-MINIMUM = any_of(rf"{WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
+MAXIMUM = any_of(
+    rf"{WORD_START}(?:max|maximum|peak|highest|longest|worst[-\s]?case){WORD_END}", r"최대", r"최고", r"가장\s*긴"
+)
+MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
 PERCENTILE = any_of(
     rf"{WORD_START}p(?P<p>50|75|90|95|99){WORD_END}",
     rf"{WORD_START}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{WORD_END}",
@@ -231,13 +234,13 @@ RECENT_WORD_KO = re.compile(r"(?:가장\s*|제일\s*)?최근")
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
 # "the slowest requests": the requests themselves, slowest first, not an average
 SLOWEST_ROWS = any_of(
-    rf"{WORD_START}(?:the\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){WORD_END}",
+    rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){WORD_END}",
     r"가장\s*느(?:린|렸던)\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
 )
 # "what went wrong in payment-api": its errors, by type
 WENT_WRONG = any_of(
     rf"{WORD_START}what\s+went\s+wrong{WORD_END}",
-    rf"{WORD_START}what(?:'s|\s+is|\s+was)\s+(?:wrong|broken|failing){WORD_END}",
+    rf"{WORD_START}what(?:'s|\s+is|\s+was|\s+are)\s+(?:wrong|broken|failing|breaking|going\s+wrong|erroring){WORD_END}",
     rf"{WORD_START}any\s+(?:problems|issues){WORD_END}",
     r"(?:무슨|어떤|뭐가)\s*문제",
     r"뭐가\s*잘못",
@@ -287,21 +290,15 @@ SERIES = any_of(
     r"변화",
     r"흐름",
 )
+BUCKET_NOUNS = r"(?:\s*(?:buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?|steps?|granularity))"
+# "per 5 minutes", "5-minute buckets", "in 10 min bins", "2시간 단위": a bucket of any size
+BUCKET_N = any_of(
+    rf"{WORD_START}(?:every|per|each|in|by|into)\s+(?P<n>\d+)\s*-?\s*(?P<u>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
+    rf"{WORD_START}(?P<an>\d+)\s*-\s*(?P<au>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
+    rf"{WORD_START}(?P<bn>\d+)\s*(?P<bu>minutes?|mins?|m|hours?|hrs?|h){BUCKET_NOUNS}{WORD_END}",
+    r"(?<![\d.])(?P<kn>\d+)\s*(?P<ku>분|시간)\s*(?:단위|간격|마다|별|씩)(?:로|으로)?",
+)
 BUCKETS = [
-    (
-        any_of(
-            r"(?:every|per|each)\s*5\s*-?\s*min(?:ute)?s?",
-            r"(?<!\d)5\s*-?\s*minute",
-            r"(?<!\d)5분\s*(?:단위|간격|마다|별)",
-        ),
-        "5 minutes",
-    ),
-    (
-        any_of(
-            r"(?:every|per|each)\s*15\s*-?\s*min(?:ute)?s?", r"15\s*-?\s*minute", r"15분\s*(?:단위|간격|마다|별)"
-        ),
-        "15 minutes",
-    ),
     (
         any_of(
             rf"{WORD_START}(?:per|each|every|by\s+the)\s+minute{WORD_END}",
@@ -486,7 +483,7 @@ LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     ),
     (
         any_of(
-            rf"{NAME_START}front[-\s]?end{NAME_END}",
+            rf"{NAME_START}(?:web\s+)?front[-\s]?end{NAME_END}",
             rf"{NAME_START}browser[-\s]side{NAME_END}",
             r"프론트\s*엔드",
             r"프론트",
@@ -533,10 +530,15 @@ SESSIONS_PER_USER = any_of(
     r"(?P<k>\d+|한|두)\s*개?\s*(?:이상|넘는|초과)의?\s*세션",
 )
 
+COUNT_NOUNS = (
+    r"times|failures|errors?|attempts|occurrences|requests|logs|log\s+lines|lines|logins|log-?ins|sign-?ins|"
+    r"page\s*views|views|pages|calls|entries|events|hits|visits|sessions|warnings|exceptions|records"
+)
 COUNT_THRESHOLD = any_of(
-    rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above)|(?P<sym>>=?|=>|≥))\s*(?P<n>\d+)\s+(?:times|failures|"
-    rf"errors|attempts|occurrences|requests|logs){WORD_END}",
-    r"(?P<kn>\d+)\s*(?:번|회|건)\s*(?P<kop>이상|넘|초과|넘게|보다\s*많)",
+    rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
+    rf"(?P<n>\d+)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
+    rf"{WORD_START}(?P<pn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
+    r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)",
 )
 DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
@@ -651,7 +653,7 @@ NOT_PATH_WORDS = frozenset(
         "load",
     ]
 )
-IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b", re.IGNORECASE)
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])")
 PATH = re.compile(r"(?<![\w/])/[\w\-./{}]+")
@@ -805,4 +807,10 @@ CONTAINS_WORDS = any_of(
     rf"{WORD_START}(?:contain(?:s|ing)?|mention(?:s|ing)?|including|matching|with)?\s*(?:the\s+)?(?:words?|text|phrase|string|term){WORD_END}",
     rf"{WORD_START}(?:contain(?:s|ing)?|mention(?:s|ing)?|including|matching|says?|saying){WORD_END}",
     r"(?:이라는|라는|란)\s*(?:말|단어|문구|텍스트)?",
+)
+
+# what is counted per session or user when "5 or more page views" is asked (the rows themselves)
+VIEWED_PAGES = any_of(
+    rf"{WORD_START}(?:page\s*-?\s*views?|pageviews|pages?(?:\s+(?:viewed|visited|seen))?){WORD_END}",
+    r"페이지(?:를|을)?",
 )

@@ -130,6 +130,10 @@ class _Planning:
         self.unknown_names: list[str] = []  # names the question gives that nothing in the data has
         self.one_group_asked = False  # "which service had the most": the group named in the singular
         self.unread: list[str] = []  # parts the passes recognised but the plan cannot say
+        self.sized_bucket: str | None = None
+        self.threshold_span: tuple[int, int] | None = (
+            None  # where "more than N times" was read  # "5 minutes", "2 hours"
+        )
         self.listing: str | None = None  # "new", "absent", "no_errors": values listed, less others
 
     # --- the passes -------------------------------------------------------------------------
@@ -144,6 +148,7 @@ class _Planning:
             self._thresholds,
             self._literals,
             self._window,
+            self._sized_bucket,
             self._compared_window,
             self._concepts,
             self._log_types,
@@ -191,6 +196,9 @@ class _Planning:
             used.append(lexicon.LIST_WORDS)
         if any(m.kind in ("first_seen", "last_seen") for m in plan.measures):
             used.append(lexicon.TIMESTAMP_WORDS)
+        grouped_by = plan.group_by.attribute if plan.group_by is not None else None
+        if plan.having is not None and grouped_by is not None and grouped_by.column in ("session_id", "user_id"):
+            used.append(lexicon.VIEWED_PAGES)
         if any(m.attribute is not None and m.attribute.name == "duration_ms" for m in plan.measures):
             used += [lexicon.DURATION, lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM]  # said twice
         if any(m.kind in ("error_rate", "level_share", "share", "share_of_total") for m in plan.measures):
@@ -695,10 +703,12 @@ class _Planning:
             )
             self.signals += 1
         if (match := self.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
-            amount = int(match.group("n") or match.group("kn"))
+            amount = int(match.group("n") or match.group("kn") or match.group("pn"))
             words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
-            op = ">=" if words in ("atleast", "이상", ">=", "=>", "≥") else ">"
+            at_least = match.group("plus") or match.group("pn") or words in ("atleast", "이상", ">=", "=>", "≥")
+            op = ">=" if at_least else ">"
             self.plan.having = Having(measure=Measure(kind="count"), op=op, value=amount)
+            self.threshold_span = (match.start(), match.end())
             self.signals += 1
 
     def _measures(self) -> None:
@@ -992,7 +1002,15 @@ class _Planning:
                 return counted
         return None
 
+    def _sized_bucket(self) -> None:
+        """ "5-minute buckets", "per 2 hours": read before "min" can be taken for a minimum."""
+        if (match := self.reader.take(lexicon.BUCKET_N)) is not None:
+            self.sized_bucket = _bucket_of(match)
+
     def _bucket(self) -> str | None:
+        if self.sized_bucket is not None:
+            self.reader.take(lexicon.SERIES)
+            return self.sized_bucket
         for pattern, bucket in lexicon.BUCKETS:
             if self.reader.take(pattern) is not None:
                 self.reader.take(lexicon.SERIES)
@@ -1009,6 +1027,8 @@ class _Planning:
             return Attribute(column="error_type") if self.went_wrong else None
         grouped = [c for c in candidates if self._marked_as_grouping(c[0], c[1])]
         start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
+        if not grouped and self.threshold_span is not None and len(candidates) > 1:
+            start, end, attribute = self._thresholded(candidates, self.threshold_span)
         self.reader.mark(start, end)
         noun = self.reader.text[start:end]
         following = re.match(r"\s+(addresses|ids|codes|names|types|values|numbers)\b", self.reader.text[end:])
@@ -1041,6 +1061,17 @@ class _Planning:
             if attribute.name in pinned:
                 self.reader.mark(start, end)  # "trace 4bf9…", "the payment-api service": the name's noun
         return [c for c in found if c[2].name not in pinned]
+
+    def _thresholded(
+        self, candidates: list[tuple[int, int, Attribute]], threshold: tuple[int, int]
+    ) -> tuple[int, int, Attribute]:
+        """What has "more than N": the noun before it in English ("users with more than 10
+        failures"), the noun it modifies after it in Korean ("10번 넘게 실패한 사용자")."""
+        if self.language == "ko":
+            after = [c for c in candidates if c[0] >= threshold[1]]
+            return min(after or candidates, key=lambda c: abs(c[0] - threshold[1]))
+        before = [c for c in candidates if c[1] <= threshold[0]]
+        return min(before or candidates, key=lambda c: abs(threshold[0] - c[1]))
 
     def _marked_as_grouping(self, start: int, end: int) -> bool:
         text = self.reader.text
@@ -1331,6 +1362,16 @@ def _column_named(words: str) -> ColumnName | None:
         "environment": "environment",
     }
     return candidates.get(words.strip("_").replace("__", "_"))  # type: ignore[return-value]
+
+
+def _bucket_of(match: re.Match[str]) -> str:
+    """ "5-minute" → "5 minutes", "1 hour" → "hour", "2시간" → "2 hours"."""
+    amount = int(next(match.group(g) for g in ("n", "an", "bn", "kn") if match.group(g)))
+    unit = next(match.group(g) for g in ("u", "au", "bu", "ku") if match.group(g)).lower()
+    hours = unit.startswith("h") or unit == "시간"
+    if amount == 1:
+        return "hour" if hours else "minute"
+    return f"{amount} {'hours' if hours else 'minutes'}"
 
 
 def _bucket_for(window: TimeWindow | None) -> str:

@@ -254,7 +254,8 @@ class Measure(BaseModel):
 
 class Grouping(BaseModel):
     attribute: Attribute | None = None
-    bucket: Literal["minute", "5 minutes", "15 minutes", "hour", "day", "week"] | None = None
+    # a calendar unit, or a bin of several minutes or hours ("5 minutes", "2 hours")
+    bucket: str | None = Field(default=None, pattern=r"^(?:minute|hour|day|week|[1-9]\d{0,3} (?:minutes|hours))$")
     alias: str = "group"
 
     def sql(self) -> str:

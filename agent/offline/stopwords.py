@@ -42,6 +42,7 @@ ENGLISH = _words(
     hit hits affected affecting impacted experienced experiencing faced saw see seeing getting gets
     requests request calls call responses response hits
     address addresses attempts attempt tries among amongst
+    times time's views view viewed visits visited walked through went id ids identifier
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.
@@ -64,6 +65,7 @@ KOREAN = _words(
     낸 내는 냈어 냈나 냈던 남기는 남긴 남겼어 남긴거 겪은 겪는 겪었어 쌓인 찍힌 찍은
     관련 관련된 관련한 대한 대해 대해서 동안 사이 간
     요청 호출 응답 기준 기준으로 기준의
+    본 봤던 보는 온 들어온 나타난 나타났어 나타났나 등장한 어때 어때요 어떤가요 어땠어 어떄
     """
 )
 # Never empty, even standing alone after a taken word: each changes what is computed.
