@@ -68,6 +68,9 @@ LAST_N = any_of(
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
     r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이)",
+    rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
+    rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}(?!\s*(?:ago|before|earlier))",
+    r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
 )
 TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
@@ -167,7 +170,8 @@ MESSAGE_LENGTH = any_of(
 FIRST_SEEN = any_of(
     rf"{WORD_START}first\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
     rf"{WORD_START}first(?=\s+and\s+last)",
-    rf"{WORD_START}when\s+did\b.*\b(?:start|begin|first){WORD_END}",
+    rf"{WORD_START}first(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
+    rf"{WORD_START}(?:start(?:ed)?|began|begin)(?:\s+(?:happening|appearing|showing\s+up))?{WORD_END}(?=.*\bwhen\b|)",
     rf"{WORD_START}since\s+when{WORD_END}",
     r"처음",
     r"언제부터",
@@ -178,6 +182,9 @@ LAST_SEEN = any_of(
     rf"(?<=first\sand\s)last{WORD_END}",
     rf"{WORD_START}most\s+recently\s+(?:seen|happened){WORD_END}",
     rf"{WORD_START}when\s+did\s+the\s+last\b",
+    rf"{WORD_START}last(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
+    rf"{WORD_START}(?:most\s+recent|latest)(?=\s+(?:\w+\s+)?(?:time|timestamp)s?{WORD_END})",
+    r"(?:가장\s*)?최근\s*(?:발생\s*)?(?:시각|시간|일시|시점)",
     r"마지막",
     r"언제까지",
 )
@@ -384,7 +391,9 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (any_of(rf"{WORD_START}environments?{WORD_END}", rf"{WORD_START}envs?{WORD_END}", r"환경"), "environment"),
     (
         any_of(
-            rf"{WORD_START}(?:http\s+)?methods?{WORD_END}", rf"{WORD_START}verbs?{WORD_END}", r"메서드", r"메소드"
+            rf"{WORD_START}(?:http\s+)?methods?{WORD_END}",
+            rf"{WORD_START}(?:http\s+)?verbs?{WORD_END}",
+            r"(?:http\s*)?(?:메서드|메소드)",
         ),
         "method",
     ),
@@ -661,6 +670,8 @@ NUMBER = re.compile(r"\d+")
 
 GREETINGS = any_of(rf"{WORD_START}(?:hi|hello|thanks|thank\s+you){WORD_END}", r"안녕", r"고마워", r"감사")
 LOG_VOCABULARY = any_of(
+    rf"{WORD_START}(?:levels?|severity|[0-9a-f]{{32}}){WORD_END}",
+    r"트레이스|레벨",
     rf"{WORD_START}[1-5](?:\d\d|xx)s?{WORD_END}",
     rf"{WORD_START}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
     rf"warnings?|events?|traces?|sessions?|failures?|failed|slow|http|status|deploy|version|pages?|"
@@ -814,3 +825,18 @@ VIEWED_PAGES = any_of(
     rf"{WORD_START}(?:page\s*-?\s*views?|pageviews|pages?(?:\s+(?:viewed|visited|seen))?){WORD_END}",
     r"페이지(?:를|을)?",
 )
+
+# phrases that carry nothing a query computes ("what happened in", "무슨 일 있었어")
+EMPTY_PHRASES = any_of(
+    rf"{WORD_START}what\s+happened{WORD_END}",
+    rf"{WORD_START}what(?:'s|\s+is)\s+going\s+on{WORD_END}",
+    rf"{WORD_START}(?:right\s+now|at\s+the\s+moment|so\s+far){WORD_END}",
+    r"무슨\s*일(?:이)?",
+    r"어떤\s*일(?:이)?",
+)
+# "source ip", "client ip": the ip
+IP_WORDS = any_of(rf"{WORD_START}(?:source|client|remote|caller)(?=\s+ips?{WORD_END})")
+
+WHEN = any_of(rf"{WORD_START}when{WORD_END}", r"언제")
+FIRST_WORD = any_of(rf"{WORD_START}first{WORD_END}", r"처음")
+LAST_WORD = any_of(rf"{WORD_START}(?:last|latest|most\s+recently){WORD_END}", r"마지막")

@@ -130,10 +130,8 @@ class _Planning:
         self.unknown_names: list[str] = []  # names the question gives that nothing in the data has
         self.one_group_asked = False  # "which service had the most": the group named in the singular
         self.unread: list[str] = []  # parts the passes recognised but the plan cannot say
-        self.sized_bucket: str | None = None
-        self.threshold_span: tuple[int, int] | None = (
-            None  # where "more than N times" was read  # "5 minutes", "2 hours"
-        )
+        self.sized_bucket: str | None = None  # "5 minutes", "2 hours"
+        self.threshold_span: tuple[int, int] | None = None  # where "more than N times" was read
         self.listing: str | None = None  # "new", "absent", "no_errors": values listed, less others
 
     # --- the passes -------------------------------------------------------------------------
@@ -186,7 +184,15 @@ class _Planning:
     def _mark_structure_words(self) -> None:
         """The words that shaped the plan without a pass taking them ("how many", "which", "per")."""
         plan = self.plan
-        used = [lexicon.SHOW_ROWS, lexicon.ROW_NOUNS]
+        used = [lexicon.SHOW_ROWS, lexicon.ROW_NOUNS, lexicon.EMPTY_PHRASES]
+        if any(isinstance(c, Condition) and c.attribute.metadata_key == "ip" for c in plan.conditions) or (
+            plan.group_by is not None
+            and plan.group_by.attribute is not None
+            and plan.group_by.attribute.metadata_key == "ip"
+        ):
+            used.append(lexicon.IP_WORDS)
+        if plan.shape == "rows":
+            used.append(lexicon.WHICH)
         counts = plan.shape == "count_groups" or any(m.kind in ("count", "count_distinct") for m in plan.measures)
         if counts:
             used.append(lexicon.COUNT)
@@ -303,10 +309,13 @@ class _Planning:
     def _window(self) -> None:
         reader = self.reader
         if (match := reader.take(lexicon.LAST_N)) is not None:
-            amount_text = match.group("n") or match.group("kn") or match.group("sn") or match.group("xn") or "1"
-            unit_text = (
-                match.group("unit") or match.group("kunit") or match.group("sunit") or match.group("xunit")
-            ).lower()
+            amount_text = next(
+                (match.group(g) for g in ("n", "kn", "sn", "xn", "bn", "yn") if match.group(g)), "1"
+            )
+            unit_text = next(
+                match.group(g) for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit") if match.group(g)
+            )
+            unit_text = unit_text.lower()
             amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
             self.plan.window = TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text])
         elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
@@ -734,6 +743,10 @@ class _Planning:
             measures.append(Measure(kind="avg_length", alias="avg_message_length"))
             self.subject = "message length"
         first, last = reader.take(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
+        when = reader.peek(lexicon.WHEN)
+        if when is not None and first is None and last is None:
+            # "when did each service last throw an error", "when did X first show up"
+            first, last = reader.take(lexicon.FIRST_WORD), reader.take(lexicon.LAST_WORD)
         if first is not None:
             measures.append(Measure(kind="first_seen", alias="first_seen"))
         if last is not None and (first is not None or self.plan.shape != "rows"):

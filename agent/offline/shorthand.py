@@ -123,7 +123,7 @@ KOREAN = {
     "30분간": "30분",
 }
 # "최근 하루", "하루 동안" are one day; "어제 하루" is yesterday, said whole
-ONE_DAY = re.compile(r"(?<!어제 )(?<!어제)하루")
+ONE_DAY = re.compile(r"(?<!어제 )(?<!어제)하루(?!\s*(?:단위|별|마다|간격))")
 HALF_HOUR = re.compile(r"\b(?:a\s+)?half(?:\s+an|\s+a)?\s+hour\b")
 
 
