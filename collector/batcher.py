@@ -26,9 +26,11 @@ the client sends is stored once (OTLP has no idempotency key):
   statement before the COMMIT under PostgreSQL's ``statement_timeout`` (``storage/writer.py``), so a
   locked table fails it, rolled back, by then; its submitters hear the outcome, never a guess.
 
-A submitter whose task is cancelled (a gRPC client gone past its deadline) is withdrawn likewise
-unless its batch is being written. A batch whose commit fails for a lost connection is retried
-while any of its submissions has time left.
+A submitter whose task is cancelled (a gRPC client gone past its deadline) is withdrawn likewise;
+if its batch is being written, the writer leaves it out of the commit, as it does a request
+whose HTTP client closed the connection (``Submission.gone``): a client that heard nothing sends
+again, and what it gave up on must not be stored besides. A batch whose commit fails for a
+lost connection is retried while any of its submissions has time left.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class BatcherStats:
     overloaded_submissions: int = 0
     # Submissions answered 503 at their deadline, nothing of them stored.
     timed_out_submissions: int = 0
+    # Submissions whose clients left before their batch committed: left out of it, not stored.
+    abandoned_submissions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,11 @@ class _Refusal:
 
 
 _Answer = SubmissionResult | _Refusal
+_GONE = _Refusal(
+    RetryLaterError,
+    "the client left before this request was committed: nothing of it was stored; send it again",
+    1,
+)
 
 
 @dataclass(eq=False, slots=True)
@@ -208,7 +217,10 @@ class Batcher:
         try:
             answer = await entry.future
         except asyncio.CancelledError:
-            self._withdraw(entry, None)  # the client is gone: its rows are not stored unless being written
+            # The client is gone: its rows are withdrawn, or, its batch being written, left out of
+            # the commit (the writer asks each submission just before it).
+            if not self._withdraw(entry, None) and entry.submission is not None:
+                entry.submission.abandoned = True
             raise
         if isinstance(answer, _Refusal):
             raise answer.error()
@@ -350,6 +362,10 @@ class Batcher:
 
     def _record(self, entries: list[_Entry], outcomes: list[SubmissionResult]) -> None:
         for entry, outcome in zip(entries, outcomes, strict=True):
+            if outcome.gone:
+                self.stats.abandoned_submissions += 1
+                self._answer(entry, _GONE)  # nobody listens; said for the record
+                continue
             if outcome.replayed_receipt is not None:
                 self.stats.replayed_submissions += 1
             if entry.submission is not None:

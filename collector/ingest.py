@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,10 +81,19 @@ class Ingest:
         self.batcher = batcher
         self.max_message_chars = max_message_chars
 
-    async def otlp_request(self, request: ExportLogsServiceRequest, *, body_bytes: int = 0) -> Result:
-        """Store an export request; ``body_bytes`` (its encoded size) sends a large one off the loop."""
+    async def otlp_request(
+        self,
+        request: ExportLogsServiceRequest,
+        *,
+        body_bytes: int = 0,
+        client_gone: Callable[[], bool] | None = None,
+    ) -> Result:
+        """Store an export request; ``body_bytes`` (its encoded size) sends a large one off the loop;
+        ``client_gone`` tells whether the client left (then its rows are not committed)."""
         rows, positions, refused = await offload.run(body_bytes >= offload.OFF_LOOP_BYTES, self._map_otlp, request)
-        result, _ = await self._submit(rows, positions, refused, idempotency_key=None, held_bytes=body_bytes)
+        result, _ = await self._submit(
+            rows, positions, refused, idempotency_key=None, held_bytes=body_bytes, client_gone=client_gone
+        )
         return result
 
     def _map_otlp(self, request: ExportLogsServiceRequest) -> Mapping:
@@ -102,13 +111,16 @@ class Ingest:
         idempotency_key: IdempotencyKey | None = None,
         received_us: int | None = None,
         body_bytes: int = 0,
+        client_gone: Callable[[], bool] | None = None,
     ) -> tuple[Result, dict[str, Any] | None]:
         """Store plain-JSON records. Returns the result and, for a replayed key, the first receipt."""
         heavy = body_bytes >= offload.OFF_LOOP_BYTES or len(records) >= offload.OFF_LOOP_RECORDS
         rows, positions, refused = await offload.run(
             heavy, self._map_json, records, unreadable, check_utf8, received_us or now_us()
         )
-        return await self._submit(rows, positions, refused, idempotency_key, held_bytes=body_bytes)
+        return await self._submit(
+            rows, positions, refused, idempotency_key, held_bytes=body_bytes, client_gone=client_gone
+        )
 
     def _map_json(
         self, records: list[Any], unreadable: dict[int, str] | None, check_utf8: bool, received: int
@@ -197,6 +209,7 @@ class Ingest:
         refused: list[tuple[int, str]],
         idempotency_key: IdempotencyKey | None,
         held_bytes: int = 0,
+        client_gone: Callable[[], bool] | None = None,
     ) -> tuple[Result, dict[str, Any] | None]:
         if not rows:
             return Result(0, sorted(refused)), None
@@ -205,7 +218,7 @@ class Ingest:
             return json_receipt(_combine(refused, positions, db_refused), len(rows) - len(db_refused))
 
         outcome = await self.batcher.submit(
-            Submission(rows, idempotency_key, receipt if idempotency_key else None, held_bytes)
+            Submission(rows, idempotency_key, receipt if idempotency_key else None, held_bytes, client_gone)
         )
         if outcome.conflict:
             raise IdempotencyConflictError(

@@ -192,7 +192,7 @@ class _HttpReceiver:
             raise MalformedPayloadError(
                 f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: {error or 'undecodable'}"
             ) from None
-        result = await self._ingest.otlp_request(export, body_bytes=len(body))
+        result = await self._ingest.otlp_request(export, body_bytes=len(body), client_gone=_gone(request))
         return _otlp_answer(result, content_type)
 
     async def json_logs(self, request: web.Request) -> web.Response:
@@ -212,6 +212,7 @@ class _HttpReceiver:
             check_utf8=parsed.had_invalid_utf8,
             idempotency_key=_keyed_by_body(key, body, request.content_type in NDJSON),
             body_bytes=len(body),
+            client_gone=_gone(request),
         )
         # The receipt of a large body (a rejection per record) is built and encoded off the loop too.
         heavy = len(result.refused) >= offload.OFF_LOOP_RECORDS
@@ -249,6 +250,11 @@ class _HttpReceiver:
                 answer["status"] = "degraded"
             return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
+
+
+def _gone(request: web.Request) -> Callable[[], bool]:
+    """Whether the client closed the connection: aiohttp lets go of the transport then."""
+    return lambda: request.transport is None or request.transport.is_closing()
 
 
 async def _read_body(request: web.Request, idle_s: float, limit: int) -> bytes:

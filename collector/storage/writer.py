@@ -19,6 +19,13 @@ table locked by someone else fails the batch with ``CommitTimeoutError``, its tr
 back: nothing of it is stored, ever. The COMMIT itself runs without the limit, so that its
 outcome is always the one reported: rows are never said to be not stored and committed anyway.
 
+A submission whose client is gone by the time its batch is about to commit (it closed the
+connection, or its gRPC call was cancelled past its deadline: ``Submission.gone``) is not
+committed: the transaction is rolled back and done again without it. Its client heard no
+answer and will send it again, if ever; committing it too would store that retry twice (OTLP
+has no keys). The OpenTelemetry SDK retries a 503 within its own export timeout, with what is
+left of it: such a last attempt may be abandoned by the client long before the commit timeout.
+
 The writer's connections open lazily when ``open`` was not called or failed: a collector worker
 started while PostgreSQL is away serves (answering "retry later"), and its first write once the
 database is back opens them.
@@ -99,6 +106,14 @@ class Submission:
     # What the request holds besides its rows while it waits (its body): counted against
     # LOGLENS_MAX_PENDING_BYTES with them.
     held_bytes: int = 0
+    # Whether the client has gone away (its connection closed), asked just before the commit.
+    client_gone: Callable[[], bool] | None = None
+    # Set by the batcher when the waiter was cancelled while the batch was being written.
+    abandoned: bool = False
+
+    def gone(self) -> bool:
+        """Nobody waits for this submission's outcome any more: it must not be committed."""
+        return self.abandoned or (self.client_gone is not None and self.client_gone())
 
 
 @dataclass
@@ -109,9 +124,11 @@ class SubmissionResult:
     replayed_receipt: dict[str, Any] | None = None  # set when the key was committed before
     # The key was committed (or is claimed earlier in the batch) for other content: nothing stored.
     conflict: bool = False
+    # Its client was gone before the commit: nothing stored (``Submission.gone``).
+    gone: bool = False
 
     def stored(self, submission: Submission) -> int:
-        if self.replayed_receipt is not None or self.conflict:
+        if self.replayed_receipt is not None or self.conflict or self.gone:
             return 0
         return len(submission.rows) - len(self.refused)
 
@@ -208,20 +225,20 @@ class LogWriter:
                     )
                 await self._partitions.ensure(connection, _days(batch))
                 try:
-                    return await self._commit(connection, batch, isolate_bad_rows=False, limited=limited)
+                    return await _commit_for_present(connection, batch, isolate_bad_rows=False, limited=limited)
                 except ROW_PROBLEMS as error:
                     log.info(
                         "a batch of %d rows has rows PostgreSQL refuses (%s); isolating them",
                         sum(len(s.rows) for s in batch),
                         error,
                     )
-                    return await self._commit(connection, batch, isolate_bad_rows=True, limited=limited)
+                    return await _commit_for_present(connection, batch, isolate_bad_rows=True, limited=limited)
                 except asyncpg.CheckViolationError:
                     # "no partition of relation logs found for row": retention dropped it
                     self._partitions.forget()
                     await self._partitions.load(connection)
                     await self._partitions.ensure(connection, _days(batch))
-                    return await self._commit(connection, batch, isolate_bad_rows=True, limited=limited)
+                    return await _commit_for_present(connection, batch, isolate_bad_rows=True, limited=limited)
         except TIMED_OUT as error:
             raise CommitTimeoutError(f"{error} after {timeout_s or 0:.2f} s, rolled back") from None
         except CONNECTION_PROBLEMS as error:
@@ -238,52 +255,95 @@ class LogWriter:
         async with self._pool.acquire(timeout=10) as connection:
             yield connection
 
-    async def _commit(
-        self, connection: asyncpg.Connection, batch: Sequence[Submission], isolate_bad_rows: bool, limited: bool
-    ) -> list[SubmissionResult]:
-        outcomes = [SubmissionResult() for _ in batch]
-        claims, repeats = _keys_within_batch(batch)
-        async with connection.transaction():
-            committed_before = await _claim_keys(connection, claims)
-            to_store = []
-            for index, submission in enumerate(batch):
-                claim = submission.idempotency_key
-                if claim is not None and claim.key in committed_before:
-                    digest, receipt = committed_before[claim.key]
-                    # No digest: a receipt of a loglens before 0003, which compared ids only.
-                    if digest is None or digest == claim.digest:
-                        outcomes[index].replayed_receipt = receipt
-                    else:
-                        outcomes[index].conflict = True
-                elif claim is not None and index in repeats:
-                    # The key's first submission in this batch claimed it: same content or conflict.
-                    first = batch[repeats[index]].idempotency_key
-                    outcomes[index].conflict = first is None or first.digest != claim.digest
+
+class _ClientsGoneError(Exception):
+    """Submissions (positions in the batch) whose clients left before the commit."""
+
+    def __init__(self, positions: frozenset[int]) -> None:
+        super().__init__(f"{len(positions)} clients gone")
+        self.positions = positions
+
+
+async def _commit_for_present(
+    connection: asyncpg.Connection, batch: Sequence[Submission], *, isolate_bad_rows: bool, limited: bool
+) -> list[SubmissionResult]:
+    """Commit the batch without the submissions whose clients left before the commit: each
+    time some did, the transaction is rolled back and done again without them."""
+    skipped: frozenset[int] = frozenset()
+    while True:
+        try:
+            return await _commit(connection, batch, isolate_bad_rows, limited, skipped)
+        except _ClientsGoneError as gone:
+            skipped |= gone.positions
+            log.info(
+                "%d of a batch's %d requests lost their clients before the commit; committed without them",
+                len(skipped),
+                len(batch),
+            )
+
+
+async def _commit(
+    connection: asyncpg.Connection,
+    batch: Sequence[Submission],
+    isolate_bad_rows: bool,
+    limited: bool,
+    skipped: frozenset[int],
+) -> list[SubmissionResult]:
+    outcomes = [SubmissionResult(gone=index in skipped) for index in range(len(batch))]
+    claims, repeats = _keys_within_batch(batch, skipped)
+    async with connection.transaction():
+        committed_before = await _claim_keys(connection, claims)
+        to_store = []
+        for index, submission in enumerate(batch):
+            if index in skipped:
+                continue
+            claim = submission.idempotency_key
+            if claim is not None and claim.key in committed_before:
+                digest, receipt = committed_before[claim.key]
+                # No digest: a receipt of a loglens before 0003, which compared ids only.
+                if digest is None or digest == claim.digest:
+                    outcomes[index].replayed_receipt = receipt
                 else:
-                    to_store.append((index, submission))
-            rows = [row for _, submission in to_store for row in submission.rows]
-            if isolate_bad_rows:
-                _distribute(await copy_isolating_bad_rows(connection, rows), to_store, outcomes)
-            elif rows:
-                await copy_rows(connection, rows)
-            receipts = await _store_receipts(connection, to_store, outcomes)
-            if limited:
-                # COMMIT without the time limit: a COMMIT cancelled halfway would leave its outcome
-                # unknown, and a COMMIT waits on no lock (the COPY took them).
-                await connection.execute("SET LOCAL statement_timeout = 0")
-        for index, first_index in repeats.items():
-            outcome = outcomes[index]
-            if not outcome.conflict and outcome.replayed_receipt is None:
-                outcome.replayed_receipt = outcomes[first_index].replayed_receipt or receipts.get(first_index, {})
-        return outcomes
+                    outcomes[index].conflict = True
+            elif claim is not None and index in repeats:
+                # The key's first submission in this batch claimed it: same content or conflict.
+                first = batch[repeats[index]].idempotency_key
+                outcomes[index].conflict = first is None or first.digest != claim.digest
+            else:
+                to_store.append((index, submission))
+        rows = [row for _, submission in to_store for row in submission.rows]
+        if isolate_bad_rows:
+            _distribute(await copy_isolating_bad_rows(connection, rows), to_store, outcomes)
+        elif rows:
+            await copy_rows(connection, rows)
+        receipts = await _store_receipts(connection, to_store, outcomes)
+        # The last moment before the COMMIT: a client that left meanwhile (the COPY waited on a
+        # lock) would send again what this would store: roll back, and commit without it.
+        gone = frozenset(index for index, submission in to_store if submission.gone())
+        if gone:
+            raise _ClientsGoneError(gone)
+        if limited:
+            # COMMIT without the time limit: a COMMIT cancelled halfway would leave its outcome
+            # unknown, and a COMMIT waits on no lock (the COPY took them).
+            await connection.execute("SET LOCAL statement_timeout = 0")
+    for index, first_index in repeats.items():
+        outcome = outcomes[index]
+        if not outcome.conflict and outcome.replayed_receipt is None:
+            outcome.replayed_receipt = outcomes[first_index].replayed_receipt or receipts.get(first_index, {})
+    return outcomes
 
 
-def _keys_within_batch(batch: Sequence[Submission]) -> tuple[list[IdempotencyKey], dict[int, int]]:
+def _keys_within_batch(
+    batch: Sequence[Submission], skipped: frozenset[int] = frozenset()
+) -> tuple[list[IdempotencyKey], dict[int, int]]:
     """The keys to claim, each once, as its first submission in the batch has it; and the
-    later submissions of a key (index -> index of the first), stored by the first only."""
+    later submissions of a key (index -> index of the first), stored by the first only. The
+    ``skipped`` claim nothing: a key claimed without its rows would make their resend a replay."""
     first_of: dict[bytes, tuple[int, IdempotencyKey]] = {}
     repeats: dict[int, int] = {}
     for index, submission in enumerate(batch):
+        if index in skipped:
+            continue
         claim = submission.idempotency_key
         if claim is not None:
             first_index, _ = first_of.setdefault(claim.key, (index, claim))

@@ -27,7 +27,9 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import grpc
 import orjson
+import psutil
 import pytest
 import requests
 from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as GrpcLogExporter
@@ -39,8 +41,10 @@ from opentelemetry.sdk.resources import Resource
 
 from loglens.collector.server import Collector
 from tests.conftest import eventually, settings_for_tests, start_loglens, stop_loglens
+from tests.otlp_payloads import record, request
 
 JSON = {"Content-Type": "application/json"}
+EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 
 
 async def until(condition: Callable[[], Awaitable[bool]], within_s: float = 10.0) -> None:
@@ -139,6 +143,95 @@ async def test_a_request_told_to_retry_at_the_commit_timeout_is_never_stored(
         await collector.stop()
     stored = await db.fetch("SELECT service, count(*) AS n FROM logs GROUP BY 1")
     assert {row["service"]: row["n"] for row in stored} == {"after": 50}
+
+
+def _server_side_connections(port: int) -> int:
+    """This process's accepted connections on ``port`` that the server has not closed yet."""
+    return sum(
+        1
+        for c in psutil.Process().net_connections(kind="tcp")
+        if c.laddr.port == port and c.status in (psutil.CONN_ESTABLISHED, psutil.CONN_CLOSE_WAIT)
+    )
+
+
+async def test_a_request_whose_client_left_during_the_lock_is_not_committed_after_it(
+    dsn: str, db: asyncpg.Connection
+) -> None:
+    """The OpenTelemetry SDK retries a 503 with what is left of its export timeout, and gives up
+    on that last attempt long before LOGLENS_COMMIT_TIMEOUT_S; the lock released before the
+    commit timeout, its rows must not be committed: the exporter (or the application behind it)
+    sends them again. Here an OTLP/HTTP client and a gRPC client give up after 0.5 s, beside a
+    JSON client that waits, all in the batch whose COPY waits on the lock; the lock is released
+    after they left and well before the 5 s commit timeout. The waiting client's rows are stored,
+    the two that left store nothing, and their resends are stored once."""
+    settings = settings_for_tests(commit_timeout_s=5.0, writer_connections=1, flush_interval_ms=300)
+    collector = Collector(settings, dsn)
+    await collector.start()
+    http_port = collector.ports.otlp_http
+    lock = TableLock(dsn)
+    otlp_body = request(record(body="left otlp-http 0"), record(body="left otlp-http 1")).SerializeToString()
+    grpc_body = request(record(body="left otlp-grpc 0")).SerializeToString()
+    try:
+        await lock.take()
+        async with (
+            aiohttp.ClientSession() as session,
+            grpc.aio.insecure_channel(f"127.0.0.1:{collector.ports.otlp_grpc}") as channel,
+        ):
+            export = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+
+            async def otlp_http(timeout_s: float) -> int:
+                async with session.post(
+                    f"http://127.0.0.1:{http_port}/v1/logs",
+                    data=otlp_body,
+                    headers={"Content-Type": "application/x-protobuf"},
+                    timeout=aiohttp.ClientTimeout(total=timeout_s),
+                ) as response:
+                    await response.read()
+                    return response.status
+
+            async def json_waits() -> int:
+                async with session.post(
+                    f"http://127.0.0.1:{http_port}/logs", data=_records("waited", 3), headers=JSON
+                ) as response:
+                    await response.read()
+                    return response.status
+
+            # At once, so that the three share the batch whose COPY will wait on the lock.
+            waiting = asyncio.create_task(json_waits())
+            left: list[object] = await asyncio.gather(
+                otlp_http(0.5), export(grpc_body, timeout=0.5), return_exceptions=True
+            )
+            http_left, grpc_left = left
+            assert isinstance(http_left, TimeoutError), http_left
+            assert isinstance(grpc_left, grpc.aio.AioRpcError), grpc_left
+            assert grpc_left.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+            async def copy_waits_on_the_lock() -> bool:
+                return await lock.waiting() >= 1
+
+            await until(copy_waits_on_the_lock)
+            assert collector.batcher.pending_rows == 6, "all three requests wait on the lock"
+            # The OTLP/HTTP client's connection is closed on the server's side too: it is gone.
+            await eventually(lambda: _server_side_connections(http_port) == 1)
+            await lock.release()
+            assert await waiting == 200
+            assert collector.batcher.stats.abandoned_submissions == 2
+
+            # What the clients that left send again is stored, once.
+            assert await otlp_http(10) == 200
+            await export(grpc_body, timeout=10)
+    finally:
+        await lock.release()
+        await collector.stop()
+    stored = await db.fetch("SELECT message, count(*) AS n FROM logs GROUP BY 1 ORDER BY 1")
+    assert {row["message"]: row["n"] for row in stored} == {
+        "left otlp-grpc 0": 1,
+        "left otlp-http 0": 1,
+        "left otlp-http 1": 1,
+        "waited 0": 1,
+        "waited 1": 1,
+        "waited 2": 1,
+    }
 
 
 async def test_pending_bytes_past_their_limit_are_answered_429(dsn: str, db: asyncpg.Connection) -> None:
