@@ -252,6 +252,10 @@ class Measure(BaseModel):
         raise ValueError(f"a {self.kind} measure cannot be compared across windows")
 
 
+# The calendar buckets of a series; a bin of several minutes or hours is written "5 minutes".
+CALENDAR_BUCKETS = ("minute", "hour", "day", "week")
+
+
 class Grouping(BaseModel):
     attribute: Attribute | None = None
     # a calendar unit, or a bin of several minutes or hours ("5 minutes", "2 hours")

@@ -1,4 +1,4 @@
-"""Never guess: which words of a question the plan did not use (agent/offline/coverage.py), and
+"""Never guess: which words of a question the plan did not use (agent/offline/planner/coverage.py), and
 the Slack shorthand the planner reads (agent/offline/shorthand.py). Database-free table tests."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from loglens.agent.offline.coverage import unused_words
+from loglens.agent.offline.planner.coverage import unused_words
 from loglens.agent.offline.shorthand import expand
 
 

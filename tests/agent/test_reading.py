@@ -10,6 +10,7 @@ import pytest
 from loglens.agent.offline import reading
 from loglens.agent.offline.parse import Planner
 from loglens.agent.offline.plan import (
+    CALENDAR_BUCKETS,
     ROW_COLUMNS,
     AnyOf,
     Attribute,
@@ -594,7 +595,7 @@ def test_every_field_of_the_plan_has_a_clause() -> None:
             tuple(k for k in get_args(TimeWindow.model_fields["kind"].annotation) if k != "last"),
             reading.WINDOW_WORDS,
         ),
-        (tuple(get_args(get_args(Grouping.model_fields["bucket"].annotation)[0])), reading.BUCKET_WORDS),
+        (CALENDAR_BUCKETS, {k: v for k, v in reading.BUCKET_WORDS.items() if " " not in k}),
     ],
     ids=["shape", "order", "measure", "condition", "having", "unit", "window", "bucket"],
 )
@@ -606,6 +607,16 @@ def test_every_kind_a_plan_can_name_has_words(values: tuple[str, ...], words: di
 def test_every_column_has_words() -> None:
     columns = get_args(Attribute.model_fields["column"].annotation)
     assert set(get_args(columns[0])) == set(reading.COLUMN_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("bucket", "english", "korean"),
+    [("2 hours", "per 2 hours", "2시간 단위"), ("10 minutes", "per 10 minutes", "10분 단위")],
+)
+def test_a_bucket_of_any_size_reads(bucket: str, english: str, korean: str) -> None:
+    plan = QueryPlan(measures=[COUNT], group_by=Grouping(bucket=bucket, alias="bucket"))
+    assert english in read_plan(plan, "en")
+    assert korean in read_plan(plan, "ko")
 
 
 def test_words_it_does_not_know_yet_are_said_by_their_name() -> None:

@@ -14,7 +14,8 @@ from multidict import MultiDict
 
 from loglens import logs_table
 from loglens.agent import explore, schema
-from loglens.agent.offline import parse, plan
+from loglens.agent.offline import plan
+from loglens.agent.offline.planner import shapes
 from loglens.collector import rows
 from loglens.collector.mapping import json_api, otlp
 
@@ -161,7 +162,7 @@ def test_a_plans_level_is_one_of_the_contracts_levels() -> None:
 
 def test_the_planner_filters_out_nulls_only_of_columns_that_can_be_null() -> None:
     nullable = {column.name for column in logs_table.COLUMNS if column.nullable}
-    assert nullable >= parse.NULLABLE_GROUPS
+    assert nullable >= shapes.NULLABLE_GROUPS
 
 
 def test_the_explorers_filters_take_the_contracts_values_and_limits() -> None:

@@ -11,8 +11,11 @@ so the planner does not give it (``parse.Planner`` returns no plan, naming the w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from loglens.agent.offline import stopwords
+from loglens.agent.offline import lexicon, stopwords
+from loglens.agent.offline.plan import Condition, QueryPlan
+from loglens.agent.offline.planner.state import Reader
 
 # Words, and the symbols that change what is computed ("%", ">", "<").
 WORD = re.compile(r"[a-z0-9][a-z0-9_\-.']*|[\uac00-\ud7a3]+|%|[<>≥≤]=?")
@@ -73,3 +76,66 @@ def _empty_korean(piece: str, attached: bool) -> bool:
     if not rest:
         return True
     return attached and len(rest) == 1 and rest not in stopwords.KOREAN_MEANINGFUL
+
+
+def _about_ips(plan: QueryPlan) -> bool:
+    grouped = plan.group_by.attribute if plan.group_by is not None else None
+    filtered = any(isinstance(c, Condition) and c.attribute.metadata_key == "ip" for c in plan.conditions)
+    return filtered or (grouped is not None and grouped.metadata_key == "ip")
+
+
+def _counts(plan: QueryPlan) -> bool:
+    return plan.shape == "count_groups" or any(m.kind in ("count", "count_distinct") for m in plan.measures)
+
+
+def _pages_per_visitor(plan: QueryPlan) -> bool:
+    grouped = plan.group_by.attribute if plan.group_by is not None else None
+    return plan.having is not None and grouped is not None and grouped.column in ("session_id", "user_id")
+
+
+def _measures_any(*kinds: str) -> Callable[[QueryPlan], bool]:
+    return lambda plan: any(m.kind in kinds for m in plan.measures)
+
+
+def _of_duration(plan: QueryPlan) -> bool:
+    return any(m.attribute is not None and m.attribute.name == "duration_ms" for m in plan.measures)
+
+
+def _text_searched(plan: QueryPlan) -> bool:
+    return any(isinstance(c, Condition) and c.op in ("contains", "contains_any") for c in plan.conditions)
+
+
+# Words that shape a plan without a pass taking them ("how many", "which", "per"), and when they do.
+STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], ...]]] = [
+    (lambda _plan: True, (lexicon.SHOW_ROWS, lexicon.ROW_NOUNS, lexicon.EMPTY_PHRASES)),
+    (_about_ips, (lexicon.IP_WORDS,)),
+    (lambda plan: plan.shape == "rows", (lexicon.WHICH, lexicon.LIST_WORDS)),
+    (_counts, (lexicon.COUNT,)),
+    (
+        lambda plan: plan.group_by is not None or plan.shape == "distinct",
+        (lexicon.WHICH, lexicon.PER, lexicon.LIST_WORDS, lexicon.COMMON),
+    ),
+    (_measures_any("first_seen", "last_seen"), (lexicon.TIMESTAMP_WORDS,)),
+    (_pages_per_visitor, (lexicon.VIEWED_PAGES,)),
+    (_of_duration, (lexicon.DURATION, lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM)),  # said twice
+    (_measures_any("error_rate", "level_share", "share", "share_of_total"), (lexicon.SHARE,)),
+    (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
+    (_text_searched, (lexicon.CONTAINS_WORDS,)),
+]
+
+
+def mark_used_structure(reader: Reader, plan: QueryPlan) -> None:
+    """Mark the structure words ``plan`` used, so that only words nothing used are left."""
+    for applies, patterns in STRUCTURE_WORDS:
+        if not applies(plan):
+            continue
+        for pattern in patterns:
+            for match in pattern.finditer(reader.text):
+                reader.mark(match.start(), match.end())
+
+
+def could_not_use(words: list[str], language: str) -> str:
+    quoted = ", ".join(f"'{word}'" for word in words)
+    if language == "ko":
+        return f"질문의 {quoted} 부분을 해석하지 못했습니다"
+    return f"I could not use {quoted} in the question"

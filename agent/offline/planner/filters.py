@@ -1,0 +1,387 @@
+"""What the rows must be: literal values (quoted text, ids, IPs, paths, versions, status codes,
+methods), names from the data (services, error types, environments, metadata values, Korean words
+for them), concepts (failed logins, SQL injection), log kinds, count and duration thresholds, levels.
+
+Each pass reads the question through ``Planning`` (planner/state.py) and fills in its plan.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loglens.agent.offline import lexicon
+from loglens.agent.offline.plan import (
+    AnyOf,
+    Attribute,
+    ColumnName,
+    Condition,
+    Grouping,
+    Having,
+    Measure,
+)
+from loglens.agent.offline.planner.state import Planning
+from loglens.agent.schema import MAX_VALUES
+
+SLOWEST_ROWS_SHOWN = 10
+
+
+def quoted_text(p: Planning) -> None:
+    for match in list(lexicon.QUOTED.finditer(p.reader.text)):
+        text = match.group(1).strip()
+        if not text or not p.reader.free(match.start(), match.end()):
+            continue
+        if p.known_value(text):
+            continue  # a quoted name is matched with the other names
+        p.reader.mark(match.start(), match.end())
+        p.plan.conditions.append(Condition(attribute=Attribute(column="message"), op="contains", values=[text]))
+        p.signals += 1
+    quoted = any(isinstance(c, Condition) and c.op == "contains" for c in p.plan.conditions)
+    containing = None if quoted else p.reader.take(lexicon.CONTAINING)
+    if containing is not None:
+        word = (containing.group("word") or containing.group("kword")).strip("'\"")
+        if word.lower() not in ("the", "a", "an", "word", "text", "phrase", "string"):
+            p.plan.conditions.append(
+                Condition(attribute=Attribute(column="message"), op="contains", values=[word])
+            )
+            p.signals += 1
+
+
+def literals(p: Planning) -> None:
+    identifiers(p)
+    status_codes(p)
+    http_methods(p)
+    for user in users_in_text(p):
+        p.add_equals(Attribute(column="user_id"), user)
+
+
+def identifiers(p: Planning) -> None:
+    """IPs, trace ids, named ids ("user u-1"), paths and versions, as written."""
+    for found in p.reader.take_all(lexicon.IP):
+        p.add_equals(Attribute(metadata_key=p.metadata_key("ip") or "ip"), found.group(0))
+    for found in p.reader.take_all(lexicon.TRACE_ID):
+        p.add_equals(Attribute(column="trace_id"), found.group(0).lower())
+    for found in p.reader.take_all(lexicon.NAMED_ID):
+        named_id(p, found)
+    paths = [found.group(0).rstrip(".,?") for found in p.reader.take_all(lexicon.PATH)]
+    if paths:
+        p.add_in(Attribute(column="path"), [p.closest("path", path) or path for path in paths], compared=False)
+    for found in p.reader.take_all(lexicon.VERSION):
+        version = p.closest("service_version", found.group(0)) or found.group(0)
+        p.add_equals(Attribute(column="service_version"), version)
+
+
+def named_id(p: Planning, found: re.Match[str]) -> None:
+    kind = found.group("kind") or found.group("kkind")
+    column = lexicon.ID_KINDS.get(kind, "user_id")
+    value = found.group("v") or found.group("kv")
+    known = next((k for k in p.schema.distinct(column) if k.lower() == value), None)
+    p.add_equals(Attribute(column=column), known or p.as_written(value))
+
+
+def status_codes(p: Planning) -> None:
+    """A status class ("5xx errors") or code ("404s"), where the logs have a status key."""
+    status_key = p.metadata_key("status")
+    if not status_key:
+        return
+    if (match := p.reader.take(lexicon.STATUS_CLASS)) is not None:
+        hundreds = int(match.group("c") or match.group("d"))
+        attribute = Attribute(metadata_key=status_key, numeric=True)
+        p.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
+        if hundreds < 5:
+            p.plan.conditions.append(Condition(attribute=attribute, op="<", values=[hundreds * 100 + 100]))
+        p.signals += 1
+    elif (match := p.reader.take(lexicon.STATUS_CODE)) is not None:
+        code = int(next(g for g in match.groups() if g))
+        p.add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+
+
+def http_methods(p: Planning) -> None:
+    methods = [match.group("m").upper() for match in p.reader.take_all(lexicon.HTTP_METHOD)]
+    for match in lexicon.HTTP_METHOD_CAPITALS.finditer(p.question):
+        start = _map_index(p.question, p.reader.text, match.start())
+        if start is not None and p.reader.free(start, start + len(match.group(1))):
+            p.reader.mark(start, start + len(match.group(1)))
+            methods.append(match.group(1))
+    if methods:
+        p.add_in(Attribute(column="method"), list(dict.fromkeys(methods)))
+
+
+def concepts(p: Planning) -> None:
+    if p.reader.take(lexicon.LOGIN_FAILURE) is not None:
+        error_type = p.error_type_about("login") or p.error_type_about("auth")
+        if error_type is not None:
+            p.add_equals(Attribute(column="error_type"), error_type)
+        else:
+            p.plan.conditions.append(
+                Condition(
+                    attribute=Attribute(column="message"),
+                    op="contains_any",
+                    values=["login failed", "authentication failed"],
+                )
+            )
+        p.concept_error_type = True
+        p.subject = "failures"
+        p.signals += 1
+    if p.reader.take(lexicon.SQL_INJECTION) is not None:
+        patterns: list[str | int | float] = list(lexicon.SQL_INJECTION_PATTERNS)
+        p.plan.conditions.append(
+            AnyOf(
+                conditions=[
+                    Condition(attribute=Attribute(column="path"), op="contains_any", values=patterns),
+                    Condition(attribute=Attribute(column="message"), op="contains_any", values=patterns),
+                ]
+            )
+        )
+        p.plan.shape = "rows"
+        p.plan.columns = ["created_at", "service", "path", "message", "level", "user_id"]
+        p.signals += 1
+    if (match := p.reader.take(lexicon.WENT_WRONG)) is not None:
+        p.plan.errors_only = True
+        p.went_wrong = True
+        p.subject = "errors"
+        p.signals += 1
+    ranks_groups = p.reader.peek(lexicon.WHICH) is not None or p.reader.peek(lexicon.PER) is not None
+    if not ranks_groups and (match := p.reader.take(lexicon.SLOWEST_ROWS)) is not None:
+        count = match.group("p") or match.group("n") or match.group("k")
+        p.plan.shape, p.plan.order = "rows", "slowest"
+        p.plan.limit = int(count) if count else SLOWEST_ROWS_SHOWN
+        p.plan.columns = ["created_at", "service", "method", "path", "duration_ms", "level", "message"]
+        p.plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
+        p.subject = "requests"
+        p.signals += 1
+    if (match := p.reader.take(lexicon.SESSIONS_PER_USER)) is not None:
+        raw = match.group("n") or match.group("k") or "1"
+        count = int(raw) if raw.isdigit() else lexicon.NUMBER_WORDS.get(raw, 1)
+        sessions = Measure(kind="count_distinct", attribute=Attribute(column="session_id"), alias="sessions")
+        p.plan.shape = "count_groups"
+        p.plan.group_by = Grouping(attribute=Attribute(column="user_id"), alias="user_id")
+        p.plan.conditions += [
+            Condition(attribute=Attribute(column="session_id"), op="is_not_null"),
+            Condition(attribute=Attribute(column="user_id"), op="is_not_null"),
+        ]
+        p.plan.having = Having(measure=sessions, op=">", value=count)
+        p.plan.measures = [Measure(kind="count", alias="users")]
+        p.subject = "users"
+        p.signals += 1
+    if (match := p.reader.take(lexicon.MISSING)) is not None:
+        what = (match.group("what") or match.group("kwhat") or "").strip().replace(" ", "_").lower()
+        column = _column_named(what)
+        if column is not None:
+            p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_null"))
+            p.signals += 1
+        else:
+            p.reader.taken[match.start() : match.end()] = [False] * (match.end() - match.start())
+
+
+def data_names(p: Planning) -> None:
+    for column in ("service", "error_type", "environment", "service_version", "path"):
+        found = []
+        for value in sorted(p.schema.distinct(column), key=len, reverse=True):
+            span = p.find_name(value)
+            if span is not None and p.reader.free(*span):
+                p.reader.mark(*span)
+                found.append(value)
+                p.take_following_word(span[1], column)
+        if column == "environment":
+            found += environment_words(p)
+        if found:
+            p.add_in(Attribute(column=column), list(dict.fromkeys(found)))
+            if column == "error_type":
+                p.concept_error_type = True
+    path_words(p)
+    korean_names(p)
+    for key in p.schema.metadata_keys:
+        if key.type != "string" or len(key.examples) > 25:
+            continue
+        found = []
+        for value in sorted((str(v) for v in key.examples), key=len, reverse=True):
+            span = p.find_name(value)
+            if span is not None and p.reader.free(*span):
+                p.reader.mark(*span)
+                found.append(value)
+        if found:
+            p.add_in(Attribute(metadata_key=key.key), found)
+
+
+def korean_names(p: Planning) -> None:
+    """결제 서비스 → payment-api, 로그인 페이지 → /api/v1/login: a Korean word for what a name
+    is about, matched against the services and paths of the data."""
+    text = p.reader.text
+    named_services: list[str] = []
+    for word, stems in lexicon.KOREAN_NAME_STEMS.items():
+        for match in re.finditer(word, text):
+            if not p.reader.free(match.start(), match.end()):
+                continue
+            as_path = lexicon.KOREAN_PATH_NOUN.match(text, match.end())
+            service_noun = lexicon.KOREAN_SERVICE_NOUN.match(text, match.end())
+            services = [v for v in p.schema.distinct("service") if any(stem in v.lower() for stem in stems)]
+            paths = [v for v in p.schema.distinct("path") if _path_named(v, stems)]
+            path_named = as_path is not None and as_path.end() > match.end()
+            if path_named and as_path is not None and paths and not p.has_condition("path"):
+                p.reader.mark(match.start(), as_path.end())
+                p.add_in(Attribute(column="path"), paths, compared=False)
+            elif (
+                len(services) == 1
+                and not p.has_condition("service")
+                and (word not in lexicon.KOREAN_COMMON_NOUNS or _noun_follows(service_noun, match.end()))
+            ):
+                end = service_noun.end() if service_noun is not None else match.end()
+                p.reader.mark(match.start(), end)
+                named_services.append(services[0])
+            elif paths and not p.has_condition("path") and not services:
+                p.reader.mark(match.start(), match.end())
+                p.add_in(Attribute(column="path"), paths, compared=False)
+    if named_services:
+        p.add_in(Attribute(column="service"), list(dict.fromkeys(named_services)))
+
+
+def path_words(p: Planning) -> None:
+    """'the checkout endpoint': the endpoints whose path has that word; none is an honest miss."""
+    if p.has_condition("path"):
+        return
+    for match in lexicon.PATH_WORD.finditer(p.reader.text):
+        word = match.group("w") or match.group("kw")
+        start = match.start("w") if match.group("w") else match.start("kw")
+        if word in lexicon.NOT_PATH_WORDS or not p.reader.free(start, start + len(word)):
+            continue
+        p.reader.mark(start, match.end())
+        known = p.schema.distinct("path")
+        paths = [path for path in known if word in path.lower()]
+        if paths:
+            p.add_in(Attribute(column="path"), paths, compared=False)
+        elif len(known) >= MAX_VALUES:  # the profile keeps only the commonest paths: search them all
+            contains = Condition(attribute=Attribute(column="path"), op="contains", values=[word])
+            p.plan.conditions.append(contains)
+            p.signals += 1
+        else:
+            p.unknown_names.append(word)
+        return
+
+
+def log_types(p: Planning) -> None:
+    for pattern, kinds in lexicon.LOG_TYPES:
+        if not p.reader.take_all(pattern):
+            continue
+        present = set(p.schema.distinct("log_type")) or set(kinds)
+        chosen = [kind for kind in kinds if kind in present] or list(kinds)
+        p.add_in(Attribute(column="log_type"), chosen, compared=False)
+        return
+
+
+def thresholds(p: Planning) -> None:
+    if (match := p.reader.take(lexicon.DURATION_THRESHOLD)) is not None:
+        amount = float(match.group("n") or match.group("kn"))
+        unit = (match.group("unit") or match.group("kunit") or "ms").lower()
+        factor = (
+            1
+            if unit in ("ms", "millisecond", "milliseconds", "밀리초")
+            else (60_000 if unit.startswith(("min", "분")) else 1000)
+        )
+        op = ">=" if (match.group("op") or match.group("kop") or "").startswith(("at", "이상", ">=")) else ">"
+        value = amount * factor
+        p.plan.conditions.append(
+            Condition(
+                attribute=Attribute(column="duration_ms"),
+                op=op,
+                values=[int(value) if value.is_integer() else value],
+            )
+        )
+        p.signals += 1
+    if (match := p.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
+        amount = int(match.group("n") or match.group("kn") or match.group("pn"))
+        words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
+        at_least = match.group("plus") or match.group("pn") or words in ("atleast", "이상", ">=", "=>", "≥")
+        op = ">=" if at_least else ">"
+        p.plan.having = Having(measure=Measure(kind="count"), op=op, value=amount)
+        p.threshold_span = (match.start(), match.end())
+        p.signals += 1
+
+
+def levels(p: Planning) -> None:
+    reader = p.reader
+    if (match := reader.take(lexicon.LEVEL_MENTION)) is not None:
+        word = next(g for g in (match.group(n) for n in "abcde") if g)
+        p.add_level(lexicon.LEVEL_NAMES[word.lower()])
+        return
+    original = p.question
+    for match in lexicon.EXPLICIT_LEVEL.finditer(original):
+        start = _map_index(original, p.reader.text, match.start())
+        if start is not None and reader.free(start, start + len(match.group(1))):
+            reader.mark(start, start + len(match.group(1)))
+            p.add_level(lexicon.LEVEL_NAMES[match.group(1).lower()])
+            return
+    errors = reader.take_all(lexicon.ERROR_WORDS)
+    if errors and not (p.concept_error_type and not error_word_outside_concept(p, errors)):
+        if not any(m.kind in ("error_rate",) for m in p.plan.measures):
+            p.plan.errors_only = True
+        p.subject = "errors" if p.subject == "logs" else p.subject
+        p.signals += 1
+
+
+def error_word_outside_concept(p: Planning, errors: list[re.Match[str]]) -> bool:
+    # "errors of DatabaseConnectionTimeout" still asks for errors; "when did X first happen" does not
+    return any(match.group(0).lower() in ("errors", "error", "에러", "오류") for match in errors) and not any(
+        m.kind in ("first_seen", "last_seen") for m in p.plan.measures
+    )
+
+
+def environment_words(p: Planning) -> list[str]:
+    present = set(p.schema.distinct("environment"))
+    found = []
+    for word, environment in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
+        span = p.find_name(word)
+        if span is not None and p.reader.free(*span) and environment in present:
+            p.reader.mark(*span)
+            found.append(environment)
+    return found
+
+
+def users_in_text(p: Planning) -> list[str]:
+    known = p.schema.distinct("user_id")
+    pattern = re.compile(r"(?<![\w])(user[_\-]?\d+|usr[_\-]?\d+|u\d{3,})(?![\w])")
+    found = []
+    for match in pattern.finditer(p.reader.text):
+        if p.reader.free(match.start(), match.end()):
+            p.reader.mark(match.start(), match.end())
+            value = match.group(1)
+            found.append(next((k for k in known if k.lower() == value), value))
+    return found
+
+
+def _map_index(original: str, normalised: str, index: int) -> int | None:
+    # Korean terms are replaced before planning, so positions can shift; find the same text again.
+    word = original[index : index + 8].lower()
+    found = normalised.find(word)
+    return found if found >= 0 else None
+
+
+def _noun_follows(noun: re.Match[str] | None, end: int) -> bool:
+    return noun is not None and noun.end() > end and bool(noun.group(0).strip())
+
+
+def _path_named(path: str, stems: tuple[str, ...]) -> bool:
+    """Whether a path has a segment named after one of ``stems`` (not a query string's text)."""
+    segments = re.split(r"[/?]", path.split("?", 1)[0].lower())
+    return any(segment.startswith(stem) for segment in segments for stem in stems)
+
+
+def _column_named(words: str) -> ColumnName | None:
+    candidates = {
+        "trace_id": "trace_id",
+        "trace": "trace_id",
+        "traceid": "trace_id",
+        "user": "user_id",
+        "user_id": "user_id",
+        "session": "session_id",
+        "session_id": "session_id",
+        "span": "span_id",
+        "span_id": "span_id",
+        "version": "service_version",
+        "service": "service",
+        "stack_trace": "stack_trace",
+        "stack": "stack_trace",
+        "error_type": "error_type",
+        "path": "path",
+        "environment": "environment",
+    }
+    return candidates.get(words.strip("_").replace("__", "_"))  # type: ignore[return-value]

@@ -1,0 +1,322 @@
+"""What is computed: counts, distinct counts, averages, extremes and percentiles of a duration, the
+error rate, the share of a level, of a condition or of the total, first and last seen, and a
+threshold on a rate (HAVING).
+
+Each pass reads the question through ``Planning`` (planner/state.py) and fills in its plan.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loglens.agent.offline import lexicon
+from loglens.agent.offline.plan import (
+    Attribute,
+    ColumnName,
+    Condition,
+    Having,
+    Measure,
+)
+from loglens.agent.offline.planner.state import Planning, words_of
+
+# What may follow a duration key's words ("page load time")
+_DURATION_NOUN = re.compile(r"\s*(?:times?|durations?|\(ms\)|ms|시간|속도)(?![a-z])")
+# What may stand between "how many" and the entities counted ("how many distinct users").
+_ENTITY_ADJECTIVES = re.compile(
+    r"(?:\s|distinct|unique|different|individual|separate|active|of|the|kinds?|types?)*"
+)
+
+
+def condition_share(p: Planning) -> None:
+    """ "% of requests over 1 s", "share of auth-service requests that are 401s", "5xx rate per
+    endpoint": the share of rows for which one condition holds, among those the others select."""
+    plan, reader = p.plan, p.reader
+    if any(m.kind in ("error_rate", "level_share") for m in plan.measures):
+        return
+    share = reader.peek(lexicon.SHARE) or reader.peek(lexicon.RATE_WORD)
+    if share is None:
+        return
+    part = share_part(p)
+    if part is None:
+        if reader.peek(lexicon.PER) is not None or p.reader.peek(lexicon.WHICH) is not None:
+            reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
+            plan.measures.append(Measure(kind="share_of_total", alias="pct_of_total"))
+            p.signals += 1
+        return
+    reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
+    plan.conditions.remove(part)
+    status = part.attribute.metadata_key is not None and "status" in part.attribute.metadata_key
+    if status or part.attribute.column == "duration_ms":
+        key = p.metadata_key("status")
+        if key is not None:
+            plan.conditions.append(Condition(attribute=Attribute(metadata_key=key), op="is_not_null"))
+    plan.measures = [m for m in plan.measures if m.attribute != Attribute(column="duration_ms")]
+    present = Condition(attribute=Attribute(column="duration_ms"), op="is_not_null")
+    plan.conditions = [c for c in plan.conditions if c != present]
+    if part.attribute.column == "duration_ms":
+        plan.conditions.append(present)
+    plan.measures.append(Measure(kind="share", part=part, alias=_share_alias(part)))
+    p.subject = "share"
+    p.signals += 1
+
+
+def share_part(p: Planning) -> Condition | None:
+    """The condition a share is of: a status, a duration threshold, a metadata value, a method."""
+    candidates = [c for c in p.plan.conditions if isinstance(c, Condition)]
+
+    def rank(condition: Condition) -> int:
+        attribute = condition.attribute
+        if attribute.metadata_key and "status" in attribute.metadata_key and condition.op != "is_not_null":
+            return 4
+        if attribute.column == "duration_ms" and condition.op in (">", ">=", "<", "<="):
+            return 3
+        if attribute.metadata_key and condition.op in ("=", "in"):
+            return 2
+        if attribute.column in ("method", "level", "environment", "log_type") and condition.op in ("=", "in"):
+            return 1
+        return 0
+
+    ranked = sorted((c for c in candidates if rank(c) > 0), key=rank, reverse=True)
+    if not ranked or (len(ranked) > 1 and rank(ranked[0]) == rank(ranked[1]) and ranked[0].op != ">="):
+        return ranked[0] if ranked and rank(ranked[0]) == 4 else None
+    return ranked[0]
+
+
+def rate_threshold(p: Planning) -> None:
+    """ "services with an error rate above 11%": a threshold on the rate, per group."""
+    rates = [m for m in p.plan.measures if m.kind in ("error_rate", "level_share", "share")]
+    if not rates:
+        return
+    match = p.reader.take(lexicon.RATE_THRESHOLD)
+    if match is None:
+        return
+    words = (match.group("op") or match.group("sym") or match.group("kop") or "").replace(" ", "")
+    op = {
+        "atleast": ">=",
+        ">=": ">=",
+        "≥": ">=",
+        "이상": ">=",
+        "under": "<",
+        "below": "<",
+        "lessthan": "<",
+        "<": "<",
+        "미만": "<",
+        "<=": "<=",
+        "≤": "<=",
+        "이하": "<=",
+    }.get(words, ">")
+    p.plan.having = Having(measure=rates[0], op=op, value=float(match.group("n") or match.group("kn")))
+    p.signals += 1
+
+
+def read_measures(p: Planning) -> None:
+    duration = duration_attribute(p)
+    named_measures(p)
+    percentiles(p, duration)
+    extremes(p, duration)
+    ranked_duration(p, duration)
+    duration_signal(p, duration)
+    level_share(p)
+    if distinct_subject(p):
+        return
+    if p.plan.measures:
+        p.signals += 1
+
+
+def named_measures(p: Planning) -> None:
+    """The error rate (or health), the message length, when something was first or last seen."""
+    reader, measures = p.reader, p.plan.measures
+    if reader.take(lexicon.ERROR_RATE) is not None or reader.take(lexicon.HEALTH) is not None:
+        measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
+        p.subject = "error rate"
+    if reader.take(lexicon.MESSAGE_LENGTH) is not None:
+        measures.append(Measure(kind="avg_length", alias="avg_message_length"))
+        p.subject = "message length"
+    first, last = reader.take(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
+    when = reader.peek(lexicon.WHEN)
+    if when is not None and first is None and last is None:
+        # "when did each service last throw an error", "when did X first show up"
+        first, last = reader.take(lexicon.FIRST_WORD), reader.take(lexicon.LAST_WORD)
+    if first is not None:
+        measures.append(Measure(kind="first_seen", alias="first_seen"))
+    if last is not None and (first is not None or p.plan.shape != "rows"):
+        measures.append(Measure(kind="last_seen", alias="last_seen"))
+
+
+def percentiles(p: Planning, duration: Attribute) -> None:
+    for match in p.reader.take_all(lexicon.PERCENTILE):
+        digits = next((g for g in (match.group("p"), match.group("q"), match.group("kp")) if g), None)
+        fraction = int(digits) / 100 if digits else 0.5
+        p.plan.measures.append(
+            Measure(
+                kind="percentile",
+                attribute=duration,
+                fraction=fraction,
+                alias=f"p{int(fraction * 100)}_{_unit_alias(duration)}",
+            )
+        )
+
+
+def extremes(p: Planning, duration: Attribute) -> None:
+    """The average, maximum and minimum duration, in that order."""
+    reader, measures = p.reader, p.plan.measures
+    averaged = reader.take(lexicon.AVERAGE) is not None
+    maximum = reader.take(lexicon.MAXIMUM) is not None
+    minimum = reader.take(lexicon.MINIMUM) is not None
+    if averaged:
+        measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
+    if maximum:
+        measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
+    if minimum:
+        measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
+
+
+def ranked_duration(p: Planning, duration: Attribute) -> None:
+    """ "the slowest endpoints", "latency per service": the average duration, ranked."""
+    measures = p.plan.measures
+    fastest = p.reader.take(lexicon.FAST) is not None
+    if not measures and (p.duration_mentioned or fastest) and not p.has_condition("duration_ms"):
+        measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
+        p.duration_mentioned = True
+        if fastest:
+            p.plan.order = "measure_asc"
+
+
+def duration_signal(p: Planning, duration: Attribute) -> None:
+    if any(m.attribute == duration for m in p.plan.measures) and p.duration_mentioned:
+        p.signals += 1
+        p.subject = "duration"
+        if duration.column == "duration_ms":
+            p.plan.conditions.append(Condition(attribute=duration, op="is_not_null"))
+
+
+def level_share(p: Planning) -> None:
+    """ "percentage of DEBUG logs": the share of one level (the error rate is its own measure)."""
+    measures = p.plan.measures
+    if p.reader.peek(lexicon.SHARE) is not None and not any(m.kind == "error_rate" for m in measures):
+        level = take_level_word(p)
+        if level is not None:
+            p.reader.take(lexicon.SHARE)
+            measures.append(Measure(kind="level_share", level=level, alias=f"{level.lower()}_pct"))
+            p.subject = f"{level} share"
+
+
+def duration_attribute(p: Planning) -> Attribute:
+    for key in p.schema.metadata_keys:
+        if key.type != "number" or not _is_duration_key(key.key):
+            continue
+        span = p.find_name(key.key) or p.find_name(words_of(key.key), loose=True)
+        if span is not None:
+            unit = _DURATION_NOUN.match(p.reader.text, span[1])
+            p.reader.mark(span[0], unit.end() if unit else span[1])
+            p.duration_mentioned = True
+            p.plan.conditions.append(Condition(attribute=Attribute(metadata_key=key.key), op="is_not_null"))
+            return Attribute(metadata_key=key.key, numeric=True)
+    if p.reader.take(lexicon.DURATION) is not None:
+        p.duration_mentioned = True
+    return Attribute(column="duration_ms")
+
+
+def distinct_subject(p: Planning) -> bool:
+    """'how many distinct users', 'unique sessions': count distinct of a column."""
+    match = p.reader.peek(lexicon.DISTINCT)
+    counting = p.reader.peek(lexicon.COUNT) is not None
+    if match is None and not counting:
+        return False
+    for pattern, column, dimension in counted_dimensions(p):
+        listed = not counting and p.reader.peek(lexicon.SHOW_ROWS) is not None
+        plural_counted = (match is not None and not listed) or (counting and counts_entities(p, dimension))
+        if not plural_counted:
+            continue
+        p.reader.take(pattern)
+        if match is not None:
+            p.reader.take(lexicon.DISTINCT)
+        p.reader.take(lexicon.COUNT)
+        p.plan.measures.append(
+            Measure(
+                kind="count_distinct",
+                attribute=Attribute(column=column),
+                alias=_plural(column),
+            )
+        )
+        p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_not_null"))
+        p.subject = _plural(column).replace("_", " ")
+        p.signals += 1
+        return True
+    return False
+
+
+def counted_dimensions(p: Planning) -> list[tuple[re.Pattern[str], ColumnName, re.Match[str]]]:
+    """The dimensions a distinct count may be of, head nouns first: in "user sessions" the
+    sessions are counted, and "user" only says whose they are (it is read, not a filter)."""
+    found: list[tuple[re.Pattern[str], ColumnName, re.Match[str]]] = []
+    for pattern, column in lexicon.DIMENSIONS:
+        if column in ("user_id", "session_id", "trace_id", "service", "path", "error_type"):
+            match = p.reader.peek(pattern)
+            if match is not None:
+                found.append((pattern, column, match))  # type: ignore[arg-type]
+    found = [entry for entry in found if not p.marked_as_grouping(entry[2].start(), entry[2].end())]
+    anchor = p.reader.peek(lexicon.DISTINCT) or p.reader.peek(lexicon.COUNT)
+    if anchor is not None:
+        found.sort(key=lambda entry: abs(entry[2].start() - anchor.end()))
+    heads = []
+    for entry in found:
+        modifier_of = [
+            other for other in found if other is not entry and 0 <= other[2].start() - entry[2].end() <= 1
+        ]
+        if modifier_of and p.language == "en":
+            p.reader.mark(entry[2].start(), entry[2].end())
+            continue
+        heads.append(entry)
+    return heads
+
+
+def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
+    # "how many users ..." counts users; "how many errors ... per user" does not
+    text = p.reader.text
+    count = p.reader.peek(lexicon.COUNT)
+    if count is None:
+        return False
+    between = text[count.end() : dimension.start()] if dimension.start() >= count.end() else "x"
+    english = bool(_ENTITY_ADJECTIVES.fullmatch(between))
+    korean = 0 <= count.start() - dimension.end() <= 2  # "사용자 수": the count word follows the noun
+    return english or korean
+
+
+def _share_alias(part: Condition) -> str:
+    name = re.sub(r"[^a-z0-9]+", "_", f"{part.attribute.name}_{'_'.join(str(v) for v in part.values)}".lower())
+    return ("pct_" + name.strip("_"))[:40].rstrip("_")
+
+
+def _is_duration_key(key: str) -> bool:
+    return bool(re.search(r"(?:_ms|_s|_sec|_secs|_seconds|_time|_duration|_latency)$", key.lower()))
+
+
+def _unit_alias(attribute: Attribute) -> str:
+    return "ms" if attribute.column == "duration_ms" else re.sub(r"[^a-z0-9_]", "_", attribute.name.lower())[:30]
+
+
+def _plural(column: str) -> str:
+    return {
+        "user_id": "users",
+        "session_id": "sessions",
+        "trace_id": "traces",
+        "service": "services",
+        "path": "endpoints",
+        "error_type": "error_types",
+    }.get(column, column)
+
+
+def take_level_word(p: Planning) -> str | None:
+    """The level a share is about ("percentage of DEBUG logs"); its words are used up."""
+    if (match := p.reader.take(lexicon.LEVEL_MENTION)) is not None:
+        word = next(g for g in (match.group(n) for n in "abcde") if g)
+        return lexicon.LEVEL_NAMES[word.lower()]
+    for word, level in lexicon.LEVEL_NAMES.items():
+        if word in ("error", "errors"):
+            continue  # "error share" is the error rate, handled as its own measure
+        match = re.search(rf"{lexicon.WORD_START}{word}{lexicon.WORD_END}", p.reader.text)
+        if match and p.reader.free(match.start(), match.end()):
+            p.reader.mark(match.start(), match.end())
+            return level
+    return None

@@ -1,0 +1,95 @@
+"""Values listed less others: new in a window ("error types never seen before today"), never seen
+elsewhere ("in production but not staging"), without errors ("services with no errors").
+
+Each pass reads the question through ``Planning`` (planner/state.py) and fills in its plan.
+"""
+
+from __future__ import annotations
+
+from loglens.agent.offline import lexicon
+from loglens.agent.offline.plan import (
+    Attribute,
+    Condition,
+    Grouping,
+)
+from loglens.agent.offline.planner.state import Planning
+
+
+def new_or_absent(p: Planning) -> None:
+    """ "error types new today", "in production, never in staging", "services with no errors
+    but still logging": values listed, less those seen before or elsewhere."""
+    reader = p.reader
+    if p.plan.window is not None and reader.take_all(lexicon.NEW_VALUES):
+        p.listing = "new"
+    elif reader.take(lexicon.NO_ERRORS) is not None:
+        p.listing = "no_errors"
+        p.plan.errors_only = False
+        reader.take(lexicon.STILL_ACTIVE)
+    elif absent_value(p):
+        reader.take_all(lexicon.NEGATION)
+        reader.take_all(lexicon.ONLY)
+        p.listing = "absent"
+    else:
+        return
+    p.signals += 1
+
+
+def absent_value(p: Planning) -> bool:
+    """Of two values named side by side, the one the negation is about ("not in staging"), or
+    the other one than "only" is about ("only in prod")."""
+    negation, only = p.reader.peek(lexicon.NEGATION), p.reader.peek(lexicon.ONLY)
+    if negation is None and only is None:
+        return False
+    condition = next(
+        (
+            c
+            for c in p.plan.conditions
+            if isinstance(c, Condition) and c.op == "in" and len(c.values) == 2 and c.attribute.column
+        ),
+        None,
+    )
+    if condition is None:
+        return False
+    spans = {value: p.mention(str(value)) for value in condition.values}
+    if any(span is None for span in spans.values()):
+        return False
+    anchor = negation or only
+    assert anchor is not None
+    # English negates what follows ("not in staging"), Korean what precedes ("staging엔 없고")
+    after = [] if p.language == "ko" else [v for v in spans if spans[v][0] >= anchor.end()]  # type: ignore[index]
+    nearest = (
+        min(after, key=lambda v: spans[v][0] - anchor.end())  # type: ignore[index]
+        if after
+        else min(
+            [v for v in spans if spans[v][1] <= anchor.start()] or list(spans),  # type: ignore[index]
+            key=lambda v: abs(anchor.start() - spans[v][1]),  # type: ignore[index]
+        )
+    )
+    other = next(v for v in condition.values if v != nearest)
+    if negation is None:
+        nearest, other = other, nearest
+    p.plan.conditions.remove(condition)
+    p.plan.conditions.append(Condition(attribute=condition.attribute, op="=", values=[other]))
+    p.plan.absent_where = [Condition(attribute=condition.attribute, op="=", values=[nearest])]
+    p.compared = None
+    return True
+
+
+def distinct_values(p: Planning) -> None:
+    """The listing ``_new_or_absent`` asked for, once the shape has found what is listed."""
+    listing, plan = p.listing, p.plan
+    if listing is None:
+        return
+    group = plan.group_by
+    if group is None or group.bucket is not None:
+        attribute = Attribute(column="service" if listing == "no_errors" else "error_type")
+        group = Grouping(attribute=attribute, alias=attribute.name)
+    plan.shape, plan.group_by, plan.measures, plan.order, plan.limit = "distinct", group, [], "group_asc", None
+    plan.having = None
+    if group.attribute is not None and group.attribute.column == "error_type":
+        plan.errors_only = True
+    if listing == "new":
+        plan.new_in_window = True
+    if listing == "no_errors":
+        plan.absent_errors_only = True
+        plan.absent_where = []

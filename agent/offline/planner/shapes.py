@@ -1,0 +1,276 @@
+"""How the answer is laid out: one number, groups (by a dimension or a time bucket, ranked and
+cut), values listed, or rows (newest, oldest or slowest first).
+
+Each pass reads the question through ``Planning`` (planner/state.py) and fills in its plan.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from loglens.agent.offline import lexicon
+from loglens.agent.offline.plan import (
+    ROW_COLUMNS,
+    Attribute,
+    Condition,
+    Grouping,
+    Measure,
+)
+from loglens.agent.offline.planner import windows
+from loglens.agent.offline.planner.state import Planning, words_of
+
+HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10
+NULLABLE_GROUPS = {
+    "error_type",
+    "path",
+    "user_id",
+    "session_id",
+    "method",
+    "service_version",
+    "action_type",
+    "function_name",
+    "file_path",
+    "trace_id",
+}
+DEFAULT_ROWS = 100
+
+
+def shape(p: Planning) -> None:
+    reader, plan = p.reader, p.plan
+    if plan.shape in ("rows", "count_groups"):
+        if plan.shape == "rows" and (match := reader.take(lexicon.RECENT_ROWS)) is not None:
+            plan.limit = int(next(g for g in match.groups() if g))
+        return
+    if recent_rows(p):
+        return
+    top = reader.take(lexicon.TOP_N)
+    least = reader.take(lexicon.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
+    most = reader.take(lexicon.MOST) or (reader.take(lexicon.MOST_BARE) if least is None else None)
+    bucket = windows.series_bucket(p)
+    dimension = None if bucket else pick_dimension(p)
+    if dimension is not None and p.pinned(dimension) and shows_rows(p, None, bucket, top or most):
+        dimension = None  # "show logs from user_001": that user's logs, not a count per user
+    compared = p.compared
+    group(p, bucket, dimension, compared)
+    if not plan.measures and shown_uncounted(p, dimension, bucket, top or most):
+        return
+    if plan.group_by is not None and plan.group_by.bucket is None:
+        rank(p, top, most, least, dimension, compared)
+    if plan.group_by is None and plan.having is not None:
+        p.unread.append("more than N times")  # a count threshold needs something to count per
+
+
+def recent_rows(p: Planning) -> bool:
+    """ "the last 10 errors", "최근 에러 10개": that many rows, newest first."""
+    match = p.reader.take(lexicon.RECENT_ROWS)
+    if match is None:
+        match = recent_rows_korean(p)
+    if match is None:
+        return False
+    p.plan.shape, p.plan.limit = "rows", int(next(g for g in match.groups() if g))
+    p.plan.columns = list(ROW_COLUMNS)
+    p.signals += 1
+    return True
+
+
+def group(p: Planning, bucket: str | None, dimension: Attribute | None, compared: Attribute | None) -> None:
+    """Group by the time bucket, else the values compared ("A vs B"), else the dimension."""
+    plan = p.plan
+    if bucket is not None:
+        # "minute", "hour", "day" name their column; a bin of several minutes is a "bucket"
+        plan.group_by = Grouping(bucket=bucket, alias="bucket" if " " in bucket else bucket)
+        plan.order = "group_asc"
+    elif compared is not None and (dimension is None or dimension.name == compared.name):
+        plan.group_by = Grouping(attribute=compared, alias=compared.name.split(".")[-1])
+        plan.order = "group_asc"
+    elif dimension is not None:
+        plan.group_by = Grouping(attribute=dimension, alias=dimension.name.split(".")[-1])
+        if dimension.column in NULLABLE_GROUPS or dimension.metadata_key:
+            plan.conditions.append(Condition(attribute=dimension, op="is_not_null"))
+        measures_of_errors = all(m.kind in ("count", "first_seen", "last_seen") for m in plan.measures)
+        if dimension.column == "error_type" and p.subject == "logs" and measures_of_errors:
+            plan.errors_only = True
+            p.subject = "errors"
+
+
+def shown_uncounted(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
+    """With no measure: the values listed, or the rows shown (True, the shape is set), else a count."""
+    plan = p.plan
+    if lists_values(p, dimension):
+        plan.shape = "distinct"
+        return True
+    if shows_rows(p, dimension, bucket, ranked):
+        plan.shape, plan.limit = "rows", DEFAULT_ROWS
+        p.signals += 1
+        return True
+    if dimension is None and bucket is None and ranked is None and traced(p):
+        # "what happened in trace 4bf9…": that trace's logs, in the order they happened
+        plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "oldest"
+        return True
+    plan.measures.append(Measure(kind="count", alias=_count_alias(p.subject)))
+    if plan.group_by is not None:
+        p.signals += 1
+    return False
+
+
+def rank(
+    p: Planning,
+    top: re.Match[str] | None,
+    most: re.Match[str] | None,
+    least: re.Match[str] | None,
+    dimension: Attribute | None,
+    compared: Attribute | None,
+) -> None:
+    """The order and limit of groups: "top 5", "the most", "the least"."""
+    if least is not None:
+        p.plan.order = "measure_asc"
+    if top is not None:
+        p.plan.limit = int(next(g for g in top.groups() if g))
+    elif (most or least) is not None and compared is None:
+        p.plan.limit = limit_for_most(p, dimension)
+
+
+def recent_rows_korean(p: Planning) -> re.Match[str] | None:
+    """ "최근 에러 10개 보여줘": 최근, then what to show, then how many."""
+    recent = p.reader.peek(lexicon.RECENT_WORD_KO)
+    if recent is None or p.reader.peek(lexicon.COUNT) is not None:
+        return None
+    for counted in lexicon.COUNTED_KO.finditer(p.reader.text):
+        if counted.start() > recent.end() and p.reader.free(counted.start(), counted.end()):
+            p.reader.mark(recent.start(), recent.end())
+            p.reader.mark(counted.start(), counted.end())
+            return counted
+    return None
+
+
+def pick_dimension(p: Planning) -> Attribute | None:
+    """What to group by: the dimension the question groups by ("per X", "by X", "X별"), else the
+    first one it names. A metadata key already pinned to a value ("eu-west-1 region") is a filter."""
+    candidates = dimension_candidates(p)
+    if not candidates:
+        return Attribute(column="error_type") if p.went_wrong else None
+    grouped = [c for c in candidates if p.marked_as_grouping(c[0], c[1])]
+    start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
+    if not grouped and p.threshold_span is not None and len(candidates) > 1:
+        start, end, attribute = thresholded(p, candidates, p.threshold_span)
+    p.reader.mark(start, end)
+    noun = p.reader.text[start:end]
+    following = re.match(r"\s+(addresses|ids|codes|names|types|values|numbers)\b", p.reader.text[end:])
+    if following is not None:
+        noun = following.group(1)
+    p.one_group_asked = not grouped and _singular_noun(noun)
+    if attribute.column == "path":
+        named = p.reader.text[start:end]
+        chosen = p.has_condition("log_type") or p.has_condition("path")
+        if ("endpoint" in named or "api" in named) and not chosen:
+            p.add_in(Attribute(column="log_type"), ["BACKEND"])
+    return attribute
+
+
+def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
+    found: list[tuple[int, int, Attribute]] = []
+    for key in p.schema.metadata_keys:
+        if key.type == "number" and key.key.endswith("_ms"):
+            continue
+        span = p.find_name(words_of(key.key), loose=True)
+        if span is not None and p.reader.free(*span):
+            found.append((span[0], span[1], Attribute(metadata_key=key.key)))
+    for pattern, column in lexicon.DIMENSIONS:
+        if column == "message" and p.reader.peek(lexicon.COMMON) is None:
+            continue
+        match = p.reader.peek(pattern)
+        if match is not None:
+            found.append((match.start(), match.end(), Attribute(column=column)))
+    pinned = {c.attribute.name for c in p.plan.conditions if isinstance(c, Condition) and c.op == "="}
+    for start, end, attribute in found:
+        if attribute.name in pinned:
+            p.reader.mark(start, end)  # "trace 4bf9…", "the payment-api service": the name's noun
+    return [c for c in found if c[2].name not in pinned]
+
+
+def thresholded(
+    p: Planning, candidates: list[tuple[int, int, Attribute]], threshold: tuple[int, int]
+) -> tuple[int, int, Attribute]:
+    """What has "more than N": the noun before it in English ("users with more than 10
+    failures"), the noun it modifies after it in Korean ("10번 넘게 실패한 사용자")."""
+    if p.language == "ko":
+        after = [c for c in candidates if c[0] >= threshold[1]]
+        return min(after or candidates, key=lambda c: abs(c[0] - threshold[1]))
+    before = [c for c in candidates if c[1] <= threshold[0]]
+    return min(before or candidates, key=lambda c: abs(threshold[0] - c[1]))
+
+
+def lists_values(p: Planning, dimension: Attribute | None) -> bool:
+    if dimension is None or p.reader.peek(lexicon.COUNT) is not None:
+        return False
+    listing = p.reader.take(lexicon.LIST_WORDS) is not None
+    return (
+        listing
+        and p.plan.having is None
+        and p.plan.group_by is not None
+        and p.plan.group_by.bucket is None
+        and singular_entity(dimension)
+    )
+
+
+def singular_entity(dimension: Attribute) -> bool:
+    return dimension.column in ("user_id", "session_id", "trace_id") or dimension.metadata_key is not None
+
+
+def traced(p: Planning) -> bool:
+    """A trace or session named by its id, with nothing counted."""
+    pinned = any(p.pinned(Attribute(column=column)) for column in ("trace_id", "session_id", "span_id"))
+    return pinned and not p.plan.measures and p.reader.peek(lexicon.COUNT) is None
+
+
+def shows_rows(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
+    if dimension is not None or bucket is not None or ranked is not None:
+        return False
+    if p.reader.peek(lexicon.COUNT) is not None:
+        return False
+    return p.reader.peek(lexicon.SHOW_ROWS) is not None or p.reader.peek(lexicon.ROW_NOUNS) is not None
+
+
+def limit_for_most(p: Planning, dimension: Attribute | None) -> int | None:
+    if p.language == "ko" or p.one_group_asked or singular_question(p):
+        return 1
+    if dimension is None:
+        return 1
+    distinct = len(p.schema.distinct(dimension.column)) if dimension.column else 0
+    if dimension.metadata_key:
+        key = next((k for k in p.schema.metadata_keys if k.key == dimension.metadata_key), None)
+        distinct = len(key.examples) if key and len(key.examples) < 25 else HIGH_CARDINALITY + 1
+    if dimension.column in ("user_id", "trace_id", "session_id", "message"):
+        distinct = HIGH_CARDINALITY + 1
+    return 10 if distinct > HIGH_CARDINALITY else None
+
+
+def singular_question(p: Planning) -> bool:
+    """ "Which service had the most" wants one answer; "which services" a ranking."""
+    match = re.search(
+        r"\b(?:which|what)\s+((?:[a-z0-9_\-]+\s+){0,4}?)(?:have|has|had|are|is|was|were|did|do|"
+        r"does|produce[sd]?|get|got|see|saw|show|return(?:s|ed)?|with|in|of)\b",
+        p.reader.text,
+    )
+    if match is None or not match.group(1).split():
+        return False
+    noun = match.group(1).split()[-1]
+    return not (noun.endswith("s") and not noun.endswith(("ss", "us", "is")))
+
+
+def asks_for_a_number(p: Planning) -> bool:
+    return p.reader.peek(lexicon.COUNT) is not None or bool(p.plan.conditions) or p.plan.errors_only
+
+
+def _singular_noun(words: str) -> bool:
+    """Whether an English noun (its last word) is singular: "service", not "services"."""
+    last = words.split()[-1] if words.split() else ""
+    if not re.fullmatch(r"[a-z]+", last):
+        return False
+    return not (last.endswith("s") and not last.endswith(("ss", "us", "is")))
+
+
+def _count_alias(subject: str) -> str:
+    alias = re.sub(r"[^a-z0-9]+", "_", subject.lower()).strip("_") or "count"
+    return alias if re.fullmatch(r"[a-z][a-z0-9_]*", alias) else "count"

@@ -1,0 +1,221 @@
+"""The state of planning one question: the question, which of its characters are read, and the
+plan so far — with the helpers every pass uses (names in the data, adding a filter).
+
+A pass is a function of ``Planning`` in one of the concern modules (filters, windows, measures,
+sets, shapes); ``parse.Planner`` runs them in order and ``coverage`` checks what is left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from loglens.agent.offline import lexicon, shorthand
+from loglens.agent.offline.plan import Attribute, Condition, QueryPlan
+from loglens.agent.schema import Schema
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@dataclass
+class Planned:
+    plan: QueryPlan | None
+    language: str
+    # every word of the question is used by the plan or carries nothing: the fast path may answer
+    confident: bool = False
+    reason: str = ""
+    subject: str = "logs"  # what is counted, for the insight ("errors", "logs", "requests")
+    notes: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # words of the question no pass could use
+
+
+def language_of(text: str) -> str:
+    return "ko" if HANGUL.search(text) else "en"
+
+
+class Reader:
+    """The question, and which of its characters earlier passes have taken."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.taken = [False] * len(text)
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+    def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        for match in pattern.finditer(self.text):
+            if match.end() > match.start() and self.free(match.start(), match.end()):
+                self.mark(match.start(), match.end())
+                return match
+        return None
+
+    def take_all(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        found = []
+        while (match := self.take(pattern)) is not None:
+            found.append(match)
+        return found
+
+    def peek(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        for match in pattern.finditer(self.text):
+            if self.free(match.start(), match.end()):
+                return match
+        return None
+
+    def mark(self, start: int, end: int) -> None:
+        for index in range(start, end):
+            self.taken[index] = True
+
+
+class Planning:
+    """One question being planned: what the passes share."""
+
+    def __init__(self, schema: Schema, question: str) -> None:
+        self.schema = schema
+        self.question = question.strip()
+        self.language = language_of(self.question)
+        self.reader = Reader(normalise(self.question))
+        self.plan = QueryPlan()
+        self.subject = "logs"
+        self.notes: list[str] = []
+        self.signals = 0  # things understood that are about logs
+        self.group_hint: str | None = None
+        self.compared: Attribute | None = None
+        self.concept_error_type = False
+        self.went_wrong = False
+        self.unknown_names: list[str] = []  # names the question gives that nothing in the data has
+        self.one_group_asked = False  # "which service had the most": the group named in the singular
+        self.unread: list[str] = []  # parts the passes recognised but the plan cannot say
+        self.sized_bucket: str | None = None  # "5 minutes", "2 hours"
+        self.threshold_span: tuple[int, int] | None = None  # where "more than N times" was read
+        self.listing: str | None = None  # "new", "absent", "no_errors": values listed, less others
+
+        self.duration_mentioned = False
+
+    def mentions_data(self) -> bool:
+        return any(
+            self.find_name(value) for column in ("service", "error_type") for value in self.schema.distinct(column)
+        )
+
+    def as_written(self, value: str) -> str:
+        """A value read from the lower-cased question, in the case the question wrote it."""
+        start = self.question.lower().find(value)
+        return self.question[start : start + len(value)] if start >= 0 else value
+
+    def mention(self, value: str) -> tuple[int, int] | None:
+        span = self.find_name(value)
+        if span is None:
+            for word, meant in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
+                if meant == value:
+                    span = self.find_name(word)
+        return span
+
+    def pinned(self, attribute: Attribute) -> bool:
+        return any(
+            isinstance(c, Condition) and c.op == "=" and c.attribute.name == attribute.name
+            for c in self.plan.conditions
+        )
+
+    def has_condition(self, column: str) -> bool:
+        return any(isinstance(c, Condition) and c.attribute.column == column for c in self.plan.conditions)
+
+    def add_equals(self, attribute: Attribute, value: Any) -> None:
+        self.plan.conditions.append(Condition(attribute=attribute, op="=", values=[value]))
+        self.signals += 1
+
+    def add_in(self, attribute: Attribute, values: list[Any], compared: bool = True) -> None:
+        """A filter on one of ``values``; ``compared`` when the question names them side by side
+        ("payment-api vs order-api", "A and B"), so that they are shown one row each."""
+        if len(values) == 1:
+            self.add_equals(attribute, values[0])
+            return
+        self.plan.conditions.append(Condition(attribute=attribute, op="in", values=values))
+        if compared:
+            self.compared = attribute
+            self.reader.take_all(lexicon.COMPARE)
+        self.signals += 1
+
+    def add_level(self, level: str) -> None:
+        self.plan.conditions.append(Condition(attribute=Attribute(column="level"), op="=", values=[level]))
+        self.subject = {"WARN": "warnings", "ERROR": "errors", "FATAL": "fatal logs"}.get(level, f"{level} logs")
+        self.signals += 1
+
+    def take_following_word(self, end: int, column: str) -> None:
+        """'gateway service', 'payment-api 서비스의', 'production environment': the noun is part of the name."""
+        words = {
+            "service": r"\s*(?:service|서비스)",
+            "environment": r"\s*(?:environment|env|환경)",
+            "error_type": r"\s*(?:errors?|exceptions?|에러|오류)?",
+        }.get(column)
+        if words is None:
+            return
+        match = re.compile(words).match(self.reader.text, end)
+        if match and match.end() > end and self.reader.free(end, match.end()):
+            self.reader.mark(end, match.end())
+            if column == "error_type":
+                self.subject = "errors"
+
+    def find_name(self, value: str, loose: bool = False) -> tuple[int, int] | None:
+        """Where a name from the data occurs in the question: any case, '-', '_' or space alike."""
+        name = value.strip().lower()
+        if len(name) < 2:
+            return None
+        parts = [re.escape(part) for part in re.split(r"[\s\-_.]+", name) if part]
+        if not parts:
+            return None
+        separator = r"[\s\-_.]*" if loose or len(parts) > 1 else ""
+        pattern = re.compile(
+            lexicon.WORD_START + separator.join(parts) + (r"s?" if loose else "") + lexicon.WORD_END
+        )
+        match = pattern.search(self.reader.text)
+        return (match.start(), match.end()) if match else None
+
+    def known_value(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(
+            lowered == value.lower()
+            for column in ("service", "error_type", "path", "environment")
+            for value in self.schema.distinct(column)
+        )
+
+    def closest(self, column: str, text: str) -> str | None:
+        lowered = text.lower().lstrip("v")
+        for value in self.schema.distinct(column):
+            if value.lower().lstrip("v") == lowered:
+                return value
+        return None
+
+    def metadata_key(self, word: str) -> str | None:
+        for key in self.schema.metadata_keys:
+            if word in key.key.lower():
+                return key.key
+        return None
+
+    def error_type_about(self, topic: str) -> str | None:
+        """The error type whose name or example message is about ``topic`` (e.g. "login")."""
+        for entry in self.schema.values.get("error_type", []):
+            name, sample = str(entry["value"]).lower(), str(entry.get("sample") or "").lower()
+            if topic in name or topic in sample:
+                return str(entry["value"])
+        return None
+
+    def marked_as_grouping(self, start: int, end: int) -> bool:
+        text = self.reader.text
+        before, after = text[max(0, start - 14) : start], text[end : end + 3]
+        return (
+            bool(re.search(r"\b(?:per|by|each|every|across|for\s+each)\s+(?:the\s+)?$", before))
+            or after.lstrip().startswith(("별", "마다"))
+            or bool(re.match(r"\s*(?:별|마다)", after))
+        )
+
+
+def normalise(text: str) -> str:
+    lowered = shorthand.expand(text.lower())
+    for korean, english in lexicon.KOREAN_TERMS.items():
+        lowered = re.sub(korean, english.replace("\\", "\\\\") + " ", lowered)
+    return lowered
+
+
+def words_of(key: str) -> str:
+    return re.sub(r"_(ms|s|pct|count)$", "", key).replace("_", " ").replace(".", " ")

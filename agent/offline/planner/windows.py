@@ -1,0 +1,126 @@
+"""When: the time window ("last 24 h", "today", "하루"), a second window to compare with ("the hour
+before", "yesterday until now"), and the time bucket of a series ("per 5 minutes").
+
+Each pass reads the question through ``Planning`` (planner/state.py) and fills in its plan.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loglens.agent.offline import lexicon
+from loglens.agent.offline.plan import (
+    TimeWindow,
+)
+from loglens.agent.offline.planner.state import Planning
+
+
+def read_window(p: Planning) -> None:
+    reader = p.reader
+    if (match := reader.take(lexicon.LAST_N)) is not None:
+        amount_text = next((match.group(g) for g in ("n", "kn", "sn", "xn", "bn", "yn") if match.group(g)), "1")
+        unit_text = next(
+            match.group(g) for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit") if match.group(g)
+        )
+        unit_text = unit_text.lower()
+        amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
+        p.plan.window = TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text])
+    elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
+        p.plan.window = TimeWindow(kind="since_yesterday")
+    elif reader.take(lexicon.YESTERDAY) is not None:
+        p.plan.window = TimeWindow(kind="yesterday")
+    elif reader.take(lexicon.TODAY) is not None:
+        p.plan.window = TimeWindow(kind="today")
+    elif reader.take(lexicon.THIS_WEEK) is not None:
+        p.plan.window = TimeWindow(kind="this_week")
+    elif reader.take(lexicon.LAST_WEEK) is not None:
+        p.plan.window = TimeWindow(kind="last_week")
+    if p.plan.window is not None:
+        p.signals += 1
+
+
+def compared_window(p: Planning) -> None:
+    """A second, earlier window to set beside the first: "today vs yesterday", "the hour
+    before", "the same hour yesterday", "yesterday until this time"."""
+    compared = shifted_window(p) or named_pair(p)
+    if compared is None:
+        return
+    p.plan.window, p.plan.compared_window = compared
+    p.reader.take_all(lexicon.COMPARISON_WORDS)
+    p.signals += 1
+
+
+def shifted_window(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
+    reader, window = p.reader, p.plan.window
+    a_day_back = {"shift_amount": 1, "shift_unit": "day"}
+    if reader.take(lexicon.YESTERDAY_SO_FAR) is not None:
+        today = window if window is not None and window.kind == "today" else TimeWindow(kind="today")
+        return today, today.model_copy(update=a_day_back)
+    if reader.take(lexicon.SAME_TIME_YESTERDAY) is not None:
+        window = window or TimeWindow(kind="last", amount=1, unit="hour")
+        return (window, window.model_copy(update=a_day_back)) if window.kind in ("last", "today") else None
+    if window is None or reader.take(lexicon.PREVIOUS_WINDOW) is None:
+        return None
+    if window.kind == "last":
+        return window, window.model_copy(update={"shift_amount": window.amount, "shift_unit": window.unit})
+    before = {"today": "yesterday", "this_week": "last_week"}.get(window.kind)
+    return (window, TimeWindow(kind=before)) if before else None
+
+
+def named_pair(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
+    """ "today vs yesterday", "이번 주랑 지난주": both windows named."""
+    window = p.plan.window
+    pairs = {"today": ("yesterday", lexicon.YESTERDAY), "yesterday": ("today", lexicon.TODAY)}
+    pairs |= {"this_week": ("last_week", lexicon.LAST_WEEK), "last_week": ("this_week", lexicon.THIS_WEEK)}
+    if window is None or window.kind not in pairs:
+        return None
+    _, other = pairs[window.kind]
+    if p.reader.take(other) is None:
+        return None
+    current = "today" if window.kind in ("today", "yesterday") else "this_week"
+    previous = "yesterday" if current == "today" else "last_week"
+    return TimeWindow(kind=current), TimeWindow(kind=previous)
+
+
+def sized_bucket(p: Planning) -> None:
+    """ "5-minute buckets", "per 2 hours": read before "min" can be taken for a minimum."""
+    if (match := p.reader.take(lexicon.BUCKET_N)) is not None:
+        p.sized_bucket = _bucket_of(match)
+
+
+def series_bucket(p: Planning) -> str | None:
+    if p.sized_bucket is not None:
+        p.reader.take(lexicon.SERIES)
+        return p.sized_bucket
+    for pattern, bucket in lexicon.BUCKETS:
+        if p.reader.take(pattern) is not None:
+            p.reader.take(lexicon.SERIES)
+            return bucket
+    if p.reader.take(lexicon.SERIES) is not None:
+        return _bucket_for(p.plan.window)
+    return None
+
+
+def _bucket_of(match: re.Match[str]) -> str:
+    """ "5-minute" → "5 minutes", "1 hour" → "hour", "2시간" → "2 hours"."""
+    amount = int(next(match.group(g) for g in ("n", "an", "bn", "kn") if match.group(g)))
+    unit = next(match.group(g) for g in ("u", "au", "bu", "ku") if match.group(g)).lower()
+    hours = unit.startswith("h") or unit == "시간"
+    if amount == 1:
+        return "hour" if hours else "minute"
+    return f"{amount} {'hours' if hours else 'minutes'}"
+
+
+def _bucket_for(window: TimeWindow | None) -> str:
+    if window is None:
+        return "day"
+    minutes = (
+        {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[window.unit] * window.amount
+        if window.kind == "last"
+        else 1440
+    )
+    if minutes <= 120:
+        return "minute"
+    if minutes <= 2 * 1440:
+        return "hour"
+    return "day"
