@@ -29,6 +29,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -54,6 +55,7 @@ from tests.forward_client import ForwardClient, new_chunk, packed_forward
 WORKERS = 2
 RESEND_WITHIN_S = 90.0  # how long a client keeps resending one unacknowledged request
 CLIENT_TIMEOUT_S = 5.0  # what a client waits for an answer before it sends again
+PORT_ATTEMPTS = 3
 RETRY_PAUSE_S = 0.2
 
 
@@ -63,14 +65,31 @@ def start(
     """``loglens up`` with two workers, in a process group of its own (so that the whole
     group can be killed); ``like`` starts it again on the ports of a stopped one."""
     env = {"LOGLENS_COLLECTOR_WORKERS": str(WORKERS), "LOGLENS_DATA_DIR": str(tmp_path / "data"), **(env or {})}
-    if like is None:
-        return start_loglens(dsn, tmp_path, *args, env=env, new_session=True)
-    return start_loglens_like(like, dsn, tmp_path, *args, env=env, new_session=True)
+    if like is not None:
+        return start_loglens_like(like, dsn, tmp_path, *args, env=env, new_session=True)
+    for attempt in range(PORT_ATTEMPTS):
+        try:
+            return start_loglens(dsn, tmp_path, *args, env=env, new_session=True)
+        except RuntimeError as error:
+            # tests/conftest.py's free_port counts from 20000 in every pytest process: another test
+            # session on this machine may take a port it handed out before loglens binds it (seen:
+            # "cannot listen on 127.0.0.1:20004: Address already in use" in the lock test, while
+            # tests/agent ran beside it). Other ports then; any other failure is the test's.
+            if "Address already in use" not in str(error) or attempt == PORT_ATTEMPTS - 1:
+                raise
+            sys.stderr.write(f"faults: a port was taken by another process; starting on others ({error})\n")
+    raise AssertionError("unreachable")
 
 
 async def wait_until_serving(running: LoglensProcess, within_s: float = 15.0) -> set[int]:
     await eventually(lambda: len(serving(running)) == WORKERS, within_s=within_s)
     return serving(running)
+
+
+def replaced(running: LoglensProcess, victim: int) -> bool:
+    """The worker ``victim`` is gone and every worker slot serves again."""
+    now = serving(running)
+    return victim not in now and len(now) == WORKERS
 
 
 def kill_group(running: LoglensProcess) -> None:
@@ -361,22 +380,46 @@ def acked_counts(running_loads: list[Load]) -> dict[str, int]:
 
 
 async def start_again(
-    first: LoglensProcess, dsn: str, tmp_path: Path, tag: str, running_loads: list[Load]
+    first: LoglensProcess, dsn: str, tmp_path: Path, tag: str, running_loads: list[Load], exited_at: float
 ) -> tuple[LoglensProcess, dict[str, int], float]:
-    """With ``first`` stopped, before anything starts again: every record acknowledged so far is
-    committed. Then loglens again on its ports (the clients resend meanwhile), serving; returns
-    it, the acknowledged counts at the stop, and the seconds the start took."""
-    at_stop = acked_counts(running_loads)
-    assert await acknowledged_are_stored(dsn, tag, running_loads) == {"json": 0, "otlp": 0, "forward": 0}
-    stopped_at = time.monotonic()
+    """With ``first`` stopped (its process exited at ``exited_at``, monotonic): loglens again on its
+    ports at once (the clients resend meanwhile), serving; then every record ``first``
+    acknowledged is found committed (clients never resend what was acknowledged, so none of them
+    can be stored by the second). Returns the second, the acknowledged counts at the stop, and the
+    seconds from ``first``'s exit to the second accepting connections: its OTLP/HTTP port's first
+    accepted connection (a worker listening; then the others and the rest of loglens follow)."""
+    acked_at_stop = {load.tally.protocol: set(load.tally.acked) for load in running_loads}
+    accepted_at: list[float] = []
+    # start() blocks until loglens says it is up: a thread notes when the port first accepts.
+    prober = threading.Thread(target=_first_accept, args=(first.http_port, accepted_at), daemon=True)
+    prober.start()
     second = start(dsn, tmp_path, like=first)
-    restart_s = time.monotonic() - stopped_at
     try:
+        await asyncio.to_thread(prober.join, 30)
+        assert accepted_at, "the port of the started again loglens never accepted a connection"
+        restart_s = accepted_at[0] - exited_at
         await wait_until_serving(second)
+        missing = {
+            protocol: len(acked - set(await stored_rows(dsn, tag, protocol)))
+            for protocol, acked in acked_at_stop.items()
+        }
+        assert missing == {"json": 0, "otlp": 0, "forward": 0}, f"acknowledged before the stop, lost: {missing}"
     except BaseException:
         stop(second)
         raise
-    return second, at_stop, restart_s
+    return second, {protocol: len(acked) for protocol, acked in acked_at_stop.items()}, restart_s
+
+
+def _first_accept(port: int, accepted_at: list[float], within_s: float = 30.0) -> None:
+    """Connect to ``port`` until a connection is accepted (then closed at once); note when."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                accepted_at.append(time.monotonic())
+                return
+        except OSError:
+            time.sleep(0.005)  # refused: nothing listens yet
 
 
 # --- the tally ----------------------------------------------------------------------------
@@ -428,15 +471,6 @@ async def outcome(dsn: str, tag: str, tally: Tally) -> Outcome:
         unexpected=tally.unexpected(),
         retries={kind: n for kind, n in tally.answers.items() if kind not in ("200", "ack")},
     )
-
-
-async def acknowledged_are_stored(dsn: str, tag: str, running_loads: list[Load]) -> dict[str, int]:
-    """Acknowledged records not stored, per protocol, right now (e.g. while loglens is down)."""
-    missing = {}
-    for load in running_loads:
-        acked = set(load.tally.acked)
-        missing[load.tally.protocol] = len(acked - set(await stored_rows(dsn, tag, load.tally.protocol)))
-    return missing
 
 
 async def finish(

@@ -89,7 +89,7 @@ async def test_the_whole_group_killed_under_load_then_started_again_loses_nothin
         async with under_load(first, tag, clients=8) as loads:
             await acknowledged_more(loads, by=500)
             kill_group(first)  # parent and workers at once: nothing can flush or answer
-            second, at_kill, restart_s = await start_again(first, dsn, tmp_path, tag, loads)
+            second, at_kill, restart_s = await start_again(first, dsn, tmp_path, tag, loads, time.monotonic())
             await acknowledged_more(loads, at_kill, by=500)
             outcomes = await finish(
                 f"kill -9 of the process group (started again in {restart_s:.1f} s)",
