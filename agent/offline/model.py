@@ -30,6 +30,7 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 from loglens.agent.offline.insight import describe_window, write_insight
 from loglens.agent.offline.parse import Planned, Planner, language_of
 from loglens.agent.offline.plan import render_sql
+from loglens.agent.offline.planner import coverage
 from loglens.agent.offline.reading import read_plan
 from loglens.agent.schema import Schema
 
@@ -56,6 +57,14 @@ CANNOT = {
 }
 
 
+NARROWER = {
+    "en": "{reason}, so I did not answer it: an answer without those words would be to another question. "
+    "I can answer this narrower one: “{narrower}”.",
+    "ko": "{reason}. 그 부분을 빼고 답하면 다른 질문에 대한 답이 되므로 답하지 않았습니다. "
+    "대신 이 질문에는 답할 수 있습니다: “{narrower}”",
+}
+
+
 class OfflineEngine:
     """Plans questions against the schema the agent's catalog holds."""
 
@@ -68,6 +77,15 @@ class OfflineEngine:
         if schema is None:
             return Planned(None, language_of(question), reason="the logs have not been profiled yet")
         return Planner(schema, str(self._zone)).plan(question)
+
+    def _narrower(self, question: str, planned: Planned) -> str | None:
+        """A narrower question than one with unusable words, if the planner can answer it."""
+        if not planned.unused:
+            return None
+        narrower = coverage.narrower(question, planned.unused)
+        if not narrower or narrower == question:
+            return None
+        return narrower if self.planned(narrower).plan is not None else None
 
     def model(self) -> FunctionModel:
         return FunctionModel(self._respond, stream_function=self._stream, model_name="offline")
@@ -88,7 +106,7 @@ class OfflineEngine:
         question = _question_of(messages)
         planned = self.planned(question)
         if planned.plan is None:
-            return "cannot_answer", _cannot(planned)
+            return "cannot_answer", _cannot(planned, self._narrower(question, planned))
         sql = render_sql(planned.plan)
         returned = _last_tool_result(messages)
         if returned is None:
@@ -149,8 +167,12 @@ def _rows_of(content: str) -> tuple[list[str], list[dict[str, Any]], dict[str, A
     return list(document.get("columns", [])), rows, document
 
 
-def _cannot(planned: Planned) -> dict[str, Any]:
+def _cannot(planned: Planned, narrower: str | None = None) -> dict[str, Any]:
     language = planned.language if planned.language in CANNOT else "en"
+    if narrower is not None:
+        # "I could not use 'deploy'": the narrower question the planner can answer comes first
+        reason = NARROWER[language].format(reason=planned.reason, narrower=narrower)
+        return {"reason": reason, "suggestions": [narrower, *EXAMPLES[language][:3]]}
     return {"reason": CANNOT[language].format(reason=planned.reason), "suggestions": EXAMPLES[language]}
 
 

@@ -95,3 +95,24 @@ def test_today_begins_at_midnight_in_the_configured_zone() -> None:
     seoul = render_sql(QueryPlan(window=TimeWindow(kind="today", zone="Asia/Seoul")))
     assert "date_trunc('day', now(), 'Asia/Seoul')" in seoul
     assert "date_trunc('day', now(), 'UTC')" in render_sql(QueryPlan(window=TimeWindow(kind="yesterday")))
+
+
+@pytest.mark.parametrize(
+    ("question", "unused", "narrower"),
+    [
+        (
+            "which endpoints got slower after the last deploy?",
+            ["after", "last", "deploy"],
+            "which endpoints got slower?",
+        ),
+        ("errors in staging since the rollout", ["since", "rollout"], "errors in staging"),
+        ("how many errors in prod", ["prod"], "how many errors"),
+        ("결제 서비스 에러가 언제부터 늘었어?", ["늘었어"], "결제 서비스 에러가 언제부터?"),
+    ],
+)
+def test_the_narrower_question_offered_drops_the_unused_words_and_what_only_joined_them(
+    question: str, unused: list[str], narrower: str
+) -> None:
+    from loglens.agent.offline.planner.coverage import narrower as narrower_question
+
+    assert narrower_question(question, unused) == narrower

@@ -70,6 +70,28 @@ async def test_a_question_it_does_not_understand_gets_an_honest_answer_with_exam
         assert (await offline.answer(offline.question(suggestion))).error is None, suggestion
 
 
+@pytest.mark.parametrize(
+    ("question", "unread", "narrower"),
+    [
+        ("which endpoints got slower after the last deploy?", "'deploy'", "which endpoints got slower?"),
+        ("how many errors since the rollout?", "'rollout'", "how many errors?"),
+        ("결제 서비스 에러가 언제부터 늘었어?", "'늘었어'", "결제 서비스 에러가 언제부터?"),
+    ],
+)
+async def test_a_question_with_a_word_it_cannot_use_is_not_answered_but_a_narrower_one_is_offered(
+    offline: AgentService, question: str, unread: str, narrower: str
+) -> None:
+    body = (await offline.answer(offline.question(question))).body()
+    assert body["outcome"] == "unanswerable"
+    assert body.get("sql") is None  # not answered as if the word were absent
+    assert unread in body["error"]
+    assert narrower in body["error"]
+    assert body["suggestions"][0] == narrower
+    offered = await offline.answer(offline.question(narrower))  # the narrower question is answered
+    assert offered.error is None
+    assert offered.sql is not None
+
+
 async def test_names_come_from_the_data_not_from_lists_in_the_code(
     offline: AgentService, logs: asyncpg.Connection
 ) -> None:

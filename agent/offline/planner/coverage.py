@@ -139,3 +139,31 @@ def could_not_use(words: list[str], language: str) -> str:
     if language == "ko":
         return f"질문의 {quoted} 부분을 해석하지 못했습니다"
     return f"I could not use {quoted} in the question"
+
+
+def narrower(question: str, unused: list[str]) -> str:
+    """The question without the words the planner could not use, and without the little words
+    that only joined them ("which endpoints got slower after the last deploy?" → "which
+    endpoints got slower?"): a narrower question to offer, never to answer in its place."""
+    dropped = {word.lower() for word in unused}
+    tokens = re.findall(r"\S+", question)
+    keep = [_bare(token).lower() not in dropped and not _any_piece_dropped(token, dropped) for token in tokens]
+    for index, token in enumerate(tokens):  # a joining word between dropped words, or at the end
+        if keep[index] and _bare(token).lower() in stopwords.ENGLISH:
+            before = index == 0 or not keep[index - 1]
+            after = index == len(tokens) - 1 or not keep[index + 1]
+            if before and after and index > 0:
+                keep[index] = False
+    kept = [token for token, kept in zip(tokens, keep, strict=True) if kept]
+    while kept and _bare(kept[-1]).lower() in stopwords.ENGLISH | {"the", "a"} and len(kept) > 1:
+        kept.pop()  # "errors in" → "errors"
+    text = " ".join(kept).rstrip(" ,.")
+    return text + "?" if question.rstrip().endswith("?") and not text.endswith("?") else text
+
+
+def _bare(token: str) -> str:
+    return token.strip("?,.!;:()\"'")
+
+
+def _any_piece_dropped(token: str, dropped: set[str]) -> bool:
+    return any(piece.lower() in dropped for piece in WORD.findall(token.lower()) if HANGUL.search(piece))
