@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -390,10 +391,11 @@ async def start_again(
     accepted connection (a worker listening; then the others and the rest of loglens follow)."""
     acked_at_stop = {load.tally.protocol: set(load.tally.acked) for load in running_loads}
     accepted_at: list[float] = []
-    # start() blocks until loglens says it is up: a thread notes when the port first accepts.
+    # A thread notes when the port first accepts; start() waits in another until loglens says
+    # it is up, while the loads go on meeting the stopped one.
     prober = threading.Thread(target=_first_accept, args=(first.http_port, accepted_at), daemon=True)
     prober.start()
-    second = start(dsn, tmp_path, like=first)
+    second = await asyncio.to_thread(functools.partial(start, dsn, tmp_path, like=first))
     try:
         await asyncio.to_thread(prober.join, 30)
         assert accepted_at, "the port of the started again loglens never accepted a connection"
