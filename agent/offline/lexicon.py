@@ -72,6 +72,12 @@ LAST_N = any_of(
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}(?!\s*(?:ago|before|earlier))",
     r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
 )
+# "since 3 hours ago", "since the deploy 3h ago": the last 3 hours (the question says when)
+SINCE_AGO = any_of(
+    rf"{WORD_START}since\s+(?:the\s+)?(?:(?:deploy(?:ment)?|release|rollout)\s+)?(?:about\s+)?(?P<n>\d+|an?|one|two|three)\s*"
+    rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago{WORD_END}",
+    r"(?P<kn>\d+|한|두|세)\s*(?P<kunit>분|시간|일|주)\s*전\s*(?:부터|이후)",
+)
 TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
 YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?:\s*하루)?")
@@ -79,7 +85,7 @@ THIS_WEEK = any_of(rf"{WORD_START}this\s+week{WORD_END}", r"이번\s*주")
 LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일)(?!\s*\d)")
 
 # "error types", "error rate", "에러 유형", "에러율" name a dimension or a measure, not a filter
-NOT_A_FILTER = r"(?!\s*(?:types?|kinds?|classes|names|rates?|ratios?|percentages?|유형|종류|타입|율|률|비율))"
+NOT_A_FILTER = r"(?![-\s]*(?:types?|kinds?|classes|names|rates?|ratios?|percentages?|유형|종류|타입|율|률|비율))"
 ERROR_WORDS = any_of(
     rf"{WORD_START}errors?{WORD_END}{NOT_A_FILTER}",
     rf"{WORD_START}erroring{WORD_END}",
@@ -156,6 +162,7 @@ ERROR_RATE = any_of(
     r"(?:에러|오류|실패)\s*(?:율|비율|률)",
 )
 SHARE = any_of(
+    r"몇\s*(?:%|퍼센트|프로)",
     rf"{WORD_START}(?:percentage|percent|share|proportion|ratio|fraction){WORD_END}",
     r"%",
     r"비율",
@@ -197,6 +204,7 @@ DURATION = any_of(
     rf"{WORD_START}elapsed{WORD_END}",
     rf"{WORD_START}request\s+times?{WORD_END}",
     r"응답\s*시간",
+    r"지연\s*시간",
     r"지연",
     r"소요\s*시간",
     r"처리\s*시간",
@@ -352,7 +360,7 @@ BUCKETS = [
 DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (
         any_of(
-            rf"{WORD_START}error\s+(?:types?|kinds?|classes|names){WORD_END}",
+            rf"{WORD_START}error[-\s]+(?:types?|kinds?|classes|names)(?:[-\s]+wise)?{WORD_END}",
             rf"{WORD_START}(?:kinds?|types?)\s+of\s+errors?{WORD_END}",
             rf"{WORD_START}exception\s+(?:types?|classes){WORD_END}",
             r"(?:에러|오류|예외)\s*(?:유형|종류|타입|클래스)",
@@ -432,7 +440,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (any_of(rf"{WORD_START}actions?{WORD_END}", r"액션", r"행동"), "action_type"),
     (any_of(rf"{WORD_START}functions?{WORD_END}", r"함수"), "function_name"),
     (any_of(rf"{WORD_START}(?:source\s+)?files?{WORD_END}", r"파일"), "file_path"),
-    (any_of(rf"{WORD_START}(?<!stack\s)traces?{WORD_END}", r"트레이스"), "trace_id"),
+    (any_of(rf"{WORD_START}(?<!stack\s)traces?(?:[_\s-]?ids?)?{WORD_END}", r"트레이스(?:\s*id)?"), "trace_id"),
     (
         any_of(
             rf"{WORD_START}messages?{WORD_END}", r"메시지"
@@ -463,6 +471,7 @@ KOREAN_TERMS = {
     "호스트": "host",
     "아이피": "ip",
     "상태\\s*코드": "status",
+    "응답\\s*코드": "status",
     "운영": "production",
     "프로덕션": "production",
     "스테이징": "staging",
@@ -473,8 +482,9 @@ KOREAN_TERMS = {
     "사파리": "safari",
     "파이어폭스": "firefox",
     "엣지": "edge",
-    "로드": "load",
+    "페이지\\s*로딩": "page load",
     "페이지\\s*로드": "page load",
+    "로드": "load",
     "로딩": "load",
 }
 
@@ -570,6 +580,7 @@ STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
     rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status|errors?|responses?){WORD_END}",
     rf"(?P<k>{HTTP_STATUS})\s*(?:에러|응답|상태)",
+    rf"{WORD_START}(?P<p>{HTTP_STATUS})(?=\s*(?:이|가|은|는)?\s*(?:%|비율|비중|퍼센트|몇\s*(?:%|퍼센트)|share|rate|ratio))",
     rf"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>{HTTP_STATUS})",
 )
 # An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
@@ -663,7 +674,7 @@ NOT_PATH_WORDS = frozenset(
     ]
 )
 IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-TRACE_ID = re.compile(r"\b[0-9a-f]{32}\b", re.IGNORECASE)
+TRACE_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])", re.IGNORECASE)
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])")
 PATH = re.compile(r"(?<![\w/])/[\w\-./{}]+")
 NUMBER = re.compile(r"\d+")
@@ -728,8 +739,8 @@ COMPARISON_WORDS = any_of(
 # --- new in a window, and values missing elsewhere --------------------------------------------
 NEW_VALUES = any_of(
     rf"{WORD_START}(?:brand\s+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
-    rf"{WORD_START}(?:(?:that|which)\s+)?(?:we(?:'d|\s+had)?\s+)?never\s+(?:been\s+)?(?:seen|had|occurred|happened|saw)(?:\s+before)?{WORD_END}",
-    rf"{WORD_START}never\s+(?:occurred|happened|appeared|seen)\s+before(?:\s+(?:today|it|that))?{WORD_END}",
+    rf"{WORD_START}(?:(?:that|which)\s+)?(?:we(?:'d|\s+had)?\s+)?never\s+(?:been\s+)?(?:seen|had|occurred|happened|saw|appeared)"
+    rf"(?:\s+before(?:\s+(?:today|this\s+week|then|that|it|now))?)?{WORD_END}",
     rf"{WORD_START}(?:that\s+it\s+)?never\s+had\s+before{WORD_END}",
     rf"{WORD_START}for\s+the\s+first\s+time{WORD_END}",
     rf"{WORD_START}(?:showed|show|shown|turned)\s+up\s+for\s+the\s+first\s+time{WORD_END}",
@@ -745,6 +756,7 @@ NEGATION = any_of(
 )
 ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만")
 NO_ERRORS = any_of(
+    rf"{WORD_START}clean\s*\(\s*no\s+errors?\s*\)",
     rf"{WORD_START}(?:with\s+)?(?:zero|no|without(?:\s+any)?|none|0)\s+(?:errors?|failures?){WORD_END}",
     rf"{WORD_START}(?:clean|error[-\s]free){WORD_END}",
     r"(?:에러|오류)\s*(?:는|가)?\s*(?:하나도|전혀)?\s*없(?:는|고)",
@@ -840,3 +852,12 @@ IP_WORDS = any_of(rf"{WORD_START}(?:source|client|remote|caller)(?=\s+ips?{WORD_
 WHEN = any_of(rf"{WORD_START}when{WORD_END}", r"언제")
 FIRST_WORD = any_of(rf"{WORD_START}first{WORD_END}", r"처음")
 LAST_WORD = any_of(rf"{WORD_START}(?:last|latest|most\s+recently){WORD_END}", r"마지막")
+
+STATUS_WORDS = any_of(
+    rf"{WORD_START}(?:https?\s+)?(?:status(?:\s+codes?)?|response\s+codes?|status\s+code){WORD_END}",
+    r"(?:응답|상태|http)\s*(?:코드|status)",
+    r"status",
+)
+
+# a percentile is not a path word ("p90 page load time")
+PERCENTILE_TOKEN = re.compile(r"^p\d{2}$")

@@ -223,13 +223,20 @@ def korean_names(p: Planning) -> None:
             elif (
                 len(services) == 1
                 and not p.has_condition("service")
+                and services[0] not in named_services
                 and (word not in lexicon.KOREAN_COMMON_NOUNS or _noun_follows(service_noun, match.end()))
             ):
                 end = service_noun.end() if service_noun is not None else match.end()
                 p.reader.mark(match.start(), end)
                 named_services.append(services[0])
-            elif paths and not p.has_condition("path") and not services:
-                p.reader.mark(match.start(), match.end())
+            elif (
+                paths
+                and not p.has_condition("path")
+                and (not services or p.has_condition("service") or named_services)
+            ):
+                # "인증 서비스 로그인 API": the service is named, so 로그인 is its endpoint
+                end = service_noun.end() if service_noun is not None else match.end()
+                p.reader.mark(match.start(), end)
                 p.add_in(Attribute(column="path"), paths, compared=False)
     if named_services:
         p.add_in(Attribute(column="service"), list(dict.fromkeys(named_services)))
@@ -242,7 +249,11 @@ def path_words(p: Planning) -> None:
     for match in lexicon.PATH_WORD.finditer(p.reader.text):
         word = match.group("w") or match.group("kw")
         start = match.start("w") if match.group("w") else match.start("kw")
-        if word in lexicon.NOT_PATH_WORDS or not p.reader.free(start, start + len(word)):
+        if (
+            word in lexicon.NOT_PATH_WORDS
+            or lexicon.PERCENTILE_TOKEN.match(word)
+            or not p.reader.free(start, start + len(word))
+        ):
             continue
         p.reader.mark(start, match.end())
         known = p.schema.distinct("path")

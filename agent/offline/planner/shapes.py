@@ -173,9 +173,9 @@ def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
     for key in p.schema.metadata_keys:
         if key.type == "number" and key.key.endswith("_ms"):
             continue
-        span = p.find_name(words_of(key.key), loose=True)
+        span = p.find_name(words_of(key.key), loose=True) or _status_words(p, key.key)
         if span is not None and p.reader.free(*span):
-            found.append((span[0], span[1], Attribute(metadata_key=key.key)))
+            found.append((span[0], span[1], Attribute(metadata_key=key.key, numeric=key.type == "number")))
     for pattern, column in lexicon.DIMENSIONS:
         if column == "message" and p.reader.peek(lexicon.COMMON) is None:
             continue
@@ -274,3 +274,11 @@ def _singular_noun(words: str) -> bool:
 def _count_alias(subject: str) -> str:
     alias = re.sub(r"[^a-z0-9]+", "_", subject.lower()).strip("_") or "count"
     return alias if re.fullmatch(r"[a-z][a-z0-9_]*", alias) else "count"
+
+
+def _status_words(p: Planning, key: str) -> tuple[int, int] | None:
+    """ "status codes", "response codes", "응답 코드": the status key, however it is named."""
+    if "status" not in key.lower():
+        return None
+    match = p.reader.peek(lexicon.STATUS_WORDS)
+    return (match.start(), match.end()) if match else None

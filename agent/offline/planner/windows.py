@@ -17,14 +17,8 @@ from loglens.agent.offline.planner.state import Planning
 
 def read_window(p: Planning) -> None:
     reader = p.reader
-    if (match := reader.take(lexicon.LAST_N)) is not None:
-        amount_text = next((match.group(g) for g in ("n", "kn", "sn", "xn", "bn", "yn") if match.group(g)), "1")
-        unit_text = next(
-            match.group(g) for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit") if match.group(g)
-        )
-        unit_text = unit_text.lower()
-        amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
-        p.plan.window = TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text])
+    if (match := reader.take(lexicon.SINCE_AGO) or reader.take(lexicon.LAST_N)) is not None:
+        p.plan.window = _last(match)
     elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
         p.plan.window = TimeWindow(kind="since_yesterday")
     elif reader.take(lexicon.YESTERDAY) is not None:
@@ -124,3 +118,12 @@ def _bucket_for(window: TimeWindow | None) -> str:
     if minutes <= 2 * 1440:
         return "hour"
     return "day"
+
+
+def _last(match: re.Match[str]) -> TimeWindow:
+    """ "last 24 hours", "최근 1시간", "24h", "since 3h ago": the last N units."""
+    groups = match.groupdict()
+    amount_text = next((groups[g] for g in ("n", "kn", "sn", "xn", "bn", "yn") if groups.get(g)), "1")
+    unit_text = next(groups[g] for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit") if groups.get(g))
+    amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
+    return TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text.lower()])
