@@ -118,6 +118,10 @@ def write_insight(
             if korean
             else f"{count} distinct {columns[0]} values{(' ' + window) if window else ''}: {shown}."
         )
+    if plan.shape == "duplicates":
+        return _duplicates(rows, count, korean, when)
+    if plan.compared_window is not None and len(rows) == 1:
+        return _two_windows(plan, rows[0], columns, korean, label)
     if plan.group_by is None or plan.shape == "count_groups" or len(columns) < 2:
         return _single(plan, rows[0], columns, korean, label, window, when)
     if plan.group_by.bucket is not None:
@@ -337,3 +341,34 @@ def describe_window(plan: QueryPlan, language: str) -> str:
         "last_week": ("last week", "지난주"),
     }
     return names[window.kind][1 if korean else 0]
+
+
+def _duplicates(rows: list[dict[str, Any]], count: int, korean: bool, when: Clock) -> str:
+    """How many lines were logged more than once, and the one with the most copies."""
+    top = max(rows, key=lambda row: row.get("copies") or 0)
+    message = str(top.get("message") or "")[:80]
+    if korean:
+        return (
+            f"시각·서비스·메시지가 같은 로그가 {count:,}건 중복되어 있습니다. 가장 많은 것은 "
+            f"{top.get('service')}의 “{message}”({when(top.get('created_at'))}, {top.get('copies')}번)입니다."
+        )
+    return (
+        f"{count:,} log lines were logged more than once with the same time, service and message; the most "
+        f"copies: “{message}” from {top.get('service')} at {when(top.get('created_at'))} "
+        f"({top.get('copies')} times)."
+    )
+
+
+def _two_windows(plan: QueryPlan, row: dict[str, Any], columns: list[str], korean: bool, label: str) -> str:
+    """ "120 errors today vs 80 yesterday (+50.0%)": each window's value and the change."""
+    from loglens.agent.offline.reading import window_words  # the reading says windows for people
+
+    now, before = (row.get(column) for column in columns[:2])
+    change = row.get("change_pct")
+    assert plan.window is not None
+    assert plan.compared_window is not None
+    this, that = window_words(plan.window, korean), window_words(plan.compared_window, korean)
+    shown_change = "" if change is None else f" ({'+' if float(change) >= 0 else ''}{_number(change)}%)"
+    if korean:
+        return f"{label}: {this} {_number(now)}, {that} {_number(before)}{shown_change}."
+    return f"{label.capitalize()}: {_number(now)} {this} vs {_number(before)} {that}{shown_change}."

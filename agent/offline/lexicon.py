@@ -270,7 +270,9 @@ ROW_NOUNS = any_of(
     r"메시지",
     r"기록",
 )
-STACK_TRACE = any_of(rf"{WORD_START}stack\s*traces?{WORD_END}", rf"{WORD_START}tracebacks?{WORD_END}", r"스택")
+STACK_TRACE = any_of(
+    rf"{WORD_START}stack\s*-?\s*traces?{WORD_END}", rf"{WORD_START}tracebacks?{WORD_END}", r"스택\s*(?:트레이스)?"
+)
 # A change between two periods: beyond one plan, so left to the model when there is one.
 CHANGE = any_of(
     rf"{WORD_START}(?:increase[sd]?|decrease[sd]?|went\s+up|go(?:ne)?\s+up|went\s+down|go(?:ne)?\s+down|spike[sd]?|"
@@ -681,6 +683,8 @@ NUMBER = re.compile(r"\d+")
 
 GREETINGS = any_of(rf"{WORD_START}(?:hi|hello|thanks|thank\s+you){WORD_END}", r"안녕", r"고마워", r"감사")
 LOG_VOCABULARY = any_of(
+    rf"{WORD_START}(?:stack\s*-?\s*traces?|tracebacks?){WORD_END}",
+    r"스택",
     rf"{WORD_START}(?:levels?|severity|[0-9a-f]{{32}}){WORD_END}",
     r"트레이스|레벨",
     rf"{WORD_START}[1-5](?:\d\d|xx)s?{WORD_END}",
@@ -861,3 +865,34 @@ STATUS_WORDS = any_of(
 
 # a percentile is not a path word ("p90 page load time")
 PERCENTILE_TOKEN = re.compile(r"^p\d{2}$")
+
+# "messages over 10,000 characters", "message length > 10000", "10000자 넘는": a message's length
+MESSAGE_SIZE = any_of(
+    rf"{WORD_START}(?:(?:message|msg)s?\s+(?:length|size)s?\s*(?:is\s+|of\s+)?)"
+    rf"(?P<op>over|more\s+than|longer\s+than|above|exceeding|greater\s+than|at\s+least|>=?)\s*(?P<n>\d+)"
+    rf"(?:\s*(?:characters?|chars?|bytes?|letters?))?",
+    rf"(?P<op2>over|more\s+than|longer\s+than|above|exceeding|greater\s+than|at\s+least|>=?)\s*(?P<n2>\d+)\s*"
+    rf"(?:characters?|chars?|letters?){WORD_END}",
+    r"(?:(?:메시지|message)\s*(?:길이|크기)(?:가|는)?\s*)?(?P<kn>\d+)\s*(?:자|글자|byte|바이트)?\s*(?P<kop>넘는|넘게|이상|초과|보다\s*긴)",
+)
+BIG_WORDS = any_of(
+    rf"{WORD_START}(?:huge|giant|big|bigger|large|larger|long|longer|oversized|massive|enormous|gigantic){WORD_END}",
+    r"거대한|엄청\s*긴|긴|큰|대용량",
+    rf"{WORD_START}(?:message|msg)s?\s+(?:length|size)s?{WORD_END}",
+    r"메시지\s*(?:길이|크기)(?:가|는)?",
+)
+# "the latest NullPointerException", "가장 최근 에러": the newest row (one, when one is named)
+LATEST = any_of(
+    rf"{WORD_START}(?:the\s+)?(?:latest|most\s+recent|newest|last)(?!\s+\d){WORD_END}",
+    r"(?:가장|제일)\s*최근|최근(?!\s*\d)",
+)
+DUPLICATES = any_of(
+    rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
+    rf"{WORD_START}logged\s+(?:more\s+than\s+once|twice){WORD_END}",
+    r"중복(?:된|되는|인)?",
+)
+SAME_LINE_WORDS = any_of(
+    rf"{WORD_START}(?:same|identical|exact|equal)\s*(?:timestamp|time|service|message|text)?s?{WORD_END}",
+    rf"{WORD_START}(?:timestamp|time|service|message)s?{WORD_END}",
+    r"(?:똑같은|같은|동일한)|시각|시간|서비스|메시지",
+)

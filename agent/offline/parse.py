@@ -33,6 +33,7 @@ __all__ = ["Planned", "Planner", "language_of"]
 # reads a name's words as its own ("inventory-worker" is a service, not the WORKER log kind).
 PASSES: tuple[Callable[[Planning], None], ...] = (
     filters.quoted_text,
+    filters.message_size,
     filters.thresholds,
     filters.literals,
     windows.read_window,
@@ -46,6 +47,7 @@ PASSES: tuple[Callable[[Planning], None], ...] = (
     filters.levels,
     measures.condition_share,
     measures.rate_threshold,
+    sets.duplicates,
     shapes.shape,
     sets.distinct_values,
 )

@@ -53,6 +53,8 @@ ROW_COLUMNS: tuple[ColumnName, ...] = (
 )
 
 Scalar = str | int | float
+# what makes two log lines the same line logged twice
+DUPLICATE_KEY = ("created_at", "service", "message")
 # measures that can be taken over one window of several (FILTER (WHERE ...))
 WINDOWED_KINDS = ("count", "count_distinct", "avg", "max", "min", "sum", "percentile", "first_seen", "last_seen")
 RowOrder = Literal["measure_desc", "measure_asc", "group_asc", "newest", "oldest", "slowest", "none"]
@@ -64,6 +66,7 @@ class Attribute(BaseModel):
     column: ColumnName | None = None
     metadata_key: str | None = None
     numeric: bool = False  # compare or aggregate a metadata key as a number
+    length: bool = False  # the length of a text column ("messages over 10,000 characters")
 
     @field_validator("metadata_key")
     @classmethod
@@ -74,11 +77,13 @@ class Attribute(BaseModel):
 
     @property
     def name(self) -> str:
+        if self.length:
+            return f"{self.column}_length"
         return self.column or self.metadata_key or "value"
 
     def sql(self) -> str:
         if self.column is not None:
-            return self.column
+            return f"length({self.column})" if self.length else self.column
         key = _literal(self.metadata_key or "")
         if self.numeric:
             # CASE keeps the cast from ever seeing a value that is not a JSON number
@@ -280,7 +285,8 @@ class Having(BaseModel):
 class QueryPlan(BaseModel):
     """A log question in structured form; ``render_sql`` turns it into one read-only SELECT."""
 
-    shape: Literal["aggregate", "rows", "distinct", "count_groups"] = "aggregate"
+    # "duplicates": rows logged more than once with the same time, service and message
+    shape: Literal["aggregate", "rows", "distinct", "count_groups", "duplicates"] = "aggregate"
     window: TimeWindow | None = None
     errors_only: bool = False
     conditions: list[Condition | AnyOf] = Field(default_factory=list)
@@ -308,9 +314,22 @@ def render_sql(plan: QueryPlan) -> str:
             "oldest": " ORDER BY created_at",
         }.get(plan.order, " ORDER BY created_at DESC")
         limit = f" LIMIT {plan.limit}" if plan.limit else ""
-        return f"SELECT {', '.join(plan.columns)} FROM logs WHERE {where}{order}{limit}"
+        computed = [  # "messages over 10,000 characters" shows each message's length
+            f"{c.attribute.sql()} AS {c.attribute.name}"
+            for c in plan.conditions
+            if isinstance(c, Condition) and c.attribute.length
+        ]
+        return (
+            f"SELECT {', '.join([*plan.columns, *dict.fromkeys(computed)])} FROM logs WHERE {where}{order}{limit}"
+        )
     if plan.shape == "distinct":
         return _distinct(plan, where)
+    if plan.shape == "duplicates":
+        same = ", ".join(DUPLICATE_KEY)
+        return (
+            f"SELECT {same}, COUNT(*) AS copies FROM logs WHERE {where} GROUP BY {same} "
+            f"HAVING COUNT(*) > 1 ORDER BY created_at"
+        )
     if plan.compared_window is not None:
         return _two_windows(plan)
     if plan.shape == "count_groups":

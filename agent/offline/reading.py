@@ -253,6 +253,11 @@ def _window(reading: _Reading) -> None:
 MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
 
 
+def window_words(window: TimeWindow, korean: bool) -> str:
+    """A window in words ("last 24 h", "어제"), for the insight of a comparison."""
+    return _window_words(_Reading(QueryPlan(), korean, "logs"), window)
+
+
 def _window_words(reading: _Reading, window: TimeWindow) -> str:
     """A window, moved back in time when it is shifted: "the 24 h before", "yesterday up to this
     time", "last hour, 1 day earlier"."""

@@ -177,7 +177,7 @@ def data_names(p: Planning) -> None:
     for column in ("service", "error_type", "environment", "service_version", "path"):
         found = []
         for value in sorted(p.schema.distinct(column), key=len, reverse=True):
-            span = p.find_name(value)
+            span = p.find_name(value) or (_acronym_span(p, value) if column == "error_type" else None)
             if span is not None and p.reader.free(*span):
                 p.reader.mark(*span)
                 found.append(value)
@@ -396,3 +396,29 @@ def _column_named(words: str) -> ColumnName | None:
         "environment": "environment",
     }
     return candidates.get(words.strip("_").replace("__", "_"))  # type: ignore[return-value]
+
+
+def _acronym_span(p: Planning, name: str) -> tuple[int, int] | None:
+    """ "NPE" for NullPointerException: the capitals of a CamelCase name, written in capitals."""
+    acronym = "".join(c for c in name if c.isupper())
+    if len(acronym) < 3:
+        return None
+    match = re.search(rf"(?<![A-Za-z]){acronym}s?(?![A-Za-z])", p.question)
+    if match is None:
+        return None
+    return p.find_name(match.group(0))
+
+
+def message_size(p: Planning) -> None:
+    """ "messages over 10,000 characters", "메시지 길이가 10000자 넘는": the length of a message."""
+    match = p.reader.take(lexicon.MESSAGE_SIZE)
+    if match is None:
+        return
+    groups = match.groupdict()
+    words = (groups.get("op") or groups.get("op2") or groups.get("kop") or "").replace(" ", "")
+    op = ">=" if words in ("atleast", ">=", "이상") else ">"
+    amount = int(groups.get("n") or groups.get("n2") or groups.get("kn") or 0)
+    length = Attribute(column="message", length=True)
+    p.plan.conditions.append(Condition(attribute=length, op=op, values=[amount]))
+    p.reader.take_all(lexicon.BIG_WORDS)
+    p.signals += 1

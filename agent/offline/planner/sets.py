@@ -93,3 +93,13 @@ def distinct_values(p: Planning) -> None:
     if listing == "no_errors":
         plan.absent_errors_only = True
         plan.absent_where = []
+
+
+def duplicates(p: Planning) -> None:
+    """ "duplicate log lines", "중복 로그": the lines logged more than once with the same time,
+    service and message, and how many copies."""
+    if p.reader.take(lexicon.DUPLICATES) is None:
+        return
+    p.plan.shape = "duplicates"
+    p.reader.take_all(lexicon.SAME_LINE_WORDS)
+    p.signals += 1

@@ -38,7 +38,7 @@ DEFAULT_ROWS = 100
 
 def shape(p: Planning) -> None:
     reader, plan = p.reader, p.plan
-    if plan.shape in ("rows", "count_groups"):
+    if plan.shape in ("rows", "count_groups", "duplicates"):
         if plan.shape == "rows" and (match := reader.take(lexicon.RECENT_ROWS)) is not None:
             plan.limit = int(next(g for g in match.groups() if g))
         return
@@ -67,7 +67,7 @@ def recent_rows(p: Planning) -> bool:
     if match is None:
         match = recent_rows_korean(p)
     if match is None:
-        return False
+        return latest_row(p)
     p.plan.shape, p.plan.limit = "rows", int(next(g for g in match.groups() if g))
     p.plan.columns = list(ROW_COLUMNS)
     p.signals += 1
@@ -282,3 +282,20 @@ def _status_words(p: Planning, key: str) -> tuple[int, int] | None:
         return None
     match = p.reader.peek(lexicon.STATUS_WORDS)
     return (match.start(), match.end()) if match else None
+
+
+def latest_row(p: Planning) -> bool:
+    """ "the latest NullPointerException", "가장 최근 에러 스택 트레이스": the newest row, one when
+    one is named ("the latest errors" are the newest rows)."""
+    latest = p.reader.peek(lexicon.LATEST)
+    shown = p.reader.peek(lexicon.SHOW_ROWS) or lexicon.STACK_TRACE.search(p.reader.text)
+    if latest is None or not (shown or p.concept_error_type) or p.plan.measures:
+        return False
+    p.reader.take(lexicon.LATEST)
+    after = re.match(r"\s*([a-z]+)", p.reader.text[latest.end() :])
+    one = p.language == "ko" or (after is not None and _singular_noun(after.group(1)))
+    p.plan.shape, p.plan.order = "rows", "newest"
+    p.plan.limit = 1 if one else DEFAULT_ROWS
+    p.plan.columns = list(ROW_COLUMNS)
+    p.signals += 1
+    return True
