@@ -136,6 +136,10 @@ SHAPE_WORDS: dict[str, tuple[str, str]] = {
     "rows": ("{P}", "{p}"),
     "distinct": ("distinct {as_}", "{a} 목록(중복 제외)"),
     "count_groups": ("number of {gs} with {having}", "{having}인 {g} 수"),
+    "duplicates": (
+        "log lines logged more than once (same time, service and message), with their copies",
+        "시각·서비스·메시지가 같은 중복 로그와 그 개수",
+    ),
 }
 
 
@@ -176,6 +180,8 @@ class _Reading:
             return self.words(("logs", "로그"))
         if attribute.column is not None:
             words = self.words(COLUMN_WORDS.get(attribute.column, (attribute.column, attribute.column)))
+            if attribute.length:
+                words += self.words((" length (characters)", " 길이(글자 수)"))
         else:
             words = attribute.name
         if plural and not self.korean:
