@@ -51,10 +51,17 @@ NUMBER_WORDS = {
     "five": 5,
     "six": 6,
     "seven": 7,
+    "eight": 8,
+    "nine": 9,
     "ten": 10,
+    "eleven": 11,
     "twelve": 12,
     "fifteen": 15,
+    "twenty": 20,
     "thirty": 30,
+    "forty": 40,
+    "sixty": 60,
+    "ninety": 90,
     "한": 1,
     "두": 2,
     "세": 3,
@@ -63,13 +70,14 @@ NUMBER_WORDS = {
 
 LAST_N = any_of(
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+"
-    rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|ten|twelve|fifteen|thirty)?\s*"
+    rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)?\s*"
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
     r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이)",
     rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
-    rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}(?!\s*(?:ago|before|earlier))",
+    rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
+    rf"(?!\s*(?:ago|before|earlier|buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?))",
     r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
 )
 # "since 3 hours ago", "since the deploy 3h ago": the last 3 hours (the question says when)
@@ -97,7 +105,6 @@ ERROR_WORDS = any_of(
     rf"에러{NOT_A_FILTER}",
     rf"오류{NOT_A_FILTER}",
     r"실패(?!\s*율)",
-    r"장애",
     r"예외",
 )
 LEVEL_NAMES = {
@@ -132,7 +139,7 @@ COUNT = any_of(
     rf"{WORD_START}counts?{WORD_END}",
     rf"{WORD_START}total{WORD_END}",
     rf"{WORD_START}volume{WORD_END}",
-    r"몇\s*(?:건|개|번|회|명)",
+    r"몇\s*(?:건|개|번|회|명|가지|종류|곳|군데)",
     r"건수",
     r"개수",
     r"(?<![가-힣])수(?![가-힣])",
@@ -218,7 +225,8 @@ DISTINCT = any_of(rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"
 
 TOP_N = any_of(
     rf"{WORD_START}top\s+(?P<n>\d+){WORD_END}",
-    rf"{WORD_START}(?P<m>\d+)\s+(?:most|biggest|largest|slowest|busiest){WORD_END}",
+    rf"{WORD_START}(?P<s>\d+)(?=\s+(?:slowest|fastest|noisiest|busiest|worst|best|most|least)\b)",
+    rf"{WORD_START}(?P<m>\d+)\s+(?:biggest|largest){WORD_END}",
     r"상위\s*(?P<k>\d+)(?:\s*(?:개|위|곳|명|가지|건))?",
     r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
 )
@@ -261,6 +269,7 @@ WENT_WRONG = any_of(
     r"뭐가\s*잘못",
 )
 SHOW_ROWS = any_of(
+    rf"{WORD_START}what(?:'s|\s+has|\s+was|\s+got)\s+(?:been\s+)?logged{WORD_END}",
     rf"{WORD_START}(?:show|list|find|display|give|get|fetch|search)\b(?!.*\b(?:count|number|how many)\b)",
     r"(?:보여|찾아|알려|목록|리스트|조회)",
 )
@@ -292,6 +301,7 @@ LIST_WORDS = any_of(
 COMPARE = any_of(
     rf"{WORD_START}compare{WORD_END}",
     rf"{WORD_START}between{WORD_END}",
+    rf"{WORD_START}(?:more|fewer|less){WORD_END}",
     rf"{WORD_START}versus{WORD_END}",
     rf"{WORD_START}vs\.?{WORD_END}",
     r"비교",
@@ -582,7 +592,7 @@ STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
     rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status|errors?|responses?){WORD_END}",
     rf"(?P<k>{HTTP_STATUS})\s*(?:에러|응답|상태)",
-    rf"{WORD_START}(?P<p>{HTTP_STATUS})(?=\s*(?:이|가|은|는)?\s*(?:%|비율|비중|퍼센트|몇\s*(?:%|퍼센트)|share|rate|ratio))",
+    rf"{WORD_START}(?P<p>{HTTP_STATUS})(?=\s*(?:이|가|은|는)?\s*(?:%|비율|비중|퍼센트|몇\s*(?:%|퍼센트)|share|rate|ratio|counts?|total|number|건|개|몇))",
     rf"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>{HTTP_STATUS})",
 )
 # An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
@@ -592,7 +602,7 @@ HTTP_METHOD = any_of(
 )
 # "trace id 4bf9…", "session s-1029", "user alice42": an id named by its kind (it has a digit).
 NAMED_ID = any_of(
-    rf"{WORD_START}(?P<kind>trace|session|user)(?:[\s_-]*id)?\s*[:=#]?\s*(?P<v>(?=[\w\-@.]*\d)[\w\-@.]{{3,64}}){WORD_END}",
+    rf"{WORD_START}(?P<kind>trace|session|user)(?:[\s_-]*id)?(?:\s+|\s*[:=#]\s*)(?P<v>(?=[\w\-@.]*\d)[\w\-@.]{{3,64}}){WORD_END}",
     r"(?P<kkind>트레이스|세션|사용자|유저)\s*(?:id|아이디)?\s*[:=#]?\s*(?P<kv>(?=[a-z0-9_\-@.]*\d)[a-z0-9_\-@.]{3,64})",
 )
 ID_KINDS = {"trace": "trace_id", "트레이스": "trace_id", "session": "session_id", "세션": "session_id"}
@@ -685,7 +695,7 @@ GREETINGS = any_of(rf"{WORD_START}(?:hi|hello|thanks|thank\s+you){WORD_END}", r"
 LOG_VOCABULARY = any_of(
     rf"{WORD_START}(?:stack\s*-?\s*traces?|tracebacks?){WORD_END}",
     r"스택",
-    rf"{WORD_START}(?:levels?|severity|[0-9a-f]{{32}}){WORD_END}",
+    rf"{WORD_START}(?:levels?|severity|[0-9a-f]{{32}}|logged|user[_-]?\d+){WORD_END}",
     r"트레이스|레벨",
     rf"{WORD_START}[1-5](?:\d\d|xx)s?{WORD_END}",
     rf"{WORD_START}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
@@ -744,7 +754,7 @@ COMPARISON_WORDS = any_of(
 NEW_VALUES = any_of(
     rf"{WORD_START}(?:brand\s+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
     rf"{WORD_START}(?:(?:that|which)\s+)?(?:we(?:'d|\s+had)?\s+)?never\s+(?:been\s+)?(?:seen|had|occurred|happened|saw|appeared)"
-    rf"(?:\s+before(?:\s+(?:today|this\s+week|then|that|it|now))?)?{WORD_END}",
+    rf"(?:\s+before(?:(?=\s+(?:today|this\s+week|yesterday))|\s+(?:then|that|it|now))?)?{WORD_END}",
     rf"{WORD_START}(?:that\s+it\s+)?never\s+had\s+before{WORD_END}",
     rf"{WORD_START}for\s+the\s+first\s+time{WORD_END}",
     rf"{WORD_START}(?:showed|show|shown|turned)\s+up\s+for\s+the\s+first\s+time{WORD_END}",
@@ -786,7 +796,7 @@ SHARE_OF_TOTAL = any_of(
 # "when", "time", "시각" read as part of a first/last seen measure
 TIMESTAMP_WORDS = any_of(
     rf"{WORD_START}(?:when|time|timestamps?|date|occurrences?|seen|show\s+up|showed\s+up|appeared){WORD_END}",
-    r"시각|일시|시점|언제|타임스탬프|발생\s*시간",
+    r"시각|일시|시점|언제|타임스탬프|발생\s*시간|시간",
 )
 
 # "5xx rate", "401 ratio": a rate of a condition (the error rate has its own words)
@@ -896,3 +906,33 @@ SAME_LINE_WORDS = any_of(
     rf"{WORD_START}(?:timestamp|time|service|message)s?{WORD_END}",
     r"(?:똑같은|같은|동일한)|시각|시간|서비스|메시지",
 )
+
+# Parts of service names that name no service on their own ("api" in payment-api)
+GENERIC_NAME_PARTS = frozenset(
+    {
+        "api",
+        "apis",
+        "service",
+        "svc",
+        "worker",
+        "app",
+        "server",
+        "web",
+        "mobile",
+        "user",
+        "users",
+        "frontend",
+        "backend",
+        "core",
+        "main",
+        "test",
+        "prod",
+        "staging",
+        "auth",
+    }
+)
+SERVICE_NOUN_AFTER = re.compile(
+    r"\s*(?:-\s*)?(?:service|svc|api|worker|app|server|backend)s?(?![a-z0-9_])(?!-[a-z0-9])"
+)
+
+SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")

@@ -42,7 +42,8 @@ ENGLISH = _words(
     hit hits affected affecting impacted experienced experiencing faced saw see seeing getting gets
     requests request calls call responses response hits
     address addresses attempts attempt tries among amongst
-    s times time's views view viewed visits visited walked through went id ids identifier
+    taking takes take appear appears appearing s
+    times time's views view viewed visits visited walked through went id ids identifier
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.
@@ -65,6 +66,7 @@ KOREAN = _words(
     낸 내는 냈어 냈나 냈던 남기는 남긴 남겼어 남긴거 겪은 겪는 겪었어 쌓인 찍힌 찍은
     관련 관련된 관련한 대한 대해 대해서 동안 사이 간
     요청 호출 응답 기준 기준으로 기준의
+    걸린 걸리는 걸렸던 걸렸어 보인 보였던 있고 있는데 많은 많이
     나는데 나는 나던 본 봤던 보는 온 들어온 나타난 나타났어 나타났나 등장한 어때 어때요 어떤가요 어땠어 어떄
     """
 )
@@ -80,6 +82,7 @@ KOREAN_ENDINGS = _words(
     은 는 이 가 을 를 의 에 에서 에게 로 으로 와 과 랑 이랑 하고 도 만 요 야 별로 중 중에 중에서
     쪽 쪽에서 쪽은 쪽의 치 씩 씩이었어 씩인지 짜리 동안 동안의 간
     이야 인가 인가요 인지 인데 이고 이며 이랑은 이나 나 든 이든 인
+    이었어 이었어요 이었나 이었나요 였어요 였나요 였지 이었지 일까 일까요
     들 들은 들이 들을 들의
     줘 주세요 해줘 해주세요 해 해요 했어 했나 됐어 였어 있어 있나 있어요 있나요
     """

@@ -113,7 +113,7 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     (_counts, (lexicon.COUNT,)),
     (
         lambda plan: plan.group_by is not None or plan.shape == "distinct",
-        (lexicon.WHICH, lexicon.PER, lexicon.LIST_WORDS, lexicon.COMMON),
+        (lexicon.WHICH, lexicon.PER, lexicon.LIST_WORDS, lexicon.COMMON, lexicon.DISTINCT),
     ),
     (_measures_any("first_seen", "last_seen"), (lexicon.TIMESTAMP_WORDS,)),
     (_pages_per_visitor, (lexicon.VIEWED_PAGES,)),

@@ -7,6 +7,7 @@ Each pass reads the question through ``Planning`` (planner/state.py) and fills i
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from loglens.agent.offline import lexicon
@@ -174,22 +175,38 @@ def concepts(p: Planning) -> None:
 
 
 def data_names(p: Planning) -> None:
+    """Names that occur in the data: services, error types, environments, versions, paths, then
+    Korean words for them and metadata values."""
     for column in ("service", "error_type", "environment", "service_version", "path"):
-        found = []
-        for value in sorted(p.schema.distinct(column), key=len, reverse=True):
-            span = p.find_name(value) or (_acronym_span(p, value) if column == "error_type" else None)
-            if span is not None and p.reader.free(*span):
-                p.reader.mark(*span)
-                found.append(value)
-                p.take_following_word(span[1], column)
-        if column == "environment":
-            found += environment_words(p)
+        found = _names_of(p, column)
         if found:
             p.add_in(Attribute(column=column), list(dict.fromkeys(found)))
             if column == "error_type":
                 p.concept_error_type = True
     path_words(p)
     korean_names(p)
+    metadata_values(p)
+
+
+def _names_of(p: Planning, column: str) -> list[str]:
+    found = []
+    for value in sorted(p.schema.distinct(column), key=len, reverse=True):
+        span = p.find_name(value) or (_acronym_span(p, value) if column == "error_type" else None)
+        if span is not None and p.reader.free(*span):
+            p.reader.mark(*span)
+            found.append(value)
+            p.take_following_word(span[1], column)
+    if column == "environment":
+        found += environment_words(p)
+    if column in ("service", "error_type"):
+        found += _misspelled(p, column)
+    if column == "service":
+        found += _named_by_part(p)
+    return found
+
+
+def metadata_values(p: Planning) -> None:
+    """ "Safari", "eu-west-1": a value of a metadata key with few values."""
     for key in p.schema.metadata_keys:
         if key.type != "string" or len(key.examples) > 25:
             continue
@@ -422,3 +439,51 @@ def message_size(p: Planning) -> None:
     p.plan.conditions.append(Condition(attribute=length, op=op, values=[amount]))
     p.reader.take_all(lexicon.BIG_WORDS)
     p.signals += 1
+
+
+def _misspelled(p: Planning, column: str) -> list[str]:
+    """ "paymnet-api", "NullPointerExeption": a name of the data with a letter or two wrong."""
+    names = {value.lower(): value for value in p.schema.distinct(column)}
+    found = []
+    for match in re.finditer(r"[a-z][a-z0-9_\-.]{5,}", p.reader.text):
+        word = match.group(0).rstrip(".-")
+        if not p.reader.free(match.start(), match.start() + len(word)) or word in names:
+            continue
+        if any(name in word for name in names):
+            continue  # "payment-api-1" is a host of payment-api, not a misspelling of it
+        close = difflib.get_close_matches(word, names, n=2, cutoff=0.86)
+        if len(close) == 1:  # one name is that close; two would be a guess
+            p.reader.mark(match.start(), match.start() + len(word))
+            found.append(names[close[0]])
+    return found
+
+
+def _named_by_part(p: Planning) -> list[str]:
+    """ "the payment service", "inventory or notification (workers)": a service named by the part
+    of its name that is its own, with a service noun after it or another such part beside it."""
+    parts: dict[str, str] = {}
+    for service in p.schema.distinct("service"):
+        head = re.split(r"[\-_.]", service.lower())[0]
+        if len(head) >= 4 and head not in lexicon.GENERIC_NAME_PARTS:
+            parts[head] = service if head not in parts else ""  # a head two services share names neither
+    found: list[tuple[int, int, str]] = []
+    for head, service in parts.items():
+        match = re.search(rf"{lexicon.WORD_START}{head}{lexicon.WORD_END}", p.reader.text)
+        if service and match and p.reader.free(match.start(), match.end()):
+            found.append((match.start(), match.end(), service))
+    named = []
+    for start, end, service in found:
+        noun = lexicon.SERVICE_NOUN_AFTER.match(p.reader.text, end)
+        paired = any(
+            other_start != start
+            and re.fullmatch(r"\s*(?:,|or|and|vs\.?|versus|/)\s*", _between(p, start, end, other_start, other_end))
+            for other_start, other_end, _ in found
+        )
+        if noun is not None or paired:
+            p.reader.mark(start, noun.end() if noun is not None else end)
+            named.append(service)
+    return named
+
+
+def _between(p: Planning, start: int, end: int, other_start: int, other_end: int) -> str:
+    return p.reader.text[end:other_start] if other_start >= end else p.reader.text[other_end:start]

@@ -174,10 +174,14 @@ def extremes(p: Planning, duration: Attribute) -> None:
 def ranked_duration(p: Planning, duration: Attribute) -> None:
     """ "the slowest endpoints", "latency per service": the average duration, ranked."""
     measures = p.plan.measures
-    fastest = p.reader.take(lexicon.FAST) is not None
+    fast = p.reader.take(lexicon.FAST)
+    fastest = fast is not None
+    if fast is not None and lexicon.SUPERLATIVE.search(fast.group(0)):
+        p.superlative = "fastest"
     if not measures and (p.duration_mentioned or fastest) and not p.has_condition("duration_ms"):
         measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
         p.duration_mentioned = True
+        p.implied_average = True
         if fastest:
             p.plan.order = "measure_asc"
 
@@ -212,8 +216,10 @@ def duration_attribute(p: Planning) -> Attribute:
             p.duration_mentioned = True
             p.plan.conditions.append(Condition(attribute=Attribute(metadata_key=key.key), op="is_not_null"))
             return Attribute(metadata_key=key.key, numeric=True)
-    if p.reader.take(lexicon.DURATION) is not None:
+    if (said := p.reader.take(lexicon.DURATION)) is not None:
         p.duration_mentioned = True
+        if lexicon.SUPERLATIVE.search(said.group(0)):
+            p.superlative = "slowest"
     return Attribute(column="duration_ms")
 
 

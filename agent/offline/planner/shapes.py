@@ -56,7 +56,16 @@ def shape(p: Planning) -> None:
     if not plan.measures and shown_uncounted(p, dimension, bucket, top or most):
         return
     if plan.group_by is not None and plan.group_by.bucket is None:
-        rank(p, top, most, least, dimension, compared)
+        superlative = p.superlative is not None and top is None and most is None and least is None
+        if superlative:  # "which endpoint is the slowest": the duration word was the superlative
+            rank_by_superlative(p, dimension, compared)
+        else:
+            rank(p, top, most, least, dimension, compared)
+    elif plan.group_by is None and p.superlative == "slowest" and p.implied_average:
+        # "the slowest request duration": the slowest one, not the average
+        plan.measures = [
+            m.model_copy(update={"kind": "max", "alias": m.alias.replace("avg_", "max_")}) for m in plan.measures
+        ]
     if plan.group_by is None and plan.having is not None:
         p.unread.append("more than N times")  # a count threshold needs something to count per
 
@@ -128,6 +137,11 @@ def rank(
     if top is not None:
         p.plan.limit = int(next(g for g in top.groups() if g))
     elif (most or least) is not None and compared is None:
+        p.plan.limit = limit_for_most(p, dimension)
+
+
+def rank_by_superlative(p: Planning, dimension: Attribute | None, compared: Attribute | None) -> None:
+    if compared is None:
         p.plan.limit = limit_for_most(p, dimension)
 
 

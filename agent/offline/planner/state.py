@@ -92,6 +92,8 @@ class Planning:
         self.listing: str | None = None  # "new", "absent", "no_errors": values listed, less others
 
         self.duration_mentioned = False
+        self.superlative: str | None = None  # "slowest"/"fastest" read as the duration word
+        self.implied_average = False  # the average duration was taken for "slow", not asked for
 
     def mentions_data(self) -> bool:
         return any(
@@ -166,7 +168,11 @@ class Planning:
             return None
         separator = r"[\s\-_.]*" if loose or len(parts) > 1 else ""
         pattern = re.compile(
-            lexicon.WORD_START + separator.join(parts) + (r"s?" if loose else "") + lexicon.WORD_END
+            lexicon.WORD_START
+            + separator.join(parts)
+            + (r"s?" if loose else "")
+            + lexicon.WORD_END
+            + r"(?!-[a-z0-9])"
         )
         match = pattern.search(self.reader.text)
         return (match.start(), match.end()) if match else None

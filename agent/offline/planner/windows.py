@@ -19,6 +19,9 @@ def read_window(p: Planning) -> None:
     reader = p.reader
     if (match := reader.take(lexicon.SINCE_AGO) or reader.take(lexicon.LAST_N)) is not None:
         p.plan.window = _last(match)
+    elif reader.peek(lexicon.YESTERDAY_SO_FAR) is not None:
+        p.plan.window = TimeWindow(kind="today")  # "today vs yesterday until now": compared_window says the rest
+        reader.take(lexicon.TODAY)
     elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
         p.plan.window = TimeWindow(kind="since_yesterday")
     elif reader.take(lexicon.YESTERDAY) is not None:
@@ -64,6 +67,10 @@ def shifted_window(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
 def named_pair(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
     """ "today vs yesterday", "이번 주랑 지난주": both windows named."""
     window = p.plan.window
+    a_week = window is not None and (window.kind, window.amount, window.unit) == ("last", 1, "week")
+    # "this week vs last week": "last week" was read as the last 7 days before "this week" was seen
+    if a_week and p.reader.take(lexicon.THIS_WEEK) is not None:
+        return TimeWindow(kind="this_week"), TimeWindow(kind="last_week")
     pairs = {"today": ("yesterday", lexicon.YESTERDAY), "yesterday": ("today", lexicon.TODAY)}
     pairs |= {"this_week": ("last_week", lexicon.LAST_WEEK), "last_week": ("this_week", lexicon.THIS_WEEK)}
     if window is None or window.kind not in pairs:
