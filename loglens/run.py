@@ -22,18 +22,11 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import orjson
 
-from loglens.agent.evaluation import EvalQuestion, EvalReport, evaluate, load_questions
-from loglens.agent.http.web_client import add_web_client
-from loglens.agent.models import ModelChoice
-from loglens.agent.server import AgentServer
-from loglens.agent.service import AgentService
-from loglens.bots import WEB_CLIENT_DIST
-from loglens.bots.slack.app import SlackBot
 from loglens.collector.server import Collector
 from loglens.collector.workers import read_status, serve_collectors, status_path
 from loglens.database.embedded import EmbeddedPostgres
@@ -41,6 +34,14 @@ from loglens.database.server import database_server, prepare
 from loglens.demo import otlp, scenario
 from loglens.settings import Settings
 
+if TYPE_CHECKING:
+    from loglens.agent.evaluation import EvalQuestion, EvalReport
+    from loglens.agent.models import ModelChoice
+    from loglens.agent.service import AgentService
+    from loglens.bots.slack.app import SlackBot
+
+# The read side (the agent, pydantic-ai, the Slack bot) is imported where it is first needed, not
+# here: `loglens up` starts its collectors before it, so that a restart accepts logs within ~1 s.
 log = logging.getLogger("loglens")
 
 DEMO_LOGS = 20_000
@@ -59,6 +60,11 @@ class ReadSideServer:
         api: bool = True,
         slack: bool | None = None,
     ) -> None:
+        from loglens.agent.http.web_client import add_web_client
+        from loglens.agent.server import AgentServer
+        from loglens.bots import WEB_CLIENT_DIST
+        from loglens.bots.slack.app import SlackBot
+
         self.agent = AgentServer(settings, dsn, choice, api=api)
         self.slack: SlackBot | None = None
         if slack if slack is not None else settings.slack_transport is not None:
@@ -217,6 +223,8 @@ def ask(settings: Settings, text: str, max_results: int | None) -> dict[str, Any
 
 
 async def _ask(settings: Settings, dsn: str, text: str, max_results: int | None) -> dict[str, Any]:
+    from loglens.agent.service import AgentService
+
     await prepare(dsn)
     service = AgentService(settings, dsn)
     await service.start()
@@ -241,6 +249,8 @@ def run_evaluation(
 ) -> EvalReport:
     """Ask ``question_set`` (shared, extra, all, or a JSONL file) of generated data whose names
     ``renames`` swaps (``--vocab``), and judge every answer against its gold SQL."""
+    from loglens.agent.evaluation import load_questions
+
     vocabulary = {**scenario.DEFAULT_VOCAB, **renames}
     questions = load_questions(question_set, scenario.DEFAULT_VOCAB, vocabulary)
     return asyncio.run(_evaluate(settings, vocabulary, questions, count=count, seed=seed, offline=offline))
@@ -256,6 +266,9 @@ async def _evaluate(
     offline: bool,
 ) -> EvalReport:
     """Generate the scenario data, load it through OTLP into a scratch database, ask every question."""
+    from loglens.agent.evaluation import evaluate
+    from loglens.agent.service import AgentService
+
     server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="lleval-")))
     dsn = server.start()
     try:

@@ -46,9 +46,9 @@ async def test_sigterm_under_load_commits_everything_acknowledged(dsn: str, tmp_
         await assert_delivery_across_restart(outcomes, second, dsn)
         # The acceptance, last so that a slow start does not hide the delivery's outcome:
         # from the old process's exit to the new one accepting on every port.
-        # Measured 2.3 to 3.2 s on the 2-core machine on 2 December 2026: the new parent imports the
-        # agent's side (loglens/run.py, about 1 s of its 1.4 s) before it starts collector workers,
-        # which take 0.6 to 1 s more to listen.
+        # Measured 2.1 to 3.2 s on the 2-core machine on 2 December 2026 while the new parent imported
+        # the agent's side (about 1 s) before starting collector workers; 1.3 to 1.4 s since
+        # loglens/run.py imports the read side only where it is first needed.
         assert restart_s < RESTART_WITHIN_S, f"started again {restart_s:.2f} s after the stop, not within 2 s"
     finally:
         stop(first)
