@@ -129,7 +129,7 @@ LEVEL_MENTION = any_of(
     rf"{WORD_START}(?:level|severity)\s+(?P<a>trace|debug|info|warn|warning|error|fatal){WORD_END}",
     rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity){WORD_END}",
     rf"{WORD_START}(?P<e>trace|debug|info|warn|warning|fatal)\s+(?:logs?|entries|lines|messages){WORD_END}",
-    rf"{WORD_START}(?P<c>warnings){WORD_END}",
+    rf"{WORD_START}(?P<c>warnings?){WORD_END}",
     r"(?P<d>경고|디버그|치명|인포)(?:적인|적)?",
 )
 
@@ -567,7 +567,7 @@ COUNT_NOUNS = (
 )
 COUNT_THRESHOLD = any_of(
     rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
-    rf"(?P<n>\d+)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
+    rf"(?P<n>\d+)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:\w+\s+)?(?:(?P<noun>sessions|users|endpoints|services|paths)|{COUNT_NOUNS}){WORD_END})",
     rf"{WORD_START}(?P<pn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
     r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)",
 )
@@ -936,3 +936,24 @@ SERVICE_NOUN_AFTER = re.compile(
 )
 
 SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")
+
+# what a threshold after it is about ("avg latency is over 200 ms", "평균 응답시간이 200ms 넘는")
+AGGREGATE_BEFORE = re.compile(
+    r"(?:\b(?:avg|average|mean|median|p\d{2}|\d{2}(?:th)?\s+percentile|max(?:imum)?|min(?:imum)?|peak)\b"
+    r"|평균|중앙값|최대|최소|p\d{2})[^,.;?]*$"
+)
+# the entities a count threshold may count ("users with more than 5 sessions")
+COUNTED_ENTITIES = {
+    "session": "session_id",
+    "user": "user_id",
+    "endpoint": "path",
+    "path": "path",
+    "service": "service",
+}
+
+# "of all errors", "of the total", "전체 중": a share of the whole, not a rate
+OF_THE_TOTAL = any_of(
+    rf"{WORD_START}(?:of\s+(?:all|the\s+total|total|overall)|overall|in\s+total){WORD_END}",
+    r"전체\s*(?:중|대비|에서)",
+)
+A_PERCENT = re.compile(r"percent|%|fraction|proportion|퍼센트|비율", re.IGNORECASE)

@@ -49,6 +49,7 @@ PASSES: tuple[Callable[[Planning], None], ...] = (
     measures.rate_threshold,
     sets.duplicates,
     shapes.shape,
+    measures.measure_threshold,
     sets.distinct_values,
 )
 
@@ -87,7 +88,7 @@ def _plan(p: Planning) -> Planned:
     if p.signals == 0:
         return Planned(None, p.language, reason="nothing in the question matches the logs")
     coverage.mark_used_structure(p.reader, plan)
-    unused = p.unread + coverage.unused_words(p.reader.text, p.reader.taken)
+    unused = list(dict.fromkeys(p.unread + coverage.unused_words(p.reader.text, p.reader.taken)))
     if unused:
         return Planned(None, p.language, reason=coverage.could_not_use(unused, p.language), unused=unused)
     return Planned(plan, p.language, confident=True, subject=p.subject, notes=p.notes)

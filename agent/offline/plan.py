@@ -98,7 +98,10 @@ class Attribute(BaseModel):
 
 class Condition(BaseModel):
     attribute: Attribute
-    op: Literal["=", "!=", "in", ">", ">=", "<", "<=", "contains", "contains_any", "is_null", "is_not_null"]
+    # "range": from values[0] up to (not including) values[1], e.g. a status class (4xx: 400 to 500)
+    op: Literal[
+        "=", "!=", "in", ">", ">=", "<", "<=", "range", "contains", "contains_any", "is_null", "is_not_null"
+    ]
     values: list[Scalar] = Field(default_factory=list)
 
     def sql(self) -> str:
@@ -109,6 +112,8 @@ class Condition(BaseModel):
             return self.attribute.present()
         if self.op == "in":
             return f"{target} IN ({', '.join(_literal(v) for v in self.values)})"
+        if self.op == "range":
+            return f"({target} >= {_literal(self.values[0])} AND {target} < {_literal(self.values[1])})"
         if self.op == "contains":
             return f"{target} ILIKE {_literal('%' + _like_escape(str(self.values[0])) + '%')}"
         if self.op == "contains_any":

@@ -89,6 +89,7 @@ CONDITION_WORDS: dict[str, tuple[str, str]] = {
     "<=": ("{l} at most {v}", "{l} {v} 이하"),
     "contains": ("{l} containing {v}", "{l}에 {v} 포함"),
     "contains_any": ("{l} containing {v}", "{l}에 {v} 포함"),
+    "range": ("{l} {v}", "{l} {v}"),
     "is_null": ("without {l}", "{l} 없음"),
     "is_not_null": ("with {l}", "{l} 있음"),
 }
@@ -450,6 +451,10 @@ def _of_counted(reading: _Reading, measures: list[Measure], text: str) -> str:
 def _condition_words(reading: _Reading, condition: Condition) -> str:
     template = reading.words(CONDITION_WORDS.get(condition.op, (f"{{l}} {condition.op} {{v}}",) * 2))
     values = [_value(condition.attribute, value, condition.op) for value in condition.values]
+    if condition.op == "range" and len(condition.values) == 2:  # "http_status 400–499"
+        upper = condition.values[1]
+        last = upper - 1 if isinstance(upper, int) else upper
+        return f"{reading.label(condition.attribute)} {values[0]}–{_value(condition.attribute, last, '=')}"
     joiner = " 또는 " if reading.korean else " or "
     shown = values[:LISTED_VALUES]
     listed = joiner.join(shown)

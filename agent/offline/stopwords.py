@@ -42,7 +42,7 @@ ENGLISH = _words(
     hit hits affected affecting impacted experienced experiencing faced saw see seeing getting gets
     requests request calls call responses response hits
     address addresses attempts attempt tries among amongst
-    taking takes take appear appears appearing s
+    taking takes take appear appears appearing s where whose
     times time's views view viewed visits visited walked through went id ids identifier
     """
 )

@@ -87,9 +87,11 @@ def status_codes(p: Planning) -> None:
     if (match := p.reader.take(lexicon.STATUS_CLASS)) is not None:
         hundreds = int(match.group("c") or match.group("d"))
         attribute = Attribute(metadata_key=status_key, numeric=True)
-        p.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
         if hundreds < 5:
-            p.plan.conditions.append(Condition(attribute=attribute, op="<", values=[hundreds * 100 + 100]))
+            bounds: list[str | int | float] = [hundreds * 100, hundreds * 100 + 100]
+            p.plan.conditions.append(Condition(attribute=attribute, op="range", values=bounds))
+        else:
+            p.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
         p.signals += 1
     elif (match := p.reader.take(lexicon.STATUS_CODE)) is not None:
         code = int(next(g for g in match.groups() if g))
@@ -307,6 +309,11 @@ def thresholds(p: Planning) -> None:
         )
         op = ">=" if (match.group("op") or match.group("kop") or "").startswith(("at", "이상", ">=")) else ">"
         value = amount * factor
+        if lexicon.AGGREGATE_BEFORE.search(p.reader.text[max(0, match.start() - 40) : match.start()]):
+            # "endpoints whose p95 is above 1 s": a threshold on the measure, per group (HAVING)
+            p.measure_threshold = (op, int(value) if value.is_integer() else value)
+            p.signals += 1
+            return
         p.plan.conditions.append(
             Condition(
                 attribute=Attribute(column="duration_ms"),
@@ -320,7 +327,8 @@ def thresholds(p: Planning) -> None:
         words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
         at_least = match.group("plus") or match.group("pn") or words in ("atleast", "이상", ">=", "=>", "≥")
         op = ">=" if at_least else ">"
-        p.plan.having = Having(measure=Measure(kind="count"), op=op, value=amount)
+        counted = _counted_entity(p, match)
+        p.plan.having = Having(measure=counted or Measure(kind="count"), op=op, value=amount)
         p.threshold_span = (match.start(), match.end())
         p.signals += 1
 
@@ -487,3 +495,15 @@ def _named_by_part(p: Planning) -> list[str]:
 
 def _between(p: Planning, start: int, end: int, other_start: int, other_end: int) -> str:
     return p.reader.text[end:other_start] if other_start >= end else p.reader.text[other_end:start]
+
+
+def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
+    """ "users with over 5 sessions": distinct sessions counted, not rows."""
+    noun = match.groupdict().get("noun")
+    column = lexicon.COUNTED_ENTITIES.get((noun or "").lower().rstrip("s"))
+    if column is None:
+        return None
+    p.reader.mark(match.start("noun"), match.end("noun"))
+    return Measure(
+        kind="count_distinct", attribute=Attribute(column=column), alias=f"{column.removesuffix('_id')}s"
+    )

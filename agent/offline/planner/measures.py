@@ -38,6 +38,14 @@ def condition_share(p: Planning) -> None:
         return
     part = share_part(p)
     if part is None:
+        if (
+            plan.errors_only
+            and reader.peek(lexicon.OF_THE_TOTAL) is None
+            and lexicon.A_PERCENT.search(share.group(0))
+        ):
+            # "percentage of errors per service": its error rate, or its share of all errors?
+            p.unread.append(reader.text[share.start() : share.end()])
+            return
         if reader.peek(lexicon.PER) is not None or p.reader.peek(lexicon.WHICH) is not None:
             reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
             plan.measures.append(Measure(kind="share_of_total", alias="pct_of_total"))
@@ -326,3 +334,28 @@ def take_level_word(p: Planning) -> str | None:
             p.reader.mark(match.start(), match.end())
             return level
     return None
+
+
+def measure_threshold(p: Planning) -> None:
+    """ "endpoints whose p95 is above 1 s": the duration measure's threshold, per group (HAVING);
+    without groups there is nothing to keep or drop, so it is not read."""
+    having = p.plan.having
+    if (
+        having is not None
+        and having.measure.kind == "count_distinct"
+        and [m.kind for m in p.plan.measures] == ["count"]
+    ):
+        p.plan.measures = [having.measure]  # "users with over 5 sessions": show the sessions counted
+    if p.measure_threshold is None:
+        return
+    op, value = p.measure_threshold
+    plan = p.plan
+    durations = [
+        m
+        for m in plan.measures
+        if m.kind in ("avg", "max", "min", "sum", "percentile") and m.attribute is not None
+    ]
+    if plan.shape == "aggregate" and plan.group_by is not None and durations:
+        plan.having = Having(measure=durations[0], op=op, value=value)
+    else:
+        p.unread.append(f"{op} {value} ms")

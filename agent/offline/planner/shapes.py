@@ -303,7 +303,8 @@ def latest_row(p: Planning) -> bool:
     one is named ("the latest errors" are the newest rows)."""
     latest = p.reader.peek(lexicon.LATEST)
     shown = p.reader.peek(lexicon.SHOW_ROWS) or lexicon.STACK_TRACE.search(p.reader.text)
-    if latest is None or not (shown or p.concept_error_type) or p.plan.measures:
+    named = p.concept_error_type or p.has_condition("level") or p.plan.errors_only
+    if latest is None or not (shown or named) or p.plan.measures or p.reader.peek(lexicon.COUNT):
         return False
     p.reader.take(lexicon.LATEST)
     after = re.match(r"\s*([a-z]+)", p.reader.text[latest.end() :])

@@ -93,7 +93,10 @@ class Planning:
 
         self.duration_mentioned = False
         self.superlative: str | None = None  # "slowest"/"fastest" read as the duration word
-        self.implied_average = False  # the average duration was taken for "slow", not asked for
+        self.implied_average = False
+        self.measure_threshold: tuple[str, int | float] | None = (
+            None  # "p95 above 1 s", per group  # the average duration was taken for "slow", not asked for
+        )
 
     def mentions_data(self) -> bool:
         return any(
