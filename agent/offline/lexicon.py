@@ -74,7 +74,7 @@ LAST_N = any_of(
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
     r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
-    r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이)",
+    r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이|내|안에|이내|동안에)",
     rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
     rf"(?!\s*(?:ago|before|earlier|buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?))",
@@ -89,7 +89,10 @@ SINCE_AGO = any_of(
 TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
 YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?:\s*하루)?")
-THIS_WEEK = any_of(rf"{WORD_START}this\s+week{WORD_END}", r"이번\s*주")
+THIS_WEEK = any_of(
+    rf"{WORD_START}(?:since\s+the\s+start\s+of\s+(?:the|this)\s+week|so\s+far\s+this\s+week|this\s+week){WORD_END}",
+    r"이번\s*주",
+)
 LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일)(?!\s*\d)")
 
 # "error types", "error rate", "에러 유형", "에러율" name a dimension or a measure, not a filter
@@ -116,6 +119,7 @@ LEVEL_NAMES = {
     "warnings": "WARN",
     "error": "ERROR",
     "fatal": "FATAL",
+    "fatals": "FATAL",
     "critical": "FATAL",
     "경고": "WARN",
     "디버그": "DEBUG",
@@ -130,6 +134,7 @@ LEVEL_MENTION = any_of(
     rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity){WORD_END}",
     rf"{WORD_START}(?P<e>trace|debug|info|warn|warning|fatal)\s+(?:logs?|entries|lines|messages){WORD_END}",
     rf"{WORD_START}(?P<c>warnings?){WORD_END}",
+    rf"{WORD_START}(?P<f>fatal|fatals|critical|debug)(?:[-\s]level)?{WORD_END}",
     r"(?P<d>경고|디버그|치명|인포)(?:적인|적)?",
 )
 
@@ -139,7 +144,7 @@ COUNT = any_of(
     rf"{WORD_START}counts?{WORD_END}",
     rf"{WORD_START}total{WORD_END}",
     rf"{WORD_START}volume{WORD_END}",
-    r"몇\s*(?:건|개|번|회|명|가지|종류|곳|군데)",
+    r"몇\s*(?:건|개|번|회|명|가지|종류|곳|군데|대)",
     r"건수",
     r"개수",
     r"(?<![가-힣])수(?![가-힣])",
@@ -148,9 +153,7 @@ COUNT = any_of(
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
 AVERAGE = any_of(rf"{WORD_START}(?:average|avg|mean){WORD_END}", r"평균")
-MAXIMUM = any_of(
-    rf"{WORD_START}(?:max|maximum|peak|highest|longest|worst[-\s]?case){WORD_END}", r"최대", r"최고", r"가장\s*긴"
-)
+MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|longest|worst[-\s]?case){WORD_END}", r"최대", r"가장\s*긴")
 MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
 PERCENTILE = any_of(
     rf"{WORD_START}p(?P<p>50|75|90|95|99){WORD_END}",
@@ -226,6 +229,8 @@ DISTINCT = any_of(rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"
 TOP_N = any_of(
     rf"{WORD_START}top\s+(?P<n>\d+){WORD_END}",
     rf"{WORD_START}(?P<s>\d+)(?=\s+(?:slowest|fastest|noisiest|busiest|worst|best|most|least)\b)",
+    r"(?:(?<=busiest\s)|(?<=noisiest\s)|(?<=slowest\s)|(?<=worst\s)|(?<=biggest\s)|(?<=largest\s))(?P<b>\d+)(?=\s)",
+    r"(?<=which\s)(?P<w>\d+)(?=\s)",
     rf"{WORD_START}(?P<m>\d+)\s+(?:biggest|largest){WORD_END}",
     r"상위\s*(?P<k>\d+)(?:\s*(?:개|위|곳|명|가지|건))?",
     r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
@@ -249,7 +254,7 @@ RECENT_ROWS = any_of(
     rf"{WORD_START}(?:the\s+)?(?P<n>\d+)\s+(?:most\s+recent|latest|newest|last){WORD_END}",
     rf"{WORD_START}(?:most\s+recent|latest|newest|last)\s+(?P<m>\d+){WORD_END}",
     rf"{WORD_START}recent\s+(?P<r>\d+){WORD_END}",
-    r"최근\s*(?P<k>\d+)\s*(?:개|건|줄)",
+    r"(?:최근|최신)\s*(?P<k>\d+)\s*(?:개|건|줄)",
     r"마지막\s*(?P<j>\d+)\s*(?:개|건)",
 )
 # "최근 에러 10개": the recent word and the count with the subject between them
@@ -350,6 +355,7 @@ BUCKETS = [
             rf"{WORD_START}daily{WORD_END}",
             rf"{WORD_START}(?:per|each|every|by\s+the|by)\s+day{WORD_END}",
             r"일별",
+            r"하루\s*별",
             r"날짜별",
             r"일자별",
             r"하루\s*단위",
@@ -465,7 +471,7 @@ PER = any_of(
     r"별(?![가-힣])",
     r"마다",
 )
-WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤", r"무슨")
+WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤", r"무슨", r"어디")
 
 # Korean words for concepts whose names in the data are English (metadata keys and values).
 KOREAN_TERMS = {
@@ -528,7 +534,7 @@ LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
             rf"{NAME_START}back[-\s]?end{NAME_END}",
             rf"{NAME_START}server[-\s]side{NAME_END}",
             r"백\s*엔드",
-            r"서버",
+            r"서버(?!\s*(?:수|몇|별|마다))",
         ),
         ("BACKEND",),
     ),
@@ -596,7 +602,7 @@ STATUS_CODE = any_of(
     rf"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>{HTTP_STATUS})",
 )
 # An HTTP method: in capitals anywhere ("DELETE requests"), or any case before what it qualifies.
-HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?![A-Za-z])")
+HTTP_METHOD_CAPITALS = re.compile(r"(?<![A-Za-z])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)(?:s|'s)?(?![A-Za-z])")
 HTTP_METHOD = any_of(
     rf"{WORD_START}(?P<m>get|post|put|delete|patch|head|options)\s*(?:requests?|calls?|methods?|요청|호출|메서드|메소드)"
 )
@@ -894,7 +900,7 @@ BIG_WORDS = any_of(
 # "the latest NullPointerException", "가장 최근 에러": the newest row (one, when one is named)
 LATEST = any_of(
     rf"{WORD_START}(?:the\s+)?(?:latest|most\s+recent|newest|last)(?!\s+\d){WORD_END}",
-    r"(?:가장|제일)\s*최근|최근(?!\s*\d)",
+    r"(?:가장|제일)\s*최근|최근(?!\s*\d)|최신(?!\s*\d)",
 )
 DUPLICATES = any_of(
     rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
@@ -957,3 +963,25 @@ OF_THE_TOTAL = any_of(
     r"전체\s*(?:중|대비|에서)",
 )
 A_PERCENT = re.compile(r"percent|%|fraction|proportion|퍼센트|비율", re.IGNORECASE)
+
+# Hosts by other names: "box", "machine", "instance", "pod", "서버", "인스턴스"
+HOST_WORDS = any_of(
+    rf"{WORD_START}(?:box(?:es)?|machines?|instances?|pods?|nodes?){WORD_END}", r"인스턴스|장비|머신"
+)
+# "server errors" are 5xx; read as such when a 5xx condition is there
+SERVER_ERRORS = any_of(rf"{WORD_START}server[-\s]+(?:errors?|side\s+errors?){WORD_END}", r"서버\s*(?:에러|오류)")
+# "device type", "기기 종류": a key named with its kind
+KIND_AFTER = re.compile(r"[-\s]*(?:types?|kinds?|wise|종류|유형|타입)(?![a-z])")
+
+
+def key_words(key: str) -> re.Pattern[str]:
+    """The words that name a metadata key: its own name ("region", "page load"), and for a host or
+    an IP the other names people use ("box", "server", "client IP", "IP address")."""
+    words = re.sub(r"_(ms|s|pct|count)$", "", key).replace("_", " ").replace(".", " ").strip()
+    spaced = r"[\s_-]*".join(re.escape(part) for part in words.split())
+    alternatives = [rf"{WORD_START}{spaced}(?:e?s)?{WORD_END}"]
+    if key.lower() in ("host", "hostname", "host.name"):
+        alternatives += [HOST_WORDS.pattern, r"서버(?=\s*(?:수|몇|별|마다))"]
+    if key.lower() in ("ip", "client_ip", "remote_ip"):
+        alternatives.append(rf"{WORD_START}(?:client\s+|source\s+|remote\s+)?ips?(?:\s+address(?:es)?)?{WORD_END}")
+    return any_of(*alternatives)

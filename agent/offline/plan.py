@@ -302,6 +302,10 @@ class QueryPlan(BaseModel):
     order: RowOrder = "measure_desc"
     limit: int | None = Field(default=None, ge=1, le=10_000)
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
+    # A second dimension to group by, beside ``group_by``'s attribute ("by service and error type")
+    group_by_also: Attribute | None = None
+    # Metadata shown beside ``columns`` in rows ("with their host", "path and status code")
+    row_metadata: list[Attribute] = Field(default_factory=list)
     # Two windows side by side: ``window`` and this earlier one, each measure once per window.
     compared_window: TimeWindow | None = None
     # "distinct" shape only: the values seen in ``window`` and never before it ("new error types today")
@@ -323,7 +327,7 @@ def render_sql(plan: QueryPlan) -> str:
             f"{c.attribute.sql()} AS {c.attribute.name}"
             for c in plan.conditions
             if isinstance(c, Condition) and c.attribute.length
-        ]
+        ] + [f"{a.sql()} AS {re.sub(r'[^a-z0-9_]', '_', a.name.lower())}" for a in plan.row_metadata]
         return (
             f"SELECT {', '.join([*plan.columns, *dict.fromkeys(computed)])} FROM logs WHERE {where}{order}{limit}"
         )
@@ -346,19 +350,32 @@ def render_sql(plan: QueryPlan) -> str:
     if plan.group_by is None:
         return f"SELECT {measures} FROM logs WHERE {where}"
     group = plan.group_by
-    sql = f"SELECT {_named(group.sql(), group.alias)}, {measures} FROM logs WHERE {where} GROUP BY 1"
+    groups = _named(group.sql(), group.alias)
+    if plan.group_by_also is not None:  # "errors by service and error type"
+        also = plan.group_by_also
+        groups += f", {_named(also.sql(), also.name.split('.')[-1])}"
+    by = "1, 2" if plan.group_by_also is not None else "1"
+    sql = f"SELECT {groups}, {measures} FROM logs WHERE {where} GROUP BY {by}"
     if plan.having is not None:
         sql += f" HAVING {_having(plan.having)}"
-    first = (plan.measures or [Measure(kind="count")])[0].alias
-    if plan.order == "measure_desc":
-        sql += f" ORDER BY {first} DESC NULLS LAST"
-    elif plan.order == "measure_asc":
-        sql += f" ORDER BY {first} ASC NULLS LAST"
+    first_measure = (plan.measures or [Measure(kind="count")])[0]
+    first = first_measure.alias
+    direction = {"measure_desc": "DESC", "measure_asc": "ASC"}.get(plan.order)
+    if plan.limit and direction and first_measure.kind in ("count", "count_distinct"):
+        # "top 5 users by errors": ties at the cut are kept, so a tie never hides a group
+        ranked = f"{sql.replace(' FROM logs', f', rank() OVER (ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs', 1)}"
+        return f"SELECT * FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} ORDER BY {first} {direction}"
+    if direction:
+        sql += f" ORDER BY {first} {direction} NULLS LAST"
     elif plan.order == "group_asc":
         sql += " ORDER BY 1"
     if plan.limit:
         sql += f" LIMIT {plan.limit}"
     return sql
+
+
+def _aggregate(measure: Measure) -> str:
+    return measure.sql().rsplit(" AS ", 1)[0]
 
 
 def _distinct(plan: QueryPlan, where: str) -> str:

@@ -87,6 +87,36 @@ WORDS = {
     "btwn": "between",
     "thru": "through",
     "w": "with",
+    # number words from two up, as digits ("the three most frequent", "last twelve hours");
+    # "one" stays a word ("which one", "is it one box")
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "ninety": "90",
+    "hundred": "100",
+    "comon": "common",
+    "commom": "common",
+    "frequnet": "frequent",
+    "mehtod": "method",
+    "metod": "method",
+    "methdo": "method",
+    "ts": "timestamp",
+    "em": "them",
+    "pls": "please",
 }
 # "#", "# of": a count
 HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
@@ -105,6 +135,10 @@ UNIT_WORDS = {
     "wks": "weeks",
 }
 THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:,(\d{3}))+(?![\w,])")
+# "top3", "top 5": glued numbers; "logs/hour": per hour; "minute-by-minute": per minute
+GLUED_TOP = re.compile(r"(?<![\w])top(\d+)(?![\w])")
+PER_SLASH = re.compile(r"(?<=[a-z])\s*/\s*(minute|min|hour|hr|day|week)(?![\w])")
+BY_UNIT = re.compile(r"(?<![\w])(minute|hour|day|week)-by-(?:minute|hour|day|week)(?![\w])")
 KILO = re.compile(r"(?<![\w.])(\d+)k(?![\w])")
 # Korean: misspellings and spacing variants of the planner's words
 KOREAN = {
@@ -121,6 +155,8 @@ KOREAN = {
     "한시간": "한 시간",
     "반시간": "30분",
     "30분간": "30분",
+    "젤": "제일",
+    "리젼": "리전",
 }
 # "최근 하루", "하루 동안" are one day; "어제 하루" is yesterday, said whole
 ONE_DAY = re.compile(r"(?<!어제 )(?<!어제)하루(?!\s*(?:단위|별|마다|간격))")
@@ -131,6 +167,10 @@ def expand(lowered: str) -> str:
     """The question with its shorthand written out (input and output are lower case)."""
     text = HALF_HOUR.sub("30 minutes", lowered)
     text = HASH.sub("number of", text)
+    text = GLUED_TOP.sub(r"top \1", text)
+    text = PER_SLASH.sub(lambda m: " per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
+    text = BY_UNIT.sub(r"per \1", text)
+    text = text.replace("half-hour", "30-minute").replace("half hour", "30 minutes")
     text = THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = KILO.sub(lambda m: str(int(m.group(1)) * 1000), text)
     text = GLUED_UNIT.sub(lambda m: f"{m.group(1)} {UNIT_WORDS[m.group(2)]}", text)

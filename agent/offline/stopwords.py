@@ -43,6 +43,7 @@ ENGLISH = _words(
     requests request calls call responses response hits
     address addresses attempts attempt tries among amongst
     taking takes take appear appears appearing s where whose
+    calling called ran into plot chart graph them show up showed shown turned came
     times time's views view viewed visits visited walked through went id ids identifier
     """
 )
@@ -66,7 +67,8 @@ KOREAN = _words(
     낸 내는 냈어 냈나 냈던 남기는 남긴 남겼어 남긴거 겪은 겪는 겪었어 쌓인 찍힌 찍은
     관련 관련된 관련한 대한 대해 대해서 동안 사이 간
     요청 호출 응답 기준 기준으로 기준의
-    걸린 걸리는 걸렸던 걸렸어 보인 보였던 있고 있는데 많은 많이
+    걸린 걸리는 걸렸던 걸렸어 보인 보였던 보였어 있고 있는데 많은 많이 나눠줘 나눠 나눠서 나눠주세요
+    때린 호출한 뜬 떴어 떴나 떴던 한테 같이 함께 대예요 대야 대
     나는데 나는 나던 본 봤던 보는 온 들어온 나타난 나타났어 나타났나 등장한 어때 어때요 어떤가요 어땠어 어떄
     """
 )

@@ -336,7 +336,7 @@ def thresholds(p: Planning) -> None:
 def levels(p: Planning) -> None:
     reader = p.reader
     if (match := reader.take(lexicon.LEVEL_MENTION)) is not None:
-        word = next(g for g in (match.group(n) for n in "abcde") if g)
+        word = next(g for g in (match.group(n) for n in "abcdef") if g)
         p.add_level(lexicon.LEVEL_NAMES[word.lower()])
         return
     original = p.question

@@ -12,7 +12,6 @@ import re
 from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
     Attribute,
-    ColumnName,
     Condition,
     Having,
     Measure,
@@ -237,7 +236,7 @@ def distinct_subject(p: Planning) -> bool:
     counting = p.reader.peek(lexicon.COUNT) is not None
     if match is None and not counting:
         return False
-    for pattern, column, dimension in counted_dimensions(p):
+    for pattern, attribute, dimension in counted_dimensions(p):
         listed = not counting and p.reader.peek(lexicon.SHOW_ROWS) is not None
         plural_counted = (match is not None and not listed) or (counting and counts_entities(p, dimension))
         if not plural_counted:
@@ -246,29 +245,35 @@ def distinct_subject(p: Planning) -> bool:
         if match is not None:
             p.reader.take(lexicon.DISTINCT)
         p.reader.take(lexicon.COUNT)
-        p.plan.measures.append(
-            Measure(
-                kind="count_distinct",
-                attribute=Attribute(column=column),
-                alias=_plural(column),
-            )
+        name = (
+            _plural(attribute.column)
+            if attribute.column
+            else re.sub(r"[^a-z0-9]+", "_", attribute.name.lower()) + "s"
         )
-        p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_not_null"))
-        p.subject = _plural(column).replace("_", " ")
+        p.plan.measures.append(Measure(kind="count_distinct", attribute=attribute, alias=name))
+        p.plan.conditions.append(Condition(attribute=attribute, op="is_not_null"))
+        p.subject = name.replace("_", " ")
         p.signals += 1
         return True
     return False
 
 
-def counted_dimensions(p: Planning) -> list[tuple[re.Pattern[str], ColumnName, re.Match[str]]]:
+def counted_dimensions(p: Planning) -> list[tuple[re.Pattern[str], Attribute, re.Match[str]]]:
     """The dimensions a distinct count may be of, head nouns first: in "user sessions" the
     sessions are counted, and "user" only says whose they are (it is read, not a filter)."""
-    found: list[tuple[re.Pattern[str], ColumnName, re.Match[str]]] = []
+    found: list[tuple[re.Pattern[str], Attribute, re.Match[str]]] = []
     for pattern, column in lexicon.DIMENSIONS:
         if column in ("user_id", "session_id", "trace_id", "service", "path", "error_type"):
             match = p.reader.peek(pattern)
             if match is not None:
-                found.append((pattern, column, match))  # type: ignore[arg-type]
+                found.append((pattern, Attribute(column=column), match))
+    for key in p.schema.metadata_keys:  # "how many distinct IPs", "hosts with errors", "서버 수"
+        if key.type != "string":
+            continue
+        pattern = lexicon.key_words(key.key)
+        match = p.reader.peek(pattern)
+        if match is not None:
+            found.append((pattern, Attribute(metadata_key=key.key), match))
     found = [entry for entry in found if not p.marked_as_grouping(entry[2].start(), entry[2].end())]
     anchor = p.reader.peek(lexicon.DISTINCT) or p.reader.peek(lexicon.COUNT)
     if anchor is not None:
@@ -293,7 +298,10 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
         return False
     between = text[count.end() : dimension.start()] if dimension.start() >= count.end() else "x"
     english = bool(_ENTITY_ADJECTIVES.fullmatch(between))
-    korean = 0 <= count.start() - dimension.end() <= 2  # "사용자 수": the count word follows the noun
+    # "사용자 수", "호스트가 몇 대": the count word follows the noun, a particle between
+    korean = count.start() >= dimension.end() and bool(
+        re.fullmatch(r"\s*(?:가|이|는|은|의|들|들이)?\s*", text[dimension.end() : count.start()])
+    )
     return english or korean
 
 
@@ -324,7 +332,7 @@ def _plural(column: str) -> str:
 def take_level_word(p: Planning) -> str | None:
     """The level a share is about ("percentage of DEBUG logs"); its words are used up."""
     if (match := p.reader.take(lexicon.LEVEL_MENTION)) is not None:
-        word = next(g for g in (match.group(n) for n in "abcde") if g)
+        word = next(g for g in (match.group(n) for n in "abcdef") if g)
         return lexicon.LEVEL_NAMES[word.lower()]
     for word, level in lexicon.LEVEL_NAMES.items():
         if word in ("error", "errors"):
