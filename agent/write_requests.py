@@ -60,16 +60,24 @@ _SOFT = (
     r"remove|drop(?!\s*(?:in|of|off|offs|rate|rates)\b)|truncate|clear(?:\s+out)?|clean\s+(?:up|out)|prune"
     r"|change(?!\s+(?:in|of|since)\b)|edit|set(?!\s+of\b)|replace|rewrite|mark|flag|tag|relabel|retag|reclassify"
     r"|downgrade|upgrade|demote|promote|lower|raise|bump|move|reset|restore|recover|resolve|acknowledge|ack"
-    r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix"
+    r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix|empty"
 )
 _STORED = re.compile(
     r"(?<![a-z0-9_])(?:logs?|entries|entry|rows?|records?|lines?|levels?|severity|severities|table|tables|"
     r"messages?|events?|these|them|those|this|it|all|everything|every|each|errors?|warnings?|warns?|infos?|"
     r"debugs?|fatals?|error_type|service_version|columns?|fields?|values?|data|duplicates?|dupes?|deleted|"
-    r"status(?:es)?|traces?|partitions?|history|database|db|metadata)(?![a-z0-9_])",
+    r"status(?:es)?|traces?|partitions?|history|database|db|metadata|names?)(?![a-z0-9_])",
     re.IGNORECASE,
 )
-_CLAUSE = re.compile(r"(?:^|[.;!?\n]|,|\b(?:and|then|but)\b)\s*", re.IGNORECASE)
+# a clause ends at a full stop, not at the dots of an IP or a version ("remove the 203.0.113.66 rows")
+_CLAUSE = re.compile(r"(?:^|\.(?=\s|$)|[;!?\n]|,|\b(?:and|then|but)\b)\s*", re.IGNORECASE)
+# "add a test ERROR log", "write a dummy log line": adding logs, said with what is added
+_ADD = re.compile(
+    r"(?<![a-z0-9_])(?:add|create|write|append|inject|generate|insert|put|push|fabricate|fake)\s+(?:me\s+|us\s+)?"
+    r"(?:a|an|one|some|\d+|new|test|dummy|fake|sample|few|more)\b[^.;!?]*?"
+    r"(?<![a-z0-9_])(?:logs?|entries|entry|records?|lines?|rows?|events?)(?![a-z0-9_])",
+    re.IGNORECASE,
+)
 _IMPERATIVE = re.compile(rf"{_POLITE}(?:(?P<strong>{_STRONG})|(?P<soft>{_SOFT}))(?![a-z0-9_'-])", re.IGNORECASE)
 _SQL = re.compile(
     r"(?<![a-z0-9_])(?:update\s+[a-z_.\"]+\s+set|delete\s+from|insert\s+into|merge\s+into|"
@@ -98,7 +106,7 @@ _KO_ASK = (
 _KO_END = r"(?:\s*[.!~?ㅋㅎ]*\s*$)"
 _KO = re.compile(
     # Sino-Korean nouns of changing, and English verbs, made verbs by 하다
-    rf"(?:삭제|제거|초기화|수정|변경|업데이트|갱신|편집|교체|치환|덮어쓰기|삽입|복구|복원|드롭|"
+    rf"(?:삭제|제거|초기화|리셋|수정|변경|업데이트|갱신|편집|교체|치환|덮어쓰기|삽입|추가|생성|복구|복원|드롭|"
     rf"delete|remove|drop|update|wipe|purge|truncate|clear|reset|insert)\s*{_KO_ASK}"
     # native verbs in a request or imperative form (not 지워진, 바꿔서, 바꾸고 나서, 바뀐)
     rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써)\s*(?:줘|주세요|주실|줄래|주라|주십|라|버려|버리|놔|봐|요|{_KO_END})"
@@ -121,7 +129,7 @@ def is_write_request(question: str) -> bool:
     text = " ".join(question.strip().split())
     if not text:
         return False
-    if _SQL.search(text) or _PASSIVE.search(text):
+    if _SQL.search(text) or _PASSIVE.search(text) or _ADD.search(text):
         return True
     if _korean_request(text):
         return True
@@ -139,7 +147,7 @@ def _clause_is_request(text: str, start: int) -> bool:
         return False
     if match.group("strong"):
         return True
-    rest = re.split(r"[.;!?\n]|\b(?:and|then|but)\b", text[match.end() :], maxsplit=1)[0]
+    rest = re.split(r"\.(?=\s|$)|[;!?\n]|\b(?:and|then|but)\b", text[match.end() :], maxsplit=1)[0]
     return bool(_STORED.search(rest))
 
 

@@ -100,7 +100,7 @@ NOT_A_FILTER = r"(?![-\s]*(?:types?|kinds?|classes|names|rates?|ratios?|percenta
 ERROR_WORDS = any_of(
     rf"{WORD_START}errors?{WORD_END}{NOT_A_FILTER}",
     rf"{WORD_START}erroring{WORD_END}",
-    rf"{WORD_START}exceptions?{WORD_END}",
+    rf"{WORD_START}exceptions?{WORD_END}{NOT_A_FILTER}",
     rf"{WORD_START}failures?{WORD_END}",
     rf"{WORD_START}failed{WORD_END}",
     rf"{WORD_START}failing{WORD_END}",
@@ -165,7 +165,7 @@ PERCENTILE = any_of(
 # "is payment-api healthy?": its error rate is the first thing to look at
 HEALTH = any_of(rf"{WORD_START}(?:healthy|health|doing\s+ok|okay)\b", r"(?:괜찮|정상이|건강)")
 ERROR_RATE = any_of(
-    rf"{WORD_START}(?:error|failure)\s+(?:rate|ratio|percentage|percent){WORD_END}",
+    rf"{WORD_START}(?:error|err|failure)\s+(?:rates?|ratios?|percentages?|percent){WORD_END}",
     rf"{WORD_START}(?:error|failure)\s*%",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{WORD_END}",
@@ -173,6 +173,8 @@ ERROR_RATE = any_of(
 )
 SHARE = any_of(
     r"몇\s*(?:%|퍼센트|프로)",
+    r"점유율",
+    rf"{WORD_START}in\s+(?:percent|%){WORD_END}",
     rf"{WORD_START}(?:percentage|percent|share|proportion|ratio|fraction){WORD_END}",
     r"%",
     r"비율",
@@ -304,7 +306,9 @@ LIST_WORDS = any_of(
     rf"{WORD_START}list(?:\s+of)?{WORD_END}", r"목록", r"리스트", r"누구", rf"{WORD_START}who{WORD_END}"
 )
 COMPARE = any_of(
-    rf"{WORD_START}compare{WORD_END}",
+    rf"{WORD_START}(?:compare[sd]?|comparing|comparison|compared\s+(?:to|with)){WORD_END}",
+    rf"{WORD_START}(?:side\s+by\s+side|next\s+to|against|both|each\s+other|higher|lower|worse|better){WORD_END}",
+    r"나란히|둘\s*다|각각|더\s*(?:많|높|적|낮)[가-힣]*|많아|높아",
     rf"{WORD_START}between{WORD_END}",
     rf"{WORD_START}(?:more|fewer|less){WORD_END}",
     rf"{WORD_START}versus{WORD_END}",
@@ -379,6 +383,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (
         any_of(
             rf"{WORD_START}error[-\s]+(?:types?|kinds?|classes|names)(?:[-\s]+wise)?{WORD_END}",
+            rf"{WORD_START}error_types?{WORD_END}",
             rf"{WORD_START}(?:kinds?|types?)\s+of\s+errors?{WORD_END}",
             rf"{WORD_START}exception\s+(?:types?|classes){WORD_END}",
             r"(?:에러|오류|예외)\s*(?:유형|종류|타입|클래스)",
@@ -435,7 +440,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (
         any_of(
             rf"{WORD_START}(?:log\s+)?(?:types?|sources?|kinds?)\s+of\s+logs?{WORD_END}",
-            rf"{WORD_START}log\s+types?{WORD_END}",
+            rf"{WORD_START}log[\s_]+types?{WORD_END}",
             r"로그\s*(?:유형|타입|종류)",
         ),
         "log_type",
@@ -758,21 +763,31 @@ COMPARISON_WORDS = any_of(
 
 # --- new in a window, and values missing elsewhere --------------------------------------------
 NEW_VALUES = any_of(
-    rf"{WORD_START}(?:brand\s+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
+    rf"{WORD_START}(?:brand[-\s]+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
+    rf"{WORD_START}(?:first[-\s]+(?:timers?|ever|time)|1st\s+time|for\s+the\s+(?:first|1st)\s+time){WORD_END}",
+    rf"{WORD_START}(?:(?:had|have|has)\s+)?never\s+(?:been\s+)?(?:shown|showed|turned)\s+up(?:\s+in\s+the\s+logs)?(?:\s+before)?{WORD_END}",
+    rf"{WORD_START}(?:(?:that\s+)?we\s+)?(?:hadn'?t|had\s+not|haven'?t|never)\s+(?:seen|logged|had)(?:\s+before)?{WORD_END}",
+    rf"{WORD_START}(?:having\s+)?never\s+(?:had|seen|logged)\s+(?:it|them)?\s*before{WORD_END}",
+    rf"\(?\s*{WORD_START}none\s+before\s*\)?",
     rf"{WORD_START}(?:(?:that|which)\s+)?(?:we(?:'d|\s+had)?\s+)?never\s+(?:been\s+)?(?:seen|had|occurred|happened|saw|appeared)"
     rf"(?:\s+before(?:(?=\s+(?:today|this\s+week|yesterday))|\s+(?:then|that|it|now))?)?{WORD_END}",
     rf"{WORD_START}(?:that\s+it\s+)?never\s+had\s+before{WORD_END}",
     rf"{WORD_START}for\s+the\s+first\s+time{WORD_END}",
     rf"{WORD_START}(?:showed|show|shown|turned)\s+up\s+for\s+the\s+first\s+time{WORD_END}",
     rf"{WORD_START}start(?:ed)?\s+(?:throwing|showing|appearing|logging|raising){WORD_END}",
-    r"새로\s*(?:생긴|나타난|발생한|나온)?",
+    r"새로\s*(?:생긴|나타난|발생한|나온|등장한)?",
+    r"신규",
+    r"처음\s*(?:으로)?\s*(?:보는|본|생긴|나타난|발생한|나온|등장한)",
+    r"(?:이전|전)(?:에|엔|에는)?\s*(?:한\s*번도\s*)?(?:없다가|없던|안\s*보였던|없었던|안\s*나온)",
+    r"첫",
     r"새\s*(?=에러|오류|유형)",
     r"처음\s*(?:생긴|나타난|발생한|나온|본|보는|등장한)",
 )
 NEGATION = any_of(
-    rf"{WORD_START}(?:but\s+)?(?:not|never)(?:\s+(?:in|on|at|once))?{WORD_END}",
+    rf"{WORD_START}(?:but\s+)?(?:not|never|without|w/o)(?:\s+(?:in|on|at|once|got\s+to|reached|hit|visited))?{WORD_END}",
     r"(?:에는|엔|에선|에서는)?\s*(?:없고|없는|안\s*(?:난|나는|생긴|발생한))",
-    r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한)",
+    r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한|나온|간|부른)",
+    r"(?:은|는)?\s*안\s*(?:간|나온|내고|낸)",
 )
 ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만")
 NO_ERRORS = any_of(
@@ -985,3 +1000,13 @@ def key_words(key: str) -> re.Pattern[str]:
     if key.lower() in ("ip", "client_ip", "remote_ip"):
         alternatives.append(rf"{WORD_START}(?:client\s+|source\s+|remote\s+)?ips?(?:\s+address(?:es)?)?{WORD_END}")
     return any_of(*alternatives)
+
+
+# what joins two dimensions grouped by together ("service and error type", "서비스·에러 유형별")
+DIMENSION_JOINER = re.compile(
+    r"\s*(?:and|x|×|,|/|&|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다)?\s*(?:and|per|by|별|,)?\s*(?:the|each)?\s*",
+    re.IGNORECASE,
+)
+# words for the row columns people name ("with service, error type and message", "time, path, status")
+TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시")
+REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")

@@ -301,6 +301,8 @@ class QueryPlan(BaseModel):
     # Rows are shown newest first, "oldest" first (a trace, as it happened) or "slowest" first.
     order: RowOrder = "measure_desc"
     limit: int | None = Field(default=None, ge=1, le=10_000)
+    # a top N the question asked for keeps the groups tied at the cut (rank() <= N, not LIMIT N)
+    keep_ties: bool = False
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
     # A second dimension to group by, beside ``group_by``'s attribute ("by service and error type")
     group_by_also: Attribute | None = None
@@ -346,9 +348,16 @@ def render_sql(plan: QueryPlan) -> str:
         assert plan.having is not None
         inner = f"SELECT {plan.group_by.sql()} FROM logs WHERE {where} GROUP BY 1 HAVING {_having(plan.having)}"
         return f"SELECT COUNT(*) AS {plan.measures[0].alias if plan.measures else 'groups'} FROM ({inner}) AS t"
-    measures = ", ".join(measure.sql() for measure in plan.measures or [Measure(kind="count")])
     if plan.group_by is None:
+        measures = ", ".join(measure.sql() for measure in plan.measures or [Measure(kind="count")])
         return f"SELECT {measures} FROM logs WHERE {where}"
+    return _grouped(plan, where)
+
+
+def _grouped(plan: QueryPlan, where: str) -> str:
+    """Measures per group (one dimension or two, or a time bucket), ordered, cut to a top N."""
+    assert plan.group_by is not None
+    measures = ", ".join(measure.sql() for measure in plan.measures or [Measure(kind="count")])
     group = plan.group_by
     groups = _named(group.sql(), group.alias)
     if plan.group_by_also is not None:  # "errors by service and error type"
@@ -361,9 +370,10 @@ def render_sql(plan: QueryPlan) -> str:
     first_measure = (plan.measures or [Measure(kind="count")])[0]
     first = first_measure.alias
     direction = {"measure_desc": "DESC", "measure_asc": "ASC"}.get(plan.order)
-    if plan.limit and direction and first_measure.kind in ("count", "count_distinct"):
+    if plan.keep_ties and plan.limit and direction and first_measure.kind in ("count", "count_distinct"):
         # "top 5 users by errors": ties at the cut are kept, so a tie never hides a group
-        ranked = f"{sql.replace(' FROM logs', f', rank() OVER (ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs', 1)}"
+        rank = f", rank() OVER (ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"
+        ranked = sql.replace(" FROM logs", rank, 1)
         return f"SELECT * FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} ORDER BY {first} {direction}"
     if direction:
         sql += f" ORDER BY {first} {direction} NULLS LAST"
@@ -383,7 +393,10 @@ def _distinct(plan: QueryPlan, where: str) -> str:
     group = plan.group_by.sql()
     exclusions = []
     if plan.new_in_window and plan.window is not None:
-        before = plan.model_copy(update={"window": None})
+        # seen before at all, whatever its outcome then: "IPs with a 5xx today that were never seen before"
+        before = plan.model_copy(
+            update={"window": None, "conditions": [c for c in plan.conditions if not _an_outcome(c)]}
+        )
         exclusions.append(f"{_where(before)} AND {group} IS NOT NULL AND {plan.window.before_sql()}")
     if plan.absent_where or plan.absent_errors_only:
         elsewhere = plan.model_copy(
@@ -398,6 +411,14 @@ def _distinct(plan: QueryPlan, where: str) -> str:
     for exclusion in exclusions:
         sql += f" AND {group} NOT IN (SELECT {group} FROM logs WHERE {exclusion})"
     return sql + " ORDER BY 1"
+
+
+def _an_outcome(condition: Condition | AnyOf) -> bool:
+    """A condition on how a request went (its status, its duration), not on what it was."""
+    if not isinstance(condition, Condition) or condition.op == "is_not_null":
+        return False
+    key = condition.attribute.metadata_key or ""
+    return "status" in key or condition.attribute.column == "duration_ms"
 
 
 def _same_attribute(condition: Condition | AnyOf, others: list[Condition]) -> bool:

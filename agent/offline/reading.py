@@ -366,6 +366,26 @@ def _columns(reading: _Reading) -> None:
         reading.say("columns", f"열: {listed}" if reading.korean else f"columns: {listed}")
 
 
+def _keep_ties(reading: _Reading) -> None:
+    plan = reading.plan
+    if plan.keep_ties and plan.limit and plan.group_by is not None:
+        reading.say("limit", reading.words(("ties at the cut kept", "동점 포함")))
+
+
+def _group_by_also(reading: _Reading) -> None:
+    also = reading.plan.group_by_also
+    if also is not None:
+        label = reading.label(also)
+        reading.say("group", f"{label}별" if reading.korean else f"and per {label}")
+
+
+def _row_metadata(reading: _Reading) -> None:
+    shown = [reading.label(attribute) for attribute in reading.plan.row_metadata]
+    if shown and reading.plan.shape == "rows":
+        listed = ", ".join(shown)
+        reading.say("columns", f"{listed} 포함" if reading.korean else f"with {listed}")
+
+
 def _compared_window(reading: _Reading) -> None:
     previous = reading.plan.compared_window
     if previous is None:
@@ -405,6 +425,9 @@ CLAUSES: dict[str, Clause] = {
     "conditions": _conditions,
     "window": _window,
     "compared_window": _compared_window,
+    "group_by_also": _group_by_also,
+    "keep_ties": _keep_ties,
+    "row_metadata": _row_metadata,
     "new_in_window": _new_in_window,
     "absent_where": _absent_where,
     "absent_errors_only": _said_with("absent_where"),

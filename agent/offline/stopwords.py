@@ -44,6 +44,7 @@ ENGLISH = _words(
     address addresses attempts attempt tries among amongst
     taking takes take appear appears appearing s where whose
     calling called ran into plot chart graph them show up showed shown turned came
+    end ends ended account accounts much reached reach visited visit got gets receive received gives give
     times time's views view viewed visits visited walked through went id ids identifier
     """
 )
@@ -69,6 +70,7 @@ KOREAN = _words(
     요청 호출 응답 기준 기준으로 기준의
     걸린 걸리는 걸렸던 걸렸어 보인 보였던 보였어 있고 있는데 많은 많이 나눠줘 나눠 나눠서 나눠주세요
     때린 호출한 뜬 떴어 떴나 떴던 한테 같이 함께 대예요 대야 대
+    돼요 돼 되나요 어떻게 차지하는 차지 받은 받는 넘긴 넘겼어 갔는데 방문했지만 방문한 거쳐
     나는데 나는 나던 본 봤던 보는 온 들어온 나타난 나타났어 나타났나 등장한 어때 어때요 어떤가요 어땠어 어떄
     """
 )

@@ -299,8 +299,10 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
     between = text[count.end() : dimension.start()] if dimension.start() >= count.end() else "x"
     english = bool(_ENTITY_ADJECTIVES.fullmatch(between))
     # "사용자 수", "호스트가 몇 대": the count word follows the noun, a particle between
-    korean = count.start() >= dimension.end() and bool(
-        re.fullmatch(r"\s*(?:가|이|는|은|의|들|들이)?\s*", text[dimension.end() : count.start()])
+    korean = (
+        p.language == "ko"
+        and count.start() >= dimension.end()
+        and bool(re.fullmatch(r"\s*(?:가|이|는|은|의|들|들이)?\s*", text[dimension.end() : count.start()]))
     )
     return english or korean
 

@@ -95,8 +95,10 @@ def group(p: Planning, bucket: str | None, dimension: Attribute | None, compared
         plan.order = "group_asc"
     elif dimension is not None:
         plan.group_by = Grouping(attribute=dimension, alias=dimension.name.split(".")[-1])
-        if dimension.column in NULLABLE_GROUPS or dimension.metadata_key:
-            plan.conditions.append(Condition(attribute=dimension, op="is_not_null"))
+        for grouped in (dimension, p.group_also):
+            if grouped is not None and (grouped.column in NULLABLE_GROUPS or grouped.metadata_key):
+                plan.conditions.append(Condition(attribute=grouped, op="is_not_null"))
+        plan.group_by_also = p.group_also
         measures_of_errors = all(m.kind in ("count", "first_seen", "last_seen") for m in plan.measures)
         if dimension.column == "error_type" and p.subject == "logs" and measures_of_errors:
             plan.errors_only = True
@@ -136,6 +138,7 @@ def rank(
         p.plan.order = "measure_asc"
     if top is not None:
         p.plan.limit = int(next(g for g in top.groups() if g))
+        p.plan.keep_ties = True
     elif (most or least) is not None and compared is None:
         p.plan.limit = limit_for_most(p, dimension)
 
@@ -169,6 +172,7 @@ def pick_dimension(p: Planning) -> Attribute | None:
     if not grouped and p.threshold_span is not None and len(candidates) > 1:
         start, end, attribute = thresholded(p, candidates, p.threshold_span)
     p.reader.mark(start, end)
+    p.group_also = _second_dimension(p, candidates, (start, end, attribute))
     noun = p.reader.text[start:end]
     following = re.match(r"\s+(addresses|ids|codes|names|types|values|numbers)\b", p.reader.text[end:])
     if following is not None:
@@ -182,6 +186,23 @@ def pick_dimension(p: Planning) -> Attribute | None:
     return attribute
 
 
+def _second_dimension(
+    p: Planning, candidates: list[tuple[int, int, Attribute]], first: tuple[int, int, Attribute]
+) -> Attribute | None:
+    """ "by service and error type", "서비스별, 에러 유형별", "svc x error_type": a second dimension
+    joined to the first, grouped by too."""
+    for start, end, attribute in sorted(candidates):
+        if attribute.name == first[2].name or not p.reader.free(start, end):
+            continue
+        between = p.reader.text[first[1] : start] if start >= first[1] else p.reader.text[end : first[0]]
+        if lexicon.DIMENSION_JOINER.fullmatch(between) or (
+            p.marked_as_grouping(start, end) and p.marked_as_grouping(first[0], first[1])
+        ):
+            p.reader.mark(min(start, first[1]), max(end, first[0]))  # the joining word too
+            return attribute
+    return None
+
+
 def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
     found: list[tuple[int, int, Attribute]] = []
     for key in p.schema.metadata_keys:
@@ -191,7 +212,7 @@ def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
         if span is not None and p.reader.free(*span):
             found.append((span[0], span[1], Attribute(metadata_key=key.key, numeric=key.type == "number")))
     for pattern, column in lexicon.DIMENSIONS:
-        if column == "message" and p.reader.peek(lexicon.COMMON) is None:
+        if column == "message" and p.reader.peek(lexicon.COMMON) is None and p.listing is None:
             continue
         match = p.reader.peek(pattern)
         if match is not None:

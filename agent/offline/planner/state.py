@@ -94,6 +94,7 @@ class Planning:
         self.duration_mentioned = False
         self.superlative: str | None = None  # "slowest"/"fastest" read as the duration word
         self.implied_average = False
+        self.group_also: Attribute | None = None  # a second dimension ("by service and error type")
         self.measure_threshold: tuple[str, int | float] | None = (
             None  # "p95 above 1 s", per group  # the average duration was taken for "slow", not asked for
         )
