@@ -449,7 +449,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
         any_of(
             rf"{WORD_START}users?{WORD_END}",
             rf"{WORD_START}customers?{WORD_END}",
-            rf"{WORD_START}accounts?{WORD_END}",
+            rf"{WORD_START}accounts?{WORD_END}(?!\s+for)",
             rf"{WORD_START}(?:who|whom){WORD_END}(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
             r"누가",
             r"사용자",
@@ -1010,3 +1010,7 @@ DIMENSION_JOINER = re.compile(
 # words for the row columns people name ("with service, error type and message", "time, path, status")
 TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시")
 REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")
+WITH_COLUMNS = any_of(
+    rf"{WORD_START}(?:with|w/|incl(?:uding)?|showing|plus)\s+(?:their|its|the)?(?=\s*[a-z])",
+    r"(?:이랑|랑|하고|와|과)\s*(?:같이|함께)",
+)

@@ -12,6 +12,7 @@ from typing import Any
 from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
     ROW_COLUMNS,
+    AnyOf,
     Attribute,
     Condition,
     Grouping,
@@ -43,6 +44,9 @@ def shape(p: Planning) -> None:
             plan.limit = int(next(g for g in match.groups() if g))
         return
     if recent_rows(p):
+        named_columns(p)
+        return
+    if rows_with_columns(p):
         return
     top = reader.take(lexicon.TOP_N)
     least = reader.take(lexicon.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
@@ -100,7 +104,10 @@ def group(p: Planning, bucket: str | None, dimension: Attribute | None, compared
                 plan.conditions.append(Condition(attribute=grouped, op="is_not_null"))
         plan.group_by_also = p.group_also
         measures_of_errors = all(m.kind in ("count", "first_seen", "last_seen") for m in plan.measures)
-        if dimension.column == "error_type" and p.subject == "logs" and measures_of_errors:
+        types = dimension.column == "error_type" or (
+            p.group_also is not None and p.group_also.column == "error_type"
+        )
+        if types and p.subject == "logs" and measures_of_errors:
             plan.errors_only = True
             p.subject = "errors"
 
@@ -335,3 +342,53 @@ def latest_row(p: Planning) -> bool:
     p.plan.columns = list(ROW_COLUMNS)
     p.signals += 1
     return True
+
+
+def rows_with_columns(p: Planning) -> bool:
+    """ "show the requests from 198.51.100.23 with their paths and status codes", "user_0003's
+    errors", "198.51.100.23 요청 목록": rows, the columns named shown beside the usual ones."""
+    plan, reader = p.plan, p.reader
+    if plan.measures or reader.peek(lexicon.COUNT) is not None or reader.peek(lexicon.TOP_N) is not None:
+        return False
+    pinned_entity = any(
+        p.pinned(Attribute(column=column)) for column in ("user_id", "session_id", "trace_id")
+    ) or any(
+        isinstance(c, Condition) and c.op == "=" and c.attribute.metadata_key == "ip" for c in plan.conditions
+    )
+    asks_rows = reader.peek(lexicon.SHOW_ROWS) is not None or reader.peek(lexicon.WITH_COLUMNS) is not None
+    if not pinned_entity or not (asks_rows or reader.peek(lexicon.PER) is None):
+        return False
+    plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "newest"
+    if p.pinned(Attribute(column="trace_id")) or p.pinned(Attribute(column="session_id")):
+        plan.order = "oldest"  # a trace or a session, as it happened
+    named_columns(p)
+    p.signals += 1
+    return True
+
+
+def named_columns(p: Planning) -> None:
+    """The columns a question names for its rows ("with service and error type", "경로랑 상태코드",
+    "(time, path, status)"): shown with the usual ones; a metadata key among them beside them."""
+    plan, reader = p.plan, p.reader
+    reader.take_all(lexicon.WITH_COLUMNS)
+    reader.take_all(lexicon.TIME_COLUMN)
+    for pattern, column in lexicon.DIMENSIONS:
+        for match in pattern.finditer(reader.text):
+            if reader.free(match.start(), match.end()):
+                reader.mark(match.start(), match.end())
+                if column not in plan.columns:
+                    plan.columns.append(column)  # type: ignore[arg-type]
+    for key in p.schema.metadata_keys:
+        words = lexicon.STATUS_WORDS if "status" in key.key.lower() else lexicon.key_words(key.key)
+        named = [m for m in words.finditer(reader.text) if reader.free(m.start(), m.end())]
+        asked_for_requests = "status" in key.key.lower() and reader.peek(lexicon.REQUEST_WORDS) is not None
+        if named or asked_for_requests:
+            for match in named:
+                reader.mark(match.start(), match.end())
+            attribute = Attribute(metadata_key=key.key, numeric=key.type == "number")
+            if attribute not in plan.row_metadata:
+                plan.row_metadata.append(attribute)
+
+
+def _an_ip(condition: Condition | AnyOf) -> bool:
+    return isinstance(condition, Condition) and condition.op == "=" and condition.attribute.metadata_key == "ip"
