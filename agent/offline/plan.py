@@ -479,3 +479,42 @@ def _regex_escape(text: str) -> str:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+PlanKind = Literal[
+    "one_number",
+    "grouped",
+    "top",
+    "series",
+    "rate",
+    "having",
+    "two_windows",
+    "rows",
+    "distinct",
+    "new_values",
+    "missing_elsewhere",
+    "count_groups",
+    "duplicates",
+]
+
+
+def plan_kind(plan: QueryPlan) -> PlanKind:
+    """What a plan does, in one word: what ``loglens eval`` reports answers by, and what the fast
+    path is allowed (service.FAST_PATH_KINDS)."""
+    if plan.shape == "distinct":
+        if plan.new_in_window:
+            return "new_values"
+        return "missing_elsewhere" if plan.absent_where or plan.absent_errors_only else "distinct"
+    if plan.shape != "aggregate":
+        return plan.shape
+    if plan.compared_window is not None:
+        return "two_windows"
+    if plan.having is not None:
+        return "having"
+    if any(m.kind in ("share", "share_of_total", "error_rate", "level_share") for m in plan.measures):
+        return "rate"
+    if plan.group_by is None:
+        return "one_number"
+    if plan.group_by.bucket is not None:
+        return "series"
+    return "top" if plan.limit else "grouped"
