@@ -73,7 +73,7 @@ LAST_N = any_of(
     rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)?\s*"
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
-    r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:간|동안|사이)?",
+    r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:\s*(?:간|동안|사이|안에|이내|내))?",
     r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이|내|안에|이내|동안에)",
     rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
@@ -778,6 +778,7 @@ NEW_VALUES = any_of(
     r"새로\s*(?:생긴|나타난|발생한|나온|등장한)?",
     r"신규",
     r"처음\s*(?:으로)?\s*(?:보는|본|생긴|나타난|발생한|나온|등장한)",
+    r"처음으로",
     r"(?:이전|전)(?:에|엔|에는)?\s*(?:한\s*번도\s*)?(?:없다가|없던|안\s*보였던|없었던|안\s*나온)",
     r"첫",
     r"새\s*(?=에러|오류|유형)",
@@ -1013,4 +1014,9 @@ REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}",
 WITH_COLUMNS = any_of(
     rf"{WORD_START}(?:with|w/|incl(?:uding)?|showing|plus)\s+(?:their|its|the)?(?=\s*[a-z])",
     r"(?:이랑|랑|하고|와|과)\s*(?:같이|함께)",
+)
+# "show all browsers", "다 보여줘": every group, ranked, not only the first
+SHOW_ALL = any_of(
+    rf"{WORD_START}(?:show|list|with)\s+(?:them\s+)?all{WORD_END}",
+    rf"{WORD_START}all\s+(?:of\s+them|the\s+\w+s|\w+s)\b(?=\s*[?.!]?\s*$)",
 )

@@ -126,7 +126,18 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
 
 
 def mark_used_structure(reader: Reader, plan: QueryPlan) -> None:
-    """Mark the structure words ``plan`` used, so that only words nothing used are left."""
+    """Mark the structure words ``plan`` used, so that only words nothing used are left; and the
+    names of what it groups by said a second time ("which regions are failing? errors per region")."""
+    grouped = [plan.group_by.attribute if plan.group_by is not None else None, plan.group_by_also]
+    for attribute in grouped:
+        if attribute is None:
+            continue
+        patterns: list[re.Pattern[str]] = [p for p, column in lexicon.DIMENSIONS if column == attribute.column]
+        if attribute.metadata_key is not None:
+            patterns.append(lexicon.key_words(attribute.metadata_key))
+        for pattern in patterns:
+            for match in pattern.finditer(reader.text):
+                reader.mark(match.start(), match.end())
     for applies, patterns in STRUCTURE_WORDS:
         if not applies(plan):
             continue

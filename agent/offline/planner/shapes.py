@@ -146,12 +146,12 @@ def rank(
     if top is not None:
         p.plan.limit = int(next(g for g in top.groups() if g))
         p.plan.keep_ties = True
-    elif (most or least) is not None and compared is None:
+    elif (most or least) is not None and compared is None and p.reader.peek(lexicon.SHOW_ALL) is None:
         p.plan.limit = limit_for_most(p, dimension)
 
 
 def rank_by_superlative(p: Planning, dimension: Attribute | None, compared: Attribute | None) -> None:
-    if compared is None:
+    if compared is None and p.reader.peek(lexicon.SHOW_ALL) is None:
         p.plan.limit = limit_for_most(p, dimension)
 
 
@@ -174,6 +174,9 @@ def pick_dimension(p: Planning) -> Attribute | None:
     candidates = dimension_candidates(p)
     if not candidates:
         return Attribute(column="error_type") if p.went_wrong else None
+    if p.language == "en":  # "service versions": the versions are grouped, "service" says whose
+        heads = [c for c in candidates if not any(0 <= o[0] - c[1] <= 1 and o is not c for o in candidates)]
+        candidates = heads or candidates
     grouped = [c for c in candidates if p.marked_as_grouping(c[0], c[1])]
     start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
     if not grouped and p.threshold_span is not None and len(candidates) > 1:
@@ -215,7 +218,9 @@ def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
     for key in p.schema.metadata_keys:
         if key.type == "number" and key.key.endswith("_ms"):
             continue
-        span = p.find_name(words_of(key.key), loose=True) or _status_words(p, key.key)
+        span = p.find_name(words_of(key.key), loose=True) or _status_words(p, key.key) or _other_name(p, key.key)
+        if span is not None and (kind := lexicon.KIND_AFTER.match(p.reader.text, span[1])) is not None:
+            span = (span[0], kind.end())  # "device type", "기기 종류"
         if span is not None and p.reader.free(*span):
             found.append((span[0], span[1], Attribute(metadata_key=key.key, numeric=key.type == "number")))
     for pattern, column in lexicon.DIMENSIONS:
@@ -392,3 +397,9 @@ def named_columns(p: Planning) -> None:
 
 def _an_ip(condition: Condition | AnyOf) -> bool:
     return isinstance(condition, Condition) and condition.op == "=" and condition.attribute.metadata_key == "ip"
+
+
+def _other_name(p: Planning, key: str) -> tuple[int, int] | None:
+    """A host called a box or a server, an IP a client IP: the key by another of its names."""
+    match = p.reader.peek(lexicon.key_words(key))
+    return (match.start(), match.end()) if match else None
