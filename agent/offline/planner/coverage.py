@@ -132,11 +132,11 @@ def mark_used_structure(reader: Reader, plan: QueryPlan) -> None:
     for attribute in grouped:
         if attribute is None:
             continue
-        patterns: list[re.Pattern[str]] = [p for p, column in lexicon.DIMENSIONS if column == attribute.column]
+        names: list[re.Pattern[str]] = [p for p, column in lexicon.DIMENSIONS if column == attribute.column]
         if attribute.metadata_key is not None:
-            patterns.append(lexicon.key_words(attribute.metadata_key))
-        for pattern in patterns:
-            for match in pattern.finditer(reader.text):
+            names.append(lexicon.key_words(attribute.metadata_key))
+        for name in names:
+            for match in name.finditer(reader.text):
                 reader.mark(match.start(), match.end())
     for applies, patterns in STRUCTURE_WORDS:
         if not applies(plan):
