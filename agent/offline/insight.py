@@ -340,6 +340,10 @@ def describe_window(plan: QueryPlan, language: str) -> str:
         "this_week": ("this week", "이번 주"),
         "last_week": ("last week", "지난주"),
     }
+    if window.kind == "clock":
+        from loglens.agent.offline.reading import window_words
+
+        return window_words(window, korean)
     return names[window.kind][1 if korean else 0]
 
 

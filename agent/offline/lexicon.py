@@ -1020,3 +1020,14 @@ SHOW_ALL = any_of(
     rf"{WORD_START}(?:show|list|with)\s+(?:them\s+)?all{WORD_END}",
     rf"{WORD_START}all\s+(?:of\s+them|the\s+\w+s|\w+s)\b(?=\s*[?.!]?\s*$)",
 )
+
+# Clock anchors: "since 9am", "after 14:00", "between 2 and 3 pm", "오늘 아침 9시 이후", "2시에서 3시 사이"
+CLOCK_SINCE = any_of(
+    rf"{WORD_START}(?:since|after|from)\s+(?P<h>\d{{1,2}})(?::00)?\s*(?P<ap>am|pm|a\.m\.|p\.m\.|o'?clock)?(?:\s+(?:today|this\s+morning))?{WORD_END}(?!\s*(?:ms|s|seconds?|minutes?|hours?|days?|%))",
+    r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh>\d{1,2})\s*시\s*(?:정각\s*)?(?:이후|부터|이후로|넘어서)",
+)
+CLOCK_BETWEEN = any_of(
+    rf"{WORD_START}(?:between|from)\s+(?P<h1>\d{{1,2}})(?::00)?\s*(?P<ap1>am|pm)?\s+(?:and|to|-)\s+(?P<h2>\d{{1,2}})(?::00)?\s*(?P<ap2>am|pm){WORD_END}",
+    r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*(?P<kh2>\d{1,2})\s*시\s*(?:사이|까지)?",
+)
+MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오늘|아침")

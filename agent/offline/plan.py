@@ -137,7 +137,9 @@ Unit = Literal["minute", "hour", "day", "week"]
 
 
 class TimeWindow(BaseModel):
-    kind: Literal["last", "today", "yesterday", "since_yesterday", "this_week", "last_week"]
+    # "clock": from ``from_hour`` o'clock (to ``to_hour``), ``days_ago`` days back ("since 9am",
+    # "between 2 and 3 pm yesterday", "오늘 아침 9시 이후"), in ``zone``
+    kind: Literal["last", "today", "yesterday", "since_yesterday", "this_week", "last_week", "clock"]
     amount: int = Field(default=1, ge=1, le=100_000)
     unit: Unit = "hour"
     # The same window moved back in time: "the hour before" is the last hour shifted by 1 hour,
@@ -146,6 +148,9 @@ class TimeWindow(BaseModel):
     shift_unit: Unit = "hour"
     # "today" and "this week" begin at midnight in this zone (LOGLENS_TIMEZONE)
     zone: str = Field(default="UTC", pattern=r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
+    from_hour: int = Field(default=0, ge=0, le=23)
+    to_hour: int | None = Field(default=None, ge=1, le=24)
+    days_ago: int = Field(default=0, ge=0, le=31)
 
     def _day(self) -> str:
         return f"date_trunc('day', now(), '{self.zone}')"
@@ -166,6 +171,14 @@ class TimeWindow(BaseModel):
             return [f"created_at > now() - {_interval(self.amount, self.unit)}"]
         if self.kind == "today":
             return [f"created_at >= {self._day()}"]
+        if self.kind == "clock":
+            day = self._day() + (
+                f" - interval '{self.days_ago} day{'s' if self.days_ago > 1 else ''}'" if self.days_ago else ""
+            )
+            bounds = [f"created_at >= {day} + interval '{self.from_hour} hours'"]
+            if self.to_hour is not None:
+                bounds.append(f"created_at < {day} + interval '{self.to_hour} hours'")
+            return bounds
         if self.kind == "since_yesterday":
             return [f"created_at >= {self._day()} - interval '1 day'"]
         if self.kind == "yesterday":

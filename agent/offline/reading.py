@@ -105,6 +105,7 @@ WINDOW_WORDS: dict[str, tuple[str, str]] = {
     "since_yesterday": ("since yesterday", "어제부터"),
     "this_week": ("this week", "이번 주"),
     "last_week": ("last week", "지난주"),
+    "clock": ("from an hour of the day", "정해진 시각부터"),  # said with its hours (_unshifted_window_words)
 }
 ALL_TIME = ("all time", "전체 기간")
 # "last 24 h", "최근 24시간": (one, several) in English, then the Korean unit.
@@ -293,6 +294,16 @@ def _unshifted_window_words(reading: _Reading, window: TimeWindow) -> str:
         if reading.korean:
             return f"최근 {window.amount:,}{korean_unit}"
         return f"last {one}" if window.amount == 1 else "last " + several.format(n=f"{window.amount:,}")
+    if window.kind == "clock":
+        day = reading.words(("yesterday", "어제")) if window.days_ago == 1 else reading.words(("today", "오늘"))
+        if window.days_ago > 1:
+            day = f"{window.days_ago}일 전" if reading.korean else f"{window.days_ago} days ago"
+        if window.to_hour is None:
+            return (
+                f"{day} {window.from_hour}시 이후" if reading.korean else f"{day} since {window.from_hour:02d}:00"
+            )
+        span = f"{window.from_hour:02d}:00–{window.to_hour:02d}:00"
+        return f"{day} {window.from_hour}시–{window.to_hour}시" if reading.korean else f"{day} {span}"
     return reading.words(WINDOW_WORDS.get(window.kind, (window.kind.replace("_", " "),) * 2))
 
 

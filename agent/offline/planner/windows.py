@@ -17,7 +17,9 @@ from loglens.agent.offline.planner.state import Planning
 
 def read_window(p: Planning) -> None:
     reader = p.reader
-    if (match := reader.take(lexicon.SINCE_AGO) or reader.take(lexicon.LAST_N)) is not None:
+    if (clock := _clock(p)) is not None:
+        p.plan.window = clock
+    elif (match := reader.take(lexicon.SINCE_AGO) or reader.take(lexicon.LAST_N)) is not None:
         p.plan.window = _last(match)
     elif reader.peek(lexicon.YESTERDAY_SO_FAR) is not None:
         p.plan.window = TimeWindow(kind="today")  # "today vs yesterday until now": compared_window says the rest
@@ -134,3 +136,35 @@ def _last(match: re.Match[str]) -> TimeWindow:
     unit_text = next(groups[g] for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit") if groups.get(g))
     amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
     return TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text.lower()])
+
+
+def _clock(p: Planning) -> TimeWindow | None:
+    """ "since 9am", "between 2 and 3 pm yesterday", "오늘 아침 9시 이후": from an hour of the day."""
+    reader = p.reader
+    between = reader.take(lexicon.CLOCK_BETWEEN)
+    since = None if between is not None else reader.take(lexicon.CLOCK_SINCE)
+    if between is None and since is None:
+        return None
+    days_ago = 1 if reader.take(lexicon.YESTERDAY) is not None else 0
+    if days_ago == 0:
+        reader.take_all(lexicon.MORNING_WORDS)
+    if between is not None:
+        g = between.groupdict()
+        afternoon = g.get("ap2") == "pm" or g.get("kp") in ("오후", "저녁", "밤")
+        start = _hour(int(g.get("h1") or g.get("kh1") or 0), g.get("ap1") or g.get("ap2"), afternoon)
+        end = _hour(int(g.get("h2") or g.get("kh2") or 0), g.get("ap2"), afternoon)
+        if not 0 <= start < end <= 24:
+            return None
+        return TimeWindow(kind="clock", from_hour=start, to_hour=end, days_ago=days_ago)
+    assert since is not None
+    g = since.groupdict()
+    hour = _hour(int(g.get("h") or g.get("kh") or 0), g.get("ap"), g.get("kp") in ("오후", "저녁", "밤"))
+    return TimeWindow(kind="clock", from_hour=hour, days_ago=days_ago) if 0 <= hour <= 23 else None
+
+
+def _hour(hour: int, meridiem: str | None, afternoon: bool) -> int:
+    """9 → 9, "2 pm" → 14, "12 am" → 0, "오후 3시" → 15."""
+    pm = (meridiem or "").startswith("p") or (afternoon and not meridiem)
+    if hour == 12:
+        return 0 if (meridiem or "").startswith("a") else 12
+    return hour + 12 if pm and hour < 12 else hour

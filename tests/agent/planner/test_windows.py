@@ -146,3 +146,35 @@ def test_a_series_is_bucketed_as_asked_in_time_order(question: str, bucket: str)
     assert plan.group_by is not None
     assert plan.group_by.bucket == bucket
     assert plan.order == "group_asc"
+
+
+def clock(from_hour: int, to_hour: int | None = None, days_ago: int = 0) -> TimeWindow:
+    return TimeWindow(kind="clock", from_hour=from_hour, to_hour=to_hour, days_ago=days_ago)
+
+
+CLOCKS = [
+    ("errors since 9am", clock(9)),
+    ("how many errors since 9 am today", clock(9)),
+    ("warnings after 2pm", clock(14)),
+    ("errors between 2 and 3 pm yesterday", clock(14, 15, days_ago=1)),
+    ("errors from 10 to 11 am", clock(10, 11)),
+    ("오늘 아침 9시 이후 에러 몇 건", clock(9)),
+    ("오후 3시부터 에러 수", clock(15)),
+    ("어제 오후 2시에서 3시 사이 에러 몇 건", clock(14, 15, days_ago=1)),
+]
+
+
+@pytest.mark.parametrize(("question", "window"), CLOCKS, ids=[q for q, _ in CLOCKS])
+def test_a_clock_time_anchors_the_window_to_an_hour_of_the_day(question: str, window: TimeWindow) -> None:
+    plan = plan_of(question)
+    assert plan.window is not None
+    assert plan.window.model_dump(exclude={"zone"}) == window.model_dump(exclude={"zone"})
+
+
+def test_a_clock_window_is_rendered_from_midnight_in_the_zone() -> None:
+    from loglens.agent.offline.plan import QueryPlan, render_sql
+
+    sql = render_sql(QueryPlan(window=clock(14, 15, days_ago=1).model_copy(update={"zone": "Asia/Seoul"})))
+    start = "date_trunc('day', now(), 'Asia/Seoul') - interval '1 day'"
+    assert f"created_at >= {start} + interval '14 hours'" in sql
+    assert f"created_at < {start} + interval '15 hours'" in sql
