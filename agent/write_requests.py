@@ -70,7 +70,8 @@ _STORED = re.compile(
     re.IGNORECASE,
 )
 # a clause ends at a full stop, not at the dots of an IP or a version ("remove the 203.0.113.66 rows")
-_CLAUSE = re.compile(r"(?:^|\.(?=\s|$)|[;!?\n]|,|\b(?:and|then|but)\b)\s*", re.IGNORECASE)
+_CLAUSE_END = r"\.(?=\s|$)|[;!?\n]|\b(?:and|then|but)\b"
+_CLAUSE = re.compile(rf"(?:^|{_CLAUSE_END}|,)\s*", re.IGNORECASE)
 # "add a test ERROR log", "write a dummy log line": adding logs, said with what is added
 _ADD = re.compile(
     r"(?<![a-z0-9_])(?:add|create|write|append|inject|generate|insert|put|push|fabricate|fake)\s+(?:me\s+|us\s+)?"
@@ -147,7 +148,7 @@ def _clause_is_request(text: str, start: int) -> bool:
         return False
     if match.group("strong"):
         return True
-    rest = re.split(r"\.(?=\s|$)|[;!?\n]|\b(?:and|then|but)\b", text[match.end() :], maxsplit=1)[0]
+    rest = re.split(_CLAUSE_END, text[match.end() :], maxsplit=1, flags=re.IGNORECASE)[0]
     return bool(_STORED.search(rest))
 
 

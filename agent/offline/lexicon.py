@@ -4,6 +4,7 @@ reads them from the data (``agent/schema.py``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 
@@ -990,10 +991,16 @@ SERVER_ERRORS = any_of(rf"{WORD_START}server[-\s]+(?:errors?|side\s+errors?){WOR
 KIND_AFTER = re.compile(r"[-\s]*(?:types?|kinds?|wise|종류|유형|타입)(?![a-z])")
 
 
+def words_of_key(key: str) -> str:
+    """A metadata key as words: "page_load_ms" → "page load", "otel.scope.name" → "otel scope name"."""
+    return re.sub(r"_(ms|s|pct|count)$", "", key).replace("_", " ").replace(".", " ")
+
+
+@functools.lru_cache(maxsize=256)  # asked for each key in several passes of every question
 def key_words(key: str) -> re.Pattern[str]:
     """The words that name a metadata key: its own name ("region", "page load"), and for a host or
     an IP the other names people use ("box", "server", "client IP", "IP address")."""
-    words = re.sub(r"_(ms|s|pct|count)$", "", key).replace("_", " ").replace(".", " ").strip()
+    words = words_of_key(key).strip()
     spaced = r"[\s_-]*".join(re.escape(part) for part in words.split())
     alternatives = [rf"{WORD_START}{spaced}(?:e?s)?{WORD_END}"]
     if key.lower() in ("host", "hostname", "host.name"):

@@ -91,4 +91,4 @@ def _plan(p: Planning) -> Planned:
     unused = list(dict.fromkeys(p.unread + coverage.unused_words(p.reader.text, p.reader.taken)))
     if unused:
         return Planned(None, p.language, reason=coverage.could_not_use(unused, p.language), unused=unused)
-    return Planned(plan, p.language, confident=True, subject=p.subject, notes=p.notes)
+    return Planned(plan, p.language, subject=p.subject, notes=p.notes)

@@ -244,8 +244,12 @@ class Measure(BaseModel):
         return alias
 
     def sql(self) -> str:
+        return f"{self.expression()} AS {self.alias}"
+
+    def expression(self) -> str:
+        """The aggregate alone, without its alias (for HAVING, ORDER BY and FILTER)."""
         target = self.attribute.sql() if self.attribute else "*"
-        expression = {
+        return {
             "count": "COUNT(*)",
             "count_distinct": f"COUNT(DISTINCT {target})",
             "avg": f"AVG({target})",
@@ -261,18 +265,15 @@ class Measure(BaseModel):
             "share_of_total": "ROUND(100.0 * COUNT(*) / SUM(COUNT(*)) OVER (), 2)",
             "share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE {self._part_sql()}) / COUNT(*), 2)",
         }[self.kind]
-        return f"{expression} AS {self.alias}"
 
     def _part_sql(self) -> str:
         return self.part.sql() if self.part is not None else "true"
 
-    def filtered_sql(self, window: TimeWindow, alias: str) -> str:
+    def filtered(self, window: TimeWindow) -> str:
         """The measure over one window only: "errors today" beside "errors yesterday"."""
-        where = " AND ".join(window.sql())
-        expression = self.sql().rsplit(" AS ", 1)[0]
-        if self.kind in WINDOWED_KINDS:
-            return f"{expression} FILTER (WHERE {where}) AS {alias}"
-        raise ValueError(f"a {self.kind} measure cannot be compared across windows")
+        if self.kind not in WINDOWED_KINDS:
+            raise ValueError(f"a {self.kind} measure cannot be compared across windows")
+        return f"{self.expression()} FILTER (WHERE {' AND '.join(window.sql())})"
 
 
 # The calendar buckets of a series; a bin of several minutes or hours is written "5 minutes".
@@ -398,7 +399,7 @@ def _grouped(plan: QueryPlan, where: str) -> str:
 
 
 def _aggregate(measure: Measure) -> str:
-    return measure.sql().rsplit(" AS ", 1)[0]
+    return measure.expression()
 
 
 def _distinct(plan: QueryPlan, where: str) -> str:
@@ -445,12 +446,9 @@ def _two_windows(plan: QueryPlan) -> str:
     measures = plan.measures or [Measure(kind="count")]
     columns = []
     for measure in measures:
-        current, previous = f"{measure.alias}_now", f"{measure.alias}_before"
-        columns.append(measure.filtered_sql(plan.window, current))
-        columns.append(measure.filtered_sql(plan.compared_window, previous))
-    first = measures[0]
-    now_sql = first.filtered_sql(plan.window, "x").rsplit(" AS ", 1)[0]
-    before_sql = first.filtered_sql(plan.compared_window, "x").rsplit(" AS ", 1)[0]
+        columns.append(f"{measure.filtered(plan.window)} AS {measure.alias}_now")
+        columns.append(f"{measure.filtered(plan.compared_window)} AS {measure.alias}_before")
+    now_sql, before_sql = measures[0].filtered(plan.window), measures[0].filtered(plan.compared_window)
     change = f"100.0 * ({now_sql} - {before_sql}) / NULLIF({before_sql}, 0)"
     columns.append(f"ROUND(({change})::numeric, 1) AS change_pct")
     both = plan.model_copy(update={"window": None})
@@ -473,7 +471,7 @@ def _where(plan: QueryPlan) -> str:
 
 
 def _having(having: Having) -> str:
-    expression = having.measure.sql().rsplit(" AS ", 1)[0]
+    expression = having.measure.expression()
     value = int(having.value) if float(having.value).is_integer() else having.value
     return f"{expression} {having.op} {value}"
 

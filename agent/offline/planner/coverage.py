@@ -136,14 +136,11 @@ def mark_used_structure(reader: Reader, plan: QueryPlan) -> None:
         if attribute.metadata_key is not None:
             names.append(lexicon.key_words(attribute.metadata_key))
         for name in names:
-            for match in name.finditer(reader.text):
-                reader.mark(match.start(), match.end())
+            reader.mark_all(name)
     for applies, patterns in STRUCTURE_WORDS:
-        if not applies(plan):
-            continue
-        for pattern in patterns:
-            for match in pattern.finditer(reader.text):
-                reader.mark(match.start(), match.end())
+        if applies(plan):
+            for pattern in patterns:
+                reader.mark_all(pattern)
 
 
 def could_not_use(words: list[str], language: str) -> str:

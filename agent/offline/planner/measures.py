@@ -16,7 +16,7 @@ from loglens.agent.offline.plan import (
     Having,
     Measure,
 )
-from loglens.agent.offline.planner.state import Planning, words_of
+from loglens.agent.offline.planner.state import Planning
 
 # What may follow a duration key's words ("page load time")
 _DURATION_NOUN = re.compile(r"\s*(?:times?|durations?|\(ms\)|ms|시간|속도)(?![a-z])")
@@ -216,7 +216,7 @@ def duration_attribute(p: Planning) -> Attribute:
     for key in p.schema.metadata_keys:
         if key.type != "number" or not _is_duration_key(key.key):
             continue
-        span = p.find_name(key.key) or p.find_name(words_of(key.key), loose=True)
+        span = p.find_name(key.key) or p.find_name(lexicon.words_of_key(key.key), loose=True)
         if span is not None:
             unit = _DURATION_NOUN.match(p.reader.text, span[1])
             p.reader.mark(span[0], unit.end() if unit else span[1])

@@ -19,7 +19,7 @@ from loglens.agent.offline.plan import (
     Measure,
 )
 from loglens.agent.offline.planner import windows
-from loglens.agent.offline.planner.state import Planning, words_of
+from loglens.agent.offline.planner.state import Planning
 
 HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10
 NULLABLE_GROUPS = {
@@ -122,10 +122,6 @@ def shown_uncounted(p: Planning, dimension: Attribute | None, bucket: str | None
         plan.shape, plan.limit = "rows", DEFAULT_ROWS
         p.signals += 1
         return True
-    if dimension is None and bucket is None and ranked is None and traced(p):
-        # "what happened in trace 4bf9…": that trace's logs, in the order they happened
-        plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "oldest"
-        return True
     plan.measures.append(Measure(kind="count", alias=_count_alias(p.subject)))
     if plan.group_by is not None:
         p.signals += 1
@@ -218,7 +214,11 @@ def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
     for key in p.schema.metadata_keys:
         if key.type == "number" and key.key.endswith("_ms"):
             continue
-        span = p.find_name(words_of(key.key), loose=True) or _status_words(p, key.key) or _other_name(p, key.key)
+        span = (
+            p.find_name(lexicon.words_of_key(key.key), loose=True)
+            or _status_words(p, key.key)
+            or _other_name(p, key.key)
+        )
         if span is not None and (kind := lexicon.KIND_AFTER.match(p.reader.text, span[1])) is not None:
             span = (span[0], kind.end())  # "device type", "기기 종류"
         if span is not None and p.reader.free(*span):
@@ -263,12 +263,6 @@ def lists_values(p: Planning, dimension: Attribute | None) -> bool:
 
 def singular_entity(dimension: Attribute) -> bool:
     return dimension.column in ("user_id", "session_id", "trace_id") or dimension.metadata_key is not None
-
-
-def traced(p: Planning) -> bool:
-    """A trace or session named by its id, with nothing counted."""
-    pinned = any(p.pinned(Attribute(column=column)) for column in ("trace_id", "session_id", "span_id"))
-    return pinned and not p.plan.measures and p.reader.peek(lexicon.COUNT) is None
 
 
 def shows_rows(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:

@@ -22,12 +22,16 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 class Planned:
     plan: QueryPlan | None
     language: str
-    # every word of the question is used by the plan or carries nothing: the fast path may answer
-    confident: bool = False
     reason: str = ""
     subject: str = "logs"  # what is counted, for the insight ("errors", "logs", "requests")
     notes: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # words of the question no pass could use
+
+    @property
+    def confident(self) -> bool:
+        """Whether the fast path may answer: a plan is only ever made of a question whose every
+        word was used or carries nothing (``planner/coverage.py``)."""
+        return self.plan is not None
 
 
 def language_of(text: str) -> str:
@@ -62,6 +66,11 @@ class Reader:
             if self.free(match.start(), match.end()):
                 return match
         return None
+
+    def mark_all(self, pattern: re.Pattern[str]) -> None:
+        """Mark every match of ``pattern``, read by a pass or not (words a plan used twice)."""
+        for match in pattern.finditer(self.text):
+            self.mark(match.start(), match.end())
 
     def mark(self, start: int, end: int) -> None:
         for index in range(start, end):
@@ -225,7 +234,3 @@ def normalise(text: str) -> str:
     for korean, english in lexicon.KOREAN_TERMS.items():
         lowered = re.sub(korean, english.replace("\\", "\\\\") + " ", lowered)
     return lowered
-
-
-def words_of(key: str) -> str:
-    return re.sub(r"_(ms|s|pct|count)$", "", key).replace("_", " ").replace(".", " ")

@@ -8,6 +8,7 @@ from typing import Any
 from loglens.agent.offline.parse import Planned, Planner
 from loglens.agent.offline.plan import QueryPlan, TimeWindow
 from loglens.agent.schema import CONVENTIONS, MetadataKey, Schema
+from loglens.demo import scenario
 
 
 def _counted(*values: str, top: int = 4000) -> list[dict[str, Any]]:
@@ -18,49 +19,30 @@ def _counted(*values: str, top: int = 4000) -> list[dict[str, Any]]:
     ]
 
 
-SERVICES = (
-    "payment-api",
-    "order-api",
-    "user-api",
-    "auth-service",
-    "search-api",
-    "gateway",
-    "inventory-worker",
-    "notification-worker",
-    "web-frontend",
-    "mobile-app",
+# The names of the demo data (loglens/demo/scenario.py), commonest first as the profile keeps them.
+_VOCAB: dict[str, Any] = dict(scenario.DEFAULT_VOCAB)
+SERVICES = tuple(
+    dict.fromkeys(
+        [
+            *_VOCAB["backend_services"],
+            *_VOCAB["worker_services"],
+            _VOCAB["frontend_service"],
+            _VOCAB["mobile_service"],
+        ]
+    )
 )
-ERROR_TYPES = (
-    "AuthenticationFailure",
-    "DatabaseConnectionTimeout",
-    "UpstreamServiceError",
-    "ValidationError",
-    "PaymentGatewayError",
-    "RateLimitExceeded",
-    "NullPointerException",
-    "KeyError",
-    "ResourceNotFound",
-    "TypeError",
-    "ChunkLoadError",
-    "NetworkError",
+ERROR_TYPES = tuple(
+    dict.fromkeys(
+        [
+            _VOCAB["auth_error"],
+            _VOCAB["incident_error"],
+            _VOCAB["cascade_error"],
+            *_VOCAB["error_types"],
+            *_VOCAB["frontend_errors"],
+        ]
+    )
 )
-PATHS = (
-    "/api/v1/payments",
-    "/api/v1/orders",
-    "/api/v1/users/{id}",
-    "/api/v1/login",
-    "/api/v1/search",
-    "/api/v1/cart",
-    "/api/v1/inventory",
-    "/health",
-    "/",
-    "/products",
-    "/cart",
-    "/checkout",
-    "/checkout/confirm",
-    "/account",
-    "/api/v1/search?q=' OR 1=1 --",
-)
+PATHS = (*_VOCAB["paths"], *_VOCAB["pages"], "/api/v1/search?q=' OR 1=1 --")
 VERSIONS = ("v2.9.0", "v2.10.0", "v1.4.0", "v3.2.0", "v4.1.0", "v1.7.0", "v2.3.0", "v3.8.0", "v1.1.0", "v4.6.0")
 HOSTS = sorted(f"{service}-{n}" for service in SERVICES for n in range(1, 5))[:25]
 IPS = sorted(["203.0.113.66", "198.51.100.23", *(f"10.{a}.{b}.{b + a + 1}" for a in range(4) for b in range(6))])[
