@@ -71,7 +71,7 @@ _STORED = re.compile(
 )
 # a clause ends at a full stop, not at the dots of an IP or a version ("remove the 203.0.113.66 rows")
 _CLAUSE_END = r"\.(?=\s|$)|[;!?\n]|\b(?:and|then|but)\b"
-_CLAUSE = re.compile(rf"(?:^|{_CLAUSE_END}|,)\s*", re.IGNORECASE)
+_CLAUSE = re.compile(rf"(?:^|{_CLAUSE_END}|,|:|\s[-–—]\s)\s*", re.IGNORECASE)
 # "add a test ERROR log", "write a dummy log line": adding logs, said with what is added
 _ADD = re.compile(
     r"(?<![a-z0-9_])(?:add|create|write|append|inject|generate|insert|put|push|fabricate|fake)\s+(?:me\s+|us\s+)?"

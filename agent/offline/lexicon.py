@@ -80,6 +80,7 @@ LAST_N = any_of(
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
     rf"(?!\s*(?:ago|before|earlier|buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?))",
     r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
+    rf"(?<=\s)(?P<en>\d+)\s*(?P<eunit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?=\s*[?.!]*\s*$)",
 )
 # "since 3 hours ago", "since the deploy 3h ago": the last 3 hours (the question says when)
 SINCE_AGO = any_of(
@@ -106,6 +107,7 @@ ERROR_WORDS = any_of(
     rf"{WORD_START}failed{WORD_END}",
     rf"{WORD_START}failing{WORD_END}",
     rf"{WORD_START}crash(?:es|ed)?{WORD_END}",
+    rf"{WORD_START}(?:issues|problems){WORD_END}",
     rf"에러{NOT_A_FILTER}",
     rf"오류{NOT_A_FILTER}",
     r"실패(?!\s*율)",
@@ -153,7 +155,7 @@ COUNT = any_of(
     r"얼마나",
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
-AVERAGE = any_of(rf"{WORD_START}(?:average|avg|mean){WORD_END}", r"평균")
+AVERAGE = any_of(rf"{WORD_START}(?:average[sd]?|averaging|avg|mean){WORD_END}", r"평균")
 MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|longest|worst[-\s]?case){WORD_END}", r"최대", r"가장\s*긴")
 MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
 PERCENTILE = any_of(
@@ -201,6 +203,7 @@ LAST_SEEN = any_of(
     rf"{WORD_START}last\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
     rf"(?<=first\sand\s)last{WORD_END}",
     rf"{WORD_START}most\s+recently\s+(?:seen|happened){WORD_END}",
+    rf"{WORD_START}(?:most\s+recent|latest|last)\s+(?:occurrences?|appearances?|sightings?|hits?){WORD_END}",
     rf"{WORD_START}when\s+did\s+the\s+last\b",
     rf"{WORD_START}last(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
     rf"{WORD_START}(?:most\s+recent|latest)(?=\s+(?:\w+\s+)?(?:time|timestamp)s?{WORD_END})",
@@ -240,6 +243,7 @@ TOP_N = any_of(
 )
 MOST = any_of(
     rf"{WORD_START}(?:the\s+)?most{WORD_END}",
+    rf"{WORD_START}top(?!\s*\d){WORD_END}(?!\s+(?:of|level))",
     rf"{WORD_START}(?:biggest|largest|highest|busiest|noisiest|worst){WORD_END}",
     rf"{WORD_START}slowest{WORD_END}",
     r"가장\s*(?:많|큰|높|느린|오래|자주)",
@@ -334,6 +338,8 @@ BUCKET_N = any_of(
     rf"{WORD_START}(?P<an>\d+)\s*-\s*(?P<au>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
     rf"{WORD_START}(?P<bn>\d+)\s*(?P<bu>minutes?|mins?|m|hours?|hrs?|h){BUCKET_NOUNS}{WORD_END}",
     r"(?<![\d.])(?P<kn>\d+)\s*(?P<ku>분|시간)\s*(?:단위|간격|마다|별|씩)(?:로|으로)?",
+    rf"{WORD_START}(?P<cn>\d+)\s*(?P<cu>minutes?|mins?|hours?|hrs?){WORD_END}"
+    rf"(?=\s+(?:[\w\-]+\s+){{0,2}}(?:histogram|trend|series|timeline|chart|graph|buckets?){WORD_END})",
 )
 BUCKETS = [
     (
@@ -575,13 +581,14 @@ SESSIONS_PER_USER = any_of(
 
 COUNT_NOUNS = (
     r"times|failures|errors?|attempts|occurrences|requests|logs|log\s+lines|lines|logins|log-?ins|sign-?ins|"
-    r"page\s*views|views|pages|calls|entries|events|hits|visits|sessions|warnings|exceptions|records"
+    r"page\s*views|views|pages|calls|entries|events|hits|visits|sessions|warnings|exceptions|records|"
+    r"responses|replies|[1-5](?:\d\d|xx)s?"
 )
 COUNT_THRESHOLD = any_of(
     rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
     rf"(?P<n>\d+)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:\w+\s+)?(?:(?P<noun>sessions|users|endpoints|services|paths)|{COUNT_NOUNS}){WORD_END})",
     rf"{WORD_START}(?P<pn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
-    r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)",
+    r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
 )
 DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
@@ -602,6 +609,8 @@ STATUS_CLASS = any_of(
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
+    rf"{WORD_START}(?:got|get|gets|getting|received|receiving|returning|returns?|throwing|throws|hit|hitting)\s+"
+    rf"(?:an?\s+)?(?P<g>{HTTP_STATUS}){WORD_END}(?!\s*(?:\+|or\s+more))",
     rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status|errors?|responses?){WORD_END}",
     rf"(?P<k>{HTTP_STATUS})\s*(?:에러|응답|상태)",
     rf"{WORD_START}(?P<p>{HTTP_STATUS})(?=\s*(?:이|가|은|는)?\s*(?:%|비율|비중|퍼센트|몇\s*(?:%|퍼센트)|share|rate|ratio|counts?|total|number|건|개|몇))",
@@ -712,7 +721,10 @@ LOG_VOCABULARY = any_of(
     rf"{WORD_START}[1-5](?:\d\d|xx)s?{WORD_END}",
     rf"{WORD_START}(?:logs?|errors?|exceptions?|requests?|latency|responses?|services?|fatal|apis?|calls?|endpoints?|users?|"
     rf"warnings?|events?|traces?|sessions?|failures?|failed|slow|http|status|deploy|version|pages?|"
-    rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?){WORD_END}",
+    rf"front[-\s]?end|back[-\s]?end|browsers?|devices?|regions?|ips?|duration|load|messages?|methods?|"
+    rf"fatals?|criticals?|warn|warns|debug|info|paths?|ingest(?:ed|ion)?|issues?|problems?|outages?|hosts?|"
+    rf"versions?|codes?|timeouts?|latencies|p\d\d|traffic|throughput|deploy(?:s|ed|ment)?|releases?|rollouts?|"
+    rf"error_types?|service_versions?|user_id|trace_id|session_id|log_type|http_status|status_code){WORD_END}",
     r"프론트",
     r"페이지",
     r"엔드포인트",
@@ -792,6 +804,21 @@ NEGATION = any_of(
     r"(?:은|는)?\s*안\s*(?:간|나온|내고|낸)",
 )
 ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만")
+# "by no other IP", "and nobody else", "다른 IP에선 없고", "말고는 아무도 안": one value alone, no other
+OTHERS = r"(?:ips?|ip\s+address(?:es)?|services?|users?|hosts?|clients?|sources?|ones?|endpoints?|paths?|regions?)"
+NO_OTHER = any_of(
+    rf"{WORD_START}(?:and\s+|but\s+)?(?:(?:by|from|on|in)\s+)?(?:no|none\s+of\s+the|not\s+(?:by|from)\s+any|"
+    rf"never\s+(?:by|from|on|in)\s+(?:any|an)?)\s*other\s+{OTHERS}?{WORD_END}",
+    rf"{WORD_START}(?:and\s+|but\s+)?(?:never\s+(?:by|from)\s+|not\s+(?:by|from)\s+)?"
+    rf"(?:nobody|no\s*one|anyone|anybody)\s+else{WORD_END}",
+    rf"{WORD_START}exclusively{WORD_END}",
+    r"다른\s*(?:ip|아이피|데|곳|서비스|사용자|유저|사람|호스트)?\s*(?:에서는|에선|에서|는|은|엔|에는|에서도)?\s*"
+    r"(?:한\s*번도\s*)?(?:안\s*[가-힣]+|없[가-힣]*)",
+    r"(?:말고는?|외에는?|빼고는?)\s*(?:아무도|아무\s*데서도|다른\s*(?:ip|아이피|데|곳|서비스|사용자|유저|사람)"
+    r"(?:에서는|에선|에서|는|은|엔)?)\s*(?:한\s*번도\s*)?(?:안\s*[가-힣]+|없[가-힣]*)",
+)
+# the exclusive "only" beside one value: "only 198.51.100.23 ever hit", "only from X", "X에서만", "X만"
+ONLY_BESIDE = re.compile(r"(?:\bonly\s+(?:(?:from|by|on|in)\s+)?$)")
 NO_ERRORS = any_of(
     rf"{WORD_START}clean\s*\(\s*no\s+errors?\s*\)",
     rf"{WORD_START}(?:with\s+)?(?:zero|no|without(?:\s+any)?|none|0)\s+(?:errors?|failures?){WORD_END}",
@@ -880,15 +907,25 @@ EMPTY_PHRASES = any_of(
     rf"{WORD_START}what\s+happened{WORD_END}",
     rf"{WORD_START}what(?:'s|\s+is)\s+going\s+on{WORD_END}",
     rf"{WORD_START}(?:right\s+now|at\s+the\s+moment|so\s+far){WORD_END}",
+    rf"{WORD_START}(?:in\s+terms\s+of|any\s+idea|no\s+idea|quick\s+q(?:uestion)?|real\s+quick|for\s+me){WORD_END}",
+    rf"{WORD_START}(?:as\s+(?:a\s+)?(?:percentage|percent|%|share|list|table)|if\s+(?:any|possible)){WORD_END}",
     r"무슨\s*일(?:이)?",
     r"어떤\s*일(?:이)?",
 )
 # "source ip", "client ip": the ip
-IP_WORDS = any_of(rf"{WORD_START}(?:source|client|remote|caller)(?=\s+ips?{WORD_END})")
+IP_WORDS = any_of(
+    rf"{WORD_START}(?:source|client|remote|caller)(?=\s+ips?{WORD_END})",
+    rf"(?<=ip\s)addresse?s?{WORD_END}",
+    r"(?<=ip\s)주소",
+    r"(?<=ip)\s?주소",
+    r"(?<=아이피)\s?주소",
+)
 
 WHEN = any_of(rf"{WORD_START}when{WORD_END}", r"언제")
 FIRST_WORD = any_of(rf"{WORD_START}first{WORD_END}", r"처음")
-LAST_WORD = any_of(rf"{WORD_START}(?:last|latest|most\s+recently){WORD_END}", r"마지막")
+LAST_WORD = any_of(
+    rf"{WORD_START}(?:last|latest|most\s+recent(?:ly)?|newest)(?:\s+one)?{WORD_END}(?!\s+\d)", r"마지막(?!\s*\d)"
+)
 
 STATUS_WORDS = any_of(
     rf"{WORD_START}(?:https?\s+)?(?:status(?:\s+codes?)?|response\s+codes?|status\s+code){WORD_END}",
@@ -919,6 +956,8 @@ LATEST = any_of(
     rf"{WORD_START}(?:the\s+)?(?:latest|most\s+recent|newest|last)(?!\s+\d){WORD_END}",
     r"(?:가장|제일)\s*최근|최근(?!\s*\d)|최신(?!\s*\d)",
 )
+# "the first UpstreamServiceError in order-api", "earliest log from v2.10.0": the oldest row
+EARLIEST = any_of(rf"{WORD_START}(?<!their\s)(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}", r"가장\s*오래된")
 DUPLICATES = any_of(
     rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
     rf"{WORD_START}logged\s+(?:more\s+than\s+once|twice){WORD_END}",
@@ -962,7 +1001,7 @@ SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")
 
 # what a threshold after it is about ("avg latency is over 200 ms", "평균 응답시간이 200ms 넘는")
 AGGREGATE_BEFORE = re.compile(
-    r"(?:\b(?:avg|average|mean|median|p\d{2}|\d{2}(?:th)?\s+percentile|max(?:imum)?|min(?:imum)?|peak)\b"
+    r"(?:\b(?:avg|average|averag(?:es|ing)|mean|median|p\d{2}|\d{2}(?:th)?\s+percentile|max(?:imum)?|min(?:imum)?|peak)\b"
     r"|평균|중앙값|최대|최소|p\d{2})[^,.;?]*$"
 )
 # the entities a count threshold may count ("users with more than 5 sessions")
@@ -1012,10 +1051,17 @@ def key_words(key: str) -> re.Pattern[str]:
 
 # what joins two dimensions grouped by together ("service and error type", "서비스·에러 유형별")
 DIMENSION_JOINER = re.compile(
-    r"\s*(?:and|x|×|,|/|&|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다)?\s*(?:and|per|by|별|,)?\s*(?:the|each)?\s*",
+    r"\s*(?:and|x|×|,|/|&|\+|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다)?\s*(?:and|per|by|별|,)?\s*(?:the|each)?\s*",
     re.IGNORECASE,
 )
 # words for the row columns people name ("with service, error type and message", "time, path, status")
+# "show all columns", "everything for trace …", "full details": rows with every column
+ALL_COLUMNS = any_of(
+    rf"{WORD_START}(?:all|every|each)\s+(?:the\s+)?(?:columns?|fields?|details?|attributes?){WORD_END}",
+    rf"{WORD_START}(?:everything|full\s+(?:rows?|details?|records?|log\s+lines?)|raw\s+(?:rows?|logs?|records?)){WORD_END}",
+    r"모든\s*(?:컬럼|열|필드|칼럼)|전체\s*(?:컬럼|열|필드|칼럼)",
+)
+BARE_TYPE = any_of(rf"{WORD_START}types?{WORD_END}", r"유형|종류|타입")
 TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시")
 REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")
 WITH_COLUMNS = any_of(
@@ -1030,11 +1076,14 @@ SHOW_ALL = any_of(
 
 # Clock anchors: "since 9am", "after 14:00", "between 2 and 3 pm", "오늘 아침 9시 이후", "2시에서 3시 사이"
 CLOCK_SINCE = any_of(
-    rf"{WORD_START}(?:since|after|from)\s+(?P<h>\d{{1,2}})(?::00)?\s*(?P<ap>am|pm|a\.m\.|p\.m\.|o'?clock)?(?:\s+(?:today|this\s+morning))?{WORD_END}(?!\s*(?:ms|s|seconds?|minutes?|hours?|days?|%))",
+    rf"{WORD_START}(?:since|after|from)\s+(?P<h>\d{{1,2}})(?::00)?\s*(?P<ap>am|pm|a\.m\.|p\.m\.|o'?clock)?(?:\s*\(?utc\)?)?(?:\s+(?:today|this\s+morning))?{WORD_END}(?!\s*(?:ms|s|seconds?|minutes?|hours?|days?|%))",
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh>\d{1,2})\s*시\s*(?:정각\s*)?(?:이후|부터|이후로|넘어서)",
 )
 CLOCK_BETWEEN = any_of(
     rf"{WORD_START}(?:between|from)\s+(?P<h1>\d{{1,2}})(?::00)?\s*(?P<ap1>am|pm)?\s+(?:and|to|-)\s+(?P<h2>\d{{1,2}})(?::00)?\s*(?P<ap2>am|pm){WORD_END}",
+    rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|to|and|until)\s*(?P<h4>\d{{1,2}}):00{WORD_END}",
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*(?P<kh2>\d{1,2})\s*시\s*(?:사이|까지)?",
 )
+# "(UTC)", "14:00-15:00 UTC": the times are in UTC, whatever LOGLENS_TIMEZONE says
+UTC = any_of(rf"\(?\s*{WORD_START}(?:utc|gmt|zulu){WORD_END}\s*\)?")
 MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오늘|아침")

@@ -64,7 +64,7 @@ class Planner:
         if planned.plan is not None:
             for window in (planned.plan.window, planned.plan.compared_window):
                 if window is not None:
-                    window.zone = self.zone
+                    window.zone = planned.zone or self.zone
         return planned
 
 
@@ -91,4 +91,4 @@ def _plan(p: Planning) -> Planned:
     unused = list(dict.fromkeys(p.unread + coverage.unused_words(p.reader.text, p.reader.taken)))
     if unused:
         return Planned(None, p.language, reason=coverage.could_not_use(unused, p.language), unused=unused)
-    return Planned(plan, p.language, subject=p.subject, notes=p.notes)
+    return Planned(plan, p.language, subject=p.subject, notes=p.notes, zone=p.zone)

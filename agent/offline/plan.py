@@ -318,6 +318,8 @@ class QueryPlan(BaseModel):
     # a top N the question asked for keeps the groups tied at the cut (rank() <= N, not LIMIT N)
     keep_ties: bool = False
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
+    # rows shown with every column ("everything for trace …", "all columns"), metadata too
+    all_columns: bool = False
     # A second dimension to group by, beside ``group_by``'s attribute ("by service and error type")
     group_by_also: Attribute | None = None
     # Metadata shown beside ``columns`` in rows ("with their host", "path and status code")
@@ -344,9 +346,8 @@ def render_sql(plan: QueryPlan) -> str:
             for c in plan.conditions
             if isinstance(c, Condition) and c.attribute.length
         ] + [f"{a.sql()} AS {re.sub(r'[^a-z0-9_]', '_', a.name.lower())}" for a in plan.row_metadata]
-        return (
-            f"SELECT {', '.join([*plan.columns, *dict.fromkeys(computed)])} FROM logs WHERE {where}{order}{limit}"
-        )
+        shown = "*" if plan.all_columns else ", ".join([*plan.columns, *dict.fromkeys(computed)])
+        return f"SELECT {shown} FROM logs WHERE {where}{order}{limit}"
     if plan.shape == "distinct":
         return _distinct(plan, where)
     if plan.shape == "duplicates":

@@ -366,6 +366,9 @@ def _limit(reading: _Reading) -> None:
 
 def _columns(reading: _Reading) -> None:
     plan = reading.plan
+    if plan.shape == "rows" and plan.all_columns:
+        reading.say("columns", reading.words(("every column", "모든 열")))
+        return
     if plan.shape != "rows" or list(plan.columns) == list(ROW_COLUMNS):
         return
     added = [column for column in plan.columns if column not in ROW_COLUMNS]

@@ -117,7 +117,34 @@ WORDS = {
     "ts": "timestamp",
     "em": "them",
     "pls": "please",
+    "fe": "frontend",
+    "errored": "errors",
+    "erroring": "errors",
+    "prod-only": "only in production",
+    "stg": "staging",
+    "dupes": "duplicates",
+    "dups": "duplicates",
+    "versus": "vs",
+    "issue": "error",
+    "issues": "errors",
+    "lastest": "latest",
 }
+# column names written as they are in the table, in the words the planner reads
+COLUMN_NAMES = re.compile(r"(?<![\w\-])(created_at|duration_ms|error_types?|service_versions?)(?![\w\-])")
+COLUMN_WORDS = {
+    "created_at": "timestamp",
+    "duration_ms": "duration",
+    "error_type": "error type",
+    "error_types": "error types",
+    "service_version": "service version",
+    "service_versions": "service versions",
+}
+# the status class people mean: "server errors" are 5xx, "client errors" 4xx
+STATUS_CLASS_WORDS = [
+    (re.compile(r"(?<![\w\-])server\s(?:errors?|failures?)(?![\w\-])(?:\s*\(\s*5xx\s*\))?"), "5xx"),
+    (re.compile(r"(?<![\w\-])client\s(?:errors?|failures?)(?![\w\-])(?:\s*\(\s*4xx\s*\))?"), "4xx"),
+    (re.compile(r"서버\s*(?:에러|오류)(?:\s*\(\s*5xx\s*\))?"), "5xx"),
+]
 # "#", "# of": a count
 HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
 # glued number + unit: "24h", "5m", "30min", "7d", "2wk"
@@ -174,6 +201,9 @@ def expand(lowered: str) -> str:
     text = THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = KILO.sub(lambda m: str(int(m.group(1)) * 1000), text)
     text = GLUED_UNIT.sub(lambda m: f"{m.group(1)} {UNIT_WORDS[m.group(2)]}", text)
+    text = COLUMN_NAMES.sub(lambda m: COLUMN_WORDS[m.group(1)], text)
+    for pattern, status_class in STATUS_CLASS_WORDS:
+        text = pattern.sub(status_class, text)
     text = re.sub(r"(?<![\w/\-])([a-z]+/?[a-z]*)(?![\w/\-])", _word, text)
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)

@@ -46,6 +46,11 @@ ENGLISH = _words(
     calling called ran into plot chart graph them show up showed shown turned came
     end ends ended account accounts much reached reach visited visit got gets receive received gives give
     times time's views view viewed visits visited walked through went id ids identifier
+    q idea very compute calculate calc serve served serving behind ever present single
+    running reporting combos combo combinations combination pairs pair copy copies
+    guys folks someone anybody somebody real urgent asap again still yet already noticed notice
+    seems seem looks look looking suppose wondering wonder curious quickly briefly exactly roughly
+    approximately around give gimme need needed sure whats hows
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.

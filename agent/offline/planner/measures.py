@@ -140,10 +140,10 @@ def named_measures(p: Planning) -> None:
         measures.append(Measure(kind="avg_length", alias="avg_message_length"))
         p.subject = "message length"
     first, last = reader.take(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
-    when = reader.peek(lexicon.WHEN)
-    if when is not None and first is None and last is None:
-        # "when did each service last throw an error", "when did X first show up"
-        first, last = reader.take(lexicon.FIRST_WORD), reader.take(lexicon.LAST_WORD)
+    if reader.peek(lexicon.WHEN) is not None:
+        # "when did each service last throw an error", "when did X start and when was the latest one"
+        first = first or reader.take(lexicon.FIRST_WORD)
+        last = last or reader.take(lexicon.LAST_WORD)
     if first is not None:
         measures.append(Measure(kind="first_seen", alias="first_seen"))
     if last is not None and (first is not None or p.plan.shape != "rows"):

@@ -6,6 +6,8 @@ Each pass reads the question through ``Planning`` (planner/state.py) and fills i
 
 from __future__ import annotations
 
+import re
+
 from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
     Attribute,
@@ -29,6 +31,8 @@ def new_or_absent(p: Planning) -> None:
         reader.take_all(lexicon.NEGATION)
         reader.take_all(lexicon.ONLY)
         p.listing = "absent"
+    elif exclusive_value(p):
+        p.listing = "exclusive"
     else:
         return
     p.signals += 1
@@ -75,12 +79,59 @@ def absent_value(p: Planning) -> bool:
     return True
 
 
+def exclusive_value(p: Planning) -> bool:
+    """ "paths hit by 198.51.100.23 and no other IP", "users with failed logins only from X",
+    "X 말고는 아무도 안 친 path": the values seen with one value and never with any other."""
+    pinned = [
+        (c, span)
+        for c in p.plan.conditions
+        if isinstance(c, Condition) and c.op == "=" and len(c.values) == 1
+        if (span := p.mention(str(c.values[0]).lower())) is not None
+    ]
+    if not pinned:
+        return False
+    phrase = p.reader.peek(lexicon.NO_OTHER)
+    if phrase is not None:
+        condition = min(pinned, key=lambda cs: min(abs(cs[1][1] - phrase.start()), abs(phrase.end() - cs[1][0])))[0]
+        p.reader.take(lexicon.NO_OTHER)
+    else:
+        beside = next(((c, span) for c, span in pinned if _only_beside(p, span)), None)
+        if beside is None:
+            return False
+        condition = beside[0]
+    p.plan.absent_where = [Condition(attribute=condition.attribute, op="!=", values=condition.values)]
+    p.reader.take_all(lexicon.NEGATION)
+    p.exclusive_words = phrase.group(0) if phrase is not None else "only"
+    return True
+
+
+def _only_beside(p: Planning, span: tuple[int, int]) -> bool:
+    """ "only (from) X" before the value, "X만", "X에서만" after it: the "only" taken when it is there."""
+    text = p.reader.text
+    before = lexicon.ONLY_BESIDE.search(text[: span[0]])
+    if before is not None and p.reader.free(before.start(), before.end()):
+        p.reader.mark(before.start(), before.start() + 4)
+        return True
+    after = re.match(r"\s?(?:에서만|에만|만)", text[span[1] :])
+    if after is not None and p.reader.free(span[1], span[1] + after.end()):
+        p.reader.mark(span[1], span[1] + after.end())
+        return True
+    return False
+
+
 def distinct_values(p: Planning) -> None:
     """The listing ``_new_or_absent`` asked for, once the shape has found what is listed."""
     listing, plan = p.listing, p.plan
     if listing is None:
         return
     group = plan.group_by
+    if listing == "exclusive":
+        excluded = plan.absent_where[0].attribute
+        if group is None or group.attribute is None or group.attribute == excluded:
+            plan.absent_where = []
+            if p.exclusive_words != "only":  # "only payment-api errors" just names them
+                p.unread.append(p.exclusive_words)  # one value alone, but of what: nothing to list
+            return
     if group is None or group.bucket is not None:
         attribute = Attribute(column="service" if listing == "no_errors" else "error_type")
         group = Grouping(attribute=attribute, alias=attribute.name)

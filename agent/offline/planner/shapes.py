@@ -42,8 +42,12 @@ def shape(p: Planning) -> None:
     if plan.shape in ("rows", "count_groups", "duplicates"):
         if plan.shape == "rows" and (match := reader.take(lexicon.RECENT_ROWS)) is not None:
             plan.limit = int(next(g for g in match.groups() if g))
+        if plan.shape == "rows":  # "the 10 slowest requests (time, service, path, duration)"
+            all_columns(p)
+            named_columns(p)
         return
     if recent_rows(p):
+        all_columns(p)
         named_columns(p)
         return
     if rows_with_columns(p):
@@ -53,6 +57,8 @@ def shape(p: Planning) -> None:
     most = reader.take(lexicon.MOST) or (reader.take(lexicon.MOST_BARE) if least is None else None)
     bucket = windows.series_bucket(p)
     dimension = None if bucket else pick_dimension(p)
+    if dimension is None and bucket is None and (top or most) is not None and _error_kinds_ranked(p):
+        dimension = Attribute(column="error_type")  # "top errors today", "3 most common exceptions"
     if dimension is not None and p.pinned(dimension) and shows_rows(p, None, bucket, top or most):
         dimension = None  # "show logs from user_001": that user's logs, not a count per user
     compared = p.compared
@@ -72,6 +78,13 @@ def shape(p: Planning) -> None:
         ]
     if plan.group_by is None and plan.having is not None:
         p.unread.append("more than N times")  # a count threshold needs something to count per
+    ranked = top or most or least
+    if plan.group_by is None and plan.shape == "aggregate" and ranked is not None and p.superlative is None:
+        p.unread.append(ranked.group(0).strip())  # "the most" of what: nothing is ranked
+
+
+def _error_kinds_ranked(p: Planning) -> bool:
+    return p.plan.errors_only and not p.plan.measures and not p.has_condition("error_type")
 
 
 def recent_rows(p: Planning) -> bool:
@@ -329,14 +342,18 @@ def latest_row(p: Planning) -> bool:
     """ "the latest NullPointerException", "가장 최근 에러 스택 트레이스": the newest row, one when
     one is named ("the latest errors" are the newest rows)."""
     latest = p.reader.peek(lexicon.LATEST)
+    earliest = p.reader.peek(lexicon.EARLIEST) if latest is None else None
     shown = p.reader.peek(lexicon.SHOW_ROWS) or lexicon.STACK_TRACE.search(p.reader.text)
     named = p.concept_error_type or p.has_condition("level") or p.plan.errors_only
-    if latest is None or not (shown or named) or p.plan.measures or p.reader.peek(lexicon.COUNT):
+    if earliest is not None:  # "the first log from payment-api v2.10.0": its time is in the row
+        named = named or any(isinstance(c, Condition) and c.op == "=" for c in p.plan.conditions)
+    found = latest or earliest
+    if found is None or not (shown or named) or p.plan.measures or p.reader.peek(lexicon.COUNT):
         return False
-    p.reader.take(lexicon.LATEST)
-    after = re.match(r"\s*([a-z]+)", p.reader.text[latest.end() :])
+    p.reader.take(lexicon.LATEST if latest is not None else lexicon.EARLIEST)
+    after = re.match(r"\s*([a-z]+)", p.reader.text[found.end() :])
     one = p.language == "ko" or (after is not None and _singular_noun(after.group(1)))
-    p.plan.shape, p.plan.order = "rows", "newest"
+    p.plan.shape, p.plan.order = "rows", "newest" if latest is not None else "oldest"
     p.plan.limit = 1 if one else DEFAULT_ROWS
     p.plan.columns = list(ROW_COLUMNS)
     p.signals += 1
@@ -349,6 +366,8 @@ def rows_with_columns(p: Planning) -> bool:
     plan, reader = p.plan, p.reader
     if plan.measures or reader.peek(lexicon.COUNT) is not None or reader.peek(lexicon.TOP_N) is not None:
         return False
+    if p.listing == "exclusive":  # "paths only 198.51.100.23 hit": the paths, not its requests
+        return False
     pinned_entity = any(
         p.pinned(Attribute(column=column)) for column in ("user_id", "session_id", "trace_id")
     ) or any(
@@ -360,9 +379,17 @@ def rows_with_columns(p: Planning) -> bool:
     plan.shape, plan.limit, plan.order = "rows", DEFAULT_ROWS, "newest"
     if p.pinned(Attribute(column="trace_id")) or p.pinned(Attribute(column="session_id")):
         plan.order = "oldest"  # a trace or a session, as it happened
+    all_columns(p)
+    if p.pinned(Attribute(column="trace_id")):
+        plan.all_columns = True  # a trace is a few lines, each worth seeing whole
     named_columns(p)
     p.signals += 1
     return True
+
+
+def all_columns(p: Planning) -> None:
+    if p.reader.take(lexicon.ALL_COLUMNS) is not None:
+        p.plan.all_columns = True
 
 
 def named_columns(p: Planning) -> None:
@@ -371,6 +398,9 @@ def named_columns(p: Planning) -> None:
     plan, reader = p.plan, p.reader
     reader.take_all(lexicon.WITH_COLUMNS)
     reader.take_all(lexicon.TIME_COLUMN)
+    if (plan.errors_only or p.has_condition("level")) and reader.take(lexicon.BARE_TYPE) is not None:
+        if "error_type" not in plan.columns:  # "last 20 errors - when, type, msg"
+            plan.columns.append("error_type")
     for pattern, column in lexicon.DIMENSIONS:
         for match in pattern.finditer(reader.text):
             if reader.free(match.start(), match.end()):

@@ -26,6 +26,7 @@ class Planned:
     subject: str = "logs"  # what is counted, for the insight ("errors", "logs", "requests")
     notes: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # words of the question no pass could use
+    zone: str | None = None  # the time zone the question names ("since 01:00 UTC"), if it names one
 
     @property
     def confident(self) -> bool:
@@ -98,7 +99,9 @@ class Planning:
         self.unread: list[str] = []  # parts the passes recognised but the plan cannot say
         self.sized_bucket: str | None = None  # "5 minutes", "2 hours"
         self.threshold_span: tuple[int, int] | None = None  # where "more than N times" was read
-        self.listing: str | None = None  # "new", "absent", "no_errors": values listed, less others
+        self.listing: str | None = None  # "new", "absent", "exclusive", "no_errors": values listed, less others
+        self.zone: str | None = None  # "UTC" when the question says so
+        self.exclusive_words = ""  # "and no other IP", "only": what made the listing exclusive
 
         self.duration_mentioned = False
         self.superlative: str | None = None  # "slowest"/"fastest" read as the duration word

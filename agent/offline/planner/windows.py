@@ -36,6 +36,8 @@ def read_window(p: Planning) -> None:
         p.plan.window = TimeWindow(kind="last_week")
     if p.plan.window is not None:
         p.signals += 1
+        if reader.take_all(lexicon.UTC):
+            p.zone = "UTC"  # "since 01:00 UTC": in UTC, whatever the configured zone
 
 
 def compared_window(p: Planning) -> None:
@@ -106,8 +108,8 @@ def series_bucket(p: Planning) -> str | None:
 
 def _bucket_of(match: re.Match[str]) -> str:
     """ "5-minute" → "5 minutes", "1 hour" → "hour", "2시간" → "2 hours"."""
-    amount = int(next(match.group(g) for g in ("n", "an", "bn", "kn") if match.group(g)))
-    unit = next(match.group(g) for g in ("u", "au", "bu", "ku") if match.group(g)).lower()
+    amount = int(next(match.group(g) for g in ("n", "an", "bn", "kn", "cn") if match.group(g)))
+    unit = next(match.group(g) for g in ("u", "au", "bu", "ku", "cu") if match.group(g)).lower()
     hours = unit.startswith("h") or unit == "시간"
     if amount == 1:
         return "hour" if hours else "minute"
@@ -132,8 +134,10 @@ def _bucket_for(window: TimeWindow | None) -> str:
 def _last(match: re.Match[str]) -> TimeWindow:
     """ "last 24 hours", "최근 1시간", "24h", "since 3h ago": the last N units."""
     groups = match.groupdict()
-    amount_text = next((groups[g] for g in ("n", "kn", "sn", "xn", "bn", "yn") if groups.get(g)), "1")
-    unit_text = next(groups[g] for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit") if groups.get(g))
+    amount_text = next((groups[g] for g in ("n", "kn", "sn", "xn", "bn", "yn", "en") if groups.get(g)), "1")
+    unit_text = next(
+        groups[g] for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit", "eunit") if groups.get(g)
+    )
     amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
     return TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text.lower()])
 
@@ -151,8 +155,8 @@ def _clock(p: Planning) -> TimeWindow | None:
     if between is not None:
         g = between.groupdict()
         afternoon = g.get("ap2") == "pm" or g.get("kp") in ("오후", "저녁", "밤")
-        start = _hour(int(g.get("h1") or g.get("kh1") or 0), g.get("ap1") or g.get("ap2"), afternoon)
-        end = _hour(int(g.get("h2") or g.get("kh2") or 0), g.get("ap2"), afternoon)
+        start = _hour(int(g.get("h1") or g.get("h3") or g.get("kh1") or 0), g.get("ap1") or g.get("ap2"), afternoon)
+        end = _hour(int(g.get("h2") or g.get("h4") or g.get("kh2") or 0), g.get("ap2"), afternoon)
         if not 0 <= start < end <= 24:
             return None
         return TimeWindow(kind="clock", from_hour=start, to_hour=end, days_ago=days_ago)
