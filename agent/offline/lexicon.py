@@ -113,6 +113,12 @@ ERROR_WORDS = any_of(
     r"실패(?!\s*율)",
     r"예외",
 )
+PATH_NOUN_AFTER = re.compile(r"\s*(?:endpoints?|paths?|routes?|urls?|pages?|api)(?![a-z0-9_])|\s*(?:엔드포인트|경로|페이지)")
+# "ERROR/FATAL only", "errors and fatals": the two error levels, as "errors" says
+ERROR_AND_FATAL = any_of(
+    rf"{WORD_START}(?:errors?\s*(?:/|\+|&|,|and|or)\s*fatals?|fatals?\s*(?:/|\+|&|,|and|or)\s*errors?)"
+    rf"(?:\s+(?:levels?|only))?{WORD_END}"
+)
 LEVEL_NAMES = {
     "trace": "TRACE",
     "debug": "DEBUG",
@@ -178,6 +184,7 @@ SHARE = any_of(
     r"몇\s*(?:%|퍼센트|프로)",
     r"점유율",
     rf"{WORD_START}in\s+(?:percent|%){WORD_END}",
+    rf"{WORD_START}how\s+many\s+(?:percent|%)",
     rf"{WORD_START}(?:percentage|percent|share|proportion|ratio|fraction){WORD_END}",
     r"%",
     r"비율",
@@ -286,7 +293,7 @@ SHOW_ROWS = any_of(
     r"(?:보여|찾아|알려|목록|리스트|조회)",
 )
 ROW_NOUNS = any_of(
-    rf"{WORD_START}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?){WORD_END}",
+    rf"{WORD_START}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?|activity|activities|trail){WORD_END}",
     r"로그",
     r"메시지",
     r"기록",
@@ -315,6 +322,7 @@ COMPARE = any_of(
     rf"{WORD_START}(?:side\s+by\s+side|next\s+to|against|both|each\s+other|higher|lower|worse|better){WORD_END}",
     r"나란히|둘\s*다|각각|더\s*(?:많|높|적|낮)[가-힣]*|많아|높아",
     rf"{WORD_START}between{WORD_END}",
+    rf"{WORD_START}(?:vs\.?|versus|v\.s\.){WORD_END}",
     rf"{WORD_START}(?:more|fewer|less){WORD_END}",
     rf"{WORD_START}versus{WORD_END}",
     rf"{WORD_START}vs\.?{WORD_END}",
@@ -391,6 +399,8 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
         any_of(
             rf"{WORD_START}error[-\s]+(?:types?|kinds?|classes|names)(?:[-\s]+wise)?{WORD_END}",
             rf"{WORD_START}error_types?{WORD_END}",
+            rf"(?:(?<=by\s)|(?<=per\s))types?{WORD_END}",
+            rf"(?<=each\s)type{WORD_END}",
             rf"{WORD_START}(?:kinds?|types?)\s+of\s+errors?{WORD_END}",
             rf"{WORD_START}exception\s+(?:types?|classes){WORD_END}",
             r"(?:에러|오류|예외)\s*(?:유형|종류|타입|클래스)",
@@ -422,6 +432,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
             rf"{WORD_START}versions?{WORD_END}",
             rf"{WORD_START}releases?{WORD_END}",
             rf"{WORD_START}builds?{WORD_END}",
+            rf"{WORD_START}(?:deploys|deployments|rollouts){WORD_END}",
             r"버전",
         ),
         "service_version",
@@ -586,13 +597,18 @@ COUNT_NOUNS = (
 )
 COUNT_THRESHOLD = any_of(
     rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
-    rf"(?P<n>\d+)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:\w+\s+)?(?:(?P<noun>sessions|users|endpoints|services|paths)|{COUNT_NOUNS}){WORD_END})",
+    rf"(?P<n>\d+|one)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:[\w\-]+\s+){{0,2}}?(?:(?P<noun>sessions?|users?|endpoints?|services?|paths?|"
+    rf"versions?|service\s+versions?|ips?|hosts?|regions?|devices?|browsers?|error\s+types?)|{COUNT_NOUNS}){WORD_END})",
+    rf"{WORD_START}(?P<many>multiple|several)(?=\s+(?:[\w\-]+\s+)?(?P<mnoun>versions|service[\s_]+versions?|ips|hosts|regions|"
+    rf"devices|browsers|error\s+types|sessions|users|endpoints|services|paths|service_versions?){WORD_END})",
     rf"{WORD_START}(?P<pn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
+    rf"{WORD_START}(?P<qn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:different\s+|distinct\s+)?(?P<qnoun>versions|service\s+versions|"
+    rf"ips|hosts|regions|devices|browsers|error\s+types|sessions|users|endpoints|services|paths){WORD_END})",
     r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
 )
 DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
-    rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
+    rf"(?P<n>\d+(?:\.\d+)?|an?|one)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
     r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?P<kop>이상|넘|초과|넘게|보다)",
 )
 # An apostrophe inside a word ("what's", "payment-api's") opens or closes no quote.
@@ -609,7 +625,8 @@ STATUS_CLASS = any_of(
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
-    rf"{WORD_START}(?:got|get|gets|getting|received|receiving|returning|returns?|throwing|throws|hit|hitting)\s+"
+    rf"{WORD_START}(?:got|get|gets|getting|received|receiving|returning|returns?|throwing|throws|hit|hitting|"
+    rf"(?:come|comes|came|coming)\s+back(?:\s+(?:with|as))?|end(?:s|ed)?\s+(?:up\s+)?(?:with|in|as)|answered)\s+"
     rf"(?:an?\s+)?(?P<g>{HTTP_STATUS}){WORD_END}(?!\s*(?:\+|or\s+more))",
     rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status|errors?|responses?){WORD_END}",
     rf"(?P<k>{HTTP_STATUS})\s*(?:에러|응답|상태)",
@@ -765,6 +782,8 @@ YESTERDAY_SO_FAR = any_of(
 )
 # what a comparison says besides its windows ("vs", "compared to", "up", "늘었어?")
 COMPARISON_WORDS = any_of(
+    rf"{WORD_START}(?:go|goes|going|gone|went|got|get|getting|trend(?:ed|ing)?|moved?|moving)\s+(?:up|down|worse|better|higher|lower){WORD_END}",
+    rf"{WORD_START}(?:side\s+by\s+side|next\s+to\s+each\s+other|each|both){WORD_END}",
     rf"{WORD_START}(?:compare[sd]?|comparing|comparison|versus|vs\.?|than|against|relative\s+to|up|down|"
     rf"more|fewer|less|higher|lower|increase[sd]?|decrease[sd]?|changed?|worse|better|grew|dropped|to|with){WORD_END}",
     r"비교(?:해서|해|하면|해줘|해\s*주세요)?",
@@ -775,7 +794,15 @@ COMPARISON_WORDS = any_of(
 )
 
 # --- new in a window, and values missing elsewhere --------------------------------------------
+# "error msgs first seen in the last hour": new in the window, unless the question asks when
+FIRST_IN_WINDOW = any_of(
+    rf"{WORD_START}(?:first|1st)\s+(?:seen|appeared|appearing|showed\s+up|popped\s+up|logged|occurred)(?=\s+(?:in|during|within|over|since|today|this|after))",
+    rf"{WORD_START}(?:had|have|has)\s+their\s+(?:first|1st)(?=\s)",
+)
 NEW_VALUES = any_of(
+    rf"\(?\s*{WORD_START}(?:not|never)\s+(?:present|seen|logged|there)\s+(?:on|in|during)\s+any\s+(?:earlier|previous|prior|other)\s+"
+    rf"(?:days?|hours?|times?|windows?){WORD_END}\s*\)?",
+    rf"{WORD_START}(?:not|never)\s+seen\s+(?:earlier|before|previously){WORD_END}",
     rf"{WORD_START}(?:brand[-\s]+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
     rf"{WORD_START}(?:first[-\s]+(?:timers?|ever|time)|1st\s+time|for\s+the\s+(?:first|1st)\s+time){WORD_END}",
     rf"{WORD_START}(?:(?:had|have|has)\s+)?never\s+(?:been\s+)?(?:shown|showed|turned)\s+up(?:\s+in\s+the\s+logs)?(?:\s+before)?{WORD_END}",
@@ -798,7 +825,7 @@ NEW_VALUES = any_of(
     r"처음\s*(?:생긴|나타난|발생한|나온|본|보는|등장한)",
 )
 NEGATION = any_of(
-    rf"{WORD_START}(?:but\s+)?(?:not|never|without|w/o)(?:\s+(?:in|on|at|once|got\s+to|reached|hit|visited))?{WORD_END}",
+    rf"{WORD_START}(?:but\s+)?(?:not|never|without|w/o|none)(?:\s+(?:in|on|at|once|got\s+to|reached|hit|visited))?{WORD_END}",
     r"(?:에는|엔|에선|에서는)?\s*(?:없고|없는|안\s*(?:난|나는|생긴|발생한))",
     r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한|나온|간|부른)",
     r"(?:은|는)?\s*안\s*(?:간|나온|내고|낸)",
@@ -961,6 +988,8 @@ EARLIEST = any_of(rf"{WORD_START}(?<!their\s)(?:the\s+)?(?:first|earliest|oldest
 DUPLICATES = any_of(
     rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
     rf"{WORD_START}logged\s+(?:more\s+than\s+once|twice){WORD_END}",
+    rf"{WORD_START}(?:appear(?:s|ed|ing)?|occurr?(?:s|ed|ing)?|show(?:s|ed|ing)?\s+up|written|stored|repeated)\s+"
+    rf"(?:more\s+than\s+once|twice|multiple\s+times){WORD_END}",
     r"중복(?:된|되는|인)?",
 )
 SAME_LINE_WORDS = any_of(
@@ -1011,13 +1040,21 @@ COUNTED_ENTITIES = {
     "endpoint": "path",
     "path": "path",
     "service": "service",
+    "version": "service_version",
+    "service version": "service_version",
+    "error type": "error_type",
 }
+AT_LEAST_WORDS = ("atleast", "이상", ">=", "=>", "≥")
+# ... and the metadata keys it may count ("IPs with more than 3 hosts")
+COUNTED_KEYS = ("ip", "host", "region", "device", "browser")
 
 # "of all errors", "of the total", "전체 중": a share of the whole, not a rate
 OF_THE_TOTAL = any_of(
     rf"{WORD_START}(?:of\s+(?:all|the\s+total|total|overall)|overall|in\s+total){WORD_END}",
     r"전체\s*(?:중|대비|에서)",
 )
+# "… are errors", "… were failures": what a share is of, said after it
+ARE_ERRORS = any_of(rf"{WORD_START}(?:are|were|is|was)\s+(?:errors?|failures?|error\s+level){WORD_END}")
 A_PERCENT = re.compile(r"percent|%|fraction|proportion|퍼센트|비율", re.IGNORECASE)
 
 # Hosts by other names: "box", "machine", "instance", "pod", "서버", "인스턴스"

@@ -166,6 +166,9 @@ THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:,(\d{3}))+(?![\w,])")
 GLUED_TOP = re.compile(r"(?<![\w])top(\d+)(?![\w])")
 PER_SLASH = re.compile(r"(?<=[a-z])\s*/\s*(minute|min|hour|hr|day|week)(?![\w])")
 BY_UNIT = re.compile(r"(?<![\w])(minute|hour|day|week)-by-(?:minute|hour|day|week)(?![\w])")
+PER_HYPHEN = re.compile(r"(?<![\w])per-(minute|min|hour|hr|day|week)(?![\w])")
+# "prod-only error types": only in production
+ONLY_HYPHEN = re.compile(r"(?<![\w\-])(prod|production|staging|stg|dev|development)-only(?![\w\-])")
 KILO = re.compile(r"(?<![\w.])(\d+)k(?![\w])")
 # Korean: misspellings and spacing variants of the planner's words
 KOREAN = {
@@ -197,6 +200,8 @@ def expand(lowered: str) -> str:
     text = GLUED_TOP.sub(r"top \1", text)
     text = PER_SLASH.sub(lambda m: " per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
     text = BY_UNIT.sub(r"per \1", text)
+    text = PER_HYPHEN.sub(lambda m: "per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
+    text = ONLY_HYPHEN.sub(lambda m: "only in " + m.group(1), text)
     text = text.replace("half-hour", "30-minute").replace("half hour", "30 minutes")
     text = THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
     text = KILO.sub(lambda m: str(int(m.group(1)) * 1000), text)

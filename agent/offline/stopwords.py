@@ -51,6 +51,7 @@ ENGLISH = _words(
     guys folks someone anybody somebody real urgent asap again still yet already noticed notice
     seems seem looks look looking suppose wondering wonder curious quickly briefly exactly roughly
     approximately around give gimme need needed sure whats hows
+    hitting requested requesting requests' asked asking made making doing sent sending
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.

@@ -63,12 +63,19 @@ def identifiers(p: Planning) -> None:
         p.add_equals(Attribute(column="trace_id"), found.group(0).lower())
     for found in p.reader.take_all(lexicon.NAMED_ID):
         named_id(p, found)
-    paths = [found.group(0).rstrip(".,?") for found in p.reader.take_all(lexicon.PATH)]
+    found_paths = p.reader.take_all(lexicon.PATH)
+    for found in found_paths:  # "the /api/v1/search endpoint": the word says what the path is
+        named = lexicon.PATH_NOUN_AFTER.match(p.reader.text, found.end())
+        if named is not None and p.reader.free(named.start(), named.end()):
+            p.reader.mark(named.start(), named.end())
+    paths = [found.group(0).rstrip(".,?") for found in found_paths]
     if paths:
         p.add_in(Attribute(column="path"), [p.closest("path", path) or path for path in paths], compared=False)
-    for found in p.reader.take_all(lexicon.VERSION):
-        version = p.closest("service_version", found.group(0)) or found.group(0)
-        p.add_equals(Attribute(column="service_version"), version)
+    versions = [
+        p.closest("service_version", found.group(0)) or found.group(0) for found in p.reader.take_all(lexicon.VERSION)
+    ]
+    if versions:  # "v2.9.0 vs v2.10.0": both, side by side
+        p.add_in(Attribute(column="service_version"), list(dict.fromkeys(versions)))
 
 
 def named_id(p: Planning, found: re.Match[str]) -> None:
@@ -300,7 +307,8 @@ def log_types(p: Planning) -> None:
 
 def thresholds(p: Planning) -> None:
     if (match := p.reader.take(lexicon.DURATION_THRESHOLD)) is not None:
-        amount = float(match.group("n") or match.group("kn"))
+        written = match.group("n") or match.group("kn")
+        amount = 1.0 if written in ("a", "an", "one") else float(written)
         unit = (match.group("unit") or match.group("kunit") or "ms").lower()
         factor = (
             1
@@ -323,10 +331,16 @@ def thresholds(p: Planning) -> None:
         )
         p.signals += 1
     if (match := p.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
-        amount = int(match.group("n") or match.group("kn") or match.group("pn"))
-        words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
-        at_least = match.group("plus") or match.group("pn") or words in ("atleast", "이상", ">=", "=>", "≥")
-        op = ">=" if at_least else ">"
+        if match.group("many"):  # "multiple versions", "several hosts": more than one
+            amount, op = 1, ">"
+        else:
+            written = match.group("n") or match.group("kn") or match.group("pn") or match.group("qn")
+            amount = 1 if written == "one" else int(written)
+            words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
+            at_least = (
+                match.group("plus") or match.group("pn") or match.group("qn") or words in lexicon.AT_LEAST_WORDS
+            )
+            op = ">=" if at_least else ">"
         counted = _counted_entity(p, match)
         p.plan.having = Having(measure=counted or Measure(kind="count"), op=op, value=amount)
         p.threshold_span = (match.start(), match.end())
@@ -335,6 +349,10 @@ def thresholds(p: Planning) -> None:
 
 def levels(p: Planning) -> None:
     reader = p.reader
+    if reader.take(lexicon.ERROR_AND_FATAL) is not None:
+        p.plan.errors_only = True
+        p.subject = "errors"
+        p.signals += 1
     if (match := reader.take(lexicon.LEVEL_MENTION)) is not None:
         word = next(g for g in (match.group(n) for n in "abcdef") if g)
         p.add_level(lexicon.LEVEL_NAMES[word.lower()])
@@ -498,12 +516,18 @@ def _between(p: Planning, start: int, end: int, other_start: int, other_end: int
 
 
 def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
-    """ "users with over 5 sessions": distinct sessions counted, not rows."""
-    noun = match.groupdict().get("noun")
-    column = lexicon.COUNTED_ENTITIES.get((noun or "").lower().rstrip("s"))
-    if column is None:
+    """ "users with over 5 sessions", "services running more than one version": distinct values
+    counted, not rows."""
+    group = next((g for g in ("noun", "mnoun", "qnoun") if match.groupdict().get(g)), None)
+    if group is None:
         return None
-    p.reader.mark(match.start("noun"), match.end("noun"))
-    return Measure(
-        kind="count_distinct", attribute=Attribute(column=column), alias=f"{column.removesuffix('_id')}s"
-    )
+    noun = re.sub(r"\s+", " ", match.group(group).lower()).replace("_", " ").removesuffix("s")
+    column = lexicon.COUNTED_ENTITIES.get(noun)
+    key = p.metadata_key(noun) if column is None and noun in lexicon.COUNTED_KEYS else None
+    if column is None and key is None:
+        return None
+    p.reader.mark(match.start(group), match.end(group))
+    p.reader.take(lexicon.DISTINCT)
+    attribute = Attribute(column=column) if column else Attribute(metadata_key=key)  # type: ignore[arg-type]
+    alias = re.sub(r"[^a-z0-9_]", "_", f"{attribute.name.removesuffix('_id').split('.')[-1]}s")
+    return Measure(kind="count_distinct", attribute=attribute, alias=alias)

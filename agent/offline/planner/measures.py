@@ -35,6 +35,15 @@ def condition_share(p: Planning) -> None:
     share = reader.peek(lexicon.SHARE) or reader.peek(lexicon.RATE_WORD)
     if share is None:
         return
+    if plan.errors_only and lexicon.ARE_ERRORS.search(reader.text, share.end()):
+        # "what percentage of payment-api's log lines are errors": its error rate
+        reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
+        reader.take(lexicon.ARE_ERRORS)
+        plan.errors_only = False
+        plan.measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
+        p.subject = "error rate"
+        p.signals += 1
+        return
     part = share_part(p)
     if part is None:
         if (
@@ -50,7 +59,8 @@ def condition_share(p: Planning) -> None:
             plan.measures.append(Measure(kind="share_of_total", alias="pct_of_total"))
             p.signals += 1
         return
-    reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
+    reader.take_all(lexicon.SHARE)
+    reader.take_all(lexicon.RATE_WORD)  # "5xx rate per endpoint (%)": both say it
     plan.conditions.remove(part)
     status = part.attribute.metadata_key is not None and "status" in part.attribute.metadata_key
     if status or part.attribute.column == "duration_ms":
@@ -81,6 +91,8 @@ def share_part(p: Planning) -> Condition | None:
             return 2
         if attribute.column in ("method", "level", "environment", "log_type") and condition.op in ("=", "in"):
             return 1
+        if attribute.column == "service" and condition.op == "=" and p.plan.errors_only:
+            return 1  # "what share of the errors come from payment-api"
         return 0
 
     ranked = sorted((c for c in candidates if rank(c) > 0), key=rank, reverse=True)

@@ -23,6 +23,8 @@ def new_or_absent(p: Planning) -> None:
     reader = p.reader
     if p.plan.window is not None and reader.take_all(lexicon.NEW_VALUES):
         p.listing = "new"
+    elif p.plan.window is not None and reader.peek(lexicon.WHEN) is None and reader.take(lexicon.FIRST_IN_WINDOW):
+        p.listing = "new"
     elif reader.take(lexicon.NO_ERRORS) is not None:
         p.listing = "no_errors"
         p.plan.errors_only = False
@@ -137,6 +139,9 @@ def distinct_values(p: Planning) -> None:
         group = Grouping(attribute=attribute, alias=attribute.name)
     plan.shape, plan.group_by, plan.measures, plan.order, plan.limit = "distinct", group, [], "group_asc", None
     plan.having = None
+    version = Attribute(column="service_version")
+    if group.attribute == version and not p.pinned(Attribute(column="service")):
+        plan.group_by_also = Attribute(column="service")  # a version is a version of a service
     if group.attribute is not None and group.attribute.column == "error_type":
         plan.errors_only = True
     if listing == "new":

@@ -183,7 +183,7 @@ def pick_dimension(p: Planning) -> Attribute | None:
     candidates = dimension_candidates(p)
     if not candidates:
         return Attribute(column="error_type") if p.went_wrong else None
-    if p.language == "en":  # "service versions": the versions are grouped, "service" says whose
+    if True:  # "service versions", "서비스 버전": the versions are grouped, "service" says whose
         heads = [c for c in candidates if not any(0 <= o[0] - c[1] <= 1 and o is not c for o in candidates)]
         candidates = heads or candidates
     grouped = [c for c in candidates if p.marked_as_grouping(c[0], c[1])]
@@ -398,15 +398,15 @@ def named_columns(p: Planning) -> None:
     plan, reader = p.plan, p.reader
     reader.take_all(lexicon.WITH_COLUMNS)
     reader.take_all(lexicon.TIME_COLUMN)
-    if (plan.errors_only or p.has_condition("level")) and reader.take(lexicon.BARE_TYPE) is not None:
-        if "error_type" not in plan.columns:  # "last 20 errors - when, type, msg"
-            plan.columns.append("error_type")
     for pattern, column in lexicon.DIMENSIONS:
         for match in pattern.finditer(reader.text):
             if reader.free(match.start(), match.end()):
                 reader.mark(match.start(), match.end())
                 if column not in plan.columns:
                     plan.columns.append(column)  # type: ignore[arg-type]
+    if (plan.errors_only or p.has_condition("level")) and reader.take(lexicon.BARE_TYPE) is not None:
+        if "error_type" not in plan.columns:  # "last 20 errors - when, type, msg"
+            plan.columns.append("error_type")
     for key in p.schema.metadata_keys:
         words = lexicon.STATUS_WORDS if "status" in key.key.lower() else lexicon.key_words(key.key)
         named = [m for m in words.finditer(reader.text) if reader.free(m.start(), m.end())]
