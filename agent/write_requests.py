@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# "용량 좀 줄여줘", "디스크 비워줘": freeing space is deleting logs
+_FREE_SPACE_KO = re.compile(r"(?:용량|디스크|공간|스토리지)\s*(?:을|를|좀)?\s*(?:좀\s*)?(?:줄여|비워|확보|정리)")
 
 REFUSALS = {
     "en": "loglens only reads logs: it cannot delete, change or add them. "
@@ -132,7 +134,7 @@ def is_write_request(question: str) -> bool:
         return False
     if _SQL.search(text) or _PASSIVE.search(text) or _ADD.search(text):
         return True
-    if _korean_request(text):
+    if _korean_request(text) or _FREE_SPACE_KO.search(text):
         return True
     return any(_clause_is_request(text, clause.end()) for clause in _CLAUSE.finditer(text))
 

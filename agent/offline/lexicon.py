@@ -74,13 +74,17 @@ LAST_N = any_of(
     rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)?\s*"
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
-    r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주)(?:\s*(?:간|동안|사이|안에|이내|내))?",
+    r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주|minutes?|hours?|days?|weeks?)(?:\s*(?:간|동안|사이|안에|이내|내))?",
     r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이|내|안에|이내|동안에)",
     rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
     rf"(?!\s*(?:ago|before|earlier|buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?))",
     r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
-    rf"(?<=\s)(?P<en>\d+)\s*(?P<eunit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?=\s*[?.!]*\s*$)",
+    r"(?<=\s)(?P<en>\d+)\s*(?P<eunit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?=\s*[?.!]*\s*$)",
+    r"\(\s*(?P<pn>\d+)\s*(?P<punit>분|시간|일|주)\s*\)",
+    r"(?P<wn>\d+)\s*(?P<wunit>분|시간|일|주)\s*전(?=(?:엔|에는|까지는?|까진)\s*(?:한\s*번도\s*)?없)",
+    r"(?:(?<=\s)|^)(?P<zn>\d+)\s+(?P<zunit>minutes?|hours?|days?|weeks?)(?=\s|$|[,?.)]|[가-힣])"
+    r"(?!\s*(?:ago|before|earlier|later|after|buckets?|bins?|intervals?|windows?|전|후|단위|간격|마다|별|씩))",
 )
 # "since 3 hours ago", "since the deploy 3h ago": the last 3 hours (the question says when)
 SINCE_AGO = any_of(
@@ -88,9 +92,9 @@ SINCE_AGO = any_of(
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago{WORD_END}",
     r"(?P<kn>\d+|한|두|세)\s*(?P<kunit>분|시간|일|주)\s*전\s*(?:부터|이후)",
 )
-TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘")
+TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘", r"금일", r"당일")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
-YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?:\s*하루)?")
+YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?!\s*까지)(?:\s*하루)?")
 THIS_WEEK = any_of(
     rf"{WORD_START}(?:since\s+the\s+start\s+of\s+(?:the|this)\s+week|so\s+far\s+this\s+week|this\s+week){WORD_END}",
     r"이번\s*주",
@@ -113,7 +117,9 @@ ERROR_WORDS = any_of(
     r"실패(?!\s*율)",
     r"예외",
 )
-PATH_NOUN_AFTER = re.compile(r"\s*(?:endpoints?|paths?|routes?|urls?|pages?|api)(?![a-z0-9_])|\s*(?:엔드포인트|경로|페이지)")
+PATH_NOUN_AFTER = re.compile(
+    r"\s*(?:endpoints?|paths?|routes?|urls?|pages?|api)(?![a-z0-9_])|\s*(?:엔드포인트|경로|페이지)"
+)
 # "ERROR/FATAL only", "errors and fatals": the two error levels, as "errors" says
 ERROR_AND_FATAL = any_of(
     rf"{WORD_START}(?:errors?\s*(?:/|\+|&|,|and|or)\s*fatals?|fatals?\s*(?:/|\+|&|,|and|or)\s*errors?)"
@@ -178,10 +184,10 @@ ERROR_RATE = any_of(
     rf"{WORD_START}(?:error|failure)\s*%",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{WORD_END}",
-    r"(?:에러|오류|실패)\s*(?:율|비율|률)",
+    r"(?:에러|오류|실패)\s*(?:발생)?\s*(?:율|비율|률)",
 )
 SHARE = any_of(
-    r"몇\s*(?:%|퍼센트|프로)",
+    r"몇\s*(?:%|퍼센트|프로|퍼)",
     r"점유율",
     rf"{WORD_START}in\s+(?:percent|%){WORD_END}",
     rf"{WORD_START}how\s+many\s+(?:percent|%)",
@@ -204,6 +210,7 @@ FIRST_SEEN = any_of(
     rf"{WORD_START}since\s+when{WORD_END}",
     r"처음",
     r"언제부터",
+    r"(?:나기|발생하기|생기기|뜨기|찍히기)?\s*시작(?:했|한|된|됐|하)[가-힣]*",
     r"최초",
 )
 LAST_SEEN = any_of(
@@ -215,6 +222,7 @@ LAST_SEEN = any_of(
     rf"{WORD_START}last(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
     rf"{WORD_START}(?:most\s+recent|latest)(?=\s+(?:\w+\s+)?(?:time|timestamp)s?{WORD_END})",
     r"(?:가장\s*)?최근\s*(?:발생\s*)?(?:시각|시간|일시|시점)",
+    r"(?:가장|제일)\s*최근에?(?=.*(?:시각|시간|일시|시점|언제))",
     r"마지막",
     r"언제까지",
 )
@@ -272,7 +280,7 @@ RECENT_ROWS = any_of(
     r"마지막\s*(?P<j>\d+)\s*(?:개|건)",
 )
 # "최근 에러 10개": the recent word and the count with the subject between them
-RECENT_WORD_KO = re.compile(r"(?:가장\s*|제일\s*)?최근")
+RECENT_WORD_KO = re.compile(r"(?:가장\s*|제일\s*)?최근(?:\s*것부터|\s*순(?:으로)?)?|최신\s*순(?:으로)?|최신")
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
 # "the slowest requests": the requests themselves, slowest first, not an average
 SLOWEST_ROWS = any_of(
@@ -297,6 +305,7 @@ ROW_NOUNS = any_of(
     r"로그",
     r"메시지",
     r"기록",
+    r"활동|내역|이력",
 )
 STACK_TRACE = any_of(
     rf"{WORD_START}stack\s*-?\s*traces?{WORD_END}", rf"{WORD_START}tracebacks?{WORD_END}", r"스택\s*(?:트레이스)?"
@@ -323,6 +332,7 @@ COMPARE = any_of(
     r"나란히|둘\s*다|각각|더\s*(?:많|높|적|낮)[가-힣]*|많아|높아",
     rf"{WORD_START}between{WORD_END}",
     rf"{WORD_START}(?:vs\.?|versus|v\.s\.){WORD_END}",
+    r"비교[가-힣]*|차이|달라[가-힣]*|다른가[가-힣]*|전후",
     rf"{WORD_START}(?:more|fewer|less){WORD_END}",
     rf"{WORD_START}versus{WORD_END}",
     rf"{WORD_START}vs\.?{WORD_END}",
@@ -345,7 +355,7 @@ BUCKET_N = any_of(
     rf"{WORD_START}(?:every|per|each|in|by|into)\s+(?P<n>\d+)\s*-?\s*(?P<u>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
     rf"{WORD_START}(?P<an>\d+)\s*-\s*(?P<au>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
     rf"{WORD_START}(?P<bn>\d+)\s*(?P<bu>minutes?|mins?|m|hours?|hrs?|h){BUCKET_NOUNS}{WORD_END}",
-    r"(?<![\d.])(?P<kn>\d+)\s*(?P<ku>분|시간)\s*(?:단위|간격|마다|별|씩)(?:로|으로)?",
+    r"(?<![\d.])(?P<kn>\d+)\s*(?P<ku>분|시간)\s*(?:단위|간격|마다|별|씩|버킷|구간|bucket)(?:로|으로)?",
     rf"{WORD_START}(?P<cn>\d+)\s*(?P<cu>minutes?|mins?|hours?|hrs?){WORD_END}"
     rf"(?=\s+(?:[\w\-]+\s+){{0,2}}(?:histogram|trend|series|timeline|chart|graph|buckets?){WORD_END})",
 )
@@ -491,7 +501,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
 ]
 PER = any_of(
     rf"{WORD_START}(?:per|by|each|every|for\s+each|across|grouped\s+by|broken\s+down\s+by){WORD_END}",
-    r"별(?![가-힣])",
+    r"별(?:로|으로)?(?![가-힣])",
     r"마다",
 )
 WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤", r"무슨", r"어디")
@@ -574,8 +584,11 @@ LOGIN_FAILURE = any_of(
     rf"{WORD_START}(?:login|log-?in|sign-?in|auth(?:entication)?)\s+failures?{WORD_END}",
     rf"{WORD_START}(?:login|auth(?:entication)?)\s+(?:errors?|failed){WORD_END}",
     rf"{WORD_START}brute[-\s]?force{WORD_END}",
-    r"로그인\s*(?:실패|오류|에러)",
+    rf"{WORD_START}(?:login|log-?in|sign-?in|auth(?:entication)?)\s+fail(?:s|ed|ing)?{WORD_END}",
+    rf"{WORD_START}(?:login|log-?in|sign-?in|auth)\s*(?:실패|오류|에러|fail)",
+    r"로그인\s*(?:실패|오류|에러|fail(?:ed|ure|s)?)",
     r"인증\s*(?:실패|오류|에러)",
+    r"로그인\s*(?:을|에)?\s*실패",
 )
 SQL_INJECTION = any_of(
     rf"{WORD_START}sql\s*injection{WORD_END}", rf"{WORD_START}sqli{WORD_END}", r"SQL\s*인젝션", r"SQL\s*주입"
@@ -605,11 +618,13 @@ COUNT_THRESHOLD = any_of(
     rf"{WORD_START}(?P<qn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:different\s+|distinct\s+)?(?P<qnoun>versions|service\s+versions|"
     rf"ips|hosts|regions|devices|browsers|error\s+types|sessions|users|endpoints|services|paths){WORD_END})",
     r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
+    r"(?P<knoun>버전|서비스|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트|service\s+version)(?:이|가|은|는|을|를)?\s*"
+    r"(?:(?P<kn2>\d+)\s*(?:개|명|곳|가지)\s*(?P<kop2>이상|넘게|넘는|넘|초과)|(?P<kmany>여러\s*개?|다수))",
 )
 DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
     rf"(?P<n>\d+(?:\.\d+)?|an?|one)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
-    r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?P<kop>이상|넘|초과|넘게|보다)",
+    r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘|초과|넘게|보다)",
 )
 # An apostrophe inside a word ("what's", "payment-api's") opens or closes no quote.
 QUOTED = re.compile(r"(?<![a-z0-9])[\"'‘’“”「」『』]([^\"'‘’“”「」『』]{1,200})[\"'‘’“”「」『』](?![a-z0-9])")
@@ -725,7 +740,7 @@ NOT_PATH_WORDS = frozenset(
 )
 IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 TRACE_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])", re.IGNORECASE)
-VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])")
+VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![a-z0-9_.])")
 PATH = re.compile(r"(?<![\w/])/[\w\-./{}]+")
 NUMBER = re.compile(r"\d+")
 
@@ -743,6 +758,7 @@ LOG_VOCABULARY = any_of(
     rf"versions?|codes?|timeouts?|latencies|p\d\d|traffic|throughput|deploy(?:s|ed|ment)?|releases?|rollouts?|"
     rf"error_types?|service_versions?|user_id|trace_id|session_id|log_type|http_status|status_code){WORD_END}",
     r"프론트",
+    r"타임아웃|커넥션",
     r"페이지",
     r"엔드포인트",
     r"브라우저",
@@ -768,7 +784,7 @@ LOG_VOCABULARY = any_of(
 PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|prev|preceding)\s+(?:\d+\s*|one\s+|an?\s+)?(?:minutes?|hours?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:the\s+)?(?:\d+\s*|one\s+)?(?:minutes?|hours?|days?|weeks?)\s+before(?:\s+(?:that|it|then))?{WORD_END}",
-    r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주)",
+    r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주|minutes?|hours?|days?|weeks?)",
 )
 SAME_TIME_YESTERDAY = any_of(
     rf"{WORD_START}(?:the\s+)?same\s+(?:hour|time|period)\s+yesterday{WORD_END}",
@@ -787,6 +803,7 @@ COMPARISON_WORDS = any_of(
     rf"{WORD_START}(?:compare[sd]?|comparing|comparison|versus|vs\.?|than|against|relative\s+to|up|down|"
     rf"more|fewer|less|higher|lower|increase[sd]?|decrease[sd]?|changed?|worse|better|grew|dropped|to|with){WORD_END}",
     r"비교(?:해서|해|하면|해줘|해\s*주세요)?",
+    r"비해(?:서)?|비하면|차이|달라[가-힣]*|다른가[가-힣]*|올랐[가-힣]*|늘었[가-힣]*|줄었[가-힣]*",
     r"대비",
     r"보다",
     r"(?:늘었|줄었|증가했|감소했|많아졌|적어졌)(?:어|나|어요|나요|는지)?",
@@ -796,6 +813,7 @@ COMPARISON_WORDS = any_of(
 # --- new in a window, and values missing elsewhere --------------------------------------------
 # "error msgs first seen in the last hour": new in the window, unless the question asks when
 FIRST_IN_WINDOW = any_of(
+    r"처음\s*(?:으로)?\s*(?:보인|나온|나타난|등장한|생긴|뜬|찍힌)",
     rf"{WORD_START}(?:first|1st)\s+(?:seen|appeared|appearing|showed\s+up|popped\s+up|logged|occurred)(?=\s+(?:in|during|within|over|since|today|this|after))",
     rf"{WORD_START}(?:had|have|has)\s+their\s+(?:first|1st)(?=\s)",
 )
@@ -817,9 +835,12 @@ NEW_VALUES = any_of(
     rf"{WORD_START}start(?:ed)?\s+(?:throwing|showing|appearing|logging|raising){WORD_END}",
     r"새로\s*(?:생긴|나타난|발생한|나온|등장한)?",
     r"신규",
+    r"(?:어제|전날|이전|그\s*전)까지(?:는|은)?\s*(?:한\s*번도\s*)?없다가",
+    r"(?:엔|에는|까지는?|까진)\s*(?:한\s*번도\s*)?없던",
+    r"새\s*(?=버전|서비스|ip|아이피|경로|엔드포인트|사용자|유저)",
     r"처음\s*(?:으로)?\s*(?:보는|본|생긴|나타난|발생한|나온|등장한)",
     r"처음으로",
-    r"(?:이전|전)(?:에|엔|에는)?\s*(?:한\s*번도\s*)?(?:없다가|없던|안\s*보였던|없었던|안\s*나온)",
+    r"(?<![간분일주]\s)(?<![간분일주])(?:이전|전)(?:에|엔|에는)?\s*(?:한\s*번도\s*)?(?:없다가|없던|안\s*보였던|없었던|안\s*나온)",
     r"첫",
     r"새\s*(?=에러|오류|유형)",
     r"처음\s*(?:생긴|나타난|발생한|나온|본|보는|등장한)",
@@ -830,7 +851,7 @@ NEGATION = any_of(
     r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한|나온|간|부른)",
     r"(?:은|는)?\s*안\s*(?:간|나온|내고|낸)",
 )
-ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만")
+ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만", r"전용")
 # "by no other IP", "and nobody else", "다른 IP에선 없고", "말고는 아무도 안": one value alone, no other
 OTHERS = r"(?:ips?|ip\s+address(?:es)?|services?|users?|hosts?|clients?|sources?|ones?|endpoints?|paths?|regions?)"
 NO_OTHER = any_of(
@@ -839,7 +860,7 @@ NO_OTHER = any_of(
     rf"{WORD_START}(?:and\s+|but\s+)?(?:never\s+(?:by|from)\s+|not\s+(?:by|from)\s+)?"
     rf"(?:nobody|no\s*one|anyone|anybody)\s+else{WORD_END}",
     rf"{WORD_START}exclusively{WORD_END}",
-    r"다른\s*(?:ip|아이피|데|곳|서비스|사용자|유저|사람|호스트)?\s*(?:에서는|에선|에서|는|은|엔|에는|에서도)?\s*"
+    r"다른\s*(?:ip|아이피|데|곳|서비스|사용자|유저|사람|호스트)?\s*(?:에서는|에선|에서|는|은|엔|에는|에서도|선|서는|서)?\s*"
     r"(?:한\s*번도\s*)?(?:안\s*[가-힣]+|없[가-힣]*)",
     r"(?:말고는?|외에는?|빼고는?)\s*(?:아무도|아무\s*데서도|다른\s*(?:ip|아이피|데|곳|서비스|사용자|유저|사람)"
     r"(?:에서는|에선|에서|는|은|엔)?)\s*(?:한\s*번도\s*)?(?:안\s*[가-힣]+|없[가-힣]*)",
@@ -937,6 +958,8 @@ EMPTY_PHRASES = any_of(
     rf"{WORD_START}(?:in\s+terms\s+of|any\s+idea|no\s+idea|quick\s+q(?:uestion)?|real\s+quick|for\s+me){WORD_END}",
     rf"{WORD_START}(?:as\s+(?:a\s+)?(?:percentage|percent|%|share|list|table)|if\s+(?:any|possible)){WORD_END}",
     r"무슨\s*일(?:이)?",
+    r"(?:주실|줄)\s*수\s*(?:있|없)[가-힣]*",
+    r"몇\s*(?:ms|밀리초|초)(?:야|예요|인가요|이야|임|나와|나와요)?",
     r"어떤\s*일(?:이)?",
 )
 # "source ip", "client ip": the ip
@@ -984,13 +1007,16 @@ LATEST = any_of(
     r"(?:가장|제일)\s*최근|최근(?!\s*\d)|최신(?!\s*\d)",
 )
 # "the first UpstreamServiceError in order-api", "earliest log from v2.10.0": the oldest row
-EARLIEST = any_of(rf"{WORD_START}(?<!their\s)(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}", r"가장\s*오래된")
+EARLIEST = any_of(
+    rf"{WORD_START}(?<!their\s)(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}", r"가장\s*오래된"
+)
 DUPLICATES = any_of(
     rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
     rf"{WORD_START}logged\s+(?:more\s+than\s+once|twice){WORD_END}",
     rf"{WORD_START}(?:appear(?:s|ed|ing)?|occurr?(?:s|ed|ing)?|show(?:s|ed|ing)?\s+up|written|stored|repeated)\s+"
     rf"(?:more\s+than\s+once|twice|multiple\s+times){WORD_END}",
     r"중복(?:된|되는|인)?",
+    r"(?:똑같은|동일한|완전히\s*같은)\s*(?:로그|메시지|줄|라인)",
 )
 SAME_LINE_WORDS = any_of(
     rf"{WORD_START}(?:same|identical|exact|equal)\s*(?:timestamp|time|service|message|text)?s?{WORD_END}",
@@ -999,6 +1025,46 @@ SAME_LINE_WORDS = any_of(
 )
 
 # Parts of service names that name no service on their own ("api" in payment-api)
+# Words for the parts of CamelCase error names ("DB 커넥션 타임아웃" → DatabaseConnectionTimeout):
+# abbreviations and Korean words, each to the English word a name is made of
+NAME_WORD_ALIASES = {
+    "db": "database",
+    "디비": "database",
+    "데이터베이스": "database",
+    "conn": "connection",
+    "커넥션": "connection",
+    "연결": "connection",
+    "접속": "connection",
+    "timeouts": "timeout",
+    "타임아웃": "timeout",
+    "시간초과": "timeout",
+    "auth": "authentication",
+    "인증": "authentication",
+    "업스트림": "upstream",
+    "유효성": "validation",
+    "검증": "validation",
+    "널": "null",
+    "포인터": "pointer",
+    "npe": "null",
+    "결제": "payment",
+    "게이트웨이": "gateway",
+    "네트워크": "network",
+    "리소스": "resource",
+    "청크": "chunk",
+    "에러": "error",
+    "오류": "error",
+    "errors": "error",
+    "예외": "exception",
+    "exceptions": "exception",
+    "실패": "failure",
+    "failures": "failure",
+    "failed": "failure",
+}
+HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
+# Parts of error names that alone name none of them ("error", "service", "type")
+GENERIC_ERROR_WORDS = frozenset(
+    {"error", "exception", "failure", "service", "type", "key", "not", "found", "rate", "limit", "load", "invalid"}
+)
 GENERIC_NAME_PARTS = frozenset(
     {
         "api",
@@ -1044,6 +1110,17 @@ COUNTED_ENTITIES = {
     "service version": "service_version",
     "error type": "error_type",
 }
+KOREAN_COUNTED_NOUNS = {
+    "버전": "version",
+    "서비스": "service",
+    "사용자": "user",
+    "유저": "user",
+    "세션": "session",
+    "아이피": "ip",
+    "호스트": "host",
+    "경로": "path",
+    "엔드포인트": "endpoint",
+}
 AT_LEAST_WORDS = ("atleast", "이상", ">=", "=>", "≥")
 # ... and the metadata keys it may count ("IPs with more than 3 hosts")
 COUNTED_KEYS = ("ip", "host", "region", "device", "browser")
@@ -1052,6 +1129,7 @@ COUNTED_KEYS = ("ip", "host", "region", "device", "browser")
 OF_THE_TOTAL = any_of(
     rf"{WORD_START}(?:of\s+(?:all|the\s+total|total|overall)|overall|in\s+total){WORD_END}",
     r"전체\s*(?:중|대비|에서)",
+    r"차지하는|차지한|차지",
 )
 # "… are errors", "… were failures": what a share is of, said after it
 ARE_ERRORS = any_of(rf"{WORD_START}(?:are|were|is|was)\s+(?:errors?|failures?|error\s+level){WORD_END}")
@@ -1098,6 +1176,17 @@ ALL_COLUMNS = any_of(
     rf"{WORD_START}(?:everything|full\s+(?:rows?|details?|records?|log\s+lines?)|raw\s+(?:rows?|logs?|records?)){WORD_END}",
     r"모든\s*(?:컬럼|열|필드|칼럼)|전체\s*(?:컬럼|열|필드|칼럼)",
 )
+# "before vs after the deploy", "old version vs new", "배포 전후": what a split by version shows
+DEPLOY_SPLIT = any_of(
+    rf"{WORD_START}(?:before\s+(?:vs\.?|and|or|/)\s+after|after\s+(?:vs\.?|and|or|/)\s+before){WORD_END}",
+    rf"{WORD_START}(?:the\s+)?(?:last\s+|latest\s+|recent\s+)?(?:deploy(?:ment)?s?|rollouts?|releases?)(?:\s+of\s+[\w\-]+)?{WORD_END}",
+    rf"{WORD_START}(?:after|before|since)\s+the(?=\s+(?:last\s+)?deploy)",
+    rf"{WORD_START}old(?:er)?(?:\s+version)?\s+(?:vs\.?|and|or|/|versus)\s+new(?:er)?(?:\s+version)?{WORD_END}",
+    rf"{WORD_START}(?:make|made|making)\s+(?:things|it)\s+(?:worse|better){WORD_END}",
+    r"배포\s*(?:전후|전|후|이후|이전)?|전후",
+)
+# between two column names of a list: "time, type and message", "시각·서비스·메시지", "a / b / c"
+COLUMN_JOINER = re.compile(r"\s*(?:,|/|·|\+|&|and|이랑|랑|하고|와|과)\s*(?:and\s*)?", re.IGNORECASE)
 BARE_TYPE = any_of(rf"{WORD_START}types?{WORD_END}", r"유형|종류|타입")
 TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시")
 REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")
@@ -1117,7 +1206,7 @@ CLOCK_SINCE = any_of(
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh>\d{1,2})\s*시\s*(?:정각\s*)?(?:이후|부터|이후로|넘어서)",
 )
 CLOCK_BETWEEN = any_of(
-    rf"{WORD_START}(?:between|from)\s+(?P<h1>\d{{1,2}})(?::00)?\s*(?P<ap1>am|pm)?\s+(?:and|to|-)\s+(?P<h2>\d{{1,2}})(?::00)?\s*(?P<ap2>am|pm){WORD_END}",
+    rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h1>\d{{1,2}})(?::00)?\s*(?P<ap1>am|pm)?\s*(?:and|to|-|–|~)\s*(?P<h2>\d{{1,2}})(?::00)?\s*(?P<ap2>am|pm){WORD_END}",
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|to|and|until)\s*(?P<h4>\d{{1,2}}):00{WORD_END}",
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*(?P<kh2>\d{1,2})\s*시\s*(?:사이|까지)?",
 )

@@ -130,7 +130,7 @@ WORDS = {
     "lastest": "latest",
 }
 # column names written as they are in the table, in the words the planner reads
-COLUMN_NAMES = re.compile(r"(?<![\w\-])(created_at|duration_ms|error_types?|service_versions?)(?![\w\-])")
+COLUMN_NAMES = re.compile(r"(?<![\w\-])(created_at|duration_ms|error_types?|service_versions?)(?![a-z0-9_\-])")
 COLUMN_WORDS = {
     "created_at": "timestamp",
     "duration_ms": "duration",
@@ -148,7 +148,25 @@ STATUS_CLASS_WORDS = [
 # "#", "# of": a count
 HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
 # glued number + unit: "24h", "5m", "30min", "7d", "2wk"
-GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![\w])")
+GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![a-z0-9_])")
+# Korean native numbers before a counter: "세 개" → "3개", "두시" → "2시" ("한 번도" stays: never)
+KOREAN_NUMBER = re.compile(
+    r"(?<![가-힣])(열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*(개|명|건|곳|가지|시(?!간)|번(?!도))"
+)
+KOREAN_NUMBERS = {
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
+    "열": 10,
+    "열한": 11,
+    "열두": 12,
+}
 UNIT_WORDS = {
     "h": "hours",
     "hr": "hours",
@@ -212,6 +230,7 @@ def expand(lowered: str) -> str:
     text = re.sub(r"(?<![\w/\-])([a-z]+/?[a-z]*)(?![\w/\-])", _word, text)
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
+    text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
     return ONE_DAY.sub("1일", text)
 
 

@@ -101,6 +101,12 @@ def _of_duration(plan: QueryPlan) -> bool:
     return any(m.attribute is not None and m.attribute.name == "duration_ms" for m in plan.measures)
 
 
+def _versions_split(plan: QueryPlan) -> bool:
+    """Grouped by version, or versions side by side: "before vs after the deploy" is what it shows."""
+    grouped = plan.group_by.attribute if plan.group_by is not None else None
+    return grouped is not None and grouped.column == "service_version"
+
+
 def _text_searched(plan: QueryPlan) -> bool:
     return any(isinstance(c, Condition) and c.op in ("contains", "contains_any") for c in plan.conditions)
 
@@ -121,6 +127,7 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     (_measures_any("error_rate", "level_share", "share", "share_of_total"), (lexicon.SHARE,)),
     (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
     (_text_searched, (lexicon.CONTAINS_WORDS,)),
+    (_versions_split, (lexicon.DEPLOY_SPLIT, lexicon.COMPARE, lexicon.COMPARISON_WORDS)),
     (lambda plan: plan.shape == "rows" and "stack_trace" in plan.columns, (lexicon.STACK_TRACE,)),
 ]
 

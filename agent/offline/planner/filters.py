@@ -8,9 +8,10 @@ Each pass reads the question through ``Planning`` (planner/state.py) and fills i
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 
-from loglens.agent.offline import lexicon
+from loglens.agent.offline import lexicon, stopwords
 from loglens.agent.offline.plan import (
     AnyOf,
     Attribute,
@@ -72,7 +73,8 @@ def identifiers(p: Planning) -> None:
     if paths:
         p.add_in(Attribute(column="path"), [p.closest("path", path) or path for path in paths], compared=False)
     versions = [
-        p.closest("service_version", found.group(0)) or found.group(0) for found in p.reader.take_all(lexicon.VERSION)
+        p.closest("service_version", found.group(0)) or found.group(0)
+        for found in p.reader.take_all(lexicon.VERSION)
     ]
     if versions:  # "v2.9.0 vs v2.10.0": both, side by side
         p.add_in(Attribute(column="service_version"), list(dict.fromkeys(versions)))
@@ -211,7 +213,79 @@ def _names_of(p: Planning, column: str) -> list[str]:
         found += _misspelled(p, column)
     if column == "service":
         found += _named_by_part(p)
+    if column == "error_type":
+        found += _named_by_words(p)
     return found
+
+
+def _named_by_words(p: Planning) -> list[str]:
+    """ "db connection timeouts", "DB 커넥션 타임아웃", "upstream service errors": an error type named by
+    the words its CamelCase name is made of, in order, at least one of them its own."""
+    names = {
+        value: [w.lower() for w in re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+", value)]
+        for value in p.schema.distinct("error_type")
+    }
+    tokens = [(m.start(), m.end(), _name_word(m.group(0))) for m in re.finditer(r"[a-z]+|[가-힣]+", p.reader.text)]
+    found: list[str] = []
+    start = 0
+    while start < len(tokens):
+        match = _longest_named_run(p, tokens, start, names)
+        if match is None:
+            start += 1
+            continue
+        end, value = match
+        p.reader.mark(tokens[start][0], tokens[end][1])
+        p.take_following_word(tokens[end][1], "error_type")
+        found.append(value)
+        start = end + 1
+    return found
+
+
+def _longest_named_run(
+    p: Planning, tokens: list[tuple[int, int, str]], start: int, names: dict[str, list[str]]
+) -> tuple[int, str] | None:
+    for end in range(min(len(tokens), start + 4) - 1, start - 1, -1):
+        run = tokens[start : end + 1]
+        if not p.reader.free(run[0][0], run[-1][1]):
+            continue
+        if any(p.reader.text[a[1] : b[0]].strip() for a, b in itertools.pairwise(run)):
+            continue  # the words stand next to each other
+        words = [word for _, _, word in run]
+        own = [w for w in words if w not in lexicon.GENERIC_ERROR_WORDS and not _in_a_service_name(p, w)]
+        if not own:  # "게이트웨이 에러" is the gateway's errors, not PaymentGatewayError
+            continue
+        named = [value for value, parts in names.items() if _in_order(words, parts)]
+        if len(named) == 1 and (len(words) >= 2 or _names_one_error_alone(p, run[0])):
+            return end, named[0]
+    return None
+
+
+def _names_one_error_alone(p: Planning, token: tuple[int, int, str]) -> bool:
+    """ "timeouts", "upstream": one English word of seven letters or more, no part of a service's name."""
+    written = p.reader.text[token[0] : token[1]]
+    return not lexicon.HANGUL_WORD.search(written) and len(token[2]) >= 7
+
+
+def _in_a_service_name(p: Planning, word: str) -> bool:
+    return any(word in service.lower() for service in p.schema.distinct("service"))
+
+
+def _name_word(token: str) -> str:
+    """A word of the question as a part of a name: "타임아웃이" → "timeout", "timeouts" → "timeout"."""
+    word = lexicon.NAME_WORD_ALIASES.get(token)
+    if word is None and lexicon.HANGUL_WORD.fullmatch(token):
+        stem = next((token[: -len(e)] for e in stopwords.KOREAN_ENDINGS_LONGEST_FIRST if token.endswith(e)), token)
+        word = lexicon.NAME_WORD_ALIASES.get(stem, stem)
+    return word or token
+
+
+def _in_order(words: list[str], parts: list[str]) -> bool:
+    position = 0
+    for word in words:
+        if word not in parts[position:]:
+            return False
+        position = parts.index(word, position) + 1
+    return True
 
 
 def metadata_values(p: Planning) -> None:
@@ -331,8 +405,11 @@ def thresholds(p: Planning) -> None:
         )
         p.signals += 1
     if (match := p.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
-        if match.group("many"):  # "multiple versions", "several hosts": more than one
+        if match.group("many") or match.group("kmany"):  # "multiple versions", "버전 여러 개": more than one
             amount, op = 1, ">"
+        elif match.group("kn2"):  # "버전이 2개 이상"
+            amount = int(match.group("kn2"))
+            op = ">=" if match.group("kop2") == "이상" else ">"
         else:
             written = match.group("n") or match.group("kn") or match.group("pn") or match.group("qn")
             amount = 1 if written == "one" else int(written)
@@ -518,16 +595,17 @@ def _between(p: Planning, start: int, end: int, other_start: int, other_end: int
 def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
     """ "users with over 5 sessions", "services running more than one version": distinct values
     counted, not rows."""
-    group = next((g for g in ("noun", "mnoun", "qnoun") if match.groupdict().get(g)), None)
+    group = next((g for g in ("noun", "mnoun", "qnoun", "knoun") if match.groupdict().get(g)), None)
     if group is None:
         return None
     noun = re.sub(r"\s+", " ", match.group(group).lower()).replace("_", " ").removesuffix("s")
+    noun = lexicon.KOREAN_COUNTED_NOUNS.get(noun, noun)
     column = lexicon.COUNTED_ENTITIES.get(noun)
     key = p.metadata_key(noun) if column is None and noun in lexicon.COUNTED_KEYS else None
     if column is None and key is None:
         return None
     p.reader.mark(match.start(group), match.end(group))
     p.reader.take(lexicon.DISTINCT)
-    attribute = Attribute(column=column) if column else Attribute(metadata_key=key)  # type: ignore[arg-type]
+    attribute = Attribute(column=column) if column else Attribute(metadata_key=key)
     alias = re.sub(r"[^a-z0-9_]", "_", f"{attribute.name.removesuffix('_id').split('.')[-1]}s")
     return Measure(kind="count_distinct", attribute=attribute, alias=alias)

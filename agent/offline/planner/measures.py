@@ -151,7 +151,8 @@ def named_measures(p: Planning) -> None:
     if reader.take(lexicon.MESSAGE_LENGTH) is not None:
         measures.append(Measure(kind="avg_length", alias="avg_message_length"))
         p.subject = "message length"
-    first, last = reader.take(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
+    firsts, last = reader.take_all(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
+    first = firsts[0] if firsts else None  # "언제부터 나기 시작했냐" says it twice
     if reader.peek(lexicon.WHEN) is not None:
         # "when did each service last throw an error", "when did X start and when was the latest one"
         first = first or reader.take(lexicon.FIRST_WORD)
@@ -264,6 +265,8 @@ def distinct_subject(p: Planning) -> bool:
         )
         p.plan.measures.append(Measure(kind="count_distinct", attribute=attribute, alias=name))
         p.plan.conditions.append(Condition(attribute=attribute, op="is_not_null"))
+        if attribute.column == "error_type" and not p.has_condition("level"):
+            p.plan.errors_only = True  # the kinds of errors, as "errors by error type" counts errors
         p.subject = name.replace("_", " ")
         p.signals += 1
         return True

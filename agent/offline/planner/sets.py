@@ -21,9 +21,7 @@ def new_or_absent(p: Planning) -> None:
     """ "error types new today", "in production, never in staging", "services with no errors
     but still logging": values listed, less those seen before or elsewhere."""
     reader = p.reader
-    if p.plan.window is not None and reader.take_all(lexicon.NEW_VALUES):
-        p.listing = "new"
-    elif p.plan.window is not None and reader.peek(lexicon.WHEN) is None and reader.take(lexicon.FIRST_IN_WINDOW):
+    if (p.plan.window is not None and reader.take_all(lexicon.NEW_VALUES)) or first_in_window(p):
         p.listing = "new"
     elif reader.take(lexicon.NO_ERRORS) is not None:
         p.listing = "no_errors"
@@ -38,6 +36,13 @@ def new_or_absent(p: Planning) -> None:
     else:
         return
     p.signals += 1
+
+
+def first_in_window(p: Planning) -> bool:
+    """ "error messages first seen in the last hour": new in it, unless the question asks when."""
+    if p.plan.window is None or p.reader.peek(lexicon.WHEN) is not None:
+        return False
+    return p.reader.take(lexicon.FIRST_IN_WINDOW) is not None
 
 
 def absent_value(p: Planning) -> bool:
@@ -94,8 +99,11 @@ def exclusive_value(p: Planning) -> bool:
         return False
     phrase = p.reader.peek(lexicon.NO_OTHER)
     if phrase is not None:
-        condition = min(pinned, key=lambda cs: min(abs(cs[1][1] - phrase.start()), abs(phrase.end() - cs[1][0])))[0]
+        condition = min(pinned, key=lambda cs: min(abs(cs[1][1] - phrase.start()), abs(phrase.end() - cs[1][0])))[
+            0
+        ]
         p.reader.take(lexicon.NO_OTHER)
+        _only_beside(p, next(span for c, span in pinned if c is condition))  # "X 전용, 다른 데선 안 …"
     else:
         beside = next(((c, span) for c, span in pinned if _only_beside(p, span)), None)
         if beside is None:
@@ -114,7 +122,7 @@ def _only_beside(p: Planning, span: tuple[int, int]) -> bool:
     if before is not None and p.reader.free(before.start(), before.end()):
         p.reader.mark(before.start(), before.start() + 4)
         return True
-    after = re.match(r"\s?(?:에서만|에만|만)", text[span[1] :])
+    after = re.match(r"\s?(?:에서만|에만|만|전용)", text[span[1] :])
     if after is not None and p.reader.free(span[1], span[1] + after.end()):
         p.reader.mark(span[1], span[1] + after.end())
         return True
@@ -135,6 +143,9 @@ def distinct_values(p: Planning) -> None:
                 p.unread.append(p.exclusive_words)  # one value alone, but of what: nothing to list
             return
     if group is None or group.bucket is not None:
+        if listing != "no_errors" and not (plan.errors_only or p.concept_error_type):
+            p.unread.append("new" if listing == "new" else "never")  # new what: nothing says what is listed
+            return
         attribute = Attribute(column="service" if listing == "no_errors" else "error_type")
         group = Grouping(attribute=attribute, alias=attribute.name)
     plan.shape, plan.group_by, plan.measures, plan.order, plan.limit = "distinct", group, [], "group_asc", None
@@ -157,5 +168,7 @@ def duplicates(p: Planning) -> None:
     if p.reader.take(lexicon.DUPLICATES) is None:
         return
     p.plan.shape = "duplicates"
+    if p.plan.having is not None and p.plan.having.value <= 2:
+        p.plan.having = None  # "두 번 이상 들어간 똑같은 로그": what a duplicate is
     p.reader.take_all(lexicon.SAME_LINE_WORDS)
     p.signals += 1

@@ -6,6 +6,7 @@ Each pass reads the question through ``Planning`` (planner/state.py) and fills i
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -34,23 +35,21 @@ NULLABLE_GROUPS = {
     "file_path",
     "trace_id",
 }
-DEFAULT_ROWS = 100
+# Rows with no count asked for: all that match; the service shows its row cap of them and says so
+DEFAULT_ROWS: int | None = None
 
 
 def shape(p: Planning) -> None:
     reader, plan = p.reader, p.plan
     if plan.shape in ("rows", "count_groups", "duplicates"):
-        if plan.shape == "rows" and (match := reader.take(lexicon.RECENT_ROWS)) is not None:
-            plan.limit = int(next(g for g in match.groups() if g))
         if plan.shape == "rows":  # "the 10 slowest requests (time, service, path, duration)"
-            all_columns(p)
-            named_columns(p)
+            rows_already(p)
         return
     if recent_rows(p):
         all_columns(p)
         named_columns(p)
         return
-    if rows_with_columns(p):
+    if rows_with_columns(p) or listed_columns(p):
         return
     top = reader.take(lexicon.TOP_N)
     least = reader.take(lexicon.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
@@ -76,11 +75,24 @@ def shape(p: Planning) -> None:
         plan.measures = [
             m.model_copy(update={"kind": "max", "alias": m.alias.replace("avg_", "max_")}) for m in plan.measures
         ]
+    nothing_ranked(p, top or most or least)
+
+
+def nothing_ranked(p: Planning, ranked: re.Match[str] | None) -> None:
+    """A count threshold or a "the most" with no groups to apply it to: said, not dropped."""
+    plan = p.plan
     if plan.group_by is None and plan.having is not None:
         p.unread.append("more than N times")  # a count threshold needs something to count per
-    ranked = top or most or least
     if plan.group_by is None and plan.shape == "aggregate" and ranked is not None and p.superlative is None:
         p.unread.append(ranked.group(0).strip())  # "the most" of what: nothing is ranked
+
+
+def rows_already(p: Planning) -> None:
+    """Rows an earlier pass chose (the slowest requests, SQL injection attempts): how many, which columns."""
+    if (match := p.reader.take(lexicon.RECENT_ROWS)) is not None:
+        p.plan.limit = int(next(g for g in match.groups() if g))
+    all_columns(p)
+    named_columns(p)
 
 
 def _error_kinds_ranked(p: Planning) -> bool:
@@ -134,6 +146,8 @@ def shown_uncounted(p: Planning, dimension: Attribute | None, bucket: str | None
     if shows_rows(p, dimension, bucket, ranked):
         plan.shape, plan.limit = "rows", DEFAULT_ROWS
         p.signals += 1
+        all_columns(p)
+        named_columns(p)
         return True
     plan.measures.append(Measure(kind="count", alias=_count_alias(p.subject)))
     if plan.group_by is not None:
@@ -387,6 +401,32 @@ def rows_with_columns(p: Planning) -> bool:
     return True
 
 
+def listed_columns(p: Planning) -> bool:
+    """ "payment errors: time, error type, message", "시각, 에러타입, 메시지만 보여줘": columns listed,
+    two or more joined by commas or "and", are rows with those columns, not a count per column."""
+    reader = p.reader
+    if reader.peek(lexicon.COUNT) is not None or reader.peek(lexicon.PER) is not None or p.plan.measures:
+        return False
+    spans = sorted(
+        (m.start(), m.end())
+        for pattern in [lexicon.TIME_COLUMN, *(pattern for pattern, _ in lexicon.DIMENSIONS)]
+        for m in pattern.finditer(reader.text)
+        if reader.free(m.start(), m.end())
+    )
+    joined = sum(
+        1
+        for (_, end), (start, _) in itertools.pairwise(spans)
+        if lexicon.COLUMN_JOINER.fullmatch(reader.text[end:start])
+    )
+    if joined < 1 or (joined < 2 and reader.peek(lexicon.SHOW_ROWS) is None):
+        return False
+    p.plan.shape, p.plan.limit, p.plan.order = "rows", DEFAULT_ROWS, "newest"
+    p.plan.columns = list(ROW_COLUMNS)
+    named_columns(p)
+    p.signals += 1
+    return True
+
+
 def all_columns(p: Planning) -> None:
     if p.reader.take(lexicon.ALL_COLUMNS) is not None:
         p.plan.all_columns = True
@@ -404,9 +444,9 @@ def named_columns(p: Planning) -> None:
                 reader.mark(match.start(), match.end())
                 if column not in plan.columns:
                     plan.columns.append(column)  # type: ignore[arg-type]
-    if (plan.errors_only or p.has_condition("level")) and reader.take(lexicon.BARE_TYPE) is not None:
-        if "error_type" not in plan.columns:  # "last 20 errors - when, type, msg"
-            plan.columns.append("error_type")
+    errors = plan.errors_only or p.has_condition("level")
+    if errors and reader.take(lexicon.BARE_TYPE) is not None and "error_type" not in plan.columns:
+        plan.columns.append("error_type")  # "last 20 errors - when, type, msg"
     for key in p.schema.metadata_keys:
         words = lexicon.STATUS_WORDS if "status" in key.key.lower() else lexicon.key_words(key.key)
         named = [m for m in words.finditer(reader.text) if reader.free(m.start(), m.end())]

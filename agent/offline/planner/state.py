@@ -16,6 +16,8 @@ from loglens.agent.offline.plan import Attribute, Condition, QueryPlan
 from loglens.agent.schema import Schema
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# columns whose two values named in one question are set side by side ("v2.9.0 vs v2.10.0")
+SIDE_BY_SIDE = ("service", "service_version", "environment", "error_type", "log_type")
 
 
 @dataclass
@@ -139,6 +141,19 @@ class Planning:
         return any(isinstance(c, Condition) and c.attribute.column == column for c in self.plan.conditions)
 
     def add_equals(self, attribute: Attribute, value: Any) -> None:
+        same = next(
+            (
+                c
+                for c in self.plan.conditions
+                if isinstance(c, Condition) and c.attribute == attribute and c.op == "="
+            ),
+            None,
+        )
+        if same is not None and same.values != [value] and attribute.column in SIDE_BY_SIDE:
+            # "v2.9.0이랑 v2.10.0", read by two passes: both, side by side, never two contradictory equals
+            self.plan.conditions.remove(same)
+            self.add_in(attribute, [*same.values, value])
+            return
         self.plan.conditions.append(Condition(attribute=attribute, op="=", values=[value]))
         self.signals += 1
 

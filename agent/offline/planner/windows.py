@@ -134,9 +134,13 @@ def _bucket_for(window: TimeWindow | None) -> str:
 def _last(match: re.Match[str]) -> TimeWindow:
     """ "last 24 hours", "최근 1시간", "24h", "since 3h ago": the last N units."""
     groups = match.groupdict()
-    amount_text = next((groups[g] for g in ("n", "kn", "sn", "xn", "bn", "yn", "en") if groups.get(g)), "1")
+    amount_text = next(
+        (groups[g] for g in ("n", "kn", "sn", "xn", "bn", "yn", "en", "zn", "pn", "wn") if groups.get(g)), "1"
+    )
     unit_text = next(
-        groups[g] for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit", "eunit") if groups.get(g)
+        groups[g]
+        for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit", "eunit", "zunit", "punit", "wunit")
+        if groups.get(g)
     )
     amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
     return TimeWindow(kind="last", amount=amount, unit=lexicon.TIME_UNITS[unit_text.lower()])
@@ -155,7 +159,9 @@ def _clock(p: Planning) -> TimeWindow | None:
     if between is not None:
         g = between.groupdict()
         afternoon = g.get("ap2") == "pm" or g.get("kp") in ("오후", "저녁", "밤")
-        start = _hour(int(g.get("h1") or g.get("h3") or g.get("kh1") or 0), g.get("ap1") or g.get("ap2"), afternoon)
+        start = _hour(
+            int(g.get("h1") or g.get("h3") or g.get("kh1") or 0), g.get("ap1") or g.get("ap2"), afternoon
+        )
         end = _hour(int(g.get("h2") or g.get("h4") or g.get("kh2") or 0), g.get("ap2"), afternoon)
         if not 0 <= start < end <= 24:
             return None
