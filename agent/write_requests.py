@@ -53,7 +53,7 @@ _POLITE = (
 # Verbs that only ever ask to change stored data, with the noun and HTTP-method readings left out.
 _STRONG = (
     r"delete(?!\s*(?:requests?|calls?|methods?|endpoints?|operations?|ops|verbs?|traffic|http|/|요청|메[서소]드|호출)\b)"
-    r"|del|rm|purge|erase|wipe(?:\s+out)?|nuke|trash|scrub|get\s+rid\s+of|throw\s+away|destroy|undelete"
+    r"|del|rm|purge|erase|wipe(?:\s+out)?|nuke|trash|scrub|get\s+rid\s+of|throw\s+away|destroy|undelete|zap|expunge"
     r"|dedupe|de-?duplicate|insert|overwrite|rename|modify|alter"
     r"|update(?!\s+(?:on|about|for|of|me|us|history|log\b)\b)"
 )
@@ -62,7 +62,7 @@ _SOFT = (
     r"remove|drop(?!\s*(?:in|of|off|offs|rate|rates)\b)|truncate|clear(?:\s+out)?|clean\s+(?:up|out)|prune"
     r"|change(?!\s+(?:in|of|since)\b)|edit|set(?!\s+of\b)|replace|rewrite|mark|flag|tag|relabel|retag|reclassify"
     r"|downgrade|upgrade|demote|promote|lower|raise|bump|move|reset|restore|recover|resolve|acknowledge|ack"
-    r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix|empty"
+    r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix|empty|kill(?![\s-]*switch)"
 )
 _STORED = re.compile(
     r"(?<![a-z0-9_])(?:logs?|entries|entry|rows?|records?|lines?|levels?|severity|severities|table|tables|"
@@ -109,16 +109,19 @@ _KO_ASK = (
 _KO_END = r"(?:\s*[.!~?ㅋㅎ]*\s*$)"
 _KO = re.compile(
     # Sino-Korean nouns of changing, and English verbs, made verbs by 하다
-    rf"(?:삭제|제거|초기화|리셋|수정|변경|업데이트|갱신|편집|교체|치환|덮어쓰기|삽입|추가|생성|복구|복원|드롭|"
+    rf"(?:삭제|제거|초기화|리셋|수정|변경|업데이트|갱신|편집|교체|치환|덮어쓰기|삽입|추가|생성|복구|복원|드롭|마스킹|익명화|"
+    rf"비식별화|암호화|아카이브|보관\s*처리|중복\s*제거|"
     rf"delete|remove|drop|update|wipe|purge|truncate|clear|reset|insert)\s*{_KO_ASK}"
     # native verbs in a request or imperative form (not 지워진, 바꿔서, 바꾸고 나서, 바뀐)
-    rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써)\s*(?:줘|주세요|주실|줄래|주라|주십|라|버려|버리|놔|봐|요|{_KO_END})"
+    rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써|밀어)\s*(?:줘|주세요|주실|줄래|주라|주십|라|버려|버리|놔|봐|요|도\s*(?:돼|될까|되나|되죠)|{_KO_END})"
     rf"|(?:지우|없애|날리|비우|바꾸|고치|넣|덮어쓰)(?:자|세요|십시오|시오|라|렴){_KO_END}?"
     r"|(?:지울|없앨|날릴|바꿀|고칠)\s*수"
     # terse: the noun alone at the end ("debug 로그 삭제")
     rf"|(?:삭제|제거|초기화){_KO_END}"
     # "… 해결됨으로 표시해", "… WARN으로 설정해"
-    r"|(?:으로|로)\s*(?:표시|마킹|설정|지정|처리|마크)\s*(?:해|하|좀)",
+    r"|(?:으로|로)\s*(?:표시|마킹|설정|지정|처리|마크)\s*(?:해|하|좀)"
+    # "중복 로그 정리해줘", "오래된 로그 정리": tidying stored rows away
+    r"|(?:중복|오래된|옛날|지난달|예전)\s*(?:\S+\s*){0,2}?(?:로그|기록|데이터|행)\S*\s*(?:좀\s*)?정리",
     re.IGNORECASE,
 )
 

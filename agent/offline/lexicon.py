@@ -243,6 +243,7 @@ DURATION = any_of(
     r"느려",
     r"레이턴시",
 )
+SLOWEST_WORD = any_of(rf"{WORD_START}slowest{WORD_END}", r"가장\s*느린")
 # Duration words that ask for the fastest first.
 FAST = any_of(rf"{WORD_START}fast(?:er|est)?{WORD_END}", rf"{WORD_START}quickest{WORD_END}", r"빠른", r"빨리")
 DISTINCT = any_of(rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"서로\s*다른", r"중복\s*없")
@@ -1131,6 +1132,8 @@ OF_THE_TOTAL = any_of(
     r"전체\s*(?:중|대비|에서)",
     r"차지하는|차지한|차지",
 )
+# "failing with 5xx", "failed with a 503": the status says what the failure is
+FAILING_WITH = any_of(rf"{WORD_START}(?:fail(?:ing|ed|s|ure)?|erroring|errored)\s+(?:with|as)\b")
 # "… are errors", "… were failures": what a share is of, said after it
 ARE_ERRORS = any_of(rf"{WORD_START}(?:are|were|is|was)\s+(?:errors?|failures?|error\s+level){WORD_END}")
 A_PERCENT = re.compile(r"percent|%|fraction|proportion|퍼센트|비율", re.IGNORECASE)

@@ -153,6 +153,7 @@ GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![
 KOREAN_NUMBER = re.compile(
     r"(?<![가-힣])(열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*(개|명|건|곳|가지|시(?!간)|번(?!도))"
 )
+FIRST_FAILURE_KO = re.compile(r"(로그인|인증)\s*(첫|처음)\s*(실패|오류|에러)")
 KOREAN_NUMBERS = {
     "한": 1,
     "두": 2,
@@ -230,6 +231,7 @@ def expand(lowered: str) -> str:
     text = re.sub(r"(?<![\w/\-])([a-z]+/?[a-z]*)(?![\w/\-])", _word, text)
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
+    text = FIRST_FAILURE_KO.sub(r"\2 \1 \3", text)  # "로그인 첫 실패" is the first login failure
     text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
     return ONE_DAY.sub("1일", text)
 

@@ -45,6 +45,9 @@ WRITES_EN = [
     "find the duplicates and delete them",
     "ALTER TABLE logs ADD COLUMN note text",
     "kindly update the service_version of those rows to v5",
+    "kill all logs from the load test",
+    "quick q: can you drop the logs table and recreate it?",
+    "hey - delete the payment-api logs",
 ]
 WRITES_KO = [
     "payment-api 에러 로그 전부 WARN으로 바꿔줘",
@@ -69,6 +72,12 @@ WRITES_KO = [
     "테스트 로그 하나 삽입해줘",
     "search-api 로그 갱신해 주세요",
     "삭제된 로그 복구해줘",
+    "중복 로그 정리해줘",
+    "오래된 로그 밀어줘",
+    "스테이징 로그 지워도 될까요?",
+    "로그에서 개인정보 마스킹해줘",
+    "IP 주소 익명화 해주세요",
+    "오래된 DEBUG 로그 정리해서 용량 좀 줄여줘",
 ]
 # Questions that say delete, change, update, drop or set and only want to read.
 READS = [
@@ -100,6 +109,11 @@ READS = [
     "중복 제거한 에러 타입 수",
     "시간별로 바꿔서 보여줘",
     "에러 로그 최근 10개 보여줘",
+    "kill switch errors today",
+    "로그 정리해서 보여줘",
+    "에러 유형별로 정리해줘",
+    "중복 로그 몇 개야",
+    "quick q: how many errors",
 ]
 
 

@@ -62,6 +62,8 @@ def condition_share(p: Planning) -> None:
     reader.take_all(lexicon.SHARE)
     reader.take_all(lexicon.RATE_WORD)  # "5xx rate per endpoint (%)": both say it
     plan.conditions.remove(part)
+    if _a_status(part) and lexicon.FAILING_WITH.search(reader.text):
+        plan.errors_only = False  # "% of POSTs failing with 5xx": the 5xx is the failure
     status = part.attribute.metadata_key is not None and "status" in part.attribute.metadata_key
     if status or part.attribute.column == "duration_ms":
         key = p.metadata_key("status")
@@ -75,6 +77,11 @@ def condition_share(p: Planning) -> None:
     plan.measures.append(Measure(kind="share", part=part, alias=_share_alias(part)))
     p.subject = "share"
     p.signals += 1
+
+
+def _a_status(condition: Condition) -> bool:
+    key = condition.attribute.metadata_key
+    return key is not None and "status" in key
 
 
 def share_part(p: Planning) -> Condition | None:
@@ -189,6 +196,14 @@ def extremes(p: Planning, duration: Attribute) -> None:
         measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
     if minimum:
         measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
+    slowest = p.superlative == "slowest" or reader.peek(lexicon.SLOWEST_WORD) is not None
+    if averaged and slowest and reader.peek(lexicon.FAST) is not None:
+        # "response times: fastest, average, slowest"
+        reader.take(lexicon.FAST)
+        reader.take(lexicon.SLOWEST_WORD)
+        p.superlative = None
+        measures.insert(0, Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
+        measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
 
 
 def ranked_duration(p: Planning, duration: Attribute) -> None:
