@@ -188,6 +188,7 @@ ERROR_RATE = any_of(
 )
 SHARE = any_of(
     r"몇\s*(?:%|퍼센트|프로|퍼)",
+    r"(?<=에러\s)대비|(?<=에러)대비|(?<=로그\s)대비|(?<=요청\s)대비",
     r"점유율",
     rf"{WORD_START}in\s+(?:percent|%){WORD_END}",
     rf"{WORD_START}how\s+many\s+(?:percent|%)",
@@ -341,6 +342,7 @@ COMPARE = any_of(
     r"대비",
 )
 SERIES = any_of(
+    rf"{WORD_START}(?:moved|trended|evolved|developed)(?=.*\b(?:steps?|buckets?|per|each|every|hourly|daily)\b){WORD_END}",
     rf"{WORD_START}over\s+time{WORD_END}",
     rf"{WORD_START}trend{WORD_END}",
     rf"{WORD_START}timeline{WORD_END}",
@@ -502,6 +504,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
 ]
 PER = any_of(
     rf"{WORD_START}(?:per|by|each|every|for\s+each|across|grouped\s+by|broken\s+down\s+by){WORD_END}",
+    rf"{WORD_START}(?:split|divided|spread)\s+(?:between|among|across){WORD_END}",
     r"별(?:로|으로)?(?![가-힣])",
     r"마다",
 )
@@ -582,6 +585,8 @@ LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 LOGIN_FAILURE = any_of(
     rf"{WORD_START}failed\s+(?:logins?|log-?ins|sign-?ins|authentications?){WORD_END}",
     rf"{WORD_START}fail(?:ed|s|ing)?\s+to\s+(?:log\s*-?\s*in|sign\s*-?\s*in|authenticate){WORD_END}",
+    rf"{WORD_START}fail(?:ed|s|ing)?\s+(?:logins?|log-?ins?|sign-?ins?){WORD_END}",
+    rf"{WORD_START}failed-logins?{WORD_END}",
     rf"{WORD_START}(?:login|log-?in|sign-?in|auth(?:entication)?)\s+failures?{WORD_END}",
     rf"{WORD_START}(?:login|auth(?:entication)?)\s+(?:errors?|failed){WORD_END}",
     rf"{WORD_START}brute[-\s]?force{WORD_END}",
@@ -610,6 +615,9 @@ COUNT_NOUNS = (
     r"responses|replies|[1-5](?:\d\d|xx)s?"
 )
 COUNT_THRESHOLD = any_of(
+    rf"{WORD_START}(?:went|goes|go|got|were|was|are|is)\s+(?P<op3>over|above|more\s+than|past|beyond)\s+(?P<n3>\d+){WORD_END}"
+    rf"(?!\s*(?:%|ms|s\b|seconds?|minutes?|hours?))",
+    r"(?P<kn3>\d+)\s*개\s*(?P<kop3>이상|넘는|초과)(?:의|인)?\s*(?=(?P<knoun3>서비스|버전|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트))",
     rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
     rf"(?P<n>\d+|one)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:[\w\-]+\s+){{0,2}}?(?:(?P<noun>sessions?|users?|endpoints?|services?|paths?|"
     rf"versions?|service\s+versions?|ips?|hosts?|regions?|devices?|browsers?|error\s+types?)|{COUNT_NOUNS}){WORD_END})",
@@ -782,9 +790,15 @@ LOG_VOCABULARY = any_of(
 
 # --- two windows side by side ------------------------------------------------------------------
 # "the hour before", "the previous 24 hours", "prev 1 hours", "그 전 1시간", "직전 한 시간", "그 이전 24시간"
+# a window said as the earlier one, or set against the first: not the first said again
+EARLIER = any_of(rf"{WORD_START}(?:previous|prior|preceding|before|earlier){WORD_END}", r"그\s*전|이전|직전")
+SET_AGAINST = re.compile(
+    r"(?:\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bthan|\bagainst|대비|비해|보다|랑|이랑|와|과)\s*(?:the\s+)?$"
+)
 PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|prev|preceding)\s+(?:\d+\s*|one\s+|an?\s+)?(?:minutes?|hours?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:the\s+)?(?:\d+\s*|one\s+)?(?:minutes?|hours?|days?|weeks?)\s+before(?:\s+(?:that|it|then))?{WORD_END}",
+    rf"{WORD_START}(?:the\s+)?\d+\s+(?:before|prior)(?:\s+(?:that|it|then))?{WORD_END}",
     r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주|minutes?|hours?|days?|weeks?)",
 )
 SAME_TIME_YESTERDAY = any_of(
@@ -799,6 +813,7 @@ YESTERDAY_SO_FAR = any_of(
 )
 # what a comparison says besides its windows ("vs", "compared to", "up", "늘었어?")
 COMPARISON_WORDS = any_of(
+    r"둘\s*다|많아[가-힣]*|적어[가-힣]*|높아[가-힣]*|낮아[가-힣]*|늘었[가-힣]*|줄었[가-힣]*",
     rf"{WORD_START}(?:go|goes|going|gone|went|got|get|getting|trend(?:ed|ing)?|moved?|moving)\s+(?:up|down|worse|better|higher|lower){WORD_END}",
     rf"{WORD_START}(?:side\s+by\s+side|next\s+to\s+each\s+other|each|both){WORD_END}",
     rf"{WORD_START}(?:compare[sd]?|comparing|comparison|versus|vs\.?|than|against|relative\s+to|up|down|"
@@ -1128,6 +1143,7 @@ COUNTED_KEYS = ("ip", "host", "region", "device", "browser")
 
 # "of all errors", "of the total", "전체 중": a share of the whole, not a rate
 OF_THE_TOTAL = any_of(
+    rf"{WORD_START}(?:split|divided|spread|distributed)\s+(?:between|among|across){WORD_END}",
     rf"{WORD_START}(?:of\s+(?:all|the\s+total|total|overall)|overall|in\s+total){WORD_END}",
     r"전체\s*(?:중|대비|에서)",
     r"차지하는|차지한|차지",
@@ -1187,6 +1203,8 @@ DEPLOY_SPLIT = any_of(
     rf"{WORD_START}old(?:er)?(?:\s+version)?\s+(?:vs\.?|and|or|/|versus)\s+new(?:er)?(?:\s+version)?{WORD_END}",
     rf"{WORD_START}(?:make|made|making)\s+(?:things|it)\s+(?:worse|better){WORD_END}",
     r"배포\s*(?:전후|전|후|이후|이전)?|전후",
+    rf"{WORD_START}(?:old(?:er)?|new(?:er)?|previous|current)(?:\s+(?:version|release|build))?{WORD_END}",
+    r"이전\s*버전|새\s*버전|구\s*버전|신\s*버전",
 )
 # between two column names of a list: "time, type and message", "시각·서비스·메시지", "a / b / c"
 COLUMN_JOINER = re.compile(r"\s*(?:,|/|·|\+|&|and|이랑|랑|하고|와|과)\s*(?:and\s*)?", re.IGNORECASE)

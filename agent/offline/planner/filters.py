@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+from typing import Literal
 
 from loglens.agent.offline import lexicon, stopwords
 from loglens.agent.offline.plan import (
@@ -322,7 +323,7 @@ def korean_names(p: Planning) -> None:
                 p.add_in(Attribute(column="path"), paths, compared=False)
             elif (
                 len(services) == 1
-                and not p.has_condition("service")
+                and (not p.has_condition("service") or _noun_follows(service_noun, match.end()))
                 and services[0] not in named_services
                 and (word not in lexicon.KOREAN_COMMON_NOUNS or _noun_follows(service_noun, match.end()))
             ):
@@ -405,23 +406,24 @@ def thresholds(p: Planning) -> None:
         )
         p.signals += 1
     if (match := p.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
-        if match.group("many") or match.group("kmany"):  # "multiple versions", "버전 여러 개": more than one
-            amount, op = 1, ">"
-        elif match.group("kn2"):  # "버전이 2개 이상"
-            amount = int(match.group("kn2"))
-            op = ">=" if match.group("kop2") == "이상" else ">"
-        else:
-            written = match.group("n") or match.group("kn") or match.group("pn") or match.group("qn")
-            amount = 1 if written == "one" else int(written)
-            words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
-            at_least = (
-                match.group("plus") or match.group("pn") or match.group("qn") or words in lexicon.AT_LEAST_WORDS
-            )
-            op = ">=" if at_least else ">"
+        amount, op = _count_threshold(match)
         counted = _counted_entity(p, match)
         p.plan.having = Having(measure=counted or Measure(kind="count"), op=op, value=amount)
         p.threshold_span = (match.start(), match.end())
         p.signals += 1
+
+
+def _count_threshold(match: re.Match[str]) -> tuple[int, Literal[">", ">="]]:
+    """The number and comparison of "more than 20 times", "3+ services", "버전이 2개 이상", "multiple"."""
+    if match.group("many") or match.group("kmany"):  # "multiple versions", "버전 여러 개": more than one
+        return 1, ">"
+    korean = match.group("kn2") or match.group("kn3")
+    if korean:  # "버전이 2개 이상", "3개 이상 서비스"
+        return int(korean), ">=" if (match.group("kop2") or match.group("kop3")) == "이상" else ">"
+    written = match.group("n") or match.group("kn") or match.group("pn") or match.group("qn") or match.group("n3")
+    words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
+    at_least = match.group("plus") or match.group("pn") or match.group("qn") or words in lexicon.AT_LEAST_WORDS
+    return (1 if written == "one" else int(written)), ">=" if at_least else ">"
 
 
 def levels(p: Planning) -> None:
@@ -469,7 +471,7 @@ def environment_words(p: Planning) -> list[str]:
 
 def users_in_text(p: Planning) -> list[str]:
     known = p.schema.distinct("user_id")
-    pattern = re.compile(r"(?<![\w])(user[_\-]?\d+|usr[_\-]?\d+|u\d{3,})(?![\w])")
+    pattern = re.compile(r"(?<![\w])(user[_\-]?\d+|usr[_\-]?\d+|u\d{3,})(?![a-z0-9_])")
     found = []
     for match in pattern.finditer(p.reader.text):
         if p.reader.free(match.start(), match.end()):
@@ -595,7 +597,7 @@ def _between(p: Planning, start: int, end: int, other_start: int, other_end: int
 def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
     """ "users with over 5 sessions", "services running more than one version": distinct values
     counted, not rows."""
-    group = next((g for g in ("noun", "mnoun", "qnoun", "knoun") if match.groupdict().get(g)), None)
+    group = next((g for g in ("noun", "mnoun", "qnoun", "knoun", "knoun3") if match.groupdict().get(g)), None)
     if group is None:
         return None
     noun = re.sub(r"\s+", " ", match.group(group).lower()).replace("_", " ").removesuffix("s")

@@ -56,8 +56,11 @@ def shape(p: Planning) -> None:
     most = reader.take(lexicon.MOST) or (reader.take(lexicon.MOST_BARE) if least is None else None)
     bucket = windows.series_bucket(p)
     dimension = None if bucket else pick_dimension(p)
-    if dimension is None and bucket is None and (top or most) is not None and _error_kinds_ranked(p):
-        dimension = Attribute(column="error_type")  # "top errors today", "3 most common exceptions"
+    ranks_or_counts = (top or most) is not None or (
+        plan.having is not None and plan.having.measure.kind != "count"
+    )
+    if dimension is None and bucket is None and ranks_or_counts and _error_kinds_ranked(p):
+        dimension = Attribute(column="error_type")  # "top errors today", "errors that hit 3+ services"
     if dimension is not None and p.pinned(dimension) and shows_rows(p, None, bucket, top or most):
         dimension = None  # "show logs from user_001": that user's logs, not a count per user
     compared = p.compared
@@ -293,7 +296,7 @@ def singular_entity(dimension: Attribute) -> bool:
 
 
 def shows_rows(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
-    if dimension is not None or bucket is not None or ranked is not None:
+    if dimension is not None or bucket is not None or ranked is not None or p.plan.compared_window is not None:
         return False
     if p.reader.peek(lexicon.COUNT) is not None:
         return False

@@ -36,8 +36,33 @@ def read_window(p: Planning) -> None:
         p.plan.window = TimeWindow(kind="last_week")
     if p.plan.window is not None:
         p.signals += 1
+        restated(p, p.plan.window)
         if reader.take_all(lexicon.UTC):
             p.zone = "UTC"  # "since 01:00 UTC": in UTC, whatever the configured zone
+
+
+def restated(p: Planning, window: TimeWindow) -> None:
+    """The window said twice ("this past week (7d)", "today … before today"): read once, both taken."""
+    reader = p.reader
+    if window.kind == "last":
+        for pattern in (lexicon.LAST_N, lexicon.SINCE_AGO):
+            for match in list(pattern.finditer(reader.text)):
+                if not reader.free(match.start(), match.end()) or _minutes(_last(match)) != _minutes(window):
+                    continue
+                before = reader.text[max(0, match.start() - 24) : match.start()]
+                if lexicon.EARLIER.search(match.group(0)) or lexicon.SET_AGAINST.search(before):
+                    continue  # "24h vs the previous 24h": a second window, not the first said again
+                reader.mark(match.start(), match.end())
+        return
+    said = {"today": lexicon.TODAY, "yesterday": lexicon.YESTERDAY, "this_week": lexicon.THIS_WEEK}.get(
+        window.kind
+    )
+    if said is not None:
+        reader.take_all(said)
+
+
+def _minutes(window: TimeWindow) -> int:
+    return {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[window.unit] * window.amount
 
 
 def compared_window(p: Planning) -> None:
