@@ -38,7 +38,8 @@ REFUSALS = {
 # --- English ----------------------------------------------------------------------------------
 
 _POLITE = (
-    r"(?:(?:hey|hi|ok|okay|so|um|uh|yo|right|alright|now|also|and|then|just|quickly|quick|pls|plz|please|"
+    r"(?:(?:hey|hi|ok|okay|so|um|uh|yo|right|alright|now|also|and|then|just|quickly|quick|pls|plz|please|fyi|btw|"
+    r"team|folks|guys|urgent|asap|"
     r"kindly|go\s+ahead\s+and|let'?s|lets|time\s+to|help\s+me)[\s,!]+){0,6}"
     r"(?:(?:can|could|would|will|wo?n'?t)\s+(?:you|u|ya|we|i)\s+(?:please\s+|pls\s+|plz\s+|just\s+|kindly\s+|quickly\s+){0,4}"
     r"|(?:i|we)\s+(?:want|need|would\s+like|wanna|gotta)\s+(?:you\s+|u\s+)?(?:to\s+)?"
@@ -63,6 +64,7 @@ _SOFT = (
     r"|change(?!\s+(?:in|of|since)\b)|edit|set(?!\s+of\b)|replace|rewrite|mark|flag|tag|relabel|retag|reclassify"
     r"|downgrade|upgrade|demote|promote|lower|raise|bump|move|reset|restore|recover|resolve|acknowledge|ack"
     r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix|empty|kill(?![\s-]*switch)"
+    r"|copy|duplicate|replay|re-?insert|re-?ingest|backfill"
 )
 _STORED = re.compile(
     r"(?<![a-z0-9_])(?:logs?|entries|entry|rows?|records?|lines?|levels?|severity|severities|table|tables|"
@@ -111,9 +113,9 @@ _KO = re.compile(
     # Sino-Korean nouns of changing, and English verbs, made verbs by 하다
     rf"(?:삭제|제거|초기화|리셋|수정|변경|업데이트|갱신|편집|교체|치환|덮어쓰기|삽입|추가|생성|복구|복원|드롭|마스킹|익명화|"
     rf"비식별화|암호화|아카이브|보관\s*처리|중복\s*제거|"
-    rf"delete|remove|drop|update|wipe|purge|truncate|clear|reset|insert)\s*{_KO_ASK}"
+    rf"delete|remove|drop|update|wipe|purge|truncate|clear|reset|insert|dedupe|dedup|de-?duplicate)\s*{_KO_ASK}"
     # native verbs in a request or imperative form (not 지워진, 바꿔서, 바꾸고 나서, 바뀐)
-    rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써|밀어)\s*(?:줘|주세요|주실|줄래|주라|주십|라|버려|버리|놔|봐|요|도\s*(?:돼|될까|되나|되죠)|{_KO_END})"
+    rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써|밀어)\s*(?:줘|주세요|주실|주시|줄래|주라|주십|라|버려|버리|놔|봐|요|도\s*(?:돼|될까|되나|되죠)|{_KO_END})"
     rf"|(?:지우|없애|날리|비우|바꾸|고치|넣|덮어쓰)(?:자|세요|십시오|시오|라|렴){_KO_END}?"
     r"|(?:지울|없앨|날릴|바꿀|고칠)\s*수"
     # terse: the noun alone at the end ("debug 로그 삭제")

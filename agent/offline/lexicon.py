@@ -94,17 +94,19 @@ SINCE_AGO = any_of(
 )
 TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘", r"금일", r"당일")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
-YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?!\s*까지)(?:\s*하루)?")
+YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?!\s*까지)(?:\s*하루)?", r"전일|전날")
 THIS_WEEK = any_of(
     rf"{WORD_START}(?:since\s+the\s+start\s+of\s+(?:the|this)\s+week|so\s+far\s+this\s+week|this\s+week){WORD_END}",
+    rf"\(?\s*{WORD_START}since\s+monday{WORD_END}\s*\)?",
     r"이번\s*주",
+    r"금주",
 )
-LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일)(?!\s*\d)")
+LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일)(?!\s*\d)", r"전주(?!\s*\d)")
 
 # "error types", "error rate", "에러 유형", "에러율" name a dimension or a measure, not a filter
 NOT_A_FILTER = r"(?![-\s]*(?:types?|kinds?|classes|names|rates?|ratios?|percentages?|유형|종류|타입|율|률|비율))"
 ERROR_WORDS = any_of(
-    rf"{WORD_START}errors?{WORD_END}{NOT_A_FILTER}",
+    rf"(?<!kinds\sof\s)(?<!types\sof\s)(?<!kind\sof\s)(?<!type\sof\s){WORD_START}errors?{WORD_END}{NOT_A_FILTER}",
     rf"{WORD_START}erroring{WORD_END}",
     rf"{WORD_START}exceptions?{WORD_END}{NOT_A_FILTER}",
     rf"{WORD_START}failures?{WORD_END}",
@@ -173,6 +175,7 @@ MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest)
 PERCENTILE = any_of(
     rf"{WORD_START}p(?P<p>50|75|90|95|99){WORD_END}",
     rf"{WORD_START}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{WORD_END}",
+    rf"{WORD_START}(?P<q2>50|75|90|95|99)th\s*(?:percent|pct|%ile|perc){WORD_END}",
     rf"{WORD_START}(?P<median>median){WORD_END}",
     r"(?P<kmedian>중앙값|중간값)",
     r"(?P<kp>50|75|90|95|99)\s*(?:퍼센타일|백분위)",
@@ -205,18 +208,20 @@ MESSAGE_LENGTH = any_of(
 )
 FIRST_SEEN = any_of(
     rf"{WORD_START}first\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
-    rf"{WORD_START}first(?=\s+and\s+last)",
+    rf"{WORD_START}first(?=\s*(?:and|\+|&|/)\s*last)",
     rf"{WORD_START}first(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
     rf"{WORD_START}(?:start(?:ed)?|began|begin)(?:\s+(?:happening|appearing|showing\s+up))?{WORD_END}(?=.*\bwhen\b|)",
     rf"{WORD_START}since\s+when{WORD_END}",
     r"처음",
     r"언제부터",
+    r"첫\s*(?:발생|등장|출현|시각|시간)",
     r"(?:나기|발생하기|생기기|뜨기|찍히기)?\s*시작(?:했|한|된|됐|하)[가-힣]*",
     r"최초",
 )
 LAST_SEEN = any_of(
     rf"{WORD_START}last\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
-    rf"(?<=first\sand\s)last{WORD_END}",
+    rf"(?:(?<=first\sand\s)|(?<=first\s\+\s)|(?<=first\s&\s)|(?<=first/)|(?<=first\+))last{WORD_END}",
+    rf"{WORD_START}last(?=\s+(?:[a-z]+\s+)?(?:per|for\s+each|by)\s+(?:service|host|endpoint|path|error|user|region|version))",
     rf"{WORD_START}most\s+recently\s+(?:seen|happened){WORD_END}",
     rf"{WORD_START}(?:most\s+recent|latest|last)\s+(?:occurrences?|appearances?|sightings?|hits?){WORD_END}",
     rf"{WORD_START}when\s+did\s+the\s+last\b",
@@ -247,7 +252,9 @@ DURATION = any_of(
 SLOWEST_WORD = any_of(rf"{WORD_START}slowest{WORD_END}", r"가장\s*느린")
 # Duration words that ask for the fastest first.
 FAST = any_of(rf"{WORD_START}fast(?:er|est)?{WORD_END}", rf"{WORD_START}quickest{WORD_END}", r"빠른", r"빨리")
-DISTINCT = any_of(rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"서로\s*다른", r"중복\s*없")
+DISTINCT = any_of(
+    rf"{WORD_START}(?:distinct|unique|different)\b", r"고유", r"서로\s*다른", r"중복\s*(?:없|제외|빼고)"
+)
 
 TOP_N = any_of(
     rf"{WORD_START}top\s+(?P<n>\d+){WORD_END}",
@@ -324,7 +331,13 @@ CHANGE = any_of(
     r"급증",
     r"배포\s*(?:후|이후|전)",
 )
-COMMON = any_of(rf"{WORD_START}(?:common|frequent|repeated|recurring){WORD_END}", r"흔한", r"자주", r"반복")
+COMMON = any_of(
+    rf"{WORD_START}(?:common|frequent|repeated|recurring){WORD_END}",
+    r"흔한",
+    r"자주",
+    r"반복",
+    r"(?:발생\s*)?빈도(?:\s*(?:가|이)?\s*높은)?",
+)
 LIST_WORDS = any_of(
     rf"{WORD_START}list(?:\s+of)?{WORD_END}", r"목록", r"리스트", r"누구", rf"{WORD_START}who{WORD_END}"
 )
@@ -512,6 +525,9 @@ WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤
 
 # Korean words for concepts whose names in the data are English (metadata keys and values).
 KOREAN_TERMS = {
+    "트레이스\\s*(?:아이디|id)": "trace id",
+    "웹\\s*프론트엔드": "web-frontend",
+    "모바일\\s*앱": "mobile-app",
     "브라우저": "browser",
     "디바이스": "device",
     "기기": "device",
@@ -601,8 +617,10 @@ SQL_INJECTION = any_of(
 )
 SQL_INJECTION_PATTERNS = ("or 1=1", "union select", "drop table")
 MISSING = any_of(
-    rf"{WORD_START}(?:missing|without|lacking|no)\s+(?:an?\s+|a\s+)?(?P<what>[a-z_ ]+?)(?:\s|$|[,?.])",
-    r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*없는",
+    rf"{WORD_START}(?:missing|without|lacking|no|(?:do|does|did)(?:n'?t|\s+not)\s+have)\s+(?:an?\s+|a\s+|any\s+)?"
+    rf"(?P<what>[a-z_ ]+?)(?:\s+at\s+all)?(?:\s|$|[,?.])",
+    rf"{WORD_START}(?:where\s+)?(?P<what2>trace[_\s]?id|user[_\s]?id|session[_\s]?id|error[_\s]?type|path|message)\s+(?:is\s+)?(?:null|empty|missing|blank){WORD_END}",
+    r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*(?:없는|비어\s*있는|누락된|빠진|비어있는)",
 )
 SESSIONS_PER_USER = any_of(
     rf"{WORD_START}users?\s+(?:had|have|with|having)\s+more\s+than\s+(?P<n>\d+|one|two|three)\s+sessions?{WORD_END}",
@@ -626,7 +644,7 @@ COUNT_THRESHOLD = any_of(
     rf"{WORD_START}(?P<pn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
     rf"{WORD_START}(?P<qn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:different\s+|distinct\s+)?(?P<qnoun>versions|service\s+versions|"
     rf"ips|hosts|regions|devices|browsers|error\s+types|sessions|users|endpoints|services|paths){WORD_END})",
-    r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
+    r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
     r"(?P<knoun>버전|서비스|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트|service\s+version)(?:이|가|은|는|을|를)?\s*"
     r"(?:(?P<kn2>\d+)\s*(?:개|명|곳|가지)\s*(?P<kop2>이상|넘게|넘는|넘|초과)|(?P<kmany>여러\s*개?|다수))",
 )
@@ -747,7 +765,7 @@ NOT_PATH_WORDS = frozenset(
         "load",
     ]
 )
-IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
 TRACE_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])", re.IGNORECASE)
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![a-z0-9_.])")
 PATH = re.compile(r"(?<![\w/])/[\w\-./{}]+")
@@ -799,6 +817,7 @@ PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|prev|preceding)\s+(?:\d+\s*|one\s+|an?\s+)?(?:minutes?|hours?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:the\s+)?(?:\d+\s*|one\s+)?(?:minutes?|hours?|days?|weeks?)\s+before(?:\s+(?:that|it|then))?{WORD_END}",
     rf"{WORD_START}(?:the\s+)?\d+\s+(?:before|prior)(?:\s+(?:that|it|then))?{WORD_END}",
+    rf"{WORD_START}(?:the\s+)?(?:previous|prior|preceding)\s+\d+{WORD_END}(?!\s*(?:minutes?|hours?|days?|weeks?))",
     r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주|minutes?|hours?|days?|weeks?)",
 )
 SAME_TIME_YESTERDAY = any_of(
@@ -813,6 +832,7 @@ YESTERDAY_SO_FAR = any_of(
 )
 # what a comparison says besides its windows ("vs", "compared to", "up", "늘었어?")
 COMPARISON_WORDS = any_of(
+    rf"{WORD_START}stacks?\s+up\s+(?:against|to|with){WORD_END}",
     r"둘\s*다|많아[가-힣]*|적어[가-힣]*|높아[가-힣]*|낮아[가-힣]*|늘었[가-힣]*|줄었[가-힣]*",
     rf"{WORD_START}(?:go|goes|going|gone|went|got|get|getting|trend(?:ed|ing)?|moved?|moving)\s+(?:up|down|worse|better|higher|lower){WORD_END}",
     rf"{WORD_START}(?:side\s+by\s+side|next\s+to\s+each\s+other|each|both){WORD_END}",
@@ -853,6 +873,7 @@ NEW_VALUES = any_of(
     r"신규",
     r"(?:어제|전날|이전|그\s*전)까지(?:는|은)?\s*(?:한\s*번도\s*)?없다가",
     r"(?:엔|에는|까지는?|까진)\s*(?:한\s*번도\s*)?없던",
+    r"전(?:엔|에는)\s*(?:한\s*번도\s*)?(?:없다가|없던|없었던|없었는데)",
     r"새\s*(?=버전|서비스|ip|아이피|경로|엔드포인트|사용자|유저)",
     r"처음\s*(?:으로)?\s*(?:보는|본|생긴|나타난|발생한|나온|등장한)",
     r"처음으로",
@@ -863,6 +884,7 @@ NEW_VALUES = any_of(
 )
 NEGATION = any_of(
     rf"{WORD_START}(?:but\s+)?(?:not|never|without|w/o|none)(?:\s+(?:in|on|at|once|got\s+to|reached|hit|visited))?{WORD_END}",
+    rf"{WORD_START}(?:doesn'?t|don'?t|didn'?t|does\s+not|do\s+not|did\s+not|isn'?t|aren'?t)(?:\s+(?:get|have|see|log|throw|return))?{WORD_END}",
     r"(?:에는|엔|에선|에서는)?\s*(?:없고|없는|안\s*(?:난|나는|생긴|발생한))",
     r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한|나온|간|부른)",
     r"(?:은|는)?\s*안\s*(?:간|나온|내고|낸)",
@@ -884,6 +906,9 @@ NO_OTHER = any_of(
 # the exclusive "only" beside one value: "only 198.51.100.23 ever hit", "only from X", "X에서만", "X만"
 ONLY_BESIDE = re.compile(r"(?:\bonly\s+(?:(?:from|by|on|in)\s+)?$)")
 NO_ERRORS = any_of(
+    r"(?P<fatal3>fatal|치명)\s*(?:로그|에러)?\s*(?:가|이|는)?\s*(?:한\s*번도|하나도|전혀)?\s*없(?:는|고|었던|던)",
+    rf"{WORD_START}(?:with\s+)?(?:zero|no|without(?:\s+any)?|none|0)\s+(?P<fatal>fatals?|fatal\s+(?:logs?|errors?|entries|lines)){WORD_END}",
+    rf"{WORD_START}(?:have|has|had)\s+not\s+(?:logged|had|thrown|seen|produced)\s+(?:a\s+single|any)\s+(?P<fatal2>fatals?|fatal\s+(?:logs?|errors?)){WORD_END}",
     rf"{WORD_START}clean\s*\(\s*no\s+errors?\s*\)",
     rf"{WORD_START}(?:with\s+)?(?:zero|no|without(?:\s+any)?|none|0)\s+(?:errors?|failures?){WORD_END}",
     rf"{WORD_START}(?:clean|error[-\s]free){WORD_END}",
@@ -972,6 +997,8 @@ EMPTY_PHRASES = any_of(
     rf"{WORD_START}what(?:'s|\s+is)\s+going\s+on{WORD_END}",
     rf"{WORD_START}(?:right\s+now|at\s+the\s+moment|so\s+far){WORD_END}",
     rf"{WORD_START}(?:in\s+terms\s+of|any\s+idea|no\s+idea|quick\s+q(?:uestion)?|real\s+quick|for\s+me){WORD_END}",
+    rf"{WORD_START}(?:if\s+you\s+(?:could|can|would|don'?t\s+mind)|if\s+(?:that'?s|it'?s)\s+possible|if\s+possible){WORD_END}",
+    rf"{WORD_START}ones?(?=\s*(?:\)|\?|$|,|\.|!))",
     rf"{WORD_START}(?:as\s+(?:a\s+)?(?:percentage|percent|%|share|list|table)|if\s+(?:any|possible)){WORD_END}",
     r"무슨\s*일(?:이)?",
     r"(?:주실|줄)\s*수\s*(?:있|없)[가-힣]*",
@@ -990,9 +1017,12 @@ IP_WORDS = any_of(
 WHEN = any_of(rf"{WORD_START}when{WORD_END}", r"언제")
 FIRST_WORD = any_of(rf"{WORD_START}first{WORD_END}", r"처음")
 LAST_WORD = any_of(
-    rf"{WORD_START}(?:last|latest|most\s+recent(?:ly)?|newest)(?:\s+one)?{WORD_END}(?!\s+\d)", r"마지막(?!\s*\d)"
+    rf"(?<!\d\s){WORD_START}(?:last|latest|most\s+recent(?:ly)?|newest)(?:\s+one)?{WORD_END}(?!\s+\d)",
+    rf"{WORD_START}stop(?:ped)?(?:\s+(?:showing\s+up|appearing|happening|logging))?{WORD_END}",
+    r"마지막(?!\s*\d)",
 )
 
+HTTP_WORD = any_of(rf"{WORD_START}http{WORD_END}")
 STATUS_WORDS = any_of(
     rf"{WORD_START}(?:https?\s+)?(?:status(?:\s+codes?)?|response\s+codes?|status\s+code){WORD_END}",
     r"(?:응답|상태|http)\s*(?:코드|status)",
@@ -1035,6 +1065,8 @@ DUPLICATES = any_of(
     r"(?:똑같은|동일한|완전히\s*같은)\s*(?:로그|메시지|줄|라인)",
 )
 SAME_LINE_WORDS = any_of(
+    r"중복\s*(?:건수|횟수|수|개수)",
+    rf"{WORD_START}(?:how\s+many\s+copies|copy\s+counts?|(?:number|count)\s+of\s+copies|copies){WORD_END}",
     rf"{WORD_START}(?:same|identical|exact|equal)\s*(?:timestamp|time|service|message|text)?s?{WORD_END}",
     rf"{WORD_START}(?:timestamp|time|service|message)s?{WORD_END}",
     r"(?:똑같은|같은|동일한)|시각|시간|서비스|메시지",
@@ -1108,6 +1140,12 @@ SERVICE_NOUN_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:service|svc|api|worker|app|server|backend)s?(?![a-z0-9_])(?!-[a-z0-9])"
 )
 
+# what follows a service named by its own part alone: "payment errors", "order latency"
+SERVICE_QUALIFIES = re.compile(
+    r"\s+(?:db|database|errors?|exceptions?|failures?|timeouts?|latency|latencies|logs?|requests?|traffic|"
+    r"p\d\d|[1-5]xx|calls?|responses?|response\s+times?|durations?|warnings?|fatals?|status|releases?|versions?|"
+    r"deploys?|builds?)(?![a-z0-9_\-])"
+)
 SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")
 
 # what a threshold after it is about ("avg latency is over 200 ms", "평균 응답시간이 200ms 넘는")
@@ -1202,10 +1240,11 @@ DEPLOY_SPLIT = any_of(
     rf"{WORD_START}(?:after|before|since)\s+the(?=\s+(?:last\s+)?deploy)",
     rf"{WORD_START}old(?:er)?(?:\s+version)?\s+(?:vs\.?|and|or|/|versus)\s+new(?:er)?(?:\s+version)?{WORD_END}",
     rf"{WORD_START}(?:make|made|making)\s+(?:things|it)\s+(?:worse|better){WORD_END}",
-    r"배포\s*(?:전후|전|후|이후|이전)?|전후",
+    r"배포(?!\s*(?:해|하|시켜|좀|부탁))\s*(?:전후|전|후|이후|이전)?|전후",
     rf"{WORD_START}(?:old(?:er)?|new(?:er)?|previous|current)(?:\s+(?:version|release|build))?{WORD_END}",
     r"이전\s*버전|새\s*버전|구\s*버전|신\s*버전",
 )
+AND_SO_ON = any_of(rf"{WORD_START}(?:and\s+so\s+on|etc\.?|and\s+others|and\s+the\s+rest)(?!\w)", r"…", r"등등?")
 # between two column names of a list: "time, type and message", "시각·서비스·메시지", "a / b / c"
 COLUMN_JOINER = re.compile(r"\s*(?:,|/|·|\+|&|and|이랑|랑|하고|와|과)\s*(?:and\s*)?", re.IGNORECASE)
 BARE_TYPE = any_of(rf"{WORD_START}types?{WORD_END}", r"유형|종류|타입")
@@ -1233,4 +1272,4 @@ CLOCK_BETWEEN = any_of(
 )
 # "(UTC)", "14:00-15:00 UTC": the times are in UTC, whatever LOGLENS_TIMEZONE says
 UTC = any_of(rf"\(?\s*{WORD_START}(?:utc|gmt|zulu){WORD_END}\s*\)?")
-MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오늘|아침")
+MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오늘|아침|금일|당일")

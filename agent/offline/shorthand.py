@@ -117,7 +117,16 @@ WORDS = {
     "ts": "timestamp",
     "em": "them",
     "pls": "please",
+    "hr": "hour",
+    "hrs": "hours",
+    "wk": "week",
+    "wks": "weeks",
+    "mins": "minutes",
+    "rn": "right now",
+    "atm": "at the moment",
     "fe": "frontend",
+    "application": "app",
+    "applications": "apps",
     "errored": "errors",
     "erroring": "errors",
     "prod-only": "only in production",
@@ -185,6 +194,10 @@ THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:,(\d{3}))+(?![\w,])")
 GLUED_TOP = re.compile(r"(?<![\w])top(\d+)(?![\w])")
 PER_SLASH = re.compile(r"(?<=[a-z])\s*/\s*(minute|min|hour|hr|day|week)(?![\w])")
 BY_UNIT = re.compile(r"(?<![\w])(minute|hour|day|week)-by-(?:minute|hour|day|week)(?![\w])")
+# "ten-minute buckets", "five-minute intervals": the number as digits
+NUMBER_HYPHEN = re.compile(
+    r"(?<![\w])(two|three|four|five|six|ten|twelve|fifteen|twenty|thirty|sixty)-(minute|hour|day|week)(?![\w])"
+)
 PER_HYPHEN = re.compile(r"(?<![\w])per-(minute|min|hour|hr|day|week)(?![\w])")
 # "prod-only error types": only in production
 ONLY_HYPHEN = re.compile(r"(?<![\w\-])(prod|production|staging|stg|dev|development)-only(?![\w\-])")
@@ -220,6 +233,7 @@ def expand(lowered: str) -> str:
     text = GLUED_TOP.sub(r"top \1", text)
     text = PER_SLASH.sub(lambda m: " per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
     text = BY_UNIT.sub(r"per \1", text)
+    text = NUMBER_HYPHEN.sub(lambda m: f"{WORDS[m.group(1)]}-{m.group(2)}", text)
     text = PER_HYPHEN.sub(lambda m: "per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
     text = ONLY_HYPHEN.sub(lambda m: "only in " + m.group(1), text)
     text = text.replace("half-hour", "30-minute").replace("half hour", "30 minutes")

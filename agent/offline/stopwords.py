@@ -8,6 +8,8 @@ not be answered as if it were absent.
 
 from __future__ import annotations
 
+import re
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -52,6 +54,10 @@ ENGLISH = _words(
     seems seem looks look looking suppose wondering wonder curious quickly briefly exactly roughly
     approximately around give gimme need needed sure whats hows
     hitting requested requesting requests' asked asking made making doing sent sending
+    i'd i'm i've we've we're we'd you're you've that's it's there's here's let's i'll we'll
+    understand appreciate able mind identify wondering fyi wtf btw tbh pls rn atm asap omg ugh hmm
+    thing things stuff comes coming originated originating originate responsible hammering hammered
+    spamming showing totals distribution distributed across whether breaking make made makes
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.
@@ -90,9 +96,14 @@ KOREAN = _words(
     나기 났던거 났던 나던거 생긴거 떴던 찍혔던 찍힌거 들어온거 쌓인거 남은거 들어간 들어간거 들어있는
     지금까지 현재까지 여태 여태까지 방금 막 아까 이제
     나고 생기고 찍히고 뜨고 요청한 요청된 요청하는 호출된 완전히 컬럼 컬럼으로 칼럼 칼럼으로 열 필드
-    것부터 순 순으로 구간 구간만 때 때만 끊어서 나오는데 나는데 targeted rolled
+    것부터 순 순으로 구간 구간만 때 때만 끊어서 나오는데 나는데 targeted rolled 분포 일으킨 일으키는 유발한
     건씩 씩만 떠 떠있는 뜬 떠 있는 있는지만
     """
+)
+# Asking verbs in any of their endings: 알려주시겠어요, 보여주실래요, 있었는지, 확인해주십시오
+KOREAN_ASKING = re.compile(
+    r"^(?:알려|보여|뽑아|찾아|확인해|말해|조회해|체크해|나열해|정리해서|봐)(?:주|줘|줄|드|봐|보)[가-힣]*$"
+    r"|^(?:알려|보여)줘[가-힣]*$|^있(?:었|는지|을까|나|니|음|어)[가-힣]*$|^됐[가-힣]*$|^되(?:나|니|는지|었)[가-힣]*$"
 )
 # Never empty, even standing alone after a taken word: each changes what is computed.
 KOREAN_MEANINGFUL = _words(

@@ -63,7 +63,7 @@ def _empty(piece: str, attached: bool) -> bool:
 def _empty_korean(piece: str, attached: bool) -> bool:
     if piece in stopwords.KOREAN_MEANINGFUL:
         return False
-    if piece in stopwords.KOREAN:
+    if piece in stopwords.KOREAN or stopwords.KOREAN_ASKING.match(piece):
         return True
     rest = piece
     while rest:
@@ -139,6 +139,9 @@ def mark_used_structure(reader: Reader, plan: QueryPlan) -> None:
     for attribute in grouped:
         if attribute is None:
             continue
+        if attribute.metadata_key is not None and "status" in attribute.metadata_key:
+            reader.mark_all(lexicon.STATUS_WORDS)  # "HTTP status codes", "response codes"
+            reader.mark_all(lexicon.HTTP_WORD)
         names: list[re.Pattern[str]] = [p for p, column in lexicon.DIMENSIONS if column == attribute.column]
         if attribute.metadata_key is not None:
             names.append(lexicon.key_words(attribute.metadata_key))

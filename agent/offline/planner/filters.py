@@ -71,6 +71,14 @@ def identifiers(p: Planning) -> None:
         if named is not None and p.reader.free(named.start(), named.end()):
             p.reader.mark(named.start(), named.end())
     paths = [found.group(0).rstrip(".,?") for found in found_paths]
+    for path in paths:  # "the checkout page (/checkout)": the page named twice
+        for segment in {s for s in re.split(r"[/\-_.?=&]+", path.lower()) if len(s) >= 4 and s.isalpha()}:
+            for named in re.finditer(
+                rf"{lexicon.WORD_START}{segment}(?:\s+(?:page|endpoint|route|api))?{lexicon.WORD_END}",
+                p.reader.text,
+            ):
+                if p.reader.free(named.start(), named.end()):
+                    p.reader.mark(named.start(), named.end())
     if paths:
         p.add_in(Attribute(column="path"), [p.closest("path", path) or path for path in paths], compared=False)
     versions = [
@@ -177,7 +185,8 @@ def concepts(p: Planning) -> None:
         p.subject = "users"
         p.signals += 1
     if (match := p.reader.take(lexicon.MISSING)) is not None:
-        what = (match.group("what") or match.group("kwhat") or "").strip().replace(" ", "_").lower()
+        what = (match.group("what") or match.group("what2") or match.group("kwhat") or "").strip()
+        what = what.replace(" ", "_").lower()
         column = _column_named(what)
         if column is not None:
             p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_null"))
@@ -330,6 +339,7 @@ def korean_names(p: Planning) -> None:
                 end = service_noun.end() if service_noun is not None else match.end()
                 p.reader.mark(match.start(), end)
                 named_services.append(services[0])
+                p.name_spans[services[0]] = (match.start(), end)
             elif (
                 paths
                 and not p.has_condition("path")
@@ -573,7 +583,7 @@ def _named_by_part(p: Planning) -> list[str]:
             parts[head] = service if head not in parts else ""  # a head two services share names neither
     found: list[tuple[int, int, str]] = []
     for head, service in parts.items():
-        match = re.search(rf"{lexicon.WORD_START}{head}{lexicon.WORD_END}", p.reader.text)
+        match = re.search(rf"{lexicon.WORD_START}{head}s?{lexicon.WORD_END}", p.reader.text)
         if service and match and p.reader.free(match.start(), match.end()):
             found.append((match.start(), match.end(), service))
     named = []
@@ -584,9 +594,25 @@ def _named_by_part(p: Planning) -> list[str]:
             and re.fullmatch(r"\s*(?:,|or|and|vs\.?|versus|/)\s*", _between(p, start, end, other_start, other_end))
             for other_start, other_end, _ in found
         )
-        if noun is not None or paired:
+        qualifies = lexicon.SERVICE_QUALIFIES.match(p.reader.text, end) is not None  # "payment errors"
+        if noun is not None or paired or qualifies:
             p.reader.mark(start, noun.end() if noun is not None else end)
             named.append(service)
+            p.name_spans[service] = (start, end)
+    return named + _named_by_tail(p)
+
+
+def _named_by_tail(p: Planning) -> list[str]:
+    """ "the worker services", "workers": every service whose name ends in that word."""
+    named: list[str] = []
+    for tail in ("worker",):
+        services = [s for s in p.schema.distinct("service") if re.split(r"[\-_.]", s.lower())[-1] == tail]
+        match = re.search(
+            rf"{lexicon.WORD_START}{tail}(?:s|\s+(?:services|svcs|apps))(?:'s?)?{lexicon.WORD_END}", p.reader.text
+        )
+        if len(services) > 1 and match is not None and p.reader.free(match.start(), match.end()):
+            p.reader.mark(match.start(), match.end())
+            named += services
     return named
 
 

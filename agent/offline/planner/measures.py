@@ -172,7 +172,9 @@ def named_measures(p: Planning) -> None:
 
 def percentiles(p: Planning, duration: Attribute) -> None:
     for match in p.reader.take_all(lexicon.PERCENTILE):
-        digits = next((g for g in (match.group("p"), match.group("q"), match.group("kp")) if g), None)
+        digits = next(
+            (g for g in (match.group("p"), match.group("q"), match.group("q2"), match.group("kp")) if g), None
+        )
         fraction = int(digits) / 100 if digits else 0.5
         p.plan.measures.append(
             Measure(
@@ -222,11 +224,14 @@ def ranked_duration(p: Planning, duration: Attribute) -> None:
 
 
 def duration_signal(p: Planning, duration: Attribute) -> None:
-    if any(m.attribute == duration for m in p.plan.measures) and p.duration_mentioned:
+    if not any(m.attribute == duration for m in p.plan.measures):
+        return
+    present = Condition(attribute=duration, op="is_not_null")
+    if duration.column == "duration_ms" and present not in p.plan.conditions:
+        p.plan.conditions.append(present)  # "p50 per svc": of the requests that have a duration
+    if p.duration_mentioned:
         p.signals += 1
         p.subject = "duration"
-        if duration.column == "duration_ms":
-            p.plan.conditions.append(Condition(attribute=duration, op="is_not_null"))
 
 
 def level_share(p: Planning) -> None:

@@ -23,9 +23,11 @@ def new_or_absent(p: Planning) -> None:
     reader = p.reader
     if (p.plan.window is not None and reader.take_all(lexicon.NEW_VALUES)) or first_in_window(p):
         p.listing = "new"
-    elif reader.take(lexicon.NO_ERRORS) is not None:
+    elif (clean := reader.take(lexicon.NO_ERRORS)) is not None:
         p.listing = "no_errors"
         p.plan.errors_only = False
+        if clean.group("fatal") or clean.group("fatal2") or clean.group("fatal3"):
+            p.absent_level = "FATAL"  # "services with zero fatals"
         reader.take(lexicon.STILL_ACTIVE)
     elif absent_value(p):
         reader.take_all(lexicon.NEGATION)
@@ -158,8 +160,10 @@ def distinct_values(p: Planning) -> None:
     if listing == "new":
         plan.new_in_window = True
     if listing == "no_errors":
-        plan.absent_errors_only = True
-        plan.absent_where = []
+        plan.absent_errors_only = p.absent_level is None
+        level = Attribute(column="level")
+        plan.absent_where = [Condition(attribute=level, op="=", values=[p.absent_level])] if p.absent_level else []
+        plan.conditions = [c for c in plan.conditions if not (isinstance(c, Condition) and c.attribute == level)]
 
 
 def duplicates(p: Planning) -> None:
@@ -171,4 +175,5 @@ def duplicates(p: Planning) -> None:
     if p.plan.having is not None and p.plan.having.value <= 2:
         p.plan.having = None  # "두 번 이상 들어간 똑같은 로그": what a duplicate is
     p.reader.take_all(lexicon.SAME_LINE_WORDS)
+    p.reader.take_all(lexicon.COUNT)  # "and how many copies each has"
     p.signals += 1

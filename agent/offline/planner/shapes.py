@@ -122,11 +122,19 @@ def group(p: Planning, bucket: str | None, dimension: Attribute | None, compared
         # "minute", "hour", "day" name their column; a bin of several minutes is a "bucket"
         plan.group_by = Grouping(bucket=bucket, alias="bucket" if " " in bucket else bucket)
         plan.order = "group_asc"
-    elif compared is not None and (dimension is None or dimension.name == compared.name):
+    elif compared is not None and (
+        dimension is None or dimension.name == compared.name or dimension.column == "user_id"
+    ):
+        # "Chrome users vs Safari users": the browsers side by side, not each user
         plan.group_by = Grouping(attribute=compared, alias=compared.name.split(".")[-1])
+        examples(p, compared)
+        if dimension is not None:
+            for pattern in (pattern for pattern, column in lexicon.DIMENSIONS if column == dimension.column):
+                p.reader.mark_all(pattern)
         plan.order = "group_asc"
     elif dimension is not None:
         plan.group_by = Grouping(attribute=dimension, alias=dimension.name.split(".")[-1])
+        examples(p, dimension)
         for grouped in (dimension, p.group_also):
             if grouped is not None and (grouped.column in NULLABLE_GROUPS or grouped.metadata_key):
                 plan.conditions.append(Condition(attribute=grouped, op="is_not_null"))
@@ -138,6 +146,18 @@ def group(p: Planning, bucket: str | None, dimension: Attribute | None, compared
         if types and p.subject == "logs" and measures_of_errors:
             plan.errors_only = True
             p.subject = "errors"
+
+
+def examples(p: Planning, dimension: Attribute) -> None:
+    """ "by environment (production, staging and so on)": the values named are examples of the
+    groups, not a filter on them."""
+    if p.reader.take(lexicon.AND_SO_ON) is None:
+        return
+    p.plan.conditions = [
+        c
+        for c in p.plan.conditions
+        if not (isinstance(c, Condition) and c.attribute == dimension and c.op == "in")
+    ]
 
 
 def shown_uncounted(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from loglens.agent.offline import lexicon, shorthand
+from loglens.agent.offline import lexicon, shorthand, spelling
 from loglens.agent.offline.plan import Attribute, Condition, QueryPlan
 from loglens.agent.schema import Schema
 
@@ -87,7 +87,7 @@ class Planning:
         self.schema = schema
         self.question = question.strip()
         self.language = language_of(self.question)
-        self.reader = Reader(normalise(self.question))
+        self.reader = Reader(spelling.correct(normalise(self.question), name_words(schema)))
         self.plan = QueryPlan()
         self.subject = "logs"
         self.notes: list[str] = []
@@ -103,6 +103,8 @@ class Planning:
         self.threshold_span: tuple[int, int] | None = None  # where "more than N times" was read
         self.listing: str | None = None  # "new", "absent", "exclusive", "no_errors": values listed, less others
         self.zone: str | None = None  # "UTC" when the question says so
+        self.name_spans: dict[str, tuple[int, int]] = {}  # names read by another word ("결제 서비스")
+        self.absent_level: str | None = None  # "services with zero fatals": the level none of them logged
         self.exclusive_words = ""  # "and no other IP", "only": what made the listing exclusive
 
         self.duration_mentioned = False
@@ -124,7 +126,11 @@ class Planning:
         return self.question[start : start + len(value)] if start >= 0 else value
 
     def mention(self, value: str) -> tuple[int, int] | None:
-        span = self.find_name(value)
+        span = self.find_name(value) or self.name_spans.get(value)
+        head = re.split(r"[\-_.]", value.lower())[0]
+        if span is None and head != value.lower() and len(head) >= 4:  # "the orders api" for order-api
+            match = re.search(rf"{lexicon.WORD_START}{re.escape(head)}s?{lexicon.WORD_END}", self.reader.text)
+            span = (match.start(), match.end()) if match else None
         if span is None:
             for word, meant in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
                 if meant == value:
@@ -245,6 +251,18 @@ class Planning:
             or after.lstrip().startswith(("별", "마다"))
             or bool(re.match(r"\s*(?:별|마다)", after))
         )
+
+
+def name_words(schema: Schema) -> set[str]:
+    """The words the data's names are made of ("payment", "timeout"), for correcting misspellings."""
+    words: set[str] = set()
+    for value in schema.distinct("service"):
+        words.update(part for part in re.split(r"[\-_.\s]+", value.lower()) if part.isalpha())
+    for value in schema.distinct("error_type"):
+        words.update(part.lower() for part in re.findall(r"[A-Z][a-z]+|[a-z]+", value))
+    for key in schema.metadata_keys:
+        words.update(part for part in re.split(r"[\-_.]+", key.key.lower()) if part.isalpha())
+    return {word for word in words if len(word) >= 4}
 
 
 def normalise(text: str) -> str:

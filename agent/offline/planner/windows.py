@@ -98,7 +98,7 @@ def named_pair(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
     window = p.plan.window
     a_week = window is not None and (window.kind, window.amount, window.unit) == ("last", 1, "week")
     # "this week vs last week": "last week" was read as the last 7 days before "this week" was seen
-    if a_week and p.reader.take(lexicon.THIS_WEEK) is not None:
+    if a_week and p.reader.take_all(lexicon.THIS_WEEK):
         return TimeWindow(kind="this_week"), TimeWindow(kind="last_week")
     pairs = {"today": ("yesterday", lexicon.YESTERDAY), "yesterday": ("today", lexicon.TODAY)}
     pairs |= {"this_week": ("last_week", lexicon.LAST_WEEK), "last_week": ("this_week", lexicon.THIS_WEEK)}
