@@ -25,6 +25,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 )
 
 from loglens.collector import offload
+from loglens.collector.batcher import Arrival
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, json_receipt
 from loglens.collector.mapping import json_api, otlp
@@ -180,6 +181,15 @@ class _HttpReceiver:
         return await offload.run(heavy, inflate, raw, encoding, self._settings.max_body_bytes)
 
     async def otlp_logs(self, request: web.Request) -> web.Response:
+        # From here to its submission, the batcher counts this request as on its way (batcher.py).
+        with self._ingest.batcher.arrival() as arrival:
+            return await self._otlp_logs(request, arrival)
+
+    async def json_logs(self, request: web.Request) -> web.Response:
+        with self._ingest.batcher.arrival() as arrival:
+            return await self._json_logs(request, arrival)
+
+    async def _otlp_logs(self, request: web.Request, arrival: Arrival) -> web.Response:
         self._authorize(request)
         content_type = request.content_type
         if content_type not in (PROTOBUF, JSON):
@@ -192,10 +202,12 @@ class _HttpReceiver:
             raise MalformedPayloadError(
                 f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: {error or 'undecodable'}"
             ) from None
-        result = await self._ingest.otlp_request(export, body_bytes=len(body), client_gone=_gone(request))
+        result = await self._ingest.otlp_request(
+            export, body_bytes=len(body), client_gone=_gone(request), arrival=arrival
+        )
         return _otlp_answer(result, content_type)
 
-    async def json_logs(self, request: web.Request) -> web.Response:
+    async def _json_logs(self, request: web.Request, arrival: Arrival) -> web.Response:
         self._authorize(request)
         key = _idempotency_key(request)
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
@@ -213,6 +225,7 @@ class _HttpReceiver:
             idempotency_key=_keyed_by_body(key, body, request.content_type in NDJSON),
             body_bytes=len(body),
             client_gone=_gone(request),
+            arrival=arrival,
         )
         # The receipt of a large body (a rejection per record) is built and encoded off the loop too.
         heavy = len(result.refused) >= offload.OFF_LOOP_RECORDS

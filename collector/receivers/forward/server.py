@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 from loglens.collector import offload
+from loglens.collector.batcher import Arrival
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.receivers.forward import ack, heartbeat, protocol
 from loglens.collector.receivers.forward.handshake import Credentials, Handshake
@@ -212,7 +213,9 @@ class _Connection:
 
     async def _submit(self, request: protocol.Request, key: IdempotencyKey | None = None) -> None:
         await self._slots.acquire()
-        task = asyncio.create_task(self._store(request, key))
+        # On its way from here to its submission (batcher.py): a batch may wait for its events.
+        arrival = self._server.ingest.batcher.arrival()
+        task = asyncio.create_task(self._store(request, key, arrival))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
@@ -270,13 +273,13 @@ class _Connection:
                 f"the client sent {where}nothing more for {idle_s:g} s (LOGLENS_IDLE_TIMEOUT_S)"
             ) from None
 
-    async def _store(self, request: protocol.Request, key: IdempotencyKey | None) -> None:
+    async def _store(self, request: protocol.Request, key: IdempotencyKey | None, arrival: Arrival) -> None:
         try:
             deadline = time.monotonic() + self._server.settings.commit_timeout_s
             for attempt in range(1_000_000):
                 try:
                     result, replayed = await self._server.ingest.fluent_events(
-                        request.events, unreadable=request.unreadable, idempotency_key=key
+                        request.events, unreadable=request.unreadable, idempotency_key=key, arrival=arrival
                     )
                     break
                 except OverloadedError as error:
@@ -300,6 +303,7 @@ class _Connection:
             log.exception("forward (%s): unexpected error while storing a request", self.peer)
             self._close("internal error while storing logs; the chunk was not acknowledged")
         finally:
+            arrival.end()
             self._slots.release()
 
     def _note_closing(self, reason: str) -> bool:

@@ -1,0 +1,68 @@
+"""A request is answered as soon as it is committed: a batch does not wait out the flush timer
+when no more rows are coming, and still gathers many requests when they come side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import time
+
+import aiohttp
+import asyncpg
+import orjson
+
+from loglens.collector.server import Collector
+
+REQUESTS = 400
+JSON = {"Content-Type": "application/json"}
+
+
+def one_event_per_request(port: int, requests: int) -> float:
+    """A synchronous client on one keep-alive connection, one event a request, each waiting
+    for its answer before the next: the requests it had answered per second."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.perf_counter()
+    try:
+        for number in range(requests):
+            body = orjson.dumps({"logs": [{"message": f"event {number}", "service": "one-by-one"}]})
+            connection.request("POST", "/logs", body=body, headers=JSON)
+            response = connection.getresponse()
+            answer = response.read()
+            assert response.status == 200, answer
+    finally:
+        connection.close()
+    return requests / (time.perf_counter() - started)
+
+
+async def test_one_event_per_request_from_one_connection_is_answered_without_waiting_for_the_timer(
+    collector: Collector, db: asyncpg.Connection
+) -> None:
+    # The flush timer is 50 ms: a request waiting it out each time could not exceed 20 a second.
+    timer_s = collector.settings.flush_interval_ms / 1000
+    rate = await asyncio.to_thread(one_event_per_request, collector.ports.otlp_http, REQUESTS)
+
+    assert await db.fetchval("SELECT count(*) FROM logs WHERE service = 'one-by-one'") == REQUESTS
+    assert rate > 10 / timer_s, f"{rate:.0f} requests/s: requests wait for the {timer_s * 1000:g} ms flush timer"
+    # Each request was its own batch: nothing else was coming.
+    assert collector.batcher.stats.committed_batches == REQUESTS
+
+
+async def test_requests_side_by_side_still_share_batches(collector: Collector, db: asyncpg.Connection) -> None:
+    clients, requests_each, rows_each = 32, 20, 50
+    url = f"http://127.0.0.1:{collector.ports.otlp_http}/logs"
+
+    async def client(session: aiohttp.ClientSession, number: int) -> None:
+        for request in range(requests_each):
+            records = [{"message": f"c{number} r{request} e{n}", "service": "side"} for n in range(rows_each)]
+            async with session.post(url, data=orjson.dumps({"logs": records}), headers=JSON) as response:
+                assert response.status == 200, await response.text()
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as session:
+        await asyncio.gather(*(client(session, number) for number in range(clients)))
+
+    rows = clients * requests_each * rows_each
+    assert await db.fetchval("SELECT count(*) FROM logs WHERE service = 'side'") == rows
+    stats = collector.batcher.stats
+    assert stats.committed_rows == rows
+    # Coalesced: several requests' rows in each commit, not a commit per request.
+    assert stats.committed_batches * 3 < clients * requests_each, stats
