@@ -459,9 +459,12 @@ def _loads_as_python_does(body: bytes) -> Any:
     """``body`` by Python's JSON parser, for a number orjson refuses, a number a double cannot
     hold spelled the way the protobuf JSON mapping spells it; orjson's error if it too fails."""
     try:
-        return json.loads(body, parse_float=_double, parse_constant=str)
+        document = json.loads(body.decode("utf-8"), parse_float=_double, parse_constant=str)
+        # Python's parser takes the escape of a lone surrogate, which is no UTF-8 text.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError):
         return orjson.loads(body)  # raises orjson's own, clearer, error
+    return document
 
 
 def _double(text: str) -> float | str:
