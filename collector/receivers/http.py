@@ -27,7 +27,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 from loglens.collector import offload
 from loglens.collector.batcher import Arrival
 from loglens.collector.decompress import inflate
-from loglens.collector.ingest import Ingest, Result, json_receipt
+from loglens.collector.ingest import Ingest, Result, collections_paused, json_receipt
 from loglens.collector.mapping import json_api, otlp
 from loglens.collector.storage.writer import IdempotencyKey, content_digest
 from loglens.errors import (
@@ -215,7 +215,7 @@ class _HttpReceiver:
         body = await self._body(request)
         try:
             ndjson = request.content_type in NDJSON
-            parsed = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, json_api.parse_body, body, ndjson)
+            parsed = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, _parse_json, body, ndjson)
         except json_api.BodyError as error:
             raise MalformedPayloadError(str(error)) from None
         result, replayed = await self._ingest.json_records(
@@ -263,6 +263,12 @@ class _HttpReceiver:
                 answer["status"] = "degraded"
             return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
+
+
+def _parse_json(body: bytes, ndjson: bool) -> json_api.Parsed:
+    """The records of a /logs body, parsed without cyclic garbage collection (ingest.py)."""
+    with collections_paused():
+        return json_api.parse_body(body, ndjson)
 
 
 def _gone(request: web.Request) -> Callable[[], bool]:
