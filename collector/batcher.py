@@ -253,9 +253,8 @@ class Batcher:
 
     async def submit(self, submission: Submission, arrival: Arrival | None = None) -> SubmissionResult:
         """Wait until the submission's rows are committed; raise ``RetryLaterError`` if they cannot
-        be (then nothing of them is stored). ``arrival``, the request's announcement, is closed."""
-        if arrival is not None:
-            arrival.arrived()
+        be (then nothing of them is stored). ``arrival``, the request's announcement, ends as its
+        rows join the open batch (refused, the request is still on its way: it may retry)."""
         if self._closing:
             raise RetryLaterError("loglens is shutting down; send again to the restarted collector", 2)
         if self._unavailable is not None:
@@ -263,6 +262,8 @@ class Batcher:
         rows = len(submission.rows)
         size = approximate_bytes(submission)
         self._refuse_if_saturated(rows, size)
+        if arrival is not None:
+            arrival.arrived()
         loop = asyncio.get_running_loop()
         entry = _Entry(
             submission, loop.create_future(), rows, size, loop.time() + self._commit_timeout_s, self._open

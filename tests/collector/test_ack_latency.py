@@ -9,12 +9,16 @@ import time
 
 import aiohttp
 import asyncpg
+import grpc
 import orjson
 
 from loglens.collector.server import Collector
+from tests.forward_client import ForwardClient, message, new_chunk
+from tests.otlp_payloads import record, request
 
 REQUESTS = 400
 JSON = {"Content-Type": "application/json"}
+EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 
 
 def one_event_per_request(port: int, requests: int) -> float:
@@ -47,13 +51,39 @@ async def test_one_event_per_request_from_one_connection_is_answered_without_wai
     assert collector.batcher.stats.committed_batches == REQUESTS
 
 
+async def test_one_chunk_at_a_time_over_forward_and_one_export_at_a_time_over_grpc_are_not_held_either(
+    collector: Collector, db: asyncpg.Connection
+) -> None:
+    timer_s = collector.settings.flush_interval_ms / 1000
+    requests = 200
+    client = await ForwardClient.connect(collector.ports.forward)
+    started = time.perf_counter()
+    for number in range(requests):
+        chunk = new_chunk()
+        await client.send(message("app.one-by-one", number + 1_767_225_600, {"message": f"chunk {number}"}, chunk))
+        assert await client.acks(1) == [chunk]
+    forward_rate = requests / (time.perf_counter() - started)
+    await client.close()
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{collector.ports.otlp_grpc}") as channel:
+        export = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+        started = time.perf_counter()
+        for number in range(requests):
+            await export(request(record(f"export {number}")).SerializeToString(), timeout=10)
+        grpc_rate = requests / (time.perf_counter() - started)
+
+    assert await db.fetchval("SELECT count(*) FROM logs") == 2 * requests
+    assert forward_rate > 10 / timer_s, f"forward: {forward_rate:.0f} chunks/s"
+    assert grpc_rate > 10 / timer_s, f"gRPC: {grpc_rate:.0f} exports/s"
+
+
 async def test_requests_side_by_side_still_share_batches(collector: Collector, db: asyncpg.Connection) -> None:
     clients, requests_each, rows_each = 32, 20, 50
     url = f"http://127.0.0.1:{collector.ports.otlp_http}/logs"
 
     async def client(session: aiohttp.ClientSession, number: int) -> None:
-        for request in range(requests_each):
-            records = [{"message": f"c{number} r{request} e{n}", "service": "side"} for n in range(rows_each)]
+        for sent in range(requests_each):
+            records = [{"message": f"c{number} r{sent} e{n}", "service": "side"} for n in range(rows_each)]
             async with session.post(url, data=orjson.dumps({"logs": records}), headers=JSON) as response:
                 assert response.status == 200, await response.text()
 
