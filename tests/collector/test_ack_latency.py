@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import statistics
 import time
 
 import aiohttp
@@ -21,32 +22,42 @@ JSON = {"Content-Type": "application/json"}
 EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 
 
-def one_event_per_request(port: int, requests: int) -> float:
+# A request that waits out the 50 ms flush timer is answered 20 times a second at most: the
+# rates asserted are three times that (this shared 2-core machine, loaded by other suites, gave
+# 100-850 requests/s; 18/s before).
+TIMER_BOUNDS = 3
+
+
+def one_event_per_request(port: int, requests: int) -> tuple[float, float]:
     """A synchronous client on one keep-alive connection, one event a request, each waiting
-    for its answer before the next: the requests it had answered per second."""
+    for its answer before the next: the requests it had answered per second, and the median
+    time an answer took."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    started = time.perf_counter()
+    latencies = []
+    began = time.perf_counter()
     try:
         for number in range(requests):
             body = orjson.dumps({"logs": [{"message": f"event {number}", "service": "one-by-one"}]})
+            started = time.perf_counter()
             connection.request("POST", "/logs", body=body, headers=JSON)
             response = connection.getresponse()
             answer = response.read()
             assert response.status == 200, answer
+            latencies.append(time.perf_counter() - started)
     finally:
         connection.close()
-    return requests / (time.perf_counter() - started)
+    return requests / (time.perf_counter() - began), statistics.median(latencies)
 
 
 async def test_one_event_per_request_from_one_connection_is_answered_without_waiting_for_the_timer(
     collector: Collector, db: asyncpg.Connection
 ) -> None:
-    # The flush timer is 50 ms: a request waiting it out each time could not exceed 20 a second.
     timer_s = collector.settings.flush_interval_ms / 1000
-    rate = await asyncio.to_thread(one_event_per_request, collector.ports.otlp_http, REQUESTS)
+    rate, median_s = await asyncio.to_thread(one_event_per_request, collector.ports.otlp_http, REQUESTS)
 
     assert await db.fetchval("SELECT count(*) FROM logs WHERE service = 'one-by-one'") == REQUESTS
-    assert rate > 10 / timer_s, f"{rate:.0f} requests/s: requests wait for the {timer_s * 1000:g} ms flush timer"
+    assert rate > TIMER_BOUNDS / timer_s, f"{rate:.0f} requests/s: requests wait for the flush timer"
+    assert median_s < timer_s / 2, f"the median answer took {median_s * 1000:.1f} ms"
     # Each request was its own batch: nothing else was coming.
     assert collector.batcher.stats.committed_batches == REQUESTS
 
@@ -73,8 +84,8 @@ async def test_one_chunk_at_a_time_over_forward_and_one_export_at_a_time_over_gr
         grpc_rate = requests / (time.perf_counter() - started)
 
     assert await db.fetchval("SELECT count(*) FROM logs") == 2 * requests
-    assert forward_rate > 10 / timer_s, f"forward: {forward_rate:.0f} chunks/s"
-    assert grpc_rate > 10 / timer_s, f"gRPC: {grpc_rate:.0f} exports/s"
+    assert forward_rate > TIMER_BOUNDS / timer_s, f"forward: {forward_rate:.0f} chunks/s"
+    assert grpc_rate > TIMER_BOUNDS / timer_s, f"gRPC: {grpc_rate:.0f} exports/s"
 
 
 async def test_requests_side_by_side_still_share_batches(collector: Collector, db: asyncpg.Connection) -> None:

@@ -214,10 +214,12 @@ class _Connection:
     async def _submit(self, request: protocol.Request, key: IdempotencyKey | None = None) -> None:
         await self._slots.acquire()
         # On its way from here to its submission (batcher.py): a batch may wait for its events.
+        # Ended when the task is done at the latest, even if it is cancelled before it runs.
         arrival = self._server.ingest.batcher.arrival()
         task = asyncio.create_task(self._store(request, key, arrival))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        task.add_done_callback(lambda _: arrival.end())
 
     async def _next_frames(self) -> list[Any] | None:
         """Every complete frame received so far, at least one; None at the end of the stream."""
@@ -303,7 +305,6 @@ class _Connection:
             log.exception("forward (%s): unexpected error while storing a request", self.peer)
             self._close("internal error while storing logs; the chunk was not acknowledged")
         finally:
-            arrival.end()
             self._slots.release()
 
     def _note_closing(self, reason: str) -> bool:
