@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import agent, exporter, forward, ingest, offline
+from bench import agent, exporter, ingest, offline
 from bench.report import Report
 
 
 def main() -> None:
     report = Report()
+    # Every receiver (OTLP/HTTP, OTLP/gRPC, JSON, Fluentd forward) against raw psql \copy.
     asyncio.run(ingest.measure(200_000, 8, report))
-    asyncio.run(forward.measure(200_000, 8, report))
     asyncio.run(agent.measure(report))
     asyncio.run(offline.measure(report))
     exporter.measure(100_000, report)

@@ -1,16 +1,26 @@
-"""End-to-end ingest through OTLP/HTTP against PostgreSQL's own limit, in one run.
+"""End-to-end ingest through every receiver against PostgreSQL's own limit, in one run.
 
-1. Generates realistic logs (the demo scenarios: backends, workers, front ends, an incident),
-   as OTLP protobuf requests of 1000 records, gzip-compressed: the gzip saving is measured.
-2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL and sends every request over
-   several connections; a request counts when answered 200, i.e. committed.
-3. Exports the stored rows to CSV and loads the same rows into the same table with
-   ``psql \\copy``: the rate PostgreSQL itself sustains on this machine.
-4. Prints both rates, their ratio, the gzip saving, the server's peak memory, and where the
-   CPU went: seconds of CPU per record in the collector's processes and in PostgreSQL's. On
-   two cores, the sum bounds the end-to-end rate whatever the concurrency.
+1. Generates realistic logs (the demo scenarios: backends, workers, front ends, an incident) and
+   encodes the same records four ways: OTLP protobuf requests of 1000 records (gzip for
+   OTLP/HTTP, gRPC's own gzip compression for OTLP/gRPC), gzip NDJSON bodies of 1000 for
+   ``/logs``, and Fluentd PackedForward chunks of 1000 (acks awaited).
+2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL and, protocol by protocol into the
+   emptied table, sends every body over several connections, each waiting for its answer before
+   sending the next; a body counts when answered (200, OK, its ack), i.e. committed. Each
+   answer's latency is kept: p50 and p99.
+3. Exports the rows each protocol stored and loads them again into the emptied table with
+   ``psql \\copy``: the rate PostgreSQL itself sustains for the same rows, in the same run.
+4. Prints the rates, their ratio to raw copy, ack latency, and where the CPU went: seconds of
+   CPU per record in the collector's processes and in PostgreSQL's (on two cores the sum bounds
+   the end-to-end rate whatever the concurrency), then the collector's CPU stage by stage
+   (decode, map, encode, COPY), measured in this process (``bench/stages.py``).
+5. One event per request from one synchronous connection: the requests/s a lone client gets
+   (an answer does not wait out the batcher's flush timer).
 
-    python -m bench.ingest [--records 200000] [--connections 4]
+With the native extension in the checkout, the server runs twice: native on, then
+``LOGLENS_NATIVE=off``.
+
+    python -m bench.ingest [--records 200000] [--connections 8] [--protocols otlp-http,json]
 """
 
 from __future__ import annotations
@@ -20,18 +30,27 @@ import asyncio
 import contextlib
 import datetime as dt
 import gzip
+import http.client
 import os
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
+import grpc
+import orjson
 import psutil
 
+from bench import stages
+from bench.forward import build_chunks, send_chunks
 from bench.report import Report
 from loglens.collector.rows import COLUMNS
 from loglens.database.embedded import POSTGRES_BIN_PATH, EmbeddedPostgres
@@ -39,25 +58,80 @@ from loglens.database.migrate import migrate
 from loglens.demo import otlp, scenario
 
 MISSION_LOGS_PER_S = 19_231
+BATCH = 1000
+PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "forward")
+TITLES = {
+    "otlp-http": "OTLP/HTTP protobuf+gzip",
+    "otlp-grpc": "OTLP/gRPC protobuf+gzip",
+    "json": "JSON /logs gzip NDJSON",
+    "forward": "Fluentd forward PackedForward",
+}
+EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+RETRYABLE_GRPC = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
+ONE_BY_ONE_REQUESTS = 2_000
 
 
-def build_requests(count: int) -> tuple[list[bytes], int, int]:
-    """Gzipped OTLP request bodies; returns them with the raw and compressed byte totals."""
+@dataclass
+class Payloads:
+    """The same records, encoded for each receiver."""
+
+    records: int
+    otlp_gzip: list[bytes]
+    otlp_raw: list[bytes]
+    ndjson_gzip: list[bytes]
+    chunks: list[tuple[str, bytes]]
+    raw_bytes: int
+    gzip_bytes: int
+
+
+@dataclass
+class Run:
+    protocol: str
+    native: str
+    stored: int
+    elapsed_s: float
+    latencies_s: list[float]
+    collector_cpu_s: float
+    database_cpu_s: float
+    raw_copy: float
+
+    @property
+    def rate(self) -> float:
+        return self.stored / self.elapsed_s
+
+
+@dataclass
+class OneByOne:
+    native: str
+    rate: float
+    latencies_s: list[float] = field(default_factory=list)
+
+
+def build_payloads(count: int) -> Payloads:
     now = dt.datetime.now(dt.UTC)
     records = scenario.Gen(dict(scenario.DEFAULT_VOCAB), seed=11, now=now).all(count)
-    bodies, raw_total, gzip_total = [], 0, 0
-    for request in otlp.export_requests(records, batch_size=1000):
-        raw = request.SerializeToString()
-        compressed = gzip.compress(raw, compresslevel=6)
-        bodies.append(compressed)
-        raw_total += len(raw)
-        gzip_total += len(compressed)
-    return bodies, raw_total, gzip_total
+    otlp_raw = [request.SerializeToString() for request in otlp.export_requests(records, batch_size=BATCH)]
+    otlp_gzip = [gzip.compress(raw, compresslevel=6) for raw in otlp_raw]
+    ndjson_gzip = []
+    for start in range(0, len(records), BATCH):
+        lines = b"\n".join(
+            orjson.dumps({k: v for k, v in record.items() if v is not None})
+            for record in records[start : start + BATCH]
+        )
+        ndjson_gzip.append(gzip.compress(lines, compresslevel=6))
+    chunks, _ = build_chunks(records)
+    return Payloads(
+        len(records),
+        otlp_gzip,
+        otlp_raw,
+        ndjson_gzip,
+        chunks,
+        sum(len(raw) for raw in otlp_raw),
+        sum(len(body) for body in otlp_gzip),
+    )
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -69,13 +143,14 @@ class Server:
 
     process: subprocess.Popen[bytes]
     http_port: int
+    grpc_port: int
     forward_port: int
 
 
-def start_server(dsn: str, log_path: Path) -> Server:
-    port, forward_port = free_port(), free_port()
+def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) -> Server:
+    port, grpc_port, forward_port = free_port(), free_port(), free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
-    environment.update(LOGLENS_DATABASE_URL=dsn)
+    environment.update(LOGLENS_DATABASE_URL=dsn, **(env or {}))
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
             [
@@ -86,9 +161,11 @@ def start_server(dsn: str, log_path: Path) -> Server:
                 "--otlp-http-port",
                 str(port),
                 "--otlp-grpc-port",
-                str(free_port()),
+                str(grpc_port),
                 "--forward-port",
                 str(forward_port),
+                "--agent-port",
+                str(free_port()),
             ],
             env=environment,
             stdout=log_file,
@@ -97,9 +174,10 @@ def start_server(dsn: str, log_path: Path) -> Server:
     deadline = time.monotonic() + 60
     while "loglens is up" not in log_path.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
             raise RuntimeError(f"loglens up did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
-    return Server(process, port, forward_port)
+    return Server(process, port, grpc_port, forward_port)
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -131,79 +209,139 @@ def peak_rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
-async def send_all(bodies: list[bytes], url: str, connections: int) -> float:
-    headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
+async def _each(items: list[Any], connections: int, send: Callable[[Any], Awaitable[None]]) -> list[float]:
+    """Send every item over ``connections`` concurrent senders, each awaiting its answer; the
+    latency of each answer."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+    latencies: list[float] = []
 
-    async def worker(session: aiohttp.ClientSession) -> None:
+    async def sender() -> None:
         while not queue.empty():
-            body = queue.get_nowait()
+            item = queue.get_nowait()
+            started = time.perf_counter()
+            await send(item)
+            latencies.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(sender() for _ in range(connections)))
+    return latencies
+
+
+async def send_http(bodies: list[bytes], url: str, content_type: str, connections: int) -> list[float]:
+    headers = {"Content-Type": content_type, "Content-Encoding": "gzip"}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+
+        async def send(body: bytes) -> None:
             while True:
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
                     if response.status == 200:
-                        break
+                        return
                     if response.status not in (429, 503):
                         raise RuntimeError(f"the collector answered {response.status}")
                 await asyncio.sleep(0.05)
 
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(connections)))
-        return time.perf_counter() - started
+        return await _each(bodies, connections, send)
 
 
-async def measure(records: int, connections: int, report: Report) -> None:
-    work = Path(tempfile.mkdtemp(prefix="llb-"))
-    server = EmbeddedPostgres(work)
-    dsn = server.start()
-    try:
-        connection = await asyncpg.connect(dsn)
-        await migrate(connection)
+async def send_grpc(bodies: list[bytes], port: int, connections: int) -> list[float]:
+    # A channel (and TCP connection: no shared subchannel pool) per sender, gzip as exporters send.
+    channels = [
+        grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", compression=grpc.Compression.Gzip, options=[("grpc.use_local_subchannel_pool", 1)]
+        )
+        for _ in range(connections)
+    ]
+    free: asyncio.Queue[grpc.aio.Channel] = asyncio.Queue()
+    for channel in channels:
+        free.put_nowait(channel)
 
-        bodies, raw_bytes, gzip_bytes = build_requests(records)
-        loglens = start_server(dsn, work / "loglens.log")
+    async def send(body: bytes) -> None:
+        channel = await free.get()
         try:
-            collector_before = cpu_seconds(collector := process_tree(loglens.process.pid))
-            database_before = cpu_seconds(process_tree(postmaster_pid(server)))
-            elapsed = await send_all(bodies, f"http://127.0.0.1:{loglens.http_port}/v1/logs", connections)
-            # Backends that started during the run count from zero: list the tree again.
-            database_cpu = cpu_seconds(process_tree(postmaster_pid(server))) - database_before
-            collector_cpu = cpu_seconds(collector) - collector_before
-            rss = peak_rss_mb(loglens.process.pid)
+            export = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
+            while True:
+                try:
+                    await export(body, timeout=60)
+                    return
+                except grpc.aio.AioRpcError as error:
+                    if error.code() not in RETRYABLE_GRPC:
+                        raise
+                await asyncio.sleep(0.05)
         finally:
-            loglens.process.terminate()
-            loglens.process.wait(30)
-        stored = await connection.fetchval("SELECT count(*) FROM logs")
-        end_to_end = stored / elapsed
-        raw_copy = await raw_copy_rate(server, connection, work)
-    finally:
-        server.stop()
+            free.put_nowait(channel)
 
-    report.section("Ingest: OTLP/HTTP protobuf+gzip, batches of 1000, end to end (acknowledged = committed)")
-    report.row("records", f"{stored:,} ({records:,} background + planted scenarios), {connections} connections")
-    report.row("end to end", f"{end_to_end:,.0f} logs/s")
-    report.row("raw psql \\copy", f"{raw_copy:,.0f} logs/s (same rows, same table and indexes)")
-    report.row(
-        "ratio",
-        f"{end_to_end / raw_copy:.2f} x raw copy; {end_to_end / MISSION_LOGS_PER_S:.1f} x the "
-        f"mission's {MISSION_LOGS_PER_S:,} logs/s",
-    )
-    report.row(
-        "gzip saving",
-        f"{1 - gzip_bytes / raw_bytes:.0%} ({raw_bytes / 1e6:.1f} MB -> {gzip_bytes / 1e6:.1f} MB)",
-    )
-    report.row("server peak RSS", f"{rss:.0f} MB")
-    collector_us, database_us = collector_cpu / stored * 1e6, database_cpu / stored * 1e6
-    report.row(
-        "CPU per record",
-        f"collector {collector_us:.1f} µs, PostgreSQL {database_us:.1f} µs: at most "
-        f"{os.cpu_count() or 1:,} cores / {collector_us + database_us:.1f} µs = "
-        f"{(os.cpu_count() or 1) / (collector_us + database_us) * 1e6:,.0f} logs/s on this machine",
-    )
+    try:
+        return await _each(bodies, connections, send)
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+async def send_protocol(protocol: str, payloads: Payloads, server: Server, connections: int) -> list[float]:
+    base = f"http://127.0.0.1:{server.http_port}"
+    if protocol == "otlp-http":
+        return await send_http(payloads.otlp_gzip, f"{base}/v1/logs", "application/x-protobuf", connections)
+    if protocol == "otlp-grpc":
+        return await send_grpc(payloads.otlp_raw, server.grpc_port, connections)
+    if protocol == "json":
+        return await send_http(payloads.ndjson_gzip, f"{base}/logs", "application/x-ndjson", connections)
+    return await send_chunks(payloads.chunks, server.forward_port, connections)
+
+
+async def empty(connection: asyncpg.Connection) -> None:
+    await connection.execute("TRUNCATE logs")
+    await connection.execute("TRUNCATE ingest_receipts")
+    await connection.execute("CHECKPOINT")
+
+
+async def run_protocol(
+    protocol: str,
+    native: str,
+    payloads: Payloads,
+    server: Server,
+    database: EmbeddedPostgres,
+    connection: asyncpg.Connection,
+    connections: int,
+    work: Path,
+) -> Run:
+    await empty(connection)
+    collector = process_tree(server.process.pid)
+    collector_before = cpu_seconds(collector)
+    database_before = cpu_seconds(process_tree(postmaster_pid(database)))
+    started = time.perf_counter()
+    latencies = await send_protocol(protocol, payloads, server, connections)
+    elapsed = time.perf_counter() - started
+    # Backends that started during the run count from zero: list the tree again.
+    database_cpu = cpu_seconds(process_tree(postmaster_pid(database))) - database_before
+    collector_cpu = cpu_seconds(collector) - collector_before
+    stored = int(await connection.fetchval("SELECT count(*) FROM logs"))
+    if stored != payloads.records:
+        raise RuntimeError(f"{protocol}: {payloads.records} records acknowledged but {stored} stored")
+    raw_copy = await raw_copy_rate(database, connection, work)
+    return Run(protocol, native, stored, elapsed, latencies, collector_cpu, database_cpu, raw_copy)
+
+
+def one_event_per_request(port: int, requests: int) -> tuple[float, list[float]]:
+    """A synchronous client on one keep-alive connection, one event a request: requests/s and
+    each answer's latency."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies = []
+    began = time.perf_counter()
+    try:
+        for number in range(requests):
+            body = orjson.dumps({"logs": [{"message": f"event {number}", "service": "one-by-one"}]})
+            started = time.perf_counter()
+            connection.request("POST", "/logs", body=body, headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"the collector answered {response.status}")
+            latencies.append(time.perf_counter() - started)
+    finally:
+        connection.close()
+    return requests / (time.perf_counter() - began), latencies
 
 
 async def raw_copy_rate(server: EmbeddedPostgres, connection: asyncpg.Connection, work: Path) -> float:
@@ -212,23 +350,188 @@ async def raw_copy_rate(server: EmbeddedPostgres, connection: asyncpg.Connection
     csv_path = work / "rows.csv"
     columns = ", ".join(COLUMNS)
     await connection.copy_from_query(f"SELECT {columns} FROM logs", output=str(csv_path), format="csv")
-    await connection.execute("TRUNCATE logs")
-    await connection.execute("CHECKPOINT")
-    await connection.close()
+    await empty(connection)
     psql = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", server.dsn]
     started = time.perf_counter()
     copy = f"\\copy logs({columns}) FROM '{csv_path}' WITH (FORMAT csv)"
     await asyncio.to_thread(subprocess.run, [*psql, "-c", copy], check=True)
-    return float(stored) / (time.perf_counter() - started)
+    rate = float(stored) / (time.perf_counter() - started)
+    await empty(connection)
+    csv_path.unlink()
+    return rate
+
+
+def native_modes() -> list[tuple[str, dict[str, str]]]:
+    """The server's runs: as configured (native on when it is built), then native forced off."""
+    state = stages.native_state()
+    if state == "on":
+        return [("on", {}), ("off", {"LOGLENS_NATIVE": "off"})]
+    return [(state, {})]
+
+
+async def measure(records: int, connections: int, report: Report, protocols: tuple[str, ...] = PROTOCOLS) -> None:
+    work = Path(tempfile.mkdtemp(prefix="llb-"))
+    database = EmbeddedPostgres(work / "pg")
+    dsn = database.start()
+    runs: list[Run] = []
+    lone: list[OneByOne] = []
+    try:
+        connection = await asyncpg.connect(dsn)
+        await migrate(connection)
+        payloads = build_payloads(records)
+        rss = 0.0
+        for native, env in native_modes():
+            server = start_server(dsn, work / f"loglens-{native.split()[0]}.log", env)
+            try:
+                for protocol in protocols:
+                    runs.append(
+                        await run_protocol(
+                            protocol, native, payloads, server, database, connection, connections, work
+                        )
+                    )
+                await empty(connection)
+                rate, latencies = await asyncio.to_thread(
+                    one_event_per_request, server.http_port, ONE_BY_ONE_REQUESTS
+                )
+                lone.append(OneByOne(native, rate, latencies))
+                rss = max(rss, peak_rss_mb(server.process.pid))
+            finally:
+                server.process.terminate()
+                server.process.wait(30)
+        stage_rows = await measure_stages(payloads, dsn, protocols)
+        await connection.close()
+    finally:
+        database.stop()
+    _report(report, payloads, runs, lone, stage_rows, connections, rss)
+
+
+async def measure_stages(payloads: Payloads, dsn: str, protocols: tuple[str, ...]) -> dict[str, stages.Stages]:
+    """Per-stage CPU, in this process, on the first 50 bodies of each protocol."""
+    sample = 50
+    measured: dict[str, stages.Stages] = {}
+    for protocol in protocols:
+        gc_paused = gc_running = native_us = None
+        if protocol in ("otlp-http", "otlp-grpc"):
+            if "otlp" in measured:
+                measured[protocol] = measured["otlp"]
+                continue
+            rows, decode_us, map_us, native_us = stages.otlp_stages(payloads.otlp_gzip[:sample])
+        elif protocol == "json":
+            rows, decode_us, map_us, gc_paused, gc_running = stages.json_stages(payloads.ndjson_gzip[:sample])
+        else:
+            rows, decode_us, map_us = stages.forward_stages([frame for _, frame in payloads.chunks[:sample]])
+        encode_us, copy_us, native_encode_us = await stages.copy_stages(dsn, rows)
+        n = len(rows)
+        result = stages.Stages(
+            n,
+            decode_us / n,
+            map_us / n,
+            encode_us / n,
+            copy_us / n,
+            json_gc_paused=None if gc_paused is None else gc_paused / n,
+            json_gc_running=None if gc_running is None else gc_running / n,
+            native_decode_map_encode=None if native_us is None else native_us / n,
+            native_encode=None if native_encode_us is None else native_encode_us / n,
+        )
+        measured[protocol] = result
+        if protocol in ("otlp-http", "otlp-grpc"):
+            measured["otlp"] = result
+    measured.pop("otlp", None)
+    return measured
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _report(
+    report: Report,
+    payloads: Payloads,
+    runs: list[Run],
+    lone: list[OneByOne],
+    measured: dict[str, stages.Stages],
+    connections: int,
+    rss: float,
+) -> None:
+    cores = os.cpu_count() or 1
+    report.section(
+        f"Ingest end to end, acknowledged = committed: {payloads.records:,} records in bodies of {BATCH}, "
+        f"{connections} connections each awaiting its answer; raw psql \\copy of the same rows into the same "
+        "table, same run"
+    )
+    report.row("native", ", ".join(dict.fromkeys(run.native for run in runs)) or stages.native_state())
+    header = (
+        f"{'protocol':<31} {'native':<6} {'logs/s':>9} {'raw copy':>9} {'ratio':>6} "
+        f"{'ack p50':>8} {'ack p99':>8} {'collector':>10} {'PostgreSQL':>11}"
+    )
+    report.line(header)
+    for run in runs:
+        collector_us = run.collector_cpu_s / run.stored * 1e6
+        database_us = run.database_cpu_s / run.stored * 1e6
+        report.line(
+            f"{TITLES[run.protocol]:<31} {run.native.split()[0]:<6} {run.rate:>9,.0f} {run.raw_copy:>9,.0f} "
+            f"{run.rate / run.raw_copy:>5.2f}x {_percentile(run.latencies_s, 0.5) * 1e3:>6.1f}ms "
+            f"{_percentile(run.latencies_s, 0.99) * 1e3:>6.1f}ms {collector_us:>7.1f} µs {database_us:>8.1f} µs"
+        )
+    report.row(
+        "reading",
+        f"collector and PostgreSQL: CPU per record across all their processes; on {cores} cores "
+        "their sum bounds the rate",
+    )
+    if runs:
+        best = max(runs, key=lambda run: run.rate)
+        report.row(
+            "best",
+            f"{TITLES[best.protocol]} {best.rate:,.0f} logs/s = {best.rate / MISSION_LOGS_PER_S:.1f} x the "
+            f"mission's {MISSION_LOGS_PER_S:,} logs/s",
+        )
+    report.row(
+        "gzip saving",
+        f"OTLP {1 - payloads.gzip_bytes / payloads.raw_bytes:.0%} "
+        f"({payloads.raw_bytes / 1e6:.1f} MB -> {payloads.gzip_bytes / 1e6:.1f} MB)",
+    )
+    report.row("server peak RSS", f"{rss:.0f} MB")
+    for one in lone:
+        report.row(
+            f"one by one ({one.native.split()[0]})",
+            f"one event per request, one sync connection: {one.rate:,.0f} requests/s, ack p50 "
+            f"{statistics.median(one.latencies_s) * 1e3:.2f} ms, "
+            f"p99 {_percentile(one.latencies_s, 0.99) * 1e3:.2f} ms",
+        )
+
+    report.section(
+        f"Collector CPU per record by stage, µs (in process, first 50 bodies; native: {stages.native_state()})"
+    )
+    report.line(
+        f"{'protocol':<31} {'decode':>7} {'map':>7} {'encode':>7} {'= collector':>11} {'COPY (PostgreSQL)':>18}"
+    )
+    for protocol, stage in measured.items():
+        report.line(
+            f"{TITLES[protocol]:<31} {stage.decode:>7.2f} {stage.map:>7.2f} {stage.encode:>7.2f} "
+            f"{stage.collector():>11.2f} {stage.copy:>18.2f}"
+        )
+        if stage.json_gc_paused is not None and stage.json_gc_running is not None:
+            paused, running = stage.json_gc_paused, stage.json_gc_running
+            report.row(
+                "  JSON GC",
+                f"decode + map body by body {paused:.2f} µs with cyclic GC paused (as served), {running:.2f} µs "
+                f"with it running: {1 - paused / running:.0%} saved",
+            )
+        if stage.native_decode_map_encode is not None:
+            report.row("  native", f"decode + map + encode {stage.native_decode_map_encode:.2f} µs")
+        if stage.native_encode is not None:
+            report.row("  native", f"encode of the Python rows {stage.native_encode:.2f} µs")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--protocols", default=",".join(PROTOCOLS))
     args = parser.parse_args()
     report = Report()
-    asyncio.run(measure(args.records, args.connections, report))
+    asyncio.run(measure(args.records, args.connections, report, tuple(args.protocols.split(","))))
     report.print()
 
 

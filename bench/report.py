@@ -13,9 +13,13 @@ class Report:
     def row(self, name: str, value: str) -> None:
         self._lines.append((name, value))
 
+    def line(self, text: str) -> None:
+        """A line of its own (a table's row), indented like the rows."""
+        self._lines.append((text, ""))
+
     def print(self) -> None:
         for line in self._lines:
             if isinstance(line, str):
                 print(f"\n{line}")
             else:
-                print(f"  {line[0]:<18} {line[1]}")
+                print(f"  {line[0]:<18} {line[1]}".rstrip())

@@ -31,6 +31,12 @@ if its batch is being written, the writer leaves it out of the commit, as it doe
 whose HTTP client closed the connection (``Submission.gone``): a client that heard nothing sends
 again, and what it gave up on must not be stored besides. A batch whose commit fails for a
 lost connection is retried while any of its submissions has time left.
+
+A batch does not wait out its timer when no more rows are coming: receivers announce each request
+from its arrival to its submission (``arrival()``), and when none is on its way and a writer is
+idle, the open batch is sealed at once. A lone client's request is so committed the moment it is
+submitted (the timer would add up to ``flush_interval`` to every answer), while requests arriving
+side by side, or while every writer is busy, still gather into one batch.
 """
 
 from __future__ import annotations
@@ -120,6 +126,38 @@ class _Entry:
     timer: asyncio.TimerHandle | None = None
 
 
+class Arrival:
+    """One request on its way to the batcher (its body read, decoded, mapped): while any is, an
+    open batch may wait for its rows. Ended by its submission or, if it submits nothing, by
+    ``end()`` (the end of its ``with``)."""
+
+    __slots__ = ("_batcher", "_on_its_way")
+
+    def __init__(self, batcher: Batcher) -> None:
+        self._batcher = batcher
+        self._on_its_way = True
+        batcher._arriving += 1
+
+    def __enter__(self) -> Arrival:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.end()
+
+    def end(self) -> None:
+        """The request submits nothing more: a batch waiting for it goes if nothing else is coming."""
+        if self.arrived():
+            self._batcher._seal_if_nothing_coming()
+
+    def arrived(self) -> bool:
+        """Count the request as arrived (the batcher does so as it submits); False if it was."""
+        if not self._on_its_way:
+            return False
+        self._on_its_way = False
+        self._batcher._arriving -= 1
+        return True
+
+
 @dataclass(eq=False)
 class _Batch:
     entries: list[_Entry] = field(default_factory=list)
@@ -156,6 +194,11 @@ class Batcher:
         self._probe: asyncio.Task[None] | None = None
         self._unavailable: str | None = None  # why PostgreSQL cannot take logs now
         self._closing = False
+        # Requests between their arrival and their submission (Arrival), and writer tasks
+        # waiting for a batch: with none of the first and one of the second, nothing is gained
+        # by keeping a batch open.
+        self._arriving = 0
+        self._idle_writers = 0
         self.stats = BatcherStats()
 
     @property
@@ -165,6 +208,11 @@ class Batcher:
     @property
     def pending_bytes(self) -> int:
         return self._pending_bytes
+
+    @property
+    def arriving(self) -> int:
+        """Requests announced (``arrival``) and not submitted yet."""
+        return self._arriving
 
     @property
     def storage_error(self) -> str | None:
@@ -190,9 +238,23 @@ class Batcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._probe
 
-    async def submit(self, submission: Submission) -> SubmissionResult:
+    def arrival(self) -> Arrival:
+        """Announce a request that will be submitted (``with batcher.arrival() as arrival:``, then
+        ``submit(..., arrival)``): until it is, an open batch waits for it (at most its timer)."""
+        return Arrival(self)
+
+    def _nothing_coming(self) -> bool:
+        """No request on its way and a writer with nothing to write: an open batch goes now."""
+        return self._arriving == 0 and self._idle_writers > self._sealed.qsize()
+
+    def _seal_if_nothing_coming(self) -> None:
+        if self._open.entries and self._nothing_coming():
+            self._seal()
+
+    async def submit(self, submission: Submission, arrival: Arrival | None = None) -> SubmissionResult:
         """Wait until the submission's rows are committed; raise ``RetryLaterError`` if they cannot
-        be (then nothing of them is stored)."""
+        be (then nothing of them is stored). ``arrival``, the request's announcement, ends as its
+        rows join the open batch (refused, the request is still on its way: it may retry)."""
         if self._closing:
             raise RetryLaterError("loglens is shutting down; send again to the restarted collector", 2)
         if self._unavailable is not None:
@@ -200,6 +262,8 @@ class Batcher:
         rows = len(submission.rows)
         size = approximate_bytes(submission)
         self._refuse_if_saturated(rows, size)
+        if arrival is not None:
+            arrival.arrived()
         loop = asyncio.get_running_loop()
         entry = _Entry(
             submission, loop.create_future(), rows, size, loop.time() + self._commit_timeout_s, self._open
@@ -209,7 +273,7 @@ class Batcher:
         self._pending_bytes += size
         self._open.entries.append(entry)
         self._open.rows += rows
-        if self._open.rows >= self._batch_rows:
+        if self._open.rows >= self._batch_rows or self._nothing_coming():
             self._seal()
         elif self._flush_timer is None:
             self._flush_timer = loop.call_later(self._flush_interval_s, self._seal)
@@ -289,8 +353,18 @@ class Batcher:
         if answer is not None and not entry.future.done():
             entry.future.set_result(answer)
 
+    async def _next_batch(self) -> _Batch | None:
+        """The next sealed batch; an open one is sealed now if nothing more is coming for it."""
+        if self._sealed.empty() and self._arriving == 0 and self._open.entries and not self._closing:
+            self._seal()
+        self._idle_writers += 1
+        try:
+            return await self._sealed.get()
+        finally:
+            self._idle_writers -= 1
+
     async def _write_loop(self) -> None:
-        while (batch := await self._sealed.get()) is not None:
+        while (batch := await self._next_batch()) is not None:
             try:
                 await self._write_with_retries(batch)
             except Exception as error:  # a bug: never leave a submitter waiting forever

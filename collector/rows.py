@@ -143,23 +143,49 @@ def environment_from_text(text: str) -> str | None:
 
 def duration_thousandths(value: Any) -> int | None:
     """A duration in milliseconds (a number, or a number in a string) as the thousandths
-    ``duration_ms`` stores; None when it is not a finite number that NUMERIC(10,3) holds."""
-    if value.__class__ is float or value.__class__ is int:
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
+    ``duration_ms`` stores; None when it is not a finite number that NUMERIC(10,3) holds (then
+    the mappers keep it in ``metadata``: never a reason to refuse a record)."""
+    try:
+        if (
+            value.__class__ is float
+            or value.__class__ is int
+            or isinstance(value, str)
+            or (isinstance(value, int | float) and not isinstance(value, bool))
+        ):
+            number = float(value)  # an integer past 1.8e308 overflows
+        else:
             return None
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    else:
+    except (ValueError, OverflowError):
         return None
     number *= 1000  # past 1.8e305 this overflows to infinity, refused with it
     if not math.isfinite(number):
         return None
     thousandths = round(number)
     return thousandths if abs(thousandths) <= MAX_DURATION_THOUSANDTHS else None
+
+
+# The integers orjson writes; JSON itself has no infinity nor NaN.
+MIN_JSON_INT, MAX_JSON_INT = -(2**63), 2**64 - 1
+
+
+def jsonable_number(value: Any) -> Any:
+    """``value`` as ``metadata`` can keep it: a number JSON has no form for (infinity, NaN) or
+    orjson writes none of (an integer past 64 bits) as its text, anything else as it is."""
+    if value.__class__ is float:
+        return value if math.isfinite(value) else str(value)
+    if value.__class__ is int and not MIN_JSON_INT <= value <= MAX_JSON_INT:
+        return str(value)
+    return value
+
+
+def numbers_as_text(value: Any) -> Any:
+    """``value`` with every number in it made JSON-able (``jsonable_number``), at any depth:
+    for a document orjson refused to encode."""
+    if value.__class__ is dict:
+        return {key: numbers_as_text(item) for key, item in value.items()}
+    if value.__class__ is list or value.__class__ is tuple:
+        return [numbers_as_text(item) for item in value]
+    return jsonable_number(value)
 
 
 def problem_with(row: Row) -> str | None:

@@ -72,6 +72,7 @@ from loglens.collector.rows import (
     Row,
     duration_thousandths,
     environment_from_text,
+    jsonable_number,
     level_from_text,
     own_bytes,
 )
@@ -371,7 +372,7 @@ def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int
     if own_time is not None:
         created_us = parse_time_us(own_time)
         if created_us is None or not MIN_PLAUSIBLE_US <= created_us <= received_us + MAX_FUTURE_US:
-            extra[event.keys[_TIME] or "time"] = own_time
+            extra[event.keys[_TIME] or "time"] = jsonable_number(own_time)
             created_us = None
     if created_us is None and time_us:
         if MIN_PLAUSIBLE_US <= time_us <= received_us + MAX_FUTURE_US:
@@ -452,10 +453,11 @@ def map_event(time_us: int | None, record: Any, event_tag: Tag, received_us: int
 
 
 def _keep(event: _Event, slot: int) -> None:
-    """A value that fits no column stays in metadata under the key it came with."""
+    """A value that fits no column stays in metadata under the key it came with (a number JSON
+    cannot hold, infinity or NaN, as its text)."""
     value = event.values[slot]
     if value is not None:
-        event.extra[event.keys[slot] or str(slot)] = value
+        event.extra[event.keys[slot] or str(slot)] = jsonable_number(value)
 
 
 def _level(value: Any) -> str | None:

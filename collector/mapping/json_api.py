@@ -22,7 +22,9 @@ from loglens.collector.rows import (
     Row,
     duration_thousandths,
     environment_from_text,
+    jsonable_number,
     level_from_text,
+    numbers_as_text,
     own_bytes,
 )
 from loglens.logs_table import LOG_TYPES, METHODS
@@ -61,7 +63,7 @@ def parse_body(body: bytes, ndjson: bool) -> Parsed:
         had_invalid_utf8 = True
     if not ndjson:
         try:
-            document = json.loads(text) if had_invalid_utf8 else orjson.loads(body)
+            document = _loads(text) if had_invalid_utf8 else _orjson_else_python(body, text)
         except (ValueError, RecursionError) as error:  # orjson.JSONDecodeError is a ValueError
             if "\n" not in text.strip():
                 deep = isinstance(error, RecursionError) or "depth limit" in str(error)
@@ -69,6 +71,25 @@ def parse_body(body: bytes, ndjson: bool) -> Parsed:
         else:
             return Parsed(records=_records_of(document), had_invalid_utf8=had_invalid_utf8)
     return _parse_ndjson(text, had_invalid_utf8)
+
+
+def _orjson_else_python(body: bytes, text: str) -> Any:
+    """The document, by orjson; by Python's parser if orjson refuses a number (1e400, NaN)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        if "depth limit" in str(error):
+            raise  # too deep for jsonb as well
+        try:
+            return _loads(text)
+        except (ValueError, RecursionError):
+            raise error from None
+
+
+def _loads(text: str) -> Any:
+    """Python's JSON parser, for what orjson does not read (lone surrogates, NDJSON lines). It
+    takes NaN and Infinity, which JSON lacks: they are kept as the text they were sent as."""
+    return json.loads(text, parse_constant=str)
 
 
 def _records_of(document: Any) -> list[Any]:
@@ -89,7 +110,7 @@ def _parse_ndjson(text: str, had_invalid_utf8: bool) -> Parsed:
     lines = [line for line in text.split("\n") if line.strip()]
     for index, line in enumerate(lines):
         try:
-            parsed.records.append(json.loads(line))
+            parsed.records.append(_loads(line))
         except (ValueError, RecursionError) as error:
             parsed.records.append(None)
             parsed.unreadable[index] = f"line {index + 1} is not valid JSON: {_decode_reason(error)}"
@@ -110,14 +131,15 @@ def map_record(record: Any, received_us: int, check_utf8: bool) -> Row:
         raise ValueError("a log record must be a JSON object")
     if check_utf8:
         try:
-            orjson.dumps(record)
+            _dumps(record)
         except orjson.JSONEncodeError:
             raise ValueError("the record contains bytes that are not valid UTF-8") from None
     message = record.get("message")
     if message is None or message == "":
         raise ValueError('"message" is required')
     if not isinstance(message, str):
-        message = orjson.dumps(message).decode()
+        number = jsonable_number(message)  # infinity, NaN and the longest integers: their text
+        message = number if number.__class__ is str else _dumps(message).decode()
 
     extra: dict[str, Any] = {}
     given_metadata = record.get("metadata")
@@ -150,14 +172,23 @@ def map_record(record: Any, received_us: int, check_utf8: bool) -> Row:
         texts["function_name"],
         texts["file_path"],
         _duration(record.get("duration_ms"), extra),
-        own_bytes(orjson.dumps(extra)) if extra else None,
+        own_bytes(_dumps(extra)) if extra else None,
     )
+
+
+def _dumps(value: Any) -> bytes:
+    """JSON bytes of a record's values; a number orjson cannot write (an integer past 64 bits,
+    from NDJSON) as its text rather than the record refused for it."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(numbers_as_text(value))
 
 
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return orjson.dumps(value).decode() if isinstance(value, list | dict) else str(value)
+    return _dumps(value).decode() if isinstance(value, list | dict) else str(value)
 
 
 def _level(text: str) -> str | None:
@@ -179,7 +210,7 @@ def _enum(value: Any, name: str, extra: dict[str, Any], normalise: Any) -> str |
         return None
     result: str | None = normalise(value) if isinstance(value, str) else None
     if result is None:
-        extra[name] = value  # outside the enum: kept, never a reason to lose the log
+        extra[name] = jsonable_number(value)  # outside the enum: kept, never a reason to lose the log
     return result
 
 
@@ -188,7 +219,7 @@ def _duration(value: Any, extra: dict[str, Any]) -> int | None:
         return None
     thousandths = duration_thousandths(value)
     if thousandths is None:
-        extra["duration_ms"] = value  # not a duration a column can hold: kept as it came
+        extra["duration_ms"] = jsonable_number(value)  # not a duration a column can hold: kept as it came
     return thousandths
 
 
@@ -197,14 +228,17 @@ def _created_us(value: Any, received_us: int, extra: dict[str, Any]) -> int:
         return received_us
     unix_us = parse_time_us(value)
     if unix_us is None or not MIN_PLAUSIBLE_US <= unix_us <= received_us + MAX_FUTURE_US:
-        extra["original_created_at"] = value
+        extra["original_created_at"] = jsonable_number(value)
         return received_us
     return unix_us
 
 
 def parse_time_us(value: Any) -> int | None:
     """Unix microseconds from Unix seconds, milliseconds or microseconds, or ISO-8601 text."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+    # (an integer is compared as it is: past 1.8e308 it has no float to test for finiteness)
+    if (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, float) and math.isfinite(value)
+    ):
         magnitude = abs(value)
         # seconds (1.7e9), milliseconds (1.7e12) and microseconds (1.7e15) are told apart by size
         scale = 1_000_000 if magnitude < 1e11 else 1_000 if magnitude < 1e14 else 1

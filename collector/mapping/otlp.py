@@ -14,6 +14,7 @@ avoid (see ``collector/rows.py`` for the pre-encoded columns).
 from __future__ import annotations
 
 import base64
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -424,10 +425,27 @@ def decode_json(body: bytes) -> ExportLogsServiceRequest:
     """Parse the OTLP/JSON encoding (hex ids, camelCase or snake_case, 64-bit ints as strings)."""
     from google.protobuf import json_format
 
-    document = orjson.loads(body)
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # A number past a double's range (1e400), or NaN: orjson refuses them; read as the
+        # "Infinity" and "NaN" of OTLP/JSON, which an attribute keeps as "inf", "nan" (any_value).
+        document = _loads_as_python_does(body)
     if not isinstance(document, dict):
         raise ValueError("an OTLP/JSON body is an object with a resourceLogs array")
     _hex_ids_to_base64(document)
+    try:
+        return _parse_dict(document)
+    except json_format.ParseError as error:
+        # An intValue past 64 bits fits no AnyValue: kept as its text, the request not refused.
+        if "out of range" not in str(error) or not _big_int_values_as_text(document):
+            raise
+    return _parse_dict(document)
+
+
+def _parse_dict(document: dict[str, Any]) -> ExportLogsServiceRequest:
+    from google.protobuf import json_format
+
     request = ExportLogsServiceRequest()
     try:
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
@@ -435,3 +453,60 @@ def decode_json(body: bytes) -> ExportLogsServiceRequest:
         # ParseError is its answer to most bad values; a few shapes escape as these instead.
         raise ValueError(f"the body does not have the shape of an ExportLogsServiceRequest: {error}") from None
     return request
+
+
+def _loads_as_python_does(body: bytes) -> Any:
+    """``body`` by Python's JSON parser, for a number orjson refuses, a number a double cannot
+    hold spelled the way the protobuf JSON mapping spells it; orjson's error if it too fails."""
+    try:
+        document = json.loads(body.decode("utf-8"), parse_float=_double, parse_constant=str)
+        # Python's parser takes the escape of a lone surrogate, which is no UTF-8 text.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):
+        return orjson.loads(body)  # raises orjson's own, clearer, error
+    return document
+
+
+def _double(text: str) -> float | str:
+    number = float(text)
+    if math.isfinite(number):
+        return number
+    return "Infinity" if number > 0 else "-Infinity"
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _big_int_values_as_text(document: Any) -> bool:
+    """Turn every ``intValue`` past 64 bits in the document into the ``stringValue`` of its
+    digits; whether any was."""
+    changed = False
+    if isinstance(document, list):
+        for item in document:
+            changed = _big_int_values_as_text(item) or changed
+    elif isinstance(document, dict):
+        for key in ("intValue", "int_value"):
+            number = _integer(document[key]) if key in document else None
+            if number is not None and not INT64_MIN <= number <= INT64_MAX:
+                del document[key]
+                document["stringValue"] = str(number)
+                changed = True
+        for item in document.values():
+            changed = _big_int_values_as_text(item) or changed
+    return changed
+
+
+def _integer(value: Any) -> int | None:
+    """The integer an OTLP/JSON intValue spells (a number or a string of digits), if any."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None

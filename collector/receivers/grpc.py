@@ -64,8 +64,9 @@ class LogsService:
         try:
             self._authorize(context)
             heavy = len(body) >= offload.OFF_LOOP_BYTES
-            request = await offload.run(heavy, _decode, body)
-            result = await self._ingest.otlp_request(request, body_bytes=len(body))
+            with self._ingest.batcher.arrival() as arrival:
+                request = await offload.run(heavy, _decode, body)
+                result = await self._ingest.otlp_request(request, body_bytes=len(body), arrival=arrival)
         except IngestError as error:
             status = rpc_status.to_status(_status_of(error))
             metadata = tuple(status.trailing_metadata)

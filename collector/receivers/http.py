@@ -25,8 +25,9 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 )
 
 from loglens.collector import offload
+from loglens.collector.batcher import Arrival
 from loglens.collector.decompress import inflate
-from loglens.collector.ingest import Ingest, Result, json_receipt
+from loglens.collector.ingest import Ingest, Result, collections_paused, json_receipt
 from loglens.collector.mapping import json_api, otlp
 from loglens.collector.storage.writer import IdempotencyKey, content_digest
 from loglens.errors import (
@@ -180,6 +181,15 @@ class _HttpReceiver:
         return await offload.run(heavy, inflate, raw, encoding, self._settings.max_body_bytes)
 
     async def otlp_logs(self, request: web.Request) -> web.Response:
+        # From here to its submission, the batcher counts this request as on its way (batcher.py).
+        with self._ingest.batcher.arrival() as arrival:
+            return await self._otlp_logs(request, arrival)
+
+    async def json_logs(self, request: web.Request) -> web.Response:
+        with self._ingest.batcher.arrival() as arrival:
+            return await self._json_logs(request, arrival)
+
+    async def _otlp_logs(self, request: web.Request, arrival: Arrival) -> web.Response:
         self._authorize(request)
         content_type = request.content_type
         if content_type not in (PROTOBUF, JSON):
@@ -192,10 +202,12 @@ class _HttpReceiver:
             raise MalformedPayloadError(
                 f"the body is not a valid OTLP {content_type} ExportLogsServiceRequest: {error or 'undecodable'}"
             ) from None
-        result = await self._ingest.otlp_request(export, body_bytes=len(body), client_gone=_gone(request))
+        result = await self._ingest.otlp_request(
+            export, body_bytes=len(body), client_gone=_gone(request), arrival=arrival
+        )
         return _otlp_answer(result, content_type)
 
-    async def json_logs(self, request: web.Request) -> web.Response:
+    async def _json_logs(self, request: web.Request, arrival: Arrival) -> web.Response:
         self._authorize(request)
         key = _idempotency_key(request)
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
@@ -203,7 +215,7 @@ class _HttpReceiver:
         body = await self._body(request)
         try:
             ndjson = request.content_type in NDJSON
-            parsed = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, json_api.parse_body, body, ndjson)
+            parsed = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, _parse_json, body, ndjson)
         except json_api.BodyError as error:
             raise MalformedPayloadError(str(error)) from None
         result, replayed = await self._ingest.json_records(
@@ -213,6 +225,7 @@ class _HttpReceiver:
             idempotency_key=_keyed_by_body(key, body, request.content_type in NDJSON),
             body_bytes=len(body),
             client_gone=_gone(request),
+            arrival=arrival,
         )
         # The receipt of a large body (a rejection per record) is built and encoded off the loop too.
         heavy = len(result.refused) >= offload.OFF_LOOP_RECORDS
@@ -250,6 +263,12 @@ class _HttpReceiver:
                 answer["status"] = "degraded"
             return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
+
+
+def _parse_json(body: bytes, ndjson: bool) -> json_api.Parsed:
+    """The records of a /logs body, parsed without cyclic garbage collection (ingest.py)."""
+    with collections_paused():
+        return json_api.parse_body(body, ndjson)
 
 
 def _gone(request: web.Request) -> Callable[[], bool]:

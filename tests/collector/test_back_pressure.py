@@ -83,6 +83,36 @@ class TableLock:
             self._connection = None
 
 
+@dataclass
+class SlowJsonRequest:
+    """A POST /logs whose body is sent in two parts, the second when told: until then the
+    request is on its way to the batcher."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    rest: bytes
+
+    @classmethod
+    async def start(cls, port: int, body: bytes) -> SlowJsonRequest:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = (
+            f"POST /logs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        writer.write(head.encode() + body[:5])
+        await writer.drain()
+        return cls(reader, writer, body[5:])
+
+    async def finish(self) -> int:
+        """Send the rest of the body; the answer's status."""
+        self.writer.write(self.rest)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        await self.reader.read()
+        self.writer.close()
+        return int(status_line.split()[1])
+
+
 def _records(tag: str, count: int, message_chars: int = 0) -> bytes:
     padding = "x" * message_chars
     return orjson.dumps(
@@ -196,7 +226,10 @@ async def test_a_request_whose_client_left_during_the_lock_is_not_committed_afte
                     await response.read()
                     return response.status
 
-            # At once, so that the three share the batch whose COPY will wait on the lock.
+            # A request whose body is still coming keeps the batch open (until its 300 ms timer),
+            # so that the three sent at once share the batch whose COPY will wait on the lock.
+            slow = await SlowJsonRequest.start(http_port, _records("slow", 1))
+            await eventually(lambda: collector.batcher.arriving == 1)
             waiting = asyncio.create_task(json_waits())
             left: list[object] = await asyncio.gather(
                 otlp_http(0.5), export(grpc_body, timeout=0.5), return_exceptions=True
@@ -212,9 +245,11 @@ async def test_a_request_whose_client_left_during_the_lock_is_not_committed_afte
             await until(copy_waits_on_the_lock)
             assert collector.batcher.pending_rows == 6, "all three requests wait on the lock"
             # The OTLP/HTTP client's connection is closed on the server's side too: it is gone.
-            await eventually(lambda: _server_side_connections(http_port) == 1)
+            await eventually(lambda: _server_side_connections(http_port) == 2)
+            slow_answer = asyncio.create_task(slow.finish())
             await lock.release()
             assert await waiting == 200
+            assert await slow_answer == 200
             assert collector.batcher.stats.abandoned_submissions == 2
 
             # What the clients that left send again is stored, once.
@@ -228,6 +263,7 @@ async def test_a_request_whose_client_left_during_the_lock_is_not_committed_afte
         "left otlp-grpc 0": 1,
         "left otlp-http 0": 1,
         "left otlp-http 1": 1,
+        "slow 0": 1,
         "waited 0": 1,
         "waited 1": 1,
         "waited 2": 1,

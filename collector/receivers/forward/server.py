@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 from loglens.collector import offload
+from loglens.collector.batcher import Arrival
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.receivers.forward import ack, heartbeat, protocol
 from loglens.collector.receivers.forward.handshake import Credentials, Handshake
@@ -212,9 +213,13 @@ class _Connection:
 
     async def _submit(self, request: protocol.Request, key: IdempotencyKey | None = None) -> None:
         await self._slots.acquire()
-        task = asyncio.create_task(self._store(request, key))
+        # On its way from here to its submission (batcher.py): a batch may wait for its events.
+        # Ended when the task is done at the latest, even if it is cancelled before it runs.
+        arrival = self._server.ingest.batcher.arrival()
+        task = asyncio.create_task(self._store(request, key, arrival))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        task.add_done_callback(lambda _: arrival.end())
 
     async def _next_frames(self) -> list[Any] | None:
         """Every complete frame received so far, at least one; None at the end of the stream."""
@@ -270,13 +275,13 @@ class _Connection:
                 f"the client sent {where}nothing more for {idle_s:g} s (LOGLENS_IDLE_TIMEOUT_S)"
             ) from None
 
-    async def _store(self, request: protocol.Request, key: IdempotencyKey | None) -> None:
+    async def _store(self, request: protocol.Request, key: IdempotencyKey | None, arrival: Arrival) -> None:
         try:
             deadline = time.monotonic() + self._server.settings.commit_timeout_s
             for attempt in range(1_000_000):
                 try:
                     result, replayed = await self._server.ingest.fluent_events(
-                        request.events, unreadable=request.unreadable, idempotency_key=key
+                        request.events, unreadable=request.unreadable, idempotency_key=key, arrival=arrival
                     )
                     break
                 except OverloadedError as error:
