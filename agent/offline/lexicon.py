@@ -813,6 +813,9 @@ EARLIER = any_of(rf"{WORD_START}(?:previous|prior|preceding|before|earlier){WORD
 SET_AGAINST = re.compile(
     r"(?:\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bthan|\bagainst|대비|비해|보다|랑|이랑|와|과)\s*(?:the\s+)?$"
 )
+EARLIER_BEFORE = re.compile(
+    r"(?:\bprevious|\bprior|\bpreceding|\bthe\s+\d+\s+before|그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?$"
+)
 PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|prev|preceding)\s+(?:\d+\s*|one\s+|an?\s+)?(?:minutes?|hours?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:the\s+)?(?:\d+\s*|one\s+)?(?:minutes?|hours?|days?|weeks?)\s+before(?:\s+(?:that|it|then))?{WORD_END}",

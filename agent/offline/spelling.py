@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from loglens.agent.offline import stopwords, vocabulary
 
 # letters only, not part of a path, a name with '-'/'_'/'.', or a number ("user_0003", "/api/v1")
-TOKEN = re.compile(r"(?<![\w\-./])[a-z]{4,}(?![\w\-/])")
+TOKEN = re.compile(r"(?<![\w\-./])[a-z]{5,}(?![\w\-/])")
 
 
 def correct(text: str, names: Iterable[str] = ()) -> str:
@@ -24,7 +24,7 @@ def correct(text: str, names: Iterable[str] = ()) -> str:
 def _closest(word: str, known: frozenset[str]) -> str:
     if word in known or word in stopwords.ENGLISH:
         return word
-    limit = 1 if len(word) <= 6 else 2
+    limit = 1 if len(word) < 10 else 2
     best: list[str] = []
     best_distance = limit + 1
     for candidate in known:

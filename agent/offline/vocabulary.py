@@ -38,5 +38,9 @@ WORDS = _words(
     characters bytes stack traceback timestamp timestamps time times date dates
     address addresses agent metadata level levels severity type types kind kinds category
     please thanks thank quick quickly question
+    chars char giant huge large long big side sides box boxes node nodes instance instances cluster
+    tablet tablets phone phones desktop android chrome safari firefox deployed deploying shipped
+    released rolled restart restarted crashed throttled blocked denied refused rejected dropped
+    lost slower faster higher lower worse better above below today's yesterday's
     """
 )

@@ -52,11 +52,10 @@ class Reader:
         return not any(self.taken[start:end])
 
     def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        for match in pattern.finditer(self.text):
-            if match.end() > match.start() and self.free(match.start(), match.end()):
-                self.mark(match.start(), match.end())
-                return match
-        return None
+        match = self.peek(pattern)
+        if match is not None:
+            self.mark(match.start(), match.end())
+        return match
 
     def take_all(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
         found = []
@@ -65,9 +64,13 @@ class Reader:
         return found
 
     def peek(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        for match in pattern.finditer(self.text):
-            if self.free(match.start(), match.end()):
+        """The first match of ``pattern`` on characters no pass has taken; a match that runs into
+        taken ones is tried again one character on, so that a shorter one inside it is found."""
+        position = 0
+        while (match := pattern.search(self.text, position)) is not None:
+            if match.end() > match.start() and self.free(match.start(), match.end()):
                 return match
+            position = match.start() + 1
         return None
 
     def mark_all(self, pattern: re.Pattern[str]) -> None:

@@ -50,7 +50,11 @@ def restated(p: Planning, window: TimeWindow) -> None:
                 if not reader.free(match.start(), match.end()) or _minutes(_last(match)) != _minutes(window):
                     continue
                 before = reader.text[max(0, match.start() - 24) : match.start()]
-                if lexicon.EARLIER.search(match.group(0)) or lexicon.SET_AGAINST.search(before):
+                if (
+                    lexicon.EARLIER.search(match.group(0))
+                    or lexicon.SET_AGAINST.search(before)
+                    or lexicon.EARLIER_BEFORE.search(before)
+                ):
                     continue  # "24h vs the previous 24h": a second window, not the first said again
                 reader.mark(match.start(), match.end())
         return
