@@ -30,6 +30,7 @@ from loglens import logs_table
 from loglens.collector import rows as rows_module
 from loglens.collector.mapping import otlp
 from loglens.collector.rows import COLUMNS, Row
+from loglens.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,14 @@ class EncodedRows:
     offsets: list[int]
     problems: dict[int, str]
     days: frozenset[int]
-    text_bytes: int  # its messages, stack traces and metadata: what the batcher counts it holds
 
     def __len__(self) -> int:
         return len(self.offsets)
+
+    @property
+    def held_bytes(self) -> int:
+        """What it holds while it waits (the bytes, and a list entry and an int per row)."""
+        return len(self.data) + 40 * len(self.offsets)
 
     def row(self, position: int) -> memoryview:
         end = self.offsets[position + 1] if position + 1 < len(self.offsets) else len(self.data)
@@ -134,7 +139,7 @@ def configure(mode: Mode) -> NativeStatus:
         return NativeStatus(False, "off (LOGLENS_NATIVE=off): the Python path serves")
     if _module is None:
         if mode == "on":
-            raise RuntimeError(f"LOGLENS_NATIVE=on, but {_load_reason}")
+            raise ConfigurationError(f"LOGLENS_NATIVE=on, but {_load_reason} (or set LOGLENS_NATIVE=auto)")
         _active = None
         return NativeStatus(False, f"off: {_load_reason}; the Python path serves")
     _active = _module
@@ -168,7 +173,8 @@ def decode_otlp(
     if decoded is None:
         return None
     data, offsets, positions, refused, problems, days, records, text_bytes = decoded
-    return DecodedRequest(EncodedRows(data, offsets, problems, days, text_bytes), positions, refused, records)
+    del text_bytes  # the batcher counts the encoded bytes themselves (held_bytes)
+    return DecodedRequest(EncodedRows(data, offsets, problems, days), positions, refused, records)
 
 
 def encode_rows(rows: list[Row]) -> EncodedRows | None:
@@ -180,5 +186,5 @@ def encode_rows(rows: list[Row]) -> EncodedRows | None:
     encoded = module.encode_rows(rows)
     if encoded is None:
         return None
-    data, offsets, problems, days, text_bytes = encoded
-    return EncodedRows(data, offsets, problems, days, text_bytes)
+    data, offsets, problems, days, _text_bytes = encoded
+    return EncodedRows(data, offsets, problems, days)
