@@ -152,6 +152,11 @@ def status() -> NativeStatus:
     return NativeStatus(False, f"off: {_load_reason}" if _module is None else "off (LOGLENS_NATIVE=off)")
 
 
+def module_file() -> str | None:
+    """Where the extension in use was loaded from."""
+    return None if _module is None else _module.__file__
+
+
 def available() -> bool:
     return _module is not None
 

@@ -567,9 +567,11 @@ typedef struct {
     const unsigned char *p, *end;
 } Reader;
 
-static int read_varint(Reader *r, uint64_t *out) {
+/* A varint of at most max_bytes bytes: 10 for values; 5 for tags and lengths, as protobuf's
+ * runtime (upb) reads them (a longer one is refused there: not handled here). */
+static int read_varint_max(Reader *r, uint64_t *out, int max_bytes) {
     uint64_t v = 0;
-    for (int shift = 0, i = 0; i < 10; i++, shift += 7) {
+    for (int shift = 0, i = 0; i < max_bytes; i++, shift += 7) {
         if (r->p >= r->end) return UNHANDLED;
         unsigned char c = *r->p++;
         if (i == 9 && c > 1) return UNHANDLED;
@@ -582,12 +584,14 @@ static int read_varint(Reader *r, uint64_t *out) {
     return UNHANDLED;
 }
 
+static int read_varint(Reader *r, uint64_t *out) { return read_varint_max(r, out, 10); }
+
 /* The next field's number and wire type; *done at the end of the message. */
 static int read_tag(Reader *r, uint32_t *field, int *wire, int *done) {
     *done = r->p >= r->end;
     if (*done) return OK;
     uint64_t tag;
-    TRY(read_varint(r, &tag));
+    TRY(read_varint_max(r, &tag, 5));
     if (tag > UINT32_MAX || (tag >> 3) == 0) return UNHANDLED;
     *field = (uint32_t)(tag >> 3);
     *wire = (int)(tag & 7);
@@ -596,7 +600,7 @@ static int read_tag(Reader *r, uint32_t *field, int *wire, int *done) {
 
 static int read_len(Reader *r, Reader *sub) {
     uint64_t n;
-    TRY(read_varint(r, &n));
+    TRY(read_varint_max(r, &n, 5));
     if (n > (uint64_t)(r->end - r->p) || n > INT32_MAX) return UNHANDLED;
     sub->p = r->p;
     sub->end = r->p + n;

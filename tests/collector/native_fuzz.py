@@ -279,7 +279,11 @@ def mutate(rng: random.Random, body: bytes) -> bytes:
     if choice == 2:
         return body[:at] + rng.choice([b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\x00", b"\x80"]) + body[at:]
     if choice == 3:
-        return body[:at] + varint(rng.choice([2**31, 2**32 + 5, 2**63, 127, 128])) + body[at:]
+        return (
+            body[:at]
+            + rng.choice([varint(rng.choice([2**31, 2**32 + 5, 2**63, 127, 128])), b"\x80" * rng.randrange(1, 10)])
+            + body[at:]
+        )
     if choice == 4:
         return body[:at] + body[at + 1 :]
     if choice == 5:
@@ -351,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     from loglens.collector import native
 
     status = native.configure("on")
-    say(f"native: {status.reason}; seed {arguments.seed}; {arguments.bodies} bodies")
+    say(f"native: {status.reason} ({native.module_file()}); seed {arguments.seed}; {arguments.bodies} bodies")
     started = time.monotonic()
     outcomes, failures = run(arguments.bodies, arguments.seed, report_every=50_000)
     elapsed = time.monotonic() - started
