@@ -35,7 +35,8 @@ up: $(STAMP) $(WEB_DIST) $(NATIVE_SO)
 # Built in place where a C compiler exists (pip install -e . builds it too), rebuilt by `make up`
 # and `make test` when its source changes; where it cannot be built, loglens runs on its Python
 # path and says so at start (a stale build is never used: loglens compares the source's hash).
-EXT_SUFFIX = $(shell test -x $(BIN)/python && $(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+# The suffix of the interpreter the venv is made from (known before the venv exists).
+EXT_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
 NATIVE_SO = collector/native/_native$(EXT_SUFFIX)
 NATIVE_SOURCES := collector/native/_native.c setup.py
 native: $(NATIVE_SO)

@@ -129,27 +129,27 @@ def _load() -> tuple[ModuleType | None, str]:
 
 _module, _load_reason = _load()
 _active: ModuleType | None = None
+_ON = "on: OTLP protobuf is decoded and rows are encoded natively"
+_status = NativeStatus(False, f"off: {_load_reason}" if _module is None else "off: not configured yet")
 
 
 def configure(mode: Mode) -> NativeStatus:
     """Turn the native path on or off for this process; ``on`` without the extension raises."""
-    global _active
+    global _active, _status
     if mode == "off":
-        _active = None
-        return NativeStatus(False, "off (LOGLENS_NATIVE=off): the Python path serves")
-    if _module is None:
-        if mode == "on":
-            raise ConfigurationError(f"LOGLENS_NATIVE=on, but {_load_reason} (or set LOGLENS_NATIVE=auto)")
-        _active = None
-        return NativeStatus(False, f"off: {_load_reason}; the Python path serves")
-    _active = _module
-    return NativeStatus(True, "on: OTLP protobuf is decoded and rows are encoded natively")
+        _active, _status = None, NativeStatus(False, "off (LOGLENS_NATIVE=off): the Python path serves")
+    elif _module is not None:
+        _active, _status = _module, NativeStatus(True, _ON)
+    elif mode == "on":
+        raise ConfigurationError(f"LOGLENS_NATIVE=on, but {_load_reason} (or set LOGLENS_NATIVE=auto)")
+    else:
+        _active, _status = None, NativeStatus(False, f"off: {_load_reason}; the Python path serves")
+    return _status
 
 
 def status() -> NativeStatus:
-    if _active is not None:
-        return NativeStatus(True, "on: OTLP protobuf is decoded and rows are encoded natively")
-    return NativeStatus(False, f"off: {_load_reason}" if _module is None else "off (LOGLENS_NATIVE=off)")
+    """Whether the native path is on in this process, and why (what /health reports)."""
+    return _status
 
 
 def module_file() -> str | None:
