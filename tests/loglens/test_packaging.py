@@ -82,7 +82,12 @@ NATIVE_STATUS = """
 import sys
 sys.path = [path for path in sys.path if path not in ("", {root!r})]
 from loglens.collector import native
+from loglens.errors import ConfigurationError
 print(native.available(), native.configure("auto").reason)
+try:
+    native.configure("on")
+except ConfigurationError as error:
+    print("on refused:", error)
 """
 
 
@@ -140,3 +145,4 @@ def test_without_a_c_compiler_loglens_installs_and_says_it_runs_on_its_python_pa
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("False off: the native extension is not built"), done.stdout
     assert "the Python path serves" in done.stdout
+    assert "on refused: LOGLENS_NATIVE=on, but the native extension is not built" in done.stdout
