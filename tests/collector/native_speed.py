@@ -132,7 +132,7 @@ def main() -> int:
         finally:
             server.stop()
     lines = [
-        f"native: {status.reason}; {RECORDS} SDK-shaped records of {len(body) // RECORDS} B, median of {RUNS} runs",
+        f"native: {status.reason}; {RECORDS} records of {len(body) // RECORDS} B, median of {RUNS} runs",
         f"decode + map, Python path (protobuf runtime + mapping/otlp.py):   {python_us:6.2f} µs/record",
         f"decode + map + checks + COPY encoding, native (decode_otlp):      {native_us:6.2f} µs/record",
         f"COPY, client CPU, asyncpg encoding the tuples:                    {asyncpg_us:6.2f} µs/row",
