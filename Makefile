@@ -25,10 +25,41 @@ JS := exporters/javascript
 PY_SOURCES := loglens collector agent bots tests bench exporters/python
 JS_STAMP := $(JS)/node_modules/.installed
 
-.PHONY: up deps check test lint typecheck pytest faults bench clean js chromium web web-check web-lint web-unit web-e2e
+.PHONY: up deps check test lint typecheck pytest pytest-python-path faults bench fuzz native clean js chromium web \
+	web-check web-lint web-unit web-e2e
 
-up: $(STAMP) $(WEB_DIST)
+up: $(STAMP) $(WEB_DIST) $(NATIVE_SO)
 	$(BIN)/loglens up $(ARGS)
+
+# --- the native ingest path (collector/native/_native.c) --------------------------------------
+# Built in place where a C compiler exists (pip install -e . builds it too), rebuilt by `make up`
+# and `make test` when its source changes; where it cannot be built, loglens runs on its Python
+# path and says so at start (a stale build is never used: loglens compares the source's hash).
+# The suffix of the interpreter the venv is made from (known before the venv exists).
+EXT_SUFFIX := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+NATIVE_SO = collector/native/_native$(EXT_SUFFIX)
+NATIVE_SOURCES := collector/native/_native.c setup.py
+native: $(NATIVE_SO)
+
+$(NATIVE_SO): $(NATIVE_SOURCES) | $(STAMP)
+	@rm -f collector/native/_native.*.so
+	@$(BIN)/python setup.py -q build_ext --inplace 2>&1 | grep -v -e '^copying' -e 'BetaConfiguration' -e 'warnings.warn' || true
+	@if test -f $(NATIVE_SO); then echo "native ingest path built: $(NATIVE_SO)"; \
+		else echo "native ingest path not built (no C compiler or Python headers?): loglens runs on its Python path"; fi
+
+# The differential fuzzer (tests/collector/native_fuzz.py) at length, the extension built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (any report aborts): FUZZ_BODIES bodies.
+FUZZ_BODIES ?= 1000000
+FUZZ_DIR := build/fuzz
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+fuzz: $(STAMP)
+	rm -rf $(FUZZ_DIR) $(FUZZ_DIR)-tmp
+	LOGLENS_NATIVE_CFLAGS="$(SANITIZE)" $(BIN)/python setup.py -q build_ext --build-lib $(FUZZ_DIR) \
+		--build-temp $(FUZZ_DIR)-tmp
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+		$(BIN)/python -m tests.collector.native_fuzz --bodies $(FUZZ_BODIES) $(FUZZ_ARGS) \
+		--module $(FUZZ_DIR)/loglens/collector/native/_native$(EXT_SUFFIX)
 
 # One-time setup: Debian's Chromium for the browser tests (the JS exporter's, the web client's
 # e2e) with a Korean font so that the web client's screenshots show Hangul, installed by apt-get
@@ -57,7 +88,7 @@ deps: $(STAMP) $(NODE_STAMP) $(JS_STAMP) $(WEB_STAMP)
 check:
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck web-check web-lint
 
-test: chromium check js pytest web-unit web-e2e
+test: chromium check js pytest pytest-python-path web-unit web-e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(PY_SOURCES)
@@ -66,8 +97,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP) js
+pytest: $(STAMP) $(NODE_STAMP) js $(NATIVE_SO)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The collector's suite once more with the native path forced off: the Python path, which is
+# what a machine without a C compiler runs, stays tested (pytest above runs it on, when built).
+pytest-python-path: $(STAMP) $(NODE_STAMP)
+	LOGLENS_NATIVE=off $(BIN)/pytest tests/collector $(PYTEST_ARGS)
 
 # The fault suite, tests/faults/: its quick scenarios (run by `make test` too) and the long ones
 # marked faults (the whole process group killed, the database stopped for 15 s, its table locked
@@ -137,5 +173,5 @@ $(WEB_STAMP): $(WEB)/package-lock.json
 	touch $(WEB_STAMP)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules $(JS)/node_modules $(JS)/dist \
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build collector/native/_native.*.so $(NODE_DIR)/node_modules $(JS)/node_modules $(JS)/dist \
 		$(WEB)/node_modules $(WEB)/dist

@@ -70,7 +70,10 @@ _MESSAGE, _STACK, _METADATA = Col.message.value, Col.stack_trace.value, Col.meta
 
 def approximate_bytes(submission: Submission) -> int:
     """What a pending submission holds: its rows (a fixed cost each plus their message, stack
-    trace and metadata) and what its request keeps besides (``held_bytes``, its body)."""
+    trace and metadata) and what its request keeps besides (``held_bytes``, its body); rows
+    encoded natively, their bytes."""
+    if submission.encoded is not None:
+        return submission.held_bytes + submission.encoded.held_bytes
     text = 0
     for row in submission.rows:
         stack, metadata = row[_STACK], row[_METADATA]
@@ -259,7 +262,7 @@ class Batcher:
             raise RetryLaterError("loglens is shutting down; send again to the restarted collector", 2)
         if self._unavailable is not None:
             raise StorageUnavailableError(self._unavailable, UNAVAILABLE_RETRY_AFTER_S)
-        rows = len(submission.rows)
+        rows = submission.row_count
         size = approximate_bytes(submission)
         self._refuse_if_saturated(rows, size)
         if arrival is not None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from loglens.collector import offload
+from loglens.collector import native, offload
 from loglens.collector.batcher import Arrival, Batcher
 from loglens.collector.mapping import fluent, json_api, otlp
 from loglens.collector.rows import Col, Row
@@ -26,6 +26,8 @@ MAX_REASONS_IN_MESSAGE = 3
 MESSAGE = Col.message.value
 # The rows of a request, their positions in it, and the records refused (position, reason).
 Mapping = tuple[list[Row], list[int], list[tuple[int, str]]]
+# The same, with the rows encoded as binary COPY when the native path is on.
+Prepared = tuple[list[Row], list[int], list[tuple[int, str]], native.EncodedRows | None]
 # orjson stops at 254 levels of nesting (and PostgreSQL's jsonb would have its own limit).
 MAX_NESTING = 254
 
@@ -82,9 +84,15 @@ class Ingest:
         self.batcher = batcher
         self.max_message_chars = max_message_chars
 
+    def decode_protobuf(self, body: bytes) -> ExportLogsServiceRequest | native.DecodedRequest:
+        """An OTLP protobuf body, decoded natively into COPY rows when the native path is on and
+        handles it, else by protobuf's runtime (which raises ``DecodeError`` for a bad body)."""
+        decoded = native.decode_otlp(body, now_us(), self.max_message_chars)
+        return decoded if decoded is not None else otlp.decode_protobuf(body)
+
     async def otlp_request(
         self,
-        request: ExportLogsServiceRequest,
+        request: ExportLogsServiceRequest | native.DecodedRequest,
         *,
         body_bytes: int = 0,
         client_gone: Callable[[], bool] | None = None,
@@ -93,23 +101,29 @@ class Ingest:
         """Store an export request; ``body_bytes`` (its encoded size) sends a large one off the loop;
         ``client_gone`` tells whether the client left (then its rows are not committed); ``arrival``
         announced the request to the batcher (``Batcher.arrival``)."""
-        rows, positions, refused = await offload.run(body_bytes >= offload.OFF_LOOP_BYTES, self._map_otlp, request)
+        prepared: Prepared
+        if isinstance(request, native.DecodedRequest):
+            prepared = [], request.positions, request.refused, request.rows
+        else:
+            prepared = await offload.run(body_bytes >= offload.OFF_LOOP_BYTES, self._map_otlp, request)
+        rows, positions, refused, encoded = prepared
         result, _ = await self._submit(
             rows,
             positions,
             refused,
-            idempotency_key=None,
+            None,
             held_bytes=body_bytes,
             client_gone=client_gone,
             arrival=arrival,
+            encoded=encoded,
         )
         return result
 
-    def _map_otlp(self, request: ExportLogsServiceRequest) -> Mapping:
+    def _map_otlp(self, request: ExportLogsServiceRequest) -> Prepared:
         with collections_paused():
             mapped = otlp.map_request(request, now_us())
-        positions = _positions_of_rows(mapped.records, mapped.rejected)
-        return self._refuse_long_messages(mapped.rows, positions, mapped.rejected)
+            positions = _positions_of_rows(mapped.records, mapped.rejected)
+            return _encoded(self._refuse_long_messages(mapped.rows, positions, mapped.rejected))
 
     async def json_records(
         self,
@@ -125,7 +139,7 @@ class Ingest:
     ) -> tuple[Result, dict[str, Any] | None]:
         """Store plain-JSON records. Returns the result and, for a replayed key, the first receipt."""
         heavy = body_bytes >= offload.OFF_LOOP_BYTES or len(records) >= offload.OFF_LOOP_RECORDS
-        rows, positions, refused = await offload.run(
+        rows, positions, refused, encoded = await offload.run(
             heavy, self._map_json, records, unreadable, check_utf8, received_us or now_us()
         )
         return await self._submit(
@@ -136,11 +150,12 @@ class Ingest:
             held_bytes=body_bytes,
             client_gone=client_gone,
             arrival=arrival,
+            encoded=encoded,
         )
 
     def _map_json(
         self, records: list[Any], unreadable: dict[int, str] | None, check_utf8: bool, received: int
-    ) -> Mapping:
+    ) -> Prepared:
         rows: list[Row] = []
         positions: list[int] = []
         refused: list[tuple[int, str]] = sorted((unreadable or {}).items())
@@ -156,7 +171,7 @@ class Ingest:
                     refused.append((index, str(error)))
                 except (TypeError, RecursionError) as error:  # orjson's encoding errors are TypeErrors
                     refused.append((index, unstorable(error)))
-        return self._refuse_long_messages(rows, positions, refused)
+        return _encoded(self._refuse_long_messages(rows, positions, refused))
 
     async def fluent_events(
         self,
@@ -171,13 +186,15 @@ class Ingest:
         Returns the result and whether the key had been committed before (a resent chunk:
         acknowledged again, stored once)."""
         heavy = len(events) >= offload.OFF_LOOP_RECORDS
-        rows, positions, refused = await offload.run(heavy, self._map_fluent, events, unreadable)
-        result, replayed = await self._submit(rows, positions, refused, idempotency_key, arrival=arrival)
+        rows, positions, refused, encoded = await offload.run(heavy, self._map_fluent, events, unreadable)
+        result, replayed = await self._submit(
+            rows, positions, refused, idempotency_key, arrival=arrival, encoded=encoded
+        )
         return result, replayed is not None
 
     def _map_fluent(
         self, events: Sequence[tuple[str, int | None, Any]], unreadable: dict[int, str] | None
-    ) -> Mapping:
+    ) -> Prepared:
         received = now_us()
         rows: list[Row] = []
         positions: list[int] = []
@@ -198,7 +215,7 @@ class Ingest:
                     refused.append((index, str(error)))
                 except (TypeError, RecursionError) as error:
                     refused.append((index, unstorable(error)))
-        return self._refuse_long_messages(rows, positions, refused)
+            return _encoded(self._refuse_long_messages(rows, positions, refused))
 
     def _refuse_long_messages(
         self, rows: list[Row], positions: list[int], refused: list[tuple[int, str]]
@@ -230,15 +247,25 @@ class Ingest:
         held_bytes: int = 0,
         client_gone: Callable[[], bool] | None = None,
         arrival: Arrival | None = None,
+        encoded: native.EncodedRows | None = None,
     ) -> tuple[Result, dict[str, Any] | None]:
-        if not rows:
+        """Submit the rows (as tuples, or ``encoded`` by the native path: then ``rows`` is empty)."""
+        count = len(encoded) if encoded is not None else len(rows)
+        if not count:
             return Result(0, sorted(refused)), None
 
         def receipt(db_refused: dict[int, str]) -> dict[str, Any]:
-            return json_receipt(_combine(refused, positions, db_refused), len(rows) - len(db_refused))
+            return json_receipt(_combine(refused, positions, db_refused), count - len(db_refused))
 
-        replay_receipt = receipt if idempotency_key else None
-        submission = Submission(rows, idempotency_key, replay_receipt, held_bytes, client_gone)
+        submission = Submission(
+            [] if encoded is not None else rows,
+            idempotency_key,
+            receipt if idempotency_key else None,
+            held_bytes,
+            client_gone,
+            encoded=encoded,
+        )
+        del rows  # the submission holds what is stored, and lets go of it once answered
         outcome = await self.batcher.submit(submission, arrival)
         if outcome.conflict:
             raise IdempotencyConflictError(
@@ -247,7 +274,15 @@ class Ingest:
             )
         if outcome.replayed_receipt is not None:
             return Result(int(outcome.replayed_receipt.get("count", 0)), []), outcome.replayed_receipt
-        return Result(outcome.stored(Submission(rows)), _combine(refused, positions, outcome.refused)), None
+        return Result(outcome.stored(submission), _combine(refused, positions, outcome.refused)), None
+
+
+def _encoded(mapping: Mapping) -> Prepared:
+    """The mapping, with its rows encoded as binary COPY when the native path is on (then the
+    tuples are let go of); as they are when it is off or a row holds a value it does not encode."""
+    rows, positions, refused = mapping
+    encoded = native.encode_rows(rows)
+    return ([] if encoded is not None else rows), positions, refused, encoded
 
 
 def _positions_of_rows(records: int, rejected: list[tuple[int, str]]) -> list[int]:

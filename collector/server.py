@@ -24,6 +24,7 @@ import asyncpg
 import grpc
 from aiohttp import web
 
+from loglens.collector import native
 from loglens.collector.batcher import Batcher
 from loglens.collector.ingest import Ingest, now_us
 from loglens.collector.receivers import grpc as grpc_receiver
@@ -70,6 +71,8 @@ class Collector:
             commit_timeout_s=settings.commit_timeout_s,
             writers=settings.writer_connections,
         )
+        # Before anything decodes: LOGLENS_NATIVE=on without the extension stops here, saying why.
+        self.native = native.configure(settings.native)
         self.ingest = Ingest(self.batcher, settings.max_message_chars)
         self.http_app = http_receiver.create_app(settings, self.ingest, workers)
         self._runner: web.AppRunner | None = None
@@ -135,6 +138,7 @@ class Collector:
             self.ports.forward,
             " (shared key required)" if self.forward.credentials is not None else "",
         )
+        log.info("native ingest path %s", self.native.reason)
         return self.ports
 
     async def stop(self) -> None:

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     writer_connections: Annotated[int, Field(ge=1, le=16)] = 2
     # Collector processes sharing the ports; 0 runs one per core (decoding is CPU-bound).
     collector_workers: Annotated[int, Field(ge=0, le=64)] = 0
+    # The native ingest path (collector/native: OTLP protobuf decoded and rows encoded in C):
+    # auto uses it when it is built, on refuses to start without it, off forces the Python path.
+    native: Literal["auto", "on", "off"] = "auto"
     # Optional shared secret; when set, receivers require "Authorization: Bearer <token>".
     ingest_token: SecretStr | None = None
     # Fluentd forward: when set, clients must pass the HELO/PING/PONG handshake with this key

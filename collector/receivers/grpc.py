@@ -25,7 +25,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 
 from loglens.collector import offload
 from loglens.collector.ingest import Ingest
-from loglens.collector.mapping.otlp import decode_protobuf
+from loglens.collector.native import DecodedRequest
 from loglens.errors import IngestError, MalformedPayloadError, RetryLaterError, UnauthorizedError
 from loglens.settings import Settings
 
@@ -65,7 +65,7 @@ class LogsService:
             self._authorize(context)
             heavy = len(body) >= offload.OFF_LOOP_BYTES
             with self._ingest.batcher.arrival() as arrival:
-                request = await offload.run(heavy, _decode, body)
+                request = await offload.run(heavy, _decode, self._ingest, body)
                 result = await self._ingest.otlp_request(request, body_bytes=len(body), arrival=arrival)
         except IngestError as error:
             status = rpc_status.to_status(_status_of(error))
@@ -94,9 +94,9 @@ class LogsService:
             )
 
 
-def _decode(body: bytes) -> ExportLogsServiceRequest:
+def _decode(ingest: Ingest, body: bytes) -> ExportLogsServiceRequest | DecodedRequest:
     try:
-        return decode_protobuf(body)
+        return ingest.decode_protobuf(body)
     except DecodeError as error:
         raise MalformedPayloadError(f"the request is not a valid ExportLogsServiceRequest: {error}") from None
 

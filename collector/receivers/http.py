@@ -24,7 +24,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 
-from loglens.collector import offload
+from loglens.collector import native, offload
 from loglens.collector.batcher import Arrival
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, collections_paused, json_receipt
@@ -196,7 +196,7 @@ class _HttpReceiver:
             return web.Response(status=415, text=f"Content-Type must be {PROTOBUF} or {JSON}, not {content_type}")
         body = await self._body(request)
         try:
-            decode = otlp.decode_protobuf if content_type == PROTOBUF else otlp.decode_json
+            decode = self._ingest.decode_protobuf if content_type == PROTOBUF else otlp.decode_json
             export = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, decode, body)
         except (DecodeError, ValueError, json_format.ParseError, orjson.JSONDecodeError) as error:
             raise MalformedPayloadError(
@@ -255,6 +255,8 @@ class _HttpReceiver:
             "refused_rows": stats.refused_rows,
             # Requests answered 503 at LOGLENS_COMMIT_TIMEOUT_S, nothing of them stored.
             "commit_timeouts": stats.timed_out_submissions,
+            # Whether OTLP protobuf is decoded and rows encoded in C (collector/native), and why.
+            "native": native.status().as_dict(),
         }
         if self._workers is not None:
             # A worker missing is a degraded collector, though this one can take logs (200).

@@ -6,6 +6,13 @@ UTF-8), the whole COPY fails; ``copy_isolating_bad_rows`` then finds the culprit
 the cheap checks of ``rows.problem_with`` and then by halving, each attempt under a
 savepoint, so that every good row of the batch is still stored and every bad one is
 reported with the reason.
+
+A batch's rows come as row tuples (asyncpg encodes them, with the codecs below) or, on the
+native path, as ready binary COPY tuples (``native.EncodedRows``: bytes, each row's offset, and
+the rows ``problem_with`` refuses, found when they were encoded); ``BatchRows`` holds both kinds
+in one sequence of positions, COPYs any subset of them (the encoded ones with the binary COPY
+header and trailer added), and halving splits encoded rows at their offsets exactly as it
+splits tuples.
 """
 
 from __future__ import annotations
@@ -15,7 +22,12 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from loglens.collector.native import EncodedRows
 from loglens.collector.rows import COLUMNS, UNIX_EPOCH_TO_PG_EPOCH_US, Row, problem_with
+
+# Binary COPY's signature, flags and header extension length; its trailer, a tuple of -1 fields.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
 
 _NUMERIC_HEADER = struct.Struct("!hhhh")
 _ZERO_NUMERIC = _NUMERIC_HEADER.pack(0, 0, 0, 3)
@@ -95,39 +107,105 @@ ROW_PROBLEMS: tuple[type[BaseException], ...] = (
 )
 
 
+class BatchRows:
+    """The rows of a batch in one sequence of positions: the parts' rows one after another,
+    each part a list of row tuples or ``EncodedRows``."""
+
+    def __init__(self, parts: Sequence[Sequence[Row] | EncodedRows]) -> None:
+        self._parts = [part for part in parts if len(part)]
+        self._starts: list[int] = []
+        total = 0
+        for part in self._parts:
+            self._starts.append(total)
+            total += len(part)
+        self._total = total
+
+    def __len__(self) -> int:
+        return self._total
+
+    def problems(self) -> dict[int, str]:
+        """The rows ``rows.problem_with`` refuses (for encoded rows, found when encoding them)."""
+        found: dict[int, str] = {}
+        for start, part in zip(self._starts, self._parts, strict=True):
+            if isinstance(part, EncodedRows):
+                found.update((start + position, problem) for position, problem in part.problems.items())
+            else:
+                found.update(
+                    (start + position, problem)
+                    for position, row in enumerate(part)
+                    if (problem := problem_with(row)) is not None
+                )
+        return found
+
+    def has_problems(self) -> bool:
+        """Whether some row is known to be refused before any COPY (encoded rows only: tuples are
+        checked when a COPY of them has failed, as they always were)."""
+        return any(isinstance(part, EncodedRows) and part.problems for part in self._parts)
+
+    async def copy(self, connection: asyncpg.Connection, positions: Sequence[int] | None = None) -> None:
+        """COPY the rows at ``positions`` (all when None): tuples through asyncpg's encoding, encoded
+        rows as one binary COPY."""
+        tuples: list[Row] = []
+        encoded: list[bytes | memoryview] = []
+        if positions is None:
+            for part in self._parts:
+                if isinstance(part, EncodedRows):
+                    encoded.append(part.data)
+                else:
+                    tuples.extend(part)
+        else:
+            part_index = 0
+            for position in positions:  # ascending: the parts are walked once
+                while part_index + 1 < len(self._parts) and self._starts[part_index + 1] <= position:
+                    part_index += 1
+                part = self._parts[part_index]
+                within = position - self._starts[part_index]
+                if isinstance(part, EncodedRows):
+                    encoded.append(part.row(within))
+                else:
+                    tuples.append(part[within])
+        if encoded:
+            # A memoryview: asyncpg takes bytes for a file's path.
+            data = memoryview(b"".join([COPY_HEADER, *encoded, COPY_TRAILER]))
+            await connection.copy_to_table("logs", source=data, columns=COLUMNS, format="binary")
+        if tuples:
+            await copy_rows(connection, tuples)
+
+
 async def copy_rows(connection: asyncpg.Connection, rows: Sequence[Row]) -> None:
     await connection.copy_records_to_table("logs", records=rows, columns=COLUMNS)
 
 
-async def copy_isolating_bad_rows(connection: asyncpg.Connection, rows: Sequence[Row]) -> dict[int, str]:
+async def copy_isolating_bad_rows(
+    connection: asyncpg.Connection, rows: Sequence[Row] | BatchRows
+) -> dict[int, str]:
     """COPY every row PostgreSQL accepts; return the refused ones' positions and reasons.
 
     Must run inside a transaction: each attempt is a savepoint.
     """
-    refused = {
-        position: problem for position, row in enumerate(rows) if (problem := problem_with(row)) is not None
-    }
-    candidates = [position for position in range(len(rows)) if position not in refused]
-    await _copy_halving(connection, rows, candidates, refused)
+    batch = rows if isinstance(rows, BatchRows) else BatchRows([rows])
+    refused = batch.problems()
+    candidates = [position for position in range(len(batch)) if position not in refused]
+    await _copy_halving(connection, batch, candidates, refused)
     return refused
 
 
 async def _copy_halving(
-    connection: asyncpg.Connection, rows: Sequence[Row], positions: list[int], refused: dict[int, str]
+    connection: asyncpg.Connection, batch: BatchRows, positions: list[int], refused: dict[int, str]
 ) -> None:
     if not positions:
         return
     try:
         async with connection.transaction():
-            await copy_rows(connection, [rows[position] for position in positions])
+            await batch.copy(connection, positions)
         return
     except ROW_PROBLEMS as error:
         if len(positions) == 1:
             refused[positions[0]] = _reason(error)
             return
     middle = len(positions) // 2
-    await _copy_halving(connection, rows, positions[:middle], refused)
-    await _copy_halving(connection, rows, positions[middle:], refused)
+    await _copy_halving(connection, batch, positions[:middle], refused)
+    await _copy_halving(connection, batch, positions[middle:], refused)
 
 
 def _reason(error: BaseException) -> str:

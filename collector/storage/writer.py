@@ -6,7 +6,8 @@ gathered. Per batch, in one transaction:
 1. submissions carrying an idempotency key claim it in ``ingest_receipts``; a key already
    committed with the same content digest marks its submission a replay, answered with the
    stored receipt, not stored; with another digest, a conflict: refused, not stored;
-2. the rows of the rest are COPYed (``storage/copy.py``);
+2. the rows of the rest are COPYed (``storage/copy.py``): row tuples, or rows the native path
+   encoded as binary COPY already (``Submission.encoded``), in one COPY per kind;
 3. the transaction commits, and only then are the submissions told their outcome.
 
 Errors are sorted into two kinds: a row PostgreSQL refuses is reported against that row
@@ -44,8 +45,9 @@ from typing import Any
 import asyncpg
 import orjson
 
+from loglens.collector.native import EncodedRows
 from loglens.collector.rows import Row
-from loglens.collector.storage.copy import ROW_PROBLEMS, copy_isolating_bad_rows, copy_rows, register_writer_codecs
+from loglens.collector.storage.copy import ROW_PROBLEMS, BatchRows, copy_isolating_bad_rows, register_writer_codecs
 from loglens.collector.storage.partitions import Partitions, day_of
 from loglens.errors import CommitTimeoutError, StorageUnavailableError
 
@@ -100,6 +102,9 @@ def content_digest(*parts: bytes) -> bytes:
 
 @dataclass(eq=False)
 class Submission:
+    """The rows of one request: ``rows`` as tuples, or (the native path) ``encoded`` as binary COPY
+    tuples with ``rows`` empty; positions are the same either way."""
+
     rows: list[Row]
     idempotency_key: IdempotencyKey | None = None
     receipt: ReceiptBuilder | None = None
@@ -110,6 +115,20 @@ class Submission:
     client_gone: Callable[[], bool] | None = None
     # Set by the batcher when the waiter was cancelled while the batch was being written.
     abandoned: bool = False
+    encoded: EncodedRows | None = None
+
+    @property
+    def row_count(self) -> int:
+        return len(self.encoded) if self.encoded is not None else len(self.rows)
+
+    @property
+    def copy_part(self) -> list[Row] | EncodedRows:
+        return self.encoded if self.encoded is not None else self.rows
+
+    def days(self) -> set[int]:
+        if self.encoded is not None:
+            return set(self.encoded.days)
+        return {day_of(row[0]) for row in self.rows}
 
     def gone(self) -> bool:
         """Nobody waits for this submission's outcome any more: it must not be committed."""
@@ -130,7 +149,7 @@ class SubmissionResult:
     def stored(self, submission: Submission) -> int:
         if self.replayed_receipt is not None or self.conflict or self.gone:
             return 0
-        return len(submission.rows) - len(self.refused)
+        return submission.row_count - len(self.refused)
 
 
 class LogWriter:
@@ -229,7 +248,7 @@ class LogWriter:
                 except ROW_PROBLEMS as error:
                     log.info(
                         "a batch of %d rows has rows PostgreSQL refuses (%s); isolating them",
-                        sum(len(s.rows) for s in batch),
+                        sum(s.row_count for s in batch),
                         error,
                     )
                     return await _commit_for_present(connection, batch, isolate_bad_rows=True, limited=limited)
@@ -311,11 +330,12 @@ async def _commit(
                 outcomes[index].conflict = first is None or first.digest != claim.digest
             else:
                 to_store.append((index, submission))
-        rows = [row for _, submission in to_store for row in submission.rows]
-        if isolate_bad_rows:
+        rows = BatchRows([submission.copy_part for _, submission in to_store])
+        # Rows the native encoder found PostgreSQL would refuse are never sent: isolated at once.
+        if isolate_bad_rows or rows.has_problems():
             _distribute(await copy_isolating_bad_rows(connection, rows), to_store, outcomes)
-        elif rows:
-            await copy_rows(connection, rows)
+        elif len(rows):
+            await rows.copy(connection)
         receipts = await _store_receipts(connection, to_store, outcomes)
         # The last moment before the COMMIT: a client that left meanwhile (the COPY waited on a
         # lock) would send again what this would store: roll back, and commit without it.
@@ -353,7 +373,7 @@ def _keys_within_batch(
 
 
 def _days(batch: Sequence[Submission]) -> set[int]:
-    return {day_of(row[0]) for submission in batch for row in submission.rows}
+    return set().union(*(submission.days() for submission in batch))
 
 
 async def _claim_keys(
@@ -390,7 +410,7 @@ def _distribute(
     """Turn positions in the concatenated rows back into positions within each submission."""
     offset = 0
     for index, submission in to_store:
-        end = offset + len(submission.rows)
+        end = offset + submission.row_count
         outcomes[index].refused = {p - offset: reason for p, reason in refused.items() if offset <= p < end}
         offset = end
 

@@ -4,6 +4,8 @@ checkout."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -74,3 +76,73 @@ def test_the_installed_package_imports_and_finds_its_data(wheel: Path, tmp_path:
     assert modules > 60
     assert migrations >= 2
     assert questions == 40
+
+
+NATIVE_STATUS = """
+import sys
+sys.path = [path for path in sys.path if path not in ("", {root!r})]
+from loglens.collector import native
+from loglens.errors import ConfigurationError
+print(native.available(), native.configure("auto").reason)
+try:
+    native.configure("on")
+except ConfigurationError as error:
+    print("on refused:", error)
+"""
+
+
+def fresh_clone(destination: Path) -> Path:
+    """This checkout's files as a clone has them (tracked and new, nothing built or ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / name.decode()
+        if source.is_file() and not source.is_symlink():
+            target = destination / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        elif source.is_symlink():
+            target = destination / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+    return destination
+
+
+def test_without_a_c_compiler_loglens_installs_and_says_it_runs_on_its_python_path(tmp_path: Path) -> None:
+    """CC=false: the native extension's build fails, is reported, and the rest installs."""
+    clone = fresh_clone(tmp_path / "clone")
+    out = tmp_path / "wheel"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(clone)],
+        env={**os.environ, "CC": "false"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel_file,) = out.glob("loglens-*.whl")
+    with zipfile.ZipFile(wheel_file) as archive:
+        assert not [name for name in archive.namelist() if name.endswith(".so")]
+    target = tmp_path / "site-packages"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel_file)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", NATIVE_STATUS.format(root=str(ROOT))],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("False off: the native extension is not built"), done.stdout
+    assert "the Python path serves" in done.stdout
+    assert "on refused: LOGLENS_NATIVE=on, but the native extension is not built" in done.stdout
