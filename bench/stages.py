@@ -31,7 +31,8 @@ import asyncpg
 import psutil
 
 from loglens.collector.batcher import Batcher
-from loglens.collector.ingest import Ingest, Mapping, collections_paused
+from loglens.collector.ingest import Ingest, collections_paused
+from loglens.collector.ingest import Prepared as Mapping
 from loglens.collector.mapping import json_api, otlp
 from loglens.collector.receivers.forward import protocol
 from loglens.collector.rows import COLUMNS, Col, Row
