@@ -25,8 +25,6 @@ from __future__ import annotations
 import re
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-# "용량 좀 줄여줘", "디스크 비워줘": freeing space is deleting logs
-_FREE_SPACE_KO = re.compile(r"(?:용량|디스크|공간|스토리지)\s*(?:을|를|좀)?\s*(?:좀\s*)?(?:줄여|비워|확보|정리)")
 
 REFUSALS = {
     "en": "loglens only reads logs: it cannot delete, change or add them. "
@@ -122,6 +120,8 @@ _KO = re.compile(
     rf"|(?:삭제|제거|초기화){_KO_END}"
     # "… 해결됨으로 표시해", "… WARN으로 설정해"
     r"|(?:으로|로)\s*(?:표시|마킹|설정|지정|처리|마크)\s*(?:해|하|좀)"
+    # "용량 좀 줄여줘", "디스크 비워줘": freeing space is deleting logs
+    r"|(?:용량|디스크|공간|스토리지)\s*(?:을|를|좀)?\s*(?:좀\s*)?(?:줄여|비워|확보|정리)"
     # "중복 로그 정리해줘", "오래된 로그 정리": tidying stored rows away
     r"|(?:중복|오래된|옛날|지난달|예전)\s*(?:\S+\s*){0,2}?(?:로그|기록|데이터|행)\S*\s*(?:좀\s*)?정리",
     re.IGNORECASE,
@@ -139,7 +139,7 @@ def is_write_request(question: str) -> bool:
         return False
     if _SQL.search(text) or _PASSIVE.search(text) or _ADD.search(text):
         return True
-    if _korean_request(text) or _FREE_SPACE_KO.search(text):
+    if _korean_request(text):
         return True
     return any(_clause_is_request(text, clause.end()) for clause in _CLAUSE.finditer(text))
 

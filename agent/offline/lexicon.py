@@ -1111,7 +1111,6 @@ NAME_WORD_ALIASES = {
     "failures": "failure",
     "failed": "failure",
 }
-HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 # Parts of error names that alone name none of them ("error", "service", "type")
 GENERIC_ERROR_WORDS = frozenset(
     {"error", "exception", "failure", "service", "type", "key", "not", "found", "rate", "limit", "load", "invalid"}
@@ -1143,6 +1142,8 @@ SERVICE_NOUN_AFTER = re.compile(
     r"\s*(?:-\s*)?(?:service|svc|api|worker|app|server|backend)s?(?![a-z0-9_])(?!-[a-z0-9])"
 )
 
+# the last part of several services' names that names them together ("the worker services")
+SHARED_NAME_TAILS = ("worker",)
 # what follows a service named by its own part alone: "payment errors", "order latency"
 SERVICE_QUALIFIES = re.compile(
     r"\s+(?:db|database|errors?|exceptions?|failures?|timeouts?|latency|latencies|logs?|requests?|traffic|"

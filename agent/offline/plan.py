@@ -405,12 +405,13 @@ def _aggregate(measure: Measure) -> str:
 
 def _distinct(plan: QueryPlan, where: str) -> str:
     assert plan.group_by is not None
-    group = plan.group_by.sql()
+    group = listed = plan.group_by.sql()  # what is compared with NOT IN, and what the subquery lists
     shown = _named(group, plan.group_by.alias)
     if plan.group_by_also is not None:  # "new service versions": each with its service
         also = plan.group_by_also
         shown += f", {_named(also.sql(), also.name)}"
-        group = f"({group}, {also.sql()})"
+        listed = f"{group}, {also.sql()}"
+        group = f"({listed})"
     exclusions = []
     if plan.new_in_window and plan.window is not None:
         # seen before at all, whatever its outcome then: "IPs with a 5xx today that were never seen before"
@@ -429,7 +430,7 @@ def _distinct(plan: QueryPlan, where: str) -> str:
         exclusions.append(f"{_where(elsewhere)} AND {group} IS NOT NULL")
     sql = f"SELECT DISTINCT {shown} FROM logs WHERE {where}"
     for exclusion in exclusions:
-        sql += f" AND {group} NOT IN (SELECT {group.strip('()')} FROM logs WHERE {exclusion})"
+        sql += f" AND {group} NOT IN (SELECT {listed} FROM logs WHERE {exclusion})"
     return sql + " ORDER BY 1"
 
 

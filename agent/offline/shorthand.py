@@ -129,7 +129,6 @@ WORDS = {
     "applications": "apps",
     "errored": "errors",
     "erroring": "errors",
-    "prod-only": "only in production",
     "stg": "staging",
     "dupes": "duplicates",
     "dups": "duplicates",
@@ -231,10 +230,10 @@ def expand(lowered: str) -> str:
     text = HALF_HOUR.sub("30 minutes", lowered)
     text = HASH.sub("number of", text)
     text = GLUED_TOP.sub(r"top \1", text)
-    text = PER_SLASH.sub(lambda m: " per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
+    text = PER_SLASH.sub(lambda m: " per " + _unit(m.group(1)), text)
     text = BY_UNIT.sub(r"per \1", text)
     text = NUMBER_HYPHEN.sub(lambda m: f"{WORDS[m.group(1)]}-{m.group(2)}", text)
-    text = PER_HYPHEN.sub(lambda m: "per " + {"min": "minute", "hr": "hour"}.get(m.group(1), m.group(1)), text)
+    text = PER_HYPHEN.sub(lambda m: "per " + _unit(m.group(1)), text)
     text = ONLY_HYPHEN.sub(lambda m: "only in " + m.group(1), text)
     text = text.replace("half-hour", "30-minute").replace("half hour", "30 minutes")
     text = THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), text)
@@ -249,6 +248,11 @@ def expand(lowered: str) -> str:
     text = FIRST_FAILURE_KO.sub(r"\2 \1 \3", text)  # "로그인 첫 실패" is the first login failure
     text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
     return ONE_DAY.sub("1일", text)
+
+
+def _unit(written: str) -> str:
+    """ "min" → "minute", "hr" → "hour" (after "per", one unit)."""
+    return {"min": "minute", "hr": "hour"}.get(written, written)
 
 
 def _word(match: re.Match[str]) -> str:

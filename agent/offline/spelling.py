@@ -6,6 +6,7 @@ equally close candidates leave the word as it is (the planner then says it could
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -17,8 +18,14 @@ TOKEN = re.compile(r"(?<![\w\-./])[a-z]{5,}(?![\w\-/])")
 
 def correct(text: str, names: Iterable[str] = ()) -> str:
     """``text`` (lower case, shorthand written out) with its misspelled words corrected."""
-    known = vocabulary.WORDS | frozenset(names)
+    known = _known(frozenset(names))
     return TOKEN.sub(lambda match: _closest(match.group(0), known), text)
+
+
+@functools.lru_cache(maxsize=8)
+def _known(names: frozenset[str]) -> frozenset[str]:
+    """The words a misspelling may be corrected to: the same for every question on one profile."""
+    return vocabulary.WORDS | names
 
 
 def _closest(word: str, known: frozenset[str]) -> str:

@@ -1356,18 +1356,21 @@ static int map_record(Decoder *dec, Reader r, const Context *ctx) {
 
 /* ---------------------------------------------------------------- the request's structure */
 
-static int read_scope_logs(Decoder *dec, Reader r, const Reader *resource) {
-    /* First the scope (it may come after the records), then the records in order. */
-    Reader scan = r, scope;
+/* ResourceLogs and ScopeLogs alike: field 1 is one message (the resource, the scope), field 2
+   the repeated messages (scope logs, log records), field 3 the schema URL. Scan them all once
+   (field 1 may come after the others): find field 1, and check the others' wire types, so
+   that the walk in order that follows meets nothing it has not validated. */
+static int scan_head(Reader scan, Reader *head, int *has_head) {
     uint32_t field;
-    int wire, done, has_scope = 0;
-    Val schema_url, scope_name = str_val("", 0);
+    int wire, done;
+    Val schema_url;
+    *has_head = 0;
     for (;;) {
         TRY(read_tag(&scan, &field, &wire, &done));
-        if (done) break;
+        if (done) return OK;
         if (field == 1) {
-            if (wire != 2 || has_scope++) return UNHANDLED;
-            TRY(read_len(&scan, &scope));
+            if (wire != 2 || (*has_head)++) return UNHANDLED;
+            TRY(read_len(&scan, head));
         } else if (field == 2) {
             Reader ignored;
             if (wire != 2) return UNHANDLED;
@@ -1378,6 +1381,15 @@ static int read_scope_logs(Decoder *dec, Reader r, const Reader *resource) {
             TRY(skip_field(&scan, wire));
         }
     }
+}
+
+static int read_scope_logs(Decoder *dec, Reader r, const Reader *resource) {
+    /* First the scope (it may come after the records), then the records in order. */
+    Reader scope;
+    uint32_t field;
+    int wire, done, has_scope;
+    Val scope_name = str_val("", 0);
+    TRY(scan_head(r, &scope, &has_scope));
     if (has_scope) {
         Reader s = scope;
         uint64_t ignored;
@@ -1421,26 +1433,10 @@ static int read_scope_logs(Decoder *dec, Reader r, const Reader *resource) {
 }
 
 static int read_resource_logs(Decoder *dec, Reader r) {
-    Reader scan = r, resource;
+    Reader resource;
     uint32_t field;
-    int wire, done, has_resource = 0;
-    Val schema_url;
-    for (;;) {
-        TRY(read_tag(&scan, &field, &wire, &done));
-        if (done) break;
-        if (field == 1) {
-            if (wire != 2 || has_resource++) return UNHANDLED;
-            TRY(read_len(&scan, &resource));
-        } else if (field == 2) {
-            Reader ignored;
-            if (wire != 2) return UNHANDLED;
-            TRY(read_len(&scan, &ignored));
-        } else if (field == 3) {
-            TRY(read_string(&scan, wire, &schema_url));
-        } else {
-            TRY(skip_field(&scan, wire));
-        }
-    }
+    int wire, done, has_resource;
+    TRY(scan_head(r, &resource, &has_resource));
     int scopes = 0;
     for (;;) {
         TRY(read_tag(&r, &field, &wire, &done));

@@ -4,7 +4,6 @@ when no more rows are coming, and still gathers many requests when they come sid
 from __future__ import annotations
 
 import asyncio
-import http.client
 import statistics
 import time
 
@@ -13,6 +12,7 @@ import asyncpg
 import grpc
 import orjson
 
+from bench.ingest import one_event_per_request
 from loglens.collector.server import Collector
 from tests.forward_client import ForwardClient, message, new_chunk
 from tests.otlp_payloads import record, request
@@ -28,32 +28,12 @@ EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 TIMER_BOUNDS = 3
 
 
-def one_event_per_request(port: int, requests: int) -> tuple[float, float]:
-    """A synchronous client on one keep-alive connection, one event a request, each waiting
-    for its answer before the next: the requests it had answered per second, and the median
-    time an answer took."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    latencies = []
-    began = time.perf_counter()
-    try:
-        for number in range(requests):
-            body = orjson.dumps({"logs": [{"message": f"event {number}", "service": "one-by-one"}]})
-            started = time.perf_counter()
-            connection.request("POST", "/logs", body=body, headers=JSON)
-            response = connection.getresponse()
-            answer = response.read()
-            assert response.status == 200, answer
-            latencies.append(time.perf_counter() - started)
-    finally:
-        connection.close()
-    return requests / (time.perf_counter() - began), statistics.median(latencies)
-
-
 async def test_one_event_per_request_from_one_connection_is_answered_without_waiting_for_the_timer(
     collector: Collector, db: asyncpg.Connection
 ) -> None:
     timer_s = collector.settings.flush_interval_ms / 1000
-    rate, median_s = await asyncio.to_thread(one_event_per_request, collector.ports.otlp_http, REQUESTS)
+    rate, latencies = await asyncio.to_thread(one_event_per_request, collector.ports.otlp_http, REQUESTS)
+    median_s = statistics.median(latencies)
 
     assert await db.fetchval("SELECT count(*) FROM logs WHERE service = 'one-by-one'") == REQUESTS
     assert rate > TIMER_BOUNDS / timer_s, f"{rate:.0f} requests/s: requests wait for the flush timer"

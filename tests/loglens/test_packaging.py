@@ -54,7 +54,8 @@ def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
     assert not [name for name in names if "/web/" in name and name.startswith("loglens/bots/")]
 
 
-def test_the_installed_package_imports_and_finds_its_data(wheel: Path, tmp_path: Path) -> None:
+def install(wheel: Path, tmp_path: Path) -> Path:
+    """The wheel installed into a site-packages of its own under ``tmp_path``."""
     target = tmp_path / "site-packages"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
@@ -62,15 +63,24 @@ def test_the_installed_package_imports_and_finds_its_data(wheel: Path, tmp_path:
         capture_output=True,
         timeout=300,
     )
-    script = IMPORT_EVERYTHING.format(root=str(ROOT), target=str(target))
-    done = subprocess.run(
+    return target
+
+
+def run_installed(script: str, target: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``script`` run by Python with only the installed package to import (not this checkout)."""
+    return subprocess.run(
         [sys.executable, "-c", script],
-        cwd=tmp_path,
+        cwd=cwd,
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_installed_package_imports_and_finds_its_data(wheel: Path, tmp_path: Path) -> None:
+    target = install(wheel, tmp_path)
+    done = run_installed(IMPORT_EVERYTHING.format(root=str(ROOT), target=str(target)), target, tmp_path)
     assert done.returncode == 0, done.stderr
     modules, migrations, questions = (int(number) for number in done.stdout.split())
     assert modules > 60
@@ -100,15 +110,14 @@ def fresh_clone(destination: Path) -> Path:
         capture_output=True,
     ).stdout.split(b"\0")
     for name in filter(None, listed):
-        source = ROOT / name.decode()
-        if source.is_file() and not source.is_symlink():
-            target = destination / name.decode()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-        elif source.is_symlink():
-            target = destination / name.decode()
-            target.parent.mkdir(parents=True, exist_ok=True)
+        source, target = ROOT / name.decode(), destination / name.decode()
+        if not (source.is_symlink() or source.is_file()):
+            continue  # listed as deleted in the working tree
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
             target.symlink_to(os.readlink(source))
+        else:
+            shutil.copy2(source, target)
     return destination
 
 
@@ -127,21 +136,8 @@ def test_without_a_c_compiler_loglens_installs_and_says_it_runs_on_its_python_pa
     (wheel_file,) = out.glob("loglens-*.whl")
     with zipfile.ZipFile(wheel_file) as archive:
         assert not [name for name in archive.namelist() if name.endswith(".so")]
-    target = tmp_path / "site-packages"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel_file)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", NATIVE_STATUS.format(root=str(ROOT))],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    target = install(wheel_file, tmp_path)
+    done = run_installed(NATIVE_STATUS.format(root=str(ROOT)), target, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("False off: the native extension is not built"), done.stdout
     assert "the Python path serves" in done.stdout

@@ -15,11 +15,10 @@ from collections.abc import Callable
 
 from loglens.agent.offline import lexicon, stopwords
 from loglens.agent.offline.plan import Condition, QueryPlan
-from loglens.agent.offline.planner.state import Reader
+from loglens.agent.offline.planner.state import HANGUL, Reader
 
 # Words, and the symbols that change what is computed ("%", ">", "<").
 WORD = re.compile(r"[a-z0-9][a-z0-9_\-.']*|[\uac00-\ud7a3]+|%|[<>≥≤]=?")
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def unused_words(text: str, taken: list[bool]) -> list[str]:

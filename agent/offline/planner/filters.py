@@ -22,7 +22,7 @@ from loglens.agent.offline.plan import (
     Having,
     Measure,
 )
-from loglens.agent.offline.planner.state import Planning
+from loglens.agent.offline.planner.state import HANGUL, Planning
 from loglens.agent.schema import MAX_VALUES
 
 SLOWEST_ROWS_SHOWN = 10
@@ -71,14 +71,8 @@ def identifiers(p: Planning) -> None:
         if named is not None and p.reader.free(named.start(), named.end()):
             p.reader.mark(named.start(), named.end())
     paths = [found.group(0).rstrip(".,?") for found in found_paths]
-    for path in paths:  # "the checkout page (/checkout)": the page named twice
-        for segment in {s for s in re.split(r"[/\-_.?=&]+", path.lower()) if len(s) >= 4 and s.isalpha()}:
-            for named in re.finditer(
-                rf"{lexicon.WORD_START}{segment}(?:\s+(?:page|endpoint|route|api))?{lexicon.WORD_END}",
-                p.reader.text,
-            ):
-                if p.reader.free(named.start(), named.end()):
-                    p.reader.mark(named.start(), named.end())
+    for path in paths:
+        _path_said_again(p, path)
     if paths:
         p.add_in(Attribute(column="path"), [p.closest("path", path) or path for path in paths], compared=False)
     versions = [
@@ -87,6 +81,13 @@ def identifiers(p: Planning) -> None:
     ]
     if versions:  # "v2.9.0 vs v2.10.0": both, side by side
         p.add_in(Attribute(column="service_version"), list(dict.fromkeys(versions)))
+
+
+def _path_said_again(p: Planning, path: str) -> None:
+    """ "the checkout page (/checkout)": the words of a path written out beside it."""
+    for segment in {s for s in re.split(r"[/\-_.?=&]+", path.lower()) if len(s) >= 4 and s.isalpha()}:
+        said = re.compile(rf"{lexicon.WORD_START}{segment}(?:\s+(?:page|endpoint|route|api))?{lexicon.WORD_END}")
+        p.reader.mark_free(said)
 
 
 def named_id(p: Planning, found: re.Match[str]) -> None:
@@ -273,7 +274,7 @@ def _longest_named_run(
 def _names_one_error_alone(p: Planning, token: tuple[int, int, str]) -> bool:
     """ "timeouts", "upstream": one English word of seven letters or more, no part of a service's name."""
     written = p.reader.text[token[0] : token[1]]
-    return not lexicon.HANGUL_WORD.search(written) and len(token[2]) >= 7
+    return not HANGUL.search(written) and len(token[2]) >= 7
 
 
 def _in_a_service_name(p: Planning, word: str) -> bool:
@@ -283,7 +284,7 @@ def _in_a_service_name(p: Planning, word: str) -> bool:
 def _name_word(token: str) -> str:
     """A word of the question as a part of a name: "타임아웃이" → "timeout", "timeouts" → "timeout"."""
     word = lexicon.NAME_WORD_ALIASES.get(token)
-    if word is None and lexicon.HANGUL_WORD.fullmatch(token):
+    if word is None and HANGUL.match(token):  # the token is all Hangul or all Latin
         stem = next((token[: -len(e)] for e in stopwords.KOREAN_ENDINGS_LONGEST_FIRST if token.endswith(e)), token)
         word = lexicon.NAME_WORD_ALIASES.get(stem, stem)
     return word or token
@@ -605,7 +606,7 @@ def _named_by_part(p: Planning) -> list[str]:
 def _named_by_tail(p: Planning) -> list[str]:
     """ "the worker services", "workers": every service whose name ends in that word."""
     named: list[str] = []
-    for tail in ("worker",):
+    for tail in lexicon.SHARED_NAME_TAILS:
         services = [s for s in p.schema.distinct("service") if re.split(r"[\-_.]", s.lower())[-1] == tail]
         match = re.search(
             rf"{lexicon.WORD_START}{tail}(?:s|\s+(?:services|svcs|apps))(?:'s?)?{lexicon.WORD_END}", p.reader.text

@@ -192,20 +192,16 @@ def extremes(p: Planning, duration: Attribute) -> None:
     averaged = reader.take(lexicon.AVERAGE) is not None
     maximum = reader.take(lexicon.MAXIMUM) is not None
     minimum = reader.take(lexicon.MINIMUM) is not None
-    if averaged:
-        measures.append(Measure(kind="avg", attribute=duration, alias=f"avg_{_unit_alias(duration)}"))
-    if maximum:
-        measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
-    if minimum:
-        measures.append(Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
     slowest = p.superlative == "slowest" or reader.peek(lexicon.SLOWEST_WORD) is not None
     if averaged and slowest and reader.peek(lexicon.FAST) is not None:
-        # "response times: fastest, average, slowest"
+        # "response times: fastest, average, slowest": the minimum and maximum beside the average
         reader.take(lexicon.FAST)
         reader.take(lexicon.SLOWEST_WORD)
         p.superlative = None
-        measures.insert(0, Measure(kind="min", attribute=duration, alias=f"min_{_unit_alias(duration)}"))
-        measures.append(Measure(kind="max", attribute=duration, alias=f"max_{_unit_alias(duration)}"))
+        maximum = minimum = True
+    for kind, asked in (("avg", averaged), ("max", maximum), ("min", minimum)):
+        if asked:
+            measures.append(Measure(kind=kind, attribute=duration, alias=f"{kind}_{_unit_alias(duration)}"))
 
 
 def ranked_duration(p: Planning, duration: Attribute) -> None:

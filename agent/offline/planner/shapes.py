@@ -221,9 +221,9 @@ def pick_dimension(p: Planning) -> Attribute | None:
     candidates = dimension_candidates(p)
     if not candidates:
         return Attribute(column="error_type") if p.went_wrong else None
-    if True:  # "service versions", "서비스 버전": the versions are grouped, "service" says whose
-        heads = [c for c in candidates if not any(0 <= o[0] - c[1] <= 1 and o is not c for o in candidates)]
-        candidates = heads or candidates
+    # "service versions", "서비스 버전": the versions are grouped, "service" says whose
+    heads = [c for c in candidates if not any(0 <= o[0] - c[1] <= 1 and o is not c for o in candidates)]
+    candidates = heads or candidates
     grouped = [c for c in candidates if p.marked_as_grouping(c[0], c[1])]
     start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
     if not grouped and p.threshold_span is not None and len(candidates) > 1:

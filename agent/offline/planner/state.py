@@ -78,6 +78,12 @@ class Reader:
         for match in pattern.finditer(self.text):
             self.mark(match.start(), match.end())
 
+    def mark_free(self, pattern: re.Pattern[str]) -> None:
+        """Mark every match of ``pattern`` that no pass has taken yet."""
+        for match in pattern.finditer(self.text):
+            if self.free(match.start(), match.end()):
+                self.mark(match.start(), match.end())
+
     def mark(self, start: int, end: int) -> None:
         for index in range(start, end):
             self.taken[index] = True
