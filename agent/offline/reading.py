@@ -364,13 +364,15 @@ def _limit(reading: _Reading) -> None:
             reading.say("limit", f"상위 {plan.limit:,}개" if reading.korean else f"top {plan.limit:,}")
 
 
+def _all_columns(reading: _Reading) -> None:
+    if reading.plan.shape == "rows" and reading.plan.all_columns:
+        reading.say("columns", reading.words(("every column", "모든 열")))
+
+
 def _columns(reading: _Reading) -> None:
     plan = reading.plan
-    if plan.shape == "rows" and plan.all_columns:
-        reading.say("columns", reading.words(("every column", "모든 열")))
-        return
-    if plan.shape != "rows" or list(plan.columns) == list(ROW_COLUMNS):
-        return
+    if plan.shape != "rows" or plan.all_columns or list(plan.columns) == list(ROW_COLUMNS):
+        return  # every column is said by _all_columns
     added = [column for column in plan.columns if column not in ROW_COLUMNS]
     if set(ROW_COLUMNS) <= set(plan.columns):
         listed = ", ".join(added)
@@ -450,6 +452,7 @@ CLAUSES: dict[str, Clause] = {
     "order": _order,
     "limit": _limit,
     "columns": _columns,
+    "all_columns": _all_columns,
 }
 
 

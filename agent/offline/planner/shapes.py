@@ -194,7 +194,6 @@ def rank(
         p.plan.keep_ties = True
     elif (most or least) is not None and compared is None and p.reader.peek(lexicon.SHOW_ALL) is None:
         p.plan.limit = limit_for_most(p, dimension)
-        p.plan.keep_ties = p.plan.limit is not None  # "which host has the most": both, when two tie
 
 
 def rank_by_superlative(p: Planning, dimension: Attribute | None, compared: Attribute | None) -> None:
