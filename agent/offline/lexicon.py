@@ -381,6 +381,7 @@ BUCKETS = [
             rf"{WORD_START}(?:per|each|every|by\s+the)\s+minute{WORD_END}",
             rf"{WORD_START}by\s+minute{WORD_END}",
             rf"{WORD_START}minutely{WORD_END}",
+            rf"{WORD_START}minute[\s-]+by[\s-]+minute{WORD_END}",
             r"분(?:별|당|\s*단위)",
         ),
         "minute",
@@ -388,6 +389,7 @@ BUCKETS = [
     (
         any_of(
             rf"{WORD_START}hourly{WORD_END}",
+            rf"{WORD_START}hour[\s-]+by[\s-]+hour{WORD_END}",
             rf"{WORD_START}(?:per|each|every|by\s+the|by)\s+hour{WORD_END}",
             r"시간(?:대)?별",
             r"시간\s*단위",
@@ -398,6 +400,7 @@ BUCKETS = [
     (
         any_of(
             rf"{WORD_START}daily{WORD_END}",
+            rf"{WORD_START}day[\s-]+by[\s-]+day{WORD_END}",
             rf"{WORD_START}(?:per|each|every|by\s+the|by)\s+day{WORD_END}",
             r"일별",
             r"하루\s*별",
@@ -496,6 +499,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
             rf"{WORD_START}accounts?{WORD_END}(?!\s+for)",
             rf"{WORD_START}(?:who|whom){WORD_END}(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
             r"누가",
+            r"계정",
             r"사용자",
             r"유저",
             r"고객",
@@ -652,6 +656,13 @@ DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
     rf"(?P<n>\d+(?:\.\d+)?|an?|one)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
     r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘|초과|넘게|보다)",
+)
+# A number with no unit after a measure of durations ("median duration_ms > 60", "avg duration 100
+# 넘는"): milliseconds, the unit durations are kept in; read only after such a measure.
+BARE_MEASURE_THRESHOLD = any_of(
+    rf"{WORD_START}(?P<op>over|above|exceeds?|exceeding|more\s+than|greater\s+than|higher\s+than|at\s+least|>=?)\s*"
+    rf"(?P<n>\d+(?:\.\d+)?)(?!\s*(?:%|x\b|times|[.,]?\d|[a-z%]))",
+    r"(?P<kn>\d+(?:\.\d+)?)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘는|넘게|넘|초과|보다\s*(?:큰|높은|느린))",
 )
 # An apostrophe inside a word ("what's", "payment-api's") opens or closes no quote.
 QUOTED = re.compile(r"(?<![a-z0-9])[\"'‘’“”「」『』]([^\"'‘’“”「」『』]{1,200})[\"'‘’“”「」『』](?![a-z0-9])")
@@ -1003,6 +1014,7 @@ EMPTY_PHRASES = any_of(
     rf"{WORD_START}(?:if\s+you\s+(?:could|can|would|don'?t\s+mind)|if\s+(?:that'?s|it'?s)\s+possible|if\s+possible){WORD_END}",
     rf"{WORD_START}ones?(?=\s*(?:\)|\?|$|,|\.|!))",
     rf"{WORD_START}(?:as\s+(?:a\s+)?(?:percentage|percent|%|share|list|table)|if\s+(?:any|possible)){WORD_END}",
+    r"^\s*(?:step|q|question|task|item)\s*#?\d+\s*(?:[—–:.)]|-(?!\d))",
     r"무슨\s*일(?:이)?",
     r"(?:주실|줄)\s*수\s*(?:있|없)[가-힣]*",
     r"몇\s*(?:ms|밀리초|초)(?:야|예요|인가요|이야|임|나와|나와요)?",
@@ -1042,7 +1054,8 @@ MESSAGE_SIZE = any_of(
     rf"(?:\s*(?:characters?|chars?|bytes?|letters?))?",
     rf"(?P<op2>over|more\s+than|longer\s+than|above|exceeding|greater\s+than|at\s+least|>=?)\s*(?P<n2>\d+)\s*"
     rf"(?:characters?|chars?|letters?){WORD_END}",
-    r"(?:(?:메시지|message)\s*(?:길이|크기)(?:가|는)?\s*)?(?P<kn>\d+)\s*(?:자|글자|byte|바이트)?\s*(?P<kop>넘는|넘게|이상|초과|보다\s*긴)",
+    r"(?:(?:메시지|message)\s*(?:길이|크기)(?:가|는)?\s*(?P<kn>\d+)\s*(?:자|글자|byte|바이트)?"
+    r"|(?P<kn2>\d+)\s*(?:자|글자|byte|바이트))\s*(?:을|를|이|가)?\s*(?P<kop>넘는|넘게|이상|초과|보다\s*긴)",
 )
 BIG_WORDS = any_of(
     rf"{WORD_START}(?:huge|giant|big|bigger|large|larger|long|longer|oversized|massive|enormous|gigantic){WORD_END}",

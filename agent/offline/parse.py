@@ -51,6 +51,7 @@ PASSES: tuple[Callable[[Planning], None], ...] = (
     shapes.shape,
     measures.measure_threshold,
     sets.distinct_values,
+    filters.counted_requests,
 )
 
 

@@ -58,6 +58,7 @@ ENGLISH = _words(
     understand appreciate able mind identify wondering fyi wtf btw tbh pls rn atm asap omg ugh hmm
     thing things stuff comes coming originated originating originate responsible hammering hammered
     spamming showing totals distribution distributed across whether breaking make made makes
+    too verify confirm double-check sanity
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.
@@ -98,12 +99,18 @@ KOREAN = _words(
     나고 생기고 찍히고 뜨고 요청한 요청된 요청하는 호출된 완전히 컬럼 컬럼으로 칼럼 칼럼으로 열 필드
     것부터 순 순으로 구간 구간만 때 때만 끊어서 나오는데 나는데 targeted rolled 분포 일으킨 일으키는 유발한
     건씩 씩만 떠 떠있는 뜬 떠 있는 있는지만
+    어케 어캐 어떰 어떤지 표 표로 테이블로 값 값들 수치로 포함 포함해서 포함한 포함해 포함해서요 다포함
+    애들 애들만 녀석 녀석들 곳 곳들 곳만 경우 케이스 나란히 조합 조합별 조합들 주소
+    하나 하나만 하나랑 한개 한개만 한
     """
 )
 # Asking verbs in any of their endings: 알려주시겠어요, 보여주실래요, 있었는지, 확인해주십시오
 KOREAN_ASKING = re.compile(
     r"^(?:알려|보여|뽑아|찾아|확인해|말해|조회해|체크해|나열해|정리해서|봐)(?:주|줘|줄|드|봐|보)[가-힣]*$"
     r"|^(?:알려|보여)줘[가-힣]*$|^있(?:었|는지|을까|나|니|음|어)[가-힣]*$|^됐[가-힣]*$|^되(?:나|니|는지|었)[가-힣]*$"
+    # "happened" in any of its endings (찍혔는지, 들어왔는지, 떴던): it adds nothing to a count
+    r"|^(?:찍혔|찍힌|찍히|찍은|들어왔|들어온|들어오|나왔|나온|나오|떴|뜬|났|생겼|발생했|쌓였|남았|걸렸|호출됐|호출된|호출되)"
+    r"[가-힣]*$|^차지[가-힣]*$"
 )
 # Never empty, even standing alone after a taken word: each changes what is computed.
 KOREAN_MEANINGFUL = _words(
@@ -121,6 +128,7 @@ KOREAN_ENDINGS = _words(
     들 들은 들이 들을 들의
     줘 주세요 해줘 해주세요 해 해요 했어 했나 됐어 였어 있어 있나 있어요 있나요
     임 이었는지 였는지 인지요 이라 라는 엔 에선 에서는 에는
+    셈 주셈 줘봐 봐 봐줘 봐요 줘요 라도
     """
 )
 KOREAN_ENDINGS_LONGEST_FIRST = tuple(sorted(KOREAN_ENDINGS, key=len, reverse=True))

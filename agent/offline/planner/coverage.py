@@ -27,6 +27,8 @@ def unused_words(text: str, taken: list[bool]) -> list[str]:
     unused: list[str] = []
     for match in WORD.finditer(text):
         start, end = match.start(), match.end()
+        if HANGUL.search(match.group(0)) and _empty_korean(match.group(0), attached=False):
+            continue  # a filler word a pass read part of ("알려" of "알려주셈"): nothing is lost
         pieces = _untaken_pieces(match.group(0), taken[start:end])
         for piece, attached in pieces:
             if not _empty(piece, attached):

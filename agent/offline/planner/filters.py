@@ -345,6 +345,12 @@ def korean_names(p: Planning) -> None:
                 paths
                 and not p.has_condition("path")
                 and (not services or p.has_condition("service") or named_services)
+                and (
+                    word not in lexicon.KOREAN_COMMON_NOUNS
+                    or _noun_follows(service_noun, match.end())
+                    or p.has_condition("service")
+                    or named_services
+                )
             ):
                 # "인증 서비스 로그인 API": the service is named, so 로그인 is its endpoint
                 end = service_noun.end() if service_noun is not None else match.end()
@@ -415,6 +421,14 @@ def thresholds(p: Planning) -> None:
                 values=[int(value) if value.is_integer() else value],
             )
         )
+        p.signals += 1
+    elif (match := p.reader.peek(lexicon.BARE_MEASURE_THRESHOLD)) is not None and lexicon.AGGREGATE_BEFORE.search(
+        p.reader.text[max(0, match.start() - 40) : match.start()]
+    ):
+        p.reader.take(lexicon.BARE_MEASURE_THRESHOLD)
+        value = float(match.group("n") or match.group("kn"))
+        op = ">=" if (match.group("op") or match.group("kop") or "").startswith(("at", "이상", ">=")) else ">"
+        p.measure_threshold = (op, int(value) if value.is_integer() else value)
         p.signals += 1
     if (match := p.reader.take(lexicon.COUNT_THRESHOLD)) is not None:
         amount, op = _count_threshold(match)
@@ -550,7 +564,7 @@ def message_size(p: Planning) -> None:
     groups = match.groupdict()
     words = (groups.get("op") or groups.get("op2") or groups.get("kop") or "").replace(" ", "")
     op = ">=" if words in ("atleast", ">=", "이상") else ">"
-    amount = int(groups.get("n") or groups.get("n2") or groups.get("kn") or 0)
+    amount = int(groups.get("n") or groups.get("n2") or groups.get("kn") or groups.get("kn2") or 0)
     length = Attribute(column="message", length=True)
     p.plan.conditions.append(Condition(attribute=length, op=op, values=[amount]))
     p.reader.take_all(lexicon.BIG_WORDS)
@@ -638,3 +652,32 @@ def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
     attribute = Attribute(column=column) if column else Attribute(metadata_key=key)
     alias = re.sub(r"[^a-z0-9_]", "_", f"{attribute.name.removesuffix('_id').split('.')[-1]}s")
     return Measure(kind="count_distinct", attribute=attribute, alias=alias)
+
+
+# The attributes only a request (a row with an HTTP status) has.
+_HTTP_COLUMNS = ("method", "path", "duration_ms")
+_HTTP_KEYS = ("status", "ip")
+
+
+def counted_requests(p: Planning) -> None:
+    """ "requests per minute", "요청 수", "order-api requests by method": what is counted is
+    requests, the rows with an HTTP status, not every log line — unless another part of the
+    question already keeps only requests (a method, a path, a status, a client IP)."""
+    plan = p.plan
+    if plan.shape == "rows" or not any(m.kind in ("count", "count_distinct") for m in plan.measures):
+        return
+    if p.reader.peek(lexicon.REQUEST_WORDS) is None:
+        return
+    grouped = [plan.group_by.attribute if plan.group_by is not None else None, plan.group_by_also]
+    attributes = [c.attribute for c in plan.conditions if isinstance(c, Condition)]
+    attributes += [a for a in grouped if a is not None]
+    if any(_of_requests(attribute) for attribute in attributes):
+        return
+    key = p.metadata_key("status")
+    if key is not None:
+        plan.conditions.append(Condition(attribute=Attribute(metadata_key=key), op="is_not_null"))
+
+
+def _of_requests(attribute: Attribute) -> bool:
+    key = (attribute.metadata_key or "").lower()
+    return attribute.column in _HTTP_COLUMNS or any(word in key for word in _HTTP_KEYS)

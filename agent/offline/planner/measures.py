@@ -176,14 +176,14 @@ def percentiles(p: Planning, duration: Attribute) -> None:
             (g for g in (match.group("p"), match.group("q"), match.group("q2"), match.group("kp")) if g), None
         )
         fraction = int(digits) / 100 if digits else 0.5
-        p.plan.measures.append(
-            Measure(
-                kind="percentile",
-                attribute=duration,
-                fraction=fraction,
-                alias=f"p{int(fraction * 100)}_{_unit_alias(duration)}",
-            )
+        measure = Measure(
+            kind="percentile",
+            attribute=duration,
+            fraction=fraction,
+            alias=f"p{int(fraction * 100)}_{_unit_alias(duration)}",
         )
+        if measure not in p.plan.measures:  # "median latency over 60 ms, with the median": one median
+            p.plan.measures.append(measure)
 
 
 def extremes(p: Planning, duration: Attribute) -> None:
