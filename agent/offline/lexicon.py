@@ -164,8 +164,9 @@ COUNT = any_of(
     r"몇\s*(?:건|개|번|회|명|가지|종류|곳|군데|대)",
     r"건수",
     r"개수",
-    r"(?<![가-힣])수(?![가-힣])",
+    r"(?<![가-힣])(?<!(?:실|줄|할|볼|을) )수(?![가-힣])(?!\s*(?:있|없))",  # not "주실 수 있나요" (could you)
     r"횟수",
+    r"카운트",
     r"얼마나",
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
@@ -173,7 +174,7 @@ AVERAGE = any_of(rf"{WORD_START}(?:average[sd]?|averaging|avg|mean){WORD_END}", 
 MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|longest|worst[-\s]?case){WORD_END}", r"최대", r"가장\s*긴")
 MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
 PERCENTILE = any_of(
-    rf"{WORD_START}p(?P<p>50|75|90|95|99){WORD_END}",
+    rf"{WORD_START}p(?P<p>50|75|90|95|99)s?{WORD_END}",
     rf"{WORD_START}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{WORD_END}",
     rf"{WORD_START}(?P<q2>50|75|90|95|99)th\s*(?:percent|pct|%ile|perc){WORD_END}",
     rf"{WORD_START}(?P<median>median){WORD_END}",
@@ -228,7 +229,7 @@ LAST_SEEN = any_of(
     rf"{WORD_START}last(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
     rf"{WORD_START}(?:most\s+recent|latest)(?=\s+(?:\w+\s+)?(?:time|timestamp)s?{WORD_END})",
     r"(?:가장\s*)?최근\s*(?:발생\s*)?(?:시각|시간|일시|시점)",
-    r"(?:가장|제일)\s*최근에?(?=.*(?:시각|시간|일시|시점|언제))",
+    r"(?:가장|제일)\s*최근에?(?![^,?]*?\d+\s*(?:개|건|줄))(?=.*(?:시각|시간|일시|시점|언제))",
     r"마지막",
     r"언제까지",
 )
@@ -289,7 +290,9 @@ RECENT_ROWS = any_of(
     r"마지막\s*(?P<j>\d+)\s*(?:개|건)",
 )
 # "최근 에러 10개": the recent word and the count with the subject between them
-RECENT_WORD_KO = re.compile(r"(?:가장\s*|제일\s*)?최근(?:\s*것부터|\s*순(?:으로)?)?|최신\s*순(?:으로)?|최신")
+RECENT_WORD_KO = re.compile(
+    r"(?:가장\s*|제일\s*)?최근(?:\s*것부터|\s*순(?:으로)?)?|최신\s*순(?:으로)?|최신|(?:가장\s*|제일\s*)마지막(?:에|으로)?"
+)
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
 # "the slowest requests": the requests themselves, slowest first, not an average
 SLOWEST_ROWS = any_of(
@@ -736,6 +739,15 @@ NOT_PATH_WORDS = frozenset(
         "these",
         "and",
         "or",
+        "median",
+        "average",
+        "avg",
+        "mean",
+        "max",
+        "maximum",
+        "min",
+        "minimum",
+        "total",
         "frontend",
         "backend",
         "front",
@@ -1266,6 +1278,25 @@ AND_SO_ON = any_of(rf"{WORD_START}(?:and\s+so\s+on|etc\.?|and\s+others|and\s+the
 COLUMN_JOINER = re.compile(r"\s*(?:,|/|·|\+|&|and|이랑|랑|하고|와|과)\s*(?:and\s*)?", re.IGNORECASE)
 BARE_TYPE = any_of(rf"{WORD_START}types?{WORD_END}", r"유형|종류|타입")
 TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시")
+# a duration or a message length named as a column of rows ("time, service, path, duration")
+DURATION_COLUMN = any_of(
+    rf"{WORD_START}(?:durations?|duration_ms|latenc(?:y|ies)|response\s+times?|elapsed|took){WORD_END}",
+    r"소요\s*시간|응답\s*시간|걸린\s*시간|레이턴시|지연\s*시간",
+)
+LENGTH_COLUMN = any_of(
+    rf"{WORD_START}(?:the\s+)?(?:lengths?|sizes?|char(?:acter)?\s+counts?){WORD_END}", r"길이|글자\s*수"
+)
+# "highest first", "높은 순으로": the order a ranking has anyway
+HIGH_FIRST = any_of(
+    rf"{WORD_START}(?:highest|largest|biggest|slowest|most)\s+first{WORD_END}",
+    rf"{WORD_START}(?:sorted|ordered|ranked)\s+(?:desc(?:ending)?|high\s+to\s+low){WORD_END}",
+    rf"{WORD_START}desc(?:ending)?{WORD_END}",
+    r"(?:높은|큰|많은|느린|긴|오래\s*걸린)\s*순(?:으로|서로|서대로)?",
+    r"내림차순(?:으로)?",
+)
+MEDIAN_WORD = any_of(rf"{WORD_START}(?:median|p50|medians){WORD_END}", r"중앙값|중간값")
+# requests as what is counted ("requests per minute"; not "users who hit an error")
+REQUESTS_COUNTED = any_of(rf"{WORD_START}(?:requests?|api\s+calls?|http\s+calls?){WORD_END}", r"요청|호출")
 REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")
 WITH_COLUMNS = any_of(
     rf"{WORD_START}(?:with|w/|incl(?:uding)?|showing|plus)\s+(?:their|its|the)?(?=\s*[a-z])",

@@ -159,7 +159,8 @@ HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
 GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![a-z0-9_])")
 # Korean native numbers before a counter: "세 개" → "3개", "두시" → "2시" ("한 번도" stays: never)
 KOREAN_NUMBER = re.compile(
-    r"(?<![가-힣])(열한|열두|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*(개|명|건|곳|가지|시(?!간)|번(?!도))"
+    r"(?<![가-힣])(열한|열두|스무|스물|서른|마흔|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*"
+    r"(개|명|건|곳|가지|줄|시간|시(?!간)|분|번(?!도))"
 )
 FIRST_FAILURE_KO = re.compile(r"(로그인|인증)\s*(첫|처음)\s*(실패|오류|에러)")
 KOREAN_NUMBERS = {
@@ -175,6 +176,10 @@ KOREAN_NUMBERS = {
     "열": 10,
     "열한": 11,
     "열두": 12,
+    "스무": 20,
+    "스물": 20,
+    "서른": 30,
+    "마흔": 40,
 }
 UNIT_WORDS = {
     "h": "hours",

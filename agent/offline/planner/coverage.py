@@ -102,6 +102,15 @@ def _of_duration(plan: QueryPlan) -> bool:
     return any(m.attribute is not None and m.attribute.name == "duration_ms" for m in plan.measures)
 
 
+def _of_a_measured_value(plan: QueryPlan) -> bool:
+    """An average, extreme or percentile of a value ("top 3 pages by avg page_load_ms (show the avg)")."""
+    return any(m.attribute is not None and m.kind in ("avg", "max", "min", "percentile") for m in plan.measures)
+
+
+def _ranked_high_first(plan: QueryPlan) -> bool:
+    return plan.order in ("measure_desc", "slowest")
+
+
 def _versions_split(plan: QueryPlan) -> bool:
     """Grouped by version, or versions side by side: "before vs after the deploy" is what it shows."""
     grouped = plan.group_by.attribute if plan.group_by is not None else None
@@ -125,6 +134,8 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     (_measures_any("first_seen", "last_seen"), (lexicon.TIMESTAMP_WORDS,)),
     (_pages_per_visitor, (lexicon.VIEWED_PAGES,)),
     (_of_duration, (lexicon.DURATION, lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM)),  # said twice
+    (_of_a_measured_value, (lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM, lexicon.MEDIAN_WORD)),
+    (_ranked_high_first, (lexicon.HIGH_FIRST,)),
     (_measures_any("error_rate", "level_share", "share", "share_of_total"), (lexicon.SHARE,)),
     (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
     (_text_searched, (lexicon.CONTAINS_WORDS,)),

@@ -666,7 +666,7 @@ def counted_requests(p: Planning) -> None:
     plan = p.plan
     if plan.shape == "rows" or not any(m.kind in ("count", "count_distinct") for m in plan.measures):
         return
-    if p.reader.peek(lexicon.REQUEST_WORDS) is None:
+    if p.reader.peek(lexicon.REQUESTS_COUNTED) is None:
         return
     grouped = [plan.group_by.attribute if plan.group_by is not None else None, plan.group_by_also]
     attributes = [c.attribute for c in plan.conditions if isinstance(c, Condition)]

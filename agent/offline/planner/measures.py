@@ -158,6 +158,8 @@ def named_measures(p: Planning) -> None:
     if reader.take(lexicon.MESSAGE_LENGTH) is not None:
         measures.append(Measure(kind="avg_length", alias="avg_message_length"))
         p.subject = "message length"
+    if _rows_counted(reader.text):
+        return
     firsts, last = reader.take_all(lexicon.FIRST_SEEN), reader.take(lexicon.LAST_SEEN)
     first = firsts[0] if firsts else None  # "언제부터 나기 시작했냐" says it twice
     if reader.peek(lexicon.WHEN) is not None:
@@ -168,6 +170,12 @@ def named_measures(p: Planning) -> None:
         measures.append(Measure(kind="first_seen", alias="first_seen"))
     if last is not None and (first is not None or p.plan.shape != "rows"):
         measures.append(Measure(kind="last_seen", alias="last_seen"))
+
+
+def _rows_counted(text: str) -> bool:
+    """ "the last 10 FATAL logs with time and service", "마지막에 찍힌 fatal 10건 시각/서비스": that many
+    rows, whose time is a column, not when something was last seen."""
+    return lexicon.RECENT_ROWS.search(text) is not None or lexicon.COUNTED_KO.search(text) is not None
 
 
 def percentiles(p: Planning, duration: Attribute) -> None:

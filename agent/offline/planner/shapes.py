@@ -436,6 +436,16 @@ def listed_columns(p: Planning) -> bool:
         for m in pattern.finditer(reader.text)
         if reader.free(m.start(), m.end())
     )
+    # a duration or a length is a column too, even where its threshold read it ("over 10000
+    # characters: time, service, message length")
+    spans = sorted(
+        spans
+        + [
+            (m.start(), m.end())
+            for pattern in (lexicon.DURATION_COLUMN, lexicon.LENGTH_COLUMN, lexicon.MESSAGE_LENGTH)
+            for m in pattern.finditer(reader.text)
+        ]
+    )
     joined = sum(
         1
         for (_, end), (start, _) in itertools.pairwise(spans)
@@ -467,6 +477,7 @@ def named_columns(p: Planning) -> None:
                 reader.mark(match.start(), match.end())
                 if column not in plan.columns:
                     plan.columns.append(column)  # type: ignore[arg-type]
+    threshold_columns(p)
     errors = plan.errors_only or p.has_condition("level")
     if errors and reader.take(lexicon.BARE_TYPE) is not None and "error_type" not in plan.columns:
         plan.columns.append("error_type")  # "last 20 errors - when, type, msg"
@@ -480,6 +491,23 @@ def named_columns(p: Planning) -> None:
             attribute = Attribute(metadata_key=key.key, numeric=key.type == "number")
             if attribute not in plan.row_metadata:
                 plan.row_metadata.append(attribute)
+
+
+def threshold_columns(p: Planning) -> None:
+    """Rows kept by a duration or a message length show it ("requests over 5 s", "messages over 10k
+    characters: time, service, length"): the value each row was kept for, and its name said again."""
+    plan, reader = p.plan, p.reader
+    thresholds = [
+        c.attribute for c in plan.conditions if isinstance(c, Condition) and c.op in (">", ">=", "<", "<=")
+    ]
+    duration_named = reader.take_all(lexicon.DURATION_COLUMN)
+    duration_kept = duration_named or Attribute(column="duration_ms") in thresholds
+    if duration_kept and "duration_ms" not in plan.columns:
+        plan.columns.append("duration_ms")
+    length = Attribute(column="message", length=True)
+    length_named = reader.take_all(lexicon.MESSAGE_LENGTH) + reader.take_all(lexicon.LENGTH_COLUMN)
+    if (length_named or length in thresholds) and length not in plan.row_metadata:
+        plan.row_metadata.append(length)
 
 
 def _an_ip(condition: Condition | AnyOf) -> bool:
