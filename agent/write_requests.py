@@ -76,7 +76,8 @@ _CLAUSE_END = r"\.(?=\s|$)|[;!?\n]|\b(?:and|then|but)\b"
 _CLAUSE = re.compile(rf"(?:^|{_CLAUSE_END}|,|:|\s[-–—]\s)\s*", re.IGNORECASE)
 # "add a test ERROR log", "write a dummy log line": adding logs, said with what is added
 _ADD = re.compile(
-    r"(?<![a-z0-9_])(?:add|create|write|append|inject|generate|insert|put|push|fabricate|fake)\s+(?:me\s+|us\s+)?"
+    r"(?<![a-z0-9_])(?:add|create|write|append|inject|generate|insert|put|push|fabricate|fake|seed|adding|creating|writing|"
+    r"appending|injecting|generating|inserting|putting|pushing|fabricating|faking|seeding)\s+(?:me\s+|us\s+)?"
     r"(?:a|an|one|some|\d+|new|test|dummy|fake|sample|few|more)\b[^.;!?]*?"
     r"(?<![a-z0-9_])(?:logs?|entries|entry|records?|lines?|rows?|events?)(?![a-z0-9_])",
     re.IGNORECASE,
@@ -113,7 +114,11 @@ _KO = re.compile(
     rf"비식별화|암호화|아카이브|보관\s*처리|중복\s*제거|"
     rf"delete|remove|drop|update|wipe|purge|truncate|clear|reset|insert|dedupe|dedup|de-?duplicate)\s*{_KO_ASK}"
     # native verbs in a request or imperative form (not 지워진, 바꿔서, 바꾸고 나서, 바뀐)
-    rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써|밀어)\s*(?:줘|주세요|주실|주시|줄래|주라|주십|라|버려|버리|놔|봐|요|도\s*(?:돼|될까|되나|되죠)|{_KO_END})"
+    rf"|(?:지워|없애|날려|비워|바꿔|고쳐|넣어|덮어써|밀어)\s*(?:줘|주세요|주실|주시|줄래|주라|주십|라|버려|버리|놔|봐|요|"
+    rf"도\s*(?:돼|될까|되나|되죠|됨|되요|돼요|괜찮)|{_KO_END})"
+    # the noun of the verb asked for ("logs 비우기 부탁드립니다"), or chained ("drop하고 새로 만들어")
+    r"|(?:비우기|지우기|날리기|없애기|삭제하기|초기화하기)\s*(?:좀\s*)?(?:부탁|해|요|ㄱㄱ|고고|하자)"
+    r"|(?:drop|truncate|delete|삭제|드롭|초기화)\s*하고(?!\s*나서)"
     rf"|(?:지우|없애|날리|비우|바꾸|고치|넣|덮어쓰)(?:자|세요|십시오|시오|라|렴){_KO_END}?"
     r"|(?:지울|없앨|날릴|바꿀|고칠)\s*수"
     # terse: the noun alone at the end ("debug 로그 삭제")

@@ -426,6 +426,11 @@ BUCKETS = [
 ]
 
 # Dimensions: words that name a column. Metadata keys are found from the data's own key names.
+# what a service does to errors, not a user ("who's throwing the most errors")
+SERVICE_VERBS = (
+    r"(?:throw|threw|thrown|throwing|logg(?!(?:ed|ing)?\s+(?:in|on)\b)"
+    r"|emit|spit|rais|caus|produc|generat|spam|send|sent|report|erroring|crash|blow|blew)"
+)
 DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (
         any_of(
@@ -441,7 +446,11 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         any_of(
-            rf"{WORD_START}services?{WORD_END}", rf"{WORD_START}apps?{WORD_END}(?!\s*(?:versions?))", r"서비스"
+            rf"{WORD_START}services?{WORD_END}",
+            rf"{WORD_START}apps?{WORD_END}(?!\s*(?:versions?))",
+            r"서비스",
+            # "who's throwing the most errors": what logs errors is a service, not a user
+            rf"{WORD_START}who(?:'s|\s+is|\s+was)?(?=\s+{SERVICE_VERBS})",
         ),
         "service",
     ),
@@ -500,7 +509,8 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
             rf"{WORD_START}users?{WORD_END}",
             rf"{WORD_START}customers?{WORD_END}",
             rf"{WORD_START}accounts?{WORD_END}(?!\s+for)",
-            rf"{WORD_START}(?:who|whom){WORD_END}(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
+            rf"{WORD_START}(?:who|whom){WORD_END}(?!(?:'s|\s+is|\s+was)?\s+{SERVICE_VERBS})"
+            rf"(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
             r"누가",
             r"계정",
             r"사용자",
@@ -1295,6 +1305,10 @@ HIGH_FIRST = any_of(
     r"내림차순(?:으로)?",
 )
 MEDIAN_WORD = any_of(rf"{WORD_START}(?:median|p50|medians){WORD_END}", r"중앙값|중간값")
+# asking for a person or a name: answered only by groups or rows ("who is on call" is not a count)
+WHO = any_of(rf"{WORD_START}(?:who|whom|who's|whose){WORD_END}", r"누구|누가")
+# what no log line holds, however it is counted
+NOT_IN_LOGS = any_of(rf"{WORD_START}(?:on[\s-]?call|pager\s*duty|rota|roster){WORD_END}", r"온콜|당직")
 # requests as what is counted ("requests per minute"; not "users who hit an error")
 REQUESTS_COUNTED = any_of(rf"{WORD_START}(?:requests?|api\s+calls?|http\s+calls?){WORD_END}", r"요청|호출")
 REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")

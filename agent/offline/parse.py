@@ -69,6 +69,18 @@ class Planner:
         return planned
 
 
+def _asks_for_what_is_not_counted(p: Planning) -> None:
+    """ "who is on call for payment-api?": a person asked for, and no group or row to name one —
+    a count of payment-api's logs would answer another question."""
+    plan, text = p.plan, p.reader.text
+    if (match := lexicon.NOT_IN_LOGS.search(text)) is not None:
+        p.unread.append(match.group(0))
+        return
+    who = lexicon.WHO.search(text)
+    if plan.group_by is None and plan.shape == "aggregate" and who and p.reader.free(who.start(), who.end()):
+        p.unread.append(who.group(0))
+
+
 def _plan(p: Planning) -> Planned:
     if is_write_request(p.question):
         return Planned(None, p.language, reason=REFUSALS[p.language])
@@ -88,6 +100,7 @@ def _plan(p: Planning) -> Planned:
         p.signals = 1  # "how many logs are there?": all of them
     if p.signals == 0:
         return Planned(None, p.language, reason="nothing in the question matches the logs")
+    _asks_for_what_is_not_counted(p)
     coverage.mark_used_structure(p.reader, plan)
     unused = list(dict.fromkeys(p.unread + coverage.unused_words(p.reader.text, p.reader.taken)))
     if unused:

@@ -247,7 +247,7 @@ def _second_dimension(
 ) -> Attribute | None:
     """ "by service and error type", "서비스별, 에러 유형별", "svc x error_type": a second dimension
     joined to the first, grouped by too."""
-    for start, end, attribute in sorted(candidates):
+    for start, end, attribute in sorted(candidates, key=lambda candidate: candidate[:2]):
         if attribute.name == first[2].name or not p.reader.free(start, end):
             continue
         between = p.reader.text[first[1] : start] if start >= first[1] else p.reader.text[end : first[0]]
@@ -338,7 +338,9 @@ def limit_for_most(p: Planning, dimension: Attribute | None) -> int | None:
 
 
 def singular_question(p: Planning) -> bool:
-    """ "Which service had the most" wants one answer; "which services" a ranking."""
+    """ "Which service had the most" wants one answer; "which services" a ranking; so does "who's"."""
+    if re.search(r"\bwho(?:'s|\s+is|\s+was|\s+has)?\s+(?!are\b)", p.reader.text):
+        return True
     match = re.search(
         r"\b(?:which|what)\s+((?:[a-z0-9_\-]+\s+){0,4}?)(?:have|has|had|are|is|was|were|did|do|"
         r"does|produce[sd]?|get|got|see|saw|show|return(?:s|ed)?|with|in|of)\b",
