@@ -1306,7 +1306,11 @@ HIGH_FIRST = any_of(
 )
 MEDIAN_WORD = any_of(rf"{WORD_START}(?:median|p50|medians){WORD_END}", r"중앙값|중간값")
 # asking for a person or a name: answered only by groups or rows ("who is on call" is not a count)
-WHO = any_of(rf"{WORD_START}(?:who|whom|who's|whose){WORD_END}", r"누구|누가")
+# (as a question — "who is on call", "tell me who deployed" — not "users who got errors")
+WHO = any_of(
+    rf"(?:^|[.?!,:;]\s*|{WORD_START}(?:tell\s+me|know|see|check|find\s+out|asking)\s+)(?:who|whom|who's){WORD_END}",
+    r"누구|누가",
+)
 # what no log line holds, however it is counted
 NOT_IN_LOGS = any_of(rf"{WORD_START}(?:on[\s-]?call|pager\s*duty|rota|roster){WORD_END}", r"온콜|당직")
 # requests as what is counted ("requests per minute"; not "users who hit an error")
