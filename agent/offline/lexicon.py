@@ -79,7 +79,7 @@ LAST_N = any_of(
     rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
     rf"(?!\s*(?:ago|before|earlier|buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?))",
-    r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
+    r"(?<![\d.가-힣])(?P<yn>\d+|한|두|세|네)\s*(?P<yunit>분|시간|일|주)(?=\s|$|[,?.)])(?!\s*(?:단위|간격|마다|별|전|넘|이상|초과))",
     r"(?<=\s)(?P<en>\d+)\s*(?P<eunit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?=\s*[?.!]*\s*$)",
     r"\(\s*(?P<pn>\d+)\s*(?P<punit>분|시간|일|주)\s*\)",
     r"(?P<wn>\d+)\s*(?P<wunit>분|시간|일|주)\s*전(?=(?:엔|에는|까지는?|까진)\s*(?:한\s*번도\s*)?없)",
@@ -167,6 +167,7 @@ COUNT = any_of(
     r"(?<![가-힣])(?<!(?:실|줄|할|볼|을) )수(?![가-힣])(?!\s*(?:있|없))",  # not "주실 수 있나요" (could you)
     r"횟수",
     r"카운트",
+    r"요청량|호출량|트래픽",
     r"얼마나",
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
@@ -208,7 +209,7 @@ MESSAGE_LENGTH = any_of(
     r"메시지\s*(?:길이|용량|크기)",
 )
 FIRST_SEEN = any_of(
-    rf"{WORD_START}first\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
+    rf"{WORD_START}first[\s_]+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
     rf"{WORD_START}first(?=\s*(?:and|\+|&|/)\s*last)",
     rf"{WORD_START}first(?=\s+(?:\w+\s+)?(?:time|timestamp|seen|occurrence)s?{WORD_END})",
     rf"{WORD_START}(?:start(?:ed)?|began|begin)(?:\s+(?:happening|appearing|showing\s+up))?{WORD_END}(?=.*\bwhen\b|)",
@@ -220,7 +221,7 @@ FIRST_SEEN = any_of(
     r"최초",
 )
 LAST_SEEN = any_of(
-    rf"{WORD_START}last\s+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
+    rf"{WORD_START}last[\s_]+(?:seen|time|occurrence|occurred|appeared|happened){WORD_END}",
     rf"(?:(?<=first\sand\s)|(?<=first\s\+\s)|(?<=first\s&\s)|(?<=first/)|(?<=first\+))last{WORD_END}",
     rf"{WORD_START}last(?=\s+(?:[a-z]+\s+)?(?:per|for\s+each|by)\s+(?:service|host|endpoint|path|error|user|region|version))",
     rf"{WORD_START}most\s+recently\s+(?:seen|happened){WORD_END}",
@@ -265,6 +266,7 @@ TOP_N = any_of(
     rf"{WORD_START}(?P<m>\d+)\s+(?:biggest|largest){WORD_END}",
     r"상위\s*(?P<k>\d+)(?:\s*(?:개|위|곳|명|가지|건))?",
     r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
+    r"(?P<g>\d+)\s*등(?![가-힣])",
 )
 MOST = any_of(
     rf"{WORD_START}(?:the\s+)?most{WORD_END}",
@@ -669,6 +671,10 @@ DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"
     rf"(?P<n>\d+(?:\.\d+)?|an?|one)\s*(?P<unit>ms|milliseconds?|s|secs?|seconds?|minutes?|mins?){WORD_END}",
     r"(?P<kn>\d+(?:\.\d+)?)\s*(?P<kunit>초|ms|밀리초|분)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘|초과|넘게|보다)",
+    # the column named, then a bare number of milliseconds: "duration_ms 5000 초과", "duration_ms > 5000"
+    rf"{WORD_START}(?:duration_ms|duration|latency|소요\s*시간|응답\s*시간)\s*(?:이|가|은|는)?\s*"
+    r"(?:(?P<dsym>>=?|over|above|exceeding|more\s+than|greater\s+than)\s*(?P<dn>\d+(?:\.\d+)?)(?![\d.]|\s*[a-z%초분])"
+    r"|(?P<dn2>\d+(?:\.\d+)?)\s*(?:을|를|이|가)?\s*(?P<dop>이상|넘는|넘게|넘|초과|보다))",
 )
 # A number with no unit after a measure of durations ("median duration_ms > 60", "avg duration 100
 # 넘는"): milliseconds, the unit durations are kept in; read only after such a measure.
@@ -687,6 +693,7 @@ CONTAINING = any_of(
 STATUS_CLASS = any_of(
     rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:\s+codes?)?|codes?|responses?|errors?))?{WORD_END}",
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
+    r"(?P<e>[1-5])(?:00|xx)\s*번대(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
 )
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 STATUS_CODE = any_of(
@@ -1012,7 +1019,7 @@ KOREAN_COMMON_NOUNS = frozenset(
 )
 # what may follow such a word: a service ("결제 서비스", "재고 워커") or an endpoint ("로그인 페이지")
 KOREAN_SERVICE_NOUN = re.compile(r"\s*(?:쪽|팀)?\s*(?:서비스|api|워커|서버|앱|시스템|쪽)?")
-KOREAN_PATH_NOUN = re.compile(r"\s*(?:페이지|엔드포인트|화면|경로|url)")
+KOREAN_PATH_NOUN = re.compile(r"\s*(?:페이지|엔드포인트|화면|경로|url|endpoint)")
 
 # what introduces a text searched for ("containing the word 'timeout'"), read with the text
 CONTAINS_WORDS = any_of(
@@ -1262,7 +1269,7 @@ def key_words(key: str) -> re.Pattern[str]:
 
 # what joins two dimensions grouped by together ("service and error type", "서비스·에러 유형별")
 DIMENSION_JOINER = re.compile(
-    r"\s*(?:and|x|×|,|/|&|\+|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다)?\s*(?:and|per|by|별|,)?\s*(?:the|each)?\s*",
+    r"\s*(?:and|x|×|,|/|&|\+|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다)?\s*(?:and|per|by|별|,)?\s*(?:the|each|로그)?\s*",
     re.IGNORECASE,
 )
 # words for the row columns people name ("with service, error type and message", "time, path, status")
@@ -1287,7 +1294,7 @@ AND_SO_ON = any_of(rf"{WORD_START}(?:and\s+so\s+on|etc\.?|and\s+others|and\s+the
 # between two column names of a list: "time, type and message", "시각·서비스·메시지", "a / b / c"
 COLUMN_JOINER = re.compile(r"\s*(?:,|/|·|\+|&|and|이랑|랑|하고|와|과)\s*(?:and\s*)?", re.IGNORECASE)
 BARE_TYPE = any_of(rf"{WORD_START}types?{WORD_END}", r"유형|종류|타입")
-TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시")
+TIME_COLUMN = any_of(rf"{WORD_START}(?:time|times|timestamps?|when|ts){WORD_END}", r"시각|시간|일시|언제")
 # a duration or a message length named as a column of rows ("time, service, path, duration")
 DURATION_COLUMN = any_of(
     rf"{WORD_START}(?:durations?|duration_ms|latenc(?:y|ies)|response\s+times?|elapsed|took){WORD_END}",

@@ -193,6 +193,8 @@ UNIT_WORDS = {
     "wk": "weeks",
     "wks": "weeks",
 }
+# "만 자", "1만 건", "5천 ms": Korean myriads and thousands before a unit, as digits
+KOREAN_MYRIAD = re.compile(r"(?<![가-힣\d])(\d+)?\s*(만|천)\s*(?=자|글자|건|개|번|줄|ms|밀리초|바이트|byte)")
 THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:,(\d{3}))+(?![\w,])")
 # "top3", "top 5": glued numbers; "logs/hour": per hour; "minute-by-minute": per minute
 GLUED_TOP = re.compile(r"(?<![\w])top(\d+)(?![\w])")
@@ -251,6 +253,7 @@ def expand(lowered: str) -> str:
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
     text = FIRST_FAILURE_KO.sub(r"\2 \1 \3", text)  # "로그인 첫 실패" is the first login failure
+    text = KOREAN_MYRIAD.sub(lambda m: f"{int(m.group(1) or 1) * (10_000 if m.group(2) == '만' else 1000)}", text)
     text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
     return ONE_DAY.sub("1일", text)
 

@@ -104,7 +104,7 @@ def status_codes(p: Planning) -> None:
     if not status_key:
         return
     if (match := p.reader.take(lexicon.STATUS_CLASS)) is not None:
-        hundreds = int(match.group("c") or match.group("d"))
+        hundreds = int(match.group("c") or match.group("d") or match.group("e"))
         attribute = Attribute(metadata_key=status_key, numeric=True)
         if hundreds < 5:
             bounds: list[str | int | float] = [hundreds * 100, hundreds * 100 + 100]
@@ -399,7 +399,7 @@ def log_types(p: Planning) -> None:
 
 def thresholds(p: Planning) -> None:
     if (match := p.reader.take(lexicon.DURATION_THRESHOLD)) is not None:
-        written = match.group("n") or match.group("kn")
+        written = match.group("n") or match.group("kn") or match.group("dn") or match.group("dn2")
         amount = 1.0 if written in ("a", "an", "one") else float(written)
         unit = (match.group("unit") or match.group("kunit") or "ms").lower()
         factor = (
@@ -407,7 +407,8 @@ def thresholds(p: Planning) -> None:
             if unit in ("ms", "millisecond", "milliseconds", "밀리초")
             else (60_000 if unit.startswith(("min", "분")) else 1000)
         )
-        op = ">=" if (match.group("op") or match.group("kop") or "").startswith(("at", "이상", ">=")) else ">"
+        said = match.group("op") or match.group("kop") or match.group("dsym") or match.group("dop") or ""
+        op = ">=" if said.startswith(("at", "이상", ">=")) else ">"
         value = amount * factor
         if lexicon.AGGREGATE_BEFORE.search(p.reader.text[max(0, match.start() - 40) : match.start()]):
             # "endpoints whose p95 is above 1 s": a threshold on the measure, per group (HAVING)
