@@ -70,6 +70,8 @@ NUMBER_WORDS = {
 }
 
 LAST_N = any_of(
+    # "this hour" beside "the previous hour": the last 60 minutes, as "the last hour" is
+    rf"{WORD_START}this\s+(?P<tunit>hour)(?=.*\b(?:previous|prior|prev|preceding|last|before)\s+(?:one\s+)?hour\b)",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+"
     rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)?\s*"
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
@@ -94,7 +96,12 @@ SINCE_AGO = any_of(
 )
 TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘", r"금일", r"당일")
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
-YESTERDAY = any_of(rf"{WORD_START}yesterday{WORD_END}", r"어제(?!\s*까지)(?:\s*하루)?", r"전일|전날")
+YESTERDAY = any_of(
+    rf"{WORD_START}(?:yesterday|last\s+night){WORD_END}",
+    r"어제(?!\s*까지)(?:\s*하루)?",
+    r"전일|전날",
+    r"어젯(?=\s*밤)",
+)
 THIS_WEEK = any_of(
     rf"{WORD_START}(?:since\s+the\s+start\s+of\s+(?:the|this)\s+week|so\s+far\s+this\s+week|this\s+week){WORD_END}",
     rf"\(?\s*{WORD_START}since\s+monday{WORD_END}\s*\)?",
@@ -857,6 +864,7 @@ EARLIER_BEFORE = re.compile(
     r"(?:\bprevious|\bprior|\bpreceding|\bthe\s+\d+\s+before|그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?$"
 )
 PREVIOUS_WINDOW = any_of(
+    rf"{WORD_START}(?:the\s+)?(?:last|previous|prior|prev|preceding)\s+(?:minute|hour|day|week)(?=\s*[?.!]*\s*$)",
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|prev|preceding)\s+(?:\d+\s*|one\s+|an?\s+)?(?:minutes?|hours?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:the\s+)?(?:\d+\s*|one\s+)?(?:minutes?|hours?|days?|weeks?)\s+before(?:\s+(?:that|it|then))?{WORD_END}",
     rf"{WORD_START}(?:the\s+)?\d+\s+(?:before|prior)(?:\s+(?:that|it|then))?{WORD_END}",
@@ -866,7 +874,11 @@ PREVIOUS_WINDOW = any_of(
 SAME_TIME_YESTERDAY = any_of(
     rf"{WORD_START}(?:the\s+)?same\s+(?:hour|time|period)\s+yesterday{WORD_END}",
     rf"{WORD_START}yesterday\s+at\s+the\s+same\s+time{WORD_END}",
+    # "the same 1-hour window 24 hours ago", "the same hour a day earlier"
+    rf"{WORD_START}(?:the\s+)?same\s+(?:(?:\d+|one)[\s-]*(?:hours?|h|minutes?|mins?)[\s-]*)?(?:hour|time|period|window|slot)"
+    rf"\s+(?:24\s*(?:hours?|h)|a\s+day|one\s+day)\s+(?:ago|earlier|before){WORD_END}",
     r"어제\s*(?:같은|동일한|이)\s*시간(?:대)?",
+    r"어제\s*(?:이맘때|이\s*시간|같은\s*시간)(?!\s*까지)(?:\s*(?:1\s*시간|한\s*시간))?",
 )
 YESTERDAY_SO_FAR = any_of(
     rf"{WORD_START}(?:until|till|up\s+to|by)\s+this\s+time\s+yesterday{WORD_END}",
@@ -877,6 +889,7 @@ YESTERDAY_SO_FAR = any_of(
 COMPARISON_WORDS = any_of(
     rf"{WORD_START}stacks?\s+up\s+(?:against|to|with){WORD_END}",
     r"둘\s*다|많아[가-힣]*|적어[가-힣]*|높아[가-힣]*|낮아[가-힣]*|늘었[가-힣]*|줄었[가-힣]*",
+    r"몇\s*대\s*몇[가-힣]*|얼마나\s*(?:늘|줄|차이)[가-힣]*",
     rf"{WORD_START}(?:go|goes|going|gone|went|got|get|getting|trend(?:ed|ing)?|moved?|moving)\s+(?:up|down|worse|better|higher|lower){WORD_END}",
     rf"{WORD_START}(?:side\s+by\s+side|next\s+to\s+each\s+other|each|both){WORD_END}",
     rf"{WORD_START}(?:compare[sd]?|comparing|comparison|versus|vs\.?|than|against|relative\s+to|up|down|"
@@ -1341,7 +1354,10 @@ CLOCK_SINCE = any_of(
 CLOCK_BETWEEN = any_of(
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h1>\d{{1,2}})(?::00)?\s*(?P<ap1>am|pm)?\s*(?:and|to|-|–|~)\s*(?P<h2>\d{{1,2}})(?::00)?\s*(?P<ap2>am|pm){WORD_END}",
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|to|and|until)\s*(?P<h4>\d{{1,2}}):00{WORD_END}",
-    r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*(?P<kh2>\d{1,2})\s*시\s*(?:사이|까지)?",
+    rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h5>\d{{1,2}})(?::00)?\s*(?P<ap5>am|pm)?\s*(?:and|to|-|–|~|until)\s*"
+    rf"(?P<mid>midnight){WORD_END}",
+    r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*"
+    r"(?:(?P<kh2>\d{1,2})\s*시|(?P<kmid>자정))\s*(?:사이|까지)?",
 )
 # "(UTC)", "14:00-15:00 UTC": the times are in UTC, whatever LOGLENS_TIMEZONE says
 UTC = any_of(rf"\(?\s*{WORD_START}(?:utc|gmt|zulu){WORD_END}\s*\)?")

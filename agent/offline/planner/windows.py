@@ -118,7 +118,10 @@ def named_pair(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
 
 def sized_bucket(p: Planning) -> None:
     """ "5-minute buckets", "per 2 hours": read before "min" can be taken for a minimum."""
-    if (match := p.reader.take(lexicon.BUCKET_N)) is not None:
+    match = p.reader.peek(lexicon.BUCKET_N)
+    if match is not None and not p.reader.text[: match.start()].rstrip().endswith("same"):
+        # ("the same 1-hour window 24 hours ago" is a window to compare with, not a bucket)
+        p.reader.take(lexicon.BUCKET_N)
         p.sized_bucket = _bucket_of(match)
 
 
@@ -168,7 +171,7 @@ def _last(match: re.Match[str]) -> TimeWindow:
     )
     unit_text = next(
         groups[g]
-        for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit", "eunit", "zunit", "punit", "wunit")
+        for g in ("unit", "kunit", "sunit", "xunit", "bunit", "yunit", "eunit", "zunit", "punit", "wunit", "tunit")
         if groups.get(g)
     )
     amount = int(amount_text) if amount_text.isdigit() else lexicon.NUMBER_WORDS.get(amount_text, 1)
@@ -188,10 +191,11 @@ def _clock(p: Planning) -> TimeWindow | None:
     if between is not None:
         g = between.groupdict()
         afternoon = g.get("ap2") == "pm" or g.get("kp") in ("오후", "저녁", "밤")
-        start = _hour(
-            int(g.get("h1") or g.get("h3") or g.get("kh1") or 0), g.get("ap1") or g.get("ap2"), afternoon
-        )
+        meridiem = g.get("ap1") or g.get("ap2") or g.get("ap5")
+        start = _hour(int(g.get("h1") or g.get("h3") or g.get("h5") or g.get("kh1") or 0), meridiem, afternoon)
         end = _hour(int(g.get("h2") or g.get("h4") or g.get("kh2") or 0), g.get("ap2"), afternoon)
+        if g.get("mid") or g.get("kmid") or (end == 12 and start > 12):
+            end = 24  # "10 pm to midnight", "밤 10시부터 12시까지": the end of the day
         if not 0 <= start < end <= 24:
             return None
         return TimeWindow(kind="clock", from_hour=start, to_hour=end, days_ago=days_ago)
