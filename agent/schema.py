@@ -109,7 +109,13 @@ class Schema:
     time_range: dict[str, str | None] = field(default_factory=dict)
     values: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # column -> [{value, count}]
     metadata_keys: list[MetadataKey] = field(default_factory=list)
+    # service -> its versions, oldest first: [{value, count, first_seen, last_seen}] ("after the deploy")
+    releases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     profiled_at: float = 0.0
+
+    def versions_of(self, service: str) -> list[str]:
+        """The versions ``service`` logged, in the order they first appeared."""
+        return [str(entry["value"]) for entry in self.releases.get(service, [])]
 
     def as_json(self) -> dict[str, Any]:
         document = asdict(self)
@@ -282,7 +288,7 @@ class SchemaCatalog:
         started = time.perf_counter()
         schema = Schema(table=logs_table.TABLE, columns=await self._columns(), conventions=CONVENTIONS)
         schema.row_estimate = await self._row_estimate()
-        schema.time_range, schema.values = await self._values()
+        schema.time_range, schema.values, schema.releases = await self._values()
         schema.metadata_keys = await self._metadata_keys(schema.row_estimate)
         schema.profiled_at = time.monotonic()
         log.info("profiled logs in %.0f ms", (time.perf_counter() - started) * 1000)
@@ -313,8 +319,11 @@ class SchemaCatalog:
             estimate = int((await self._database.fetch_trusted("SELECT count(*) AS n FROM logs"))[0]["n"])
         return estimate
 
-    async def _values(self) -> tuple[dict[str, str | None], dict[str, list[dict[str, Any]]]]:
-        sets = ", ".join(f"({column})" for column in PROFILED_COLUMNS)
+    async def _values(
+        self,
+    ) -> tuple[dict[str, str | None], dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+        # every profiled column alone, and each service's versions (when did each appear: the deploys)
+        sets = ", ".join(f"({column})" for column in PROFILED_COLUMNS) + ", (service, service_version)"
         selected = ", ".join(f"{column}::text AS {column}" for column in PROFILED_COLUMNS)
         grouping = ", ".join(f"GROUPING({column}) AS g_{column}" for column in PROFILED_COLUMNS)
         records = await self._database.fetch_trusted(
@@ -323,11 +332,23 @@ class SchemaCatalog:
             f"FROM logs WHERE NOT deleted GROUP BY GROUPING SETS ({sets}, ())"
         )
         values: dict[str, list[dict[str, Any]]] = {column: [] for column in PROFILED_COLUMNS}
+        releases: dict[str, list[dict[str, Any]]] = {}
         time_range: dict[str, str | None] = {}
         for record in records:
             grouped = [column for column in PROFILED_COLUMNS if record[f"g_{column}"] == 0]
             if not grouped:
                 time_range = {"from": json_value(record["first"]), "to": json_value(record["last"])}
+                continue
+            if len(grouped) == 2:
+                if record["service"] is not None and record["service_version"] is not None:
+                    releases.setdefault(record["service"], []).append(
+                        {
+                            "value": record["service_version"],
+                            "count": record["n"],
+                            "first_seen": json_value(record["first"]),
+                            "last_seen": json_value(record["last"]),
+                        }
+                    )
                 continue
             column = grouped[0]
             if record[column] is not None:
@@ -337,7 +358,10 @@ class SchemaCatalog:
         for entries in values.values():
             entries.sort(key=lambda entry: -entry["count"])
             del entries[MAX_VALUES:]
-        return time_range, values
+        for versions in releases.values():
+            versions.sort(key=lambda entry: entry["first_seen"])
+            del versions[:-MAX_VALUES]
+        return time_range, values, releases
 
     async def _metadata_keys(self, row_estimate: int) -> list[MetadataKey]:
         percent = min(100.0, max(0.01, 100.0 * METADATA_SAMPLE_ROWS / max(row_estimate, 1)))

@@ -698,9 +698,9 @@ CONTAINING = any_of(
     r"(?P<kword>[a-z0-9_\-.:/]{2,60})\s*(?:이|가|라는|란)?\s*(?:말이\s*)?(?:들어간|포함된|포함한|들어있는)",
 )
 STATUS_CLASS = any_of(
+    r"(?P<e>[1-5])(?:00|xx)\s*번대(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
     rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:\s+codes?)?|codes?|responses?|errors?))?{WORD_END}",
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
-    r"(?P<e>[1-5])(?:00|xx)\s*번대(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
 )
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 STATUS_CODE = any_of(
@@ -1302,6 +1302,31 @@ DEPLOY_SPLIT = any_of(
     r"배포(?!\s*(?:해|하|시켜|좀|부탁))\s*(?:전후|전|후|이후|이전)?|전후",
     rf"{WORD_START}(?:old(?:er)?|new(?:er)?|previous|current)(?:\s+(?:version|release|build))?{WORD_END}",
     r"이전\s*버전|새\s*버전|구\s*버전|신\s*버전",
+)
+# one side of a deploy ("since the deploy", "배포 후"): the service's newest version, or the one before
+_DEPLOYED = (
+    r"(?:the\s+)?(?:last\s+|latest\s+|recent\s+|most\s+recent\s+|new\s+)?"
+    r"(?:deploy(?:ment)?|rollout|roll-out|release|upgrade)"
+)
+AFTER_DEPLOY = any_of(
+    rf"{WORD_START}(?:after|since|post)\s+{_DEPLOYED}{WORD_END}",
+    rf"{WORD_START}(?:deploy(?:ment)?|rollout|release)\s*(?:이후|후|다음|하고\s*나서)",
+    r"(?:(?:지난|마지막|최근|직전)\s*)?배포\s*(?:된\s*)?(?:이후|후|다음|하고\s*나서|되고\s*나서|뒤)(?:로|부터|에|에는)?",
+)
+BEFORE_DEPLOY = any_of(
+    rf"{WORD_START}(?:before|prior\s+to|pre)\s+{_DEPLOYED}{WORD_END}",
+    rf"{WORD_START}(?:deploy(?:ment)?|rollout|release)\s*(?:이전|전)",
+    r"(?:(?:지난|마지막|최근|직전)\s*)?배포\s*(?:이전|전)(?:에|에는|까지)?",
+)
+BOTH_SIDES_OF_DEPLOY = any_of(
+    rf"{WORD_START}(?:before\s+(?:vs\.?|and|or|/|versus)\s+after|after\s+(?:vs\.?|and|or|/|versus)\s+before)\s+{_DEPLOYED}{WORD_END}",
+    r"배포\s*전후(?:로|에|의)?|배포\s*전\s*(?:vs|와|이랑|랑|하고)\s*(?:배포\s*)?후",
+)
+# a change asked about across the deploy: both sides are shown
+CHANGED_AFTER = any_of(
+    rf"{WORD_START}(?:slower|faster|worse|better|more|fewer|less|higher|lower|increase[sd]?|decrease[sd]?|"
+    rf"spike[sd]?|jump(?:ed)?|grow|grew|drop(?:ped)?|change[sd]?|regress(?:ed|ion)?|compared?){WORD_END}",
+    r"느려|빨라|늘[었어]|줄[었어]|높아|낮아|많아|적어|달라|변화|비교|증가|감소|악화",
 )
 AND_SO_ON = any_of(rf"{WORD_START}(?:and\s+so\s+on|etc\.?|and\s+others|and\s+the\s+rest)(?!\w)", r"…", r"등등?")
 # between two column names of a list: "time, type and message", "시각·서비스·메시지", "a / b / c"

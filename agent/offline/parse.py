@@ -8,6 +8,7 @@ live in one module per concern:
     planner/windows.py   the time window, a second window to compare with, the bucket of a series
     planner/measures.py  what is computed: counts, durations, rates and shares, first and last seen
     planner/sets.py      values new in a window, or never seen elsewhere
+    planner/deploys.py   a service's versions before and after its last deploy
     planner/shapes.py    one number, groups (ranked, cut), values listed, or rows
     planner/coverage.py  which words were used: a question with a word left over is not answered
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loglens.agent.offline import lexicon
-from loglens.agent.offline.planner import coverage, filters, measures, sets, shapes, windows
+from loglens.agent.offline.planner import coverage, deploys, filters, measures, sets, shapes, windows
 from loglens.agent.offline.planner.state import Planned, Planning, language_of
 from loglens.agent.schema import Schema
 from loglens.agent.write_requests import REFUSALS, is_write_request
@@ -42,6 +43,7 @@ PASSES: tuple[Callable[[Planning], None], ...] = (
     filters.concepts,
     filters.log_types,
     filters.data_names,
+    deploys.deploys,
     sets.new_or_absent,
     measures.read_measures,
     filters.levels,

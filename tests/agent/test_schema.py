@@ -179,3 +179,28 @@ async def test_with_a_model_the_fast_path_is_chosen_on_the_current_profile(
         assert outcome.body()["results"] == [{"logs": 2}]
     finally:
         await service.stop()
+
+
+async def test_the_profile_keeps_each_services_versions_in_the_order_they_appeared(
+    dsn: str, db: asyncpg.Connection
+) -> None:
+    await insert_logs(
+        db,
+        [
+            log_row(600, "INFO", "payment-api", "started", service_version="v2.9.0"),
+            log_row(200, "INFO", "payment-api", "serving", service_version="v2.9.0"),
+            log_row(180, "INFO", "payment-api", "started", service_version="v2.10.0"),
+            log_row(5, "ERROR", "payment-api", "pool exhausted", service_version="v2.10.0"),
+            log_row(60, "INFO", "order-api", "serving", service_version="v1.4.0"),
+        ],
+    )
+    service = await _offline_service(dsn)
+    try:
+        schema = await service.catalog.get()
+        assert schema.versions_of("payment-api") == ["v2.9.0", "v2.10.0"]  # v2.10.0 appeared last
+        assert schema.versions_of("order-api") == ["v1.4.0"]
+        body = (await service.answer(service.question("payment-api errors since the deploy"))).body()
+        assert "service_version = 'v2.10.0'" in body["sql"], body
+        assert body["results"] == [{"errors": 1}]
+    finally:
+        await service.stop()

@@ -138,7 +138,8 @@ def group(p: Planning, bucket: str | None, dimension: Attribute | None, compared
         for grouped in (dimension, p.group_also):
             if grouped is not None and (grouped.column in NULLABLE_GROUPS or grouped.metadata_key):
                 plan.conditions.append(Condition(attribute=grouped, op="is_not_null"))
-        plan.group_by_also = p.group_also
+        # "which endpoints got slower after the deploy": each endpoint, the versions side by side
+        plan.group_by_also = p.group_also or compared
         measures_of_errors = all(m.kind in ("count", "first_seen", "last_seen") for m in plan.measures)
         types = dimension.column == "error_type" or (
             p.group_also is not None and p.group_also.column == "error_type"

@@ -75,6 +75,31 @@ SCHEMA = Schema(
         MetadataKey("device", "string", 0.2, ["desktop", "mobile", "tablet"]),
         MetadataKey("page_load_ms", "number", 0.2, [312, 488, 503, 640, 771, 902, 1210]),
     ],
+    # the demo's deploy: payment-api moved from v2.9.0 to v2.10.0 three hours before the profile
+    releases={
+        "payment-api": [
+            {
+                "value": "v2.9.0",
+                "count": 1900,
+                "first_seen": "2026-11-25T04:00:00+00:00",
+                "last_seen": "2026-12-02T01:00:00+00:00",
+            },
+            {
+                "value": "v2.10.0",
+                "count": 180,
+                "first_seen": "2026-12-02T01:00:00+00:00",
+                "last_seen": "2026-12-02T04:00:00+00:00",
+            },
+        ],
+        "order-api": [
+            {
+                "value": "v1.4.0",
+                "count": 2000,
+                "first_seen": "2026-11-25T04:00:00+00:00",
+                "last_seen": "2026-12-02T04:00:00+00:00",
+            }
+        ],
+    },
 )
 
 

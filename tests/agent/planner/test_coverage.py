@@ -16,7 +16,6 @@ LEFT_OVER: list[tuple[str, set[str]]] = [
     ("how many errors per deploy", {"deploy"}),
     ("slowest endpoints since the new release", {"release"}),
     ("errors after the last deploy", {"deploy"}),
-    ("did payment-api get slower after the deploy?", {"deploy"}),
     ("why is payment-api slow", {"why"}),
     ("why are there so many 5xx on /checkout?", {"why"}),
     ("errors since the rollout", {"rollout"}),
@@ -25,8 +24,6 @@ LEFT_OVER: list[tuple[str, set[str]]] = [
     ("how many errors will we have tomorrow", {"tomorrow"}),
     ("errors per customer tier", {"tier"}),
     ("payment-api errors excluding the canary", {"canary"}),
-    ("배포 후 에러 늘었어?", {"배포"}),
-    ("지난 배포 이후로 느려진 엔드포인트", {"배포"}),
     ("payment-api 롤백 이후 에러 몇 건", {"롤백"}),
     ("결제 서비스 에러가 왜 났어?", {"왜"}),
 ]

@@ -121,3 +121,125 @@ def test_new_service_versions_are_each_with_its_service() -> None:
 def test_a_listing_that_does_not_say_what_it_lists_is_not_answered() -> None:
     result = planned("anything new in the last hour in payment-api?")
     assert result.plan is None
+
+
+def test_requests_counted_are_the_rows_with_an_http_status() -> None:
+    plan = plan_of("requests per minute last 30m")
+    assert Condition(attribute=Attribute(metadata_key="http_status"), op="is_not_null") in plan.conditions
+    # a method already keeps only requests; "users who hit an error" counts users, not requests
+    assert not any(
+        isinstance(c, Condition) and c.op == "is_not_null" and c.attribute.metadata_key
+        for c in plan_of("requests by method").conditions
+    )
+    hit = plan_of("how many distinct users hit an error in the last hour?")
+    assert not any(isinstance(c, Condition) and c.attribute.metadata_key == "http_status" for c in hit.conditions)
+
+
+BARE_MEASURE_THRESHOLDS = [
+    ("paths with median duration_ms > 60 (path, median)", "percentile", 60),
+    ("avg duration 100 넘는 service만 avg랑 같이 뽑아봐", "avg", 100),
+    ("endpoint별 median duration 60 넘는 애들만 값이랑 같이 뽑아봐", "percentile", 60),
+    ("list services whose mean duration_ms exceeds 100, with the mean", "avg", 100),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "value"), BARE_MEASURE_THRESHOLDS, ids=[q for q, *_ in BARE_MEASURE_THRESHOLDS]
+)
+def test_a_bare_number_after_a_duration_measure_is_its_threshold_in_ms(
+    question: str, kind: str, value: int
+) -> None:
+    plan = plan_of(question)
+    assert plan.having is not None
+    assert (plan.having.measure.kind, plan.having.op, plan.having.value) == (kind, ">", value)
+    assert [m.kind for m in plan.measures] == [kind]  # said twice, measured once
+    assert not any(isinstance(c, Condition) and c.attribute.length for c in plan.conditions)
+
+
+THRESHOLD_SHOWN = [
+    ("requests slower than 5 s in the last 30 minutes with time, service, path and duration", "duration_ms"),
+    ("최근 30분 5초 넘게 걸린 요청 목록 (시간, 서비스, path, duration)", "duration_ms"),
+    ("지난 30분 동안 duration_ms 5000 초과한 로그를 시각·서비스·경로·소요시간으로 보여주세요", "duration_ms"),
+]
+
+
+@pytest.mark.parametrize(("question", "column"), THRESHOLD_SHOWN, ids=[q for q, _ in THRESHOLD_SHOWN])
+def test_rows_kept_by_a_duration_show_it(question: str, column: str) -> None:
+    plan = plan_of(question)
+    assert plan.shape == "rows"
+    assert column in plan.columns
+    assert any(
+        isinstance(c, Condition) and c.attribute.column == "duration_ms" and c.op == ">" for c in plan.conditions
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "logs with messages longer than 10000 characters: time, service, message length",
+        "메시지 길이 10000자 넘는 로그 시간, 서비스, 길이로 보여줘",
+        "message가 만 자 이상으로 긴 로그들 목록 좀 (created_at, service, 메시지 길이)",
+    ],
+)
+def test_rows_kept_by_a_message_length_show_the_length(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.shape == "rows"
+    assert Attribute(column="message", length=True) in plan.row_metadata
+    assert any(c.attribute.length and c.values[0] == 10000 for c in plan.conditions if isinstance(c, Condition))
+
+
+def test_a_korean_number_with_no_unit_is_not_a_message_length() -> None:
+    plan = plan_of("endpoint별 median duration 60 넘는 애들만 값이랑 같이 뽑아봐")
+    assert not any(isinstance(c, Condition) and c.attribute.length for c in plan.conditions)
+
+
+@pytest.mark.parametrize(
+    ("question", "limit"),
+    [
+        ("가장 최근 FATAL 로그 10개 시간, 서비스, 메시지로 보여줘", 10),
+        ("제일 마지막에 찍힌 fatal 열 건 시각/서비스/메시지", 10),
+    ],
+)
+def test_the_last_n_rows_are_rows_not_a_last_seen_time(question: str, limit: int) -> None:
+    plan = plan_of(question)
+    assert (plan.shape, plan.limit, plan.measures) == ("rows", limit, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "grouped"),
+    [
+        ("Who's throwing the most errors over the past half hour?", "service"),
+        ("who logged in the most?", "user_id"),
+    ],
+)
+def test_who_throws_errors_is_a_service_who_logs_in_is_a_user(question: str, grouped: str) -> None:
+    attribute = grouped_by(plan_of(question))
+    assert attribute is not None
+    assert attribute.column == grouped
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who is on call for payment-api right now?", "결제 서비스 온콜 누구야?", "who deployed payment-api?"],
+)
+def test_a_person_asked_for_is_not_answered_with_a_count(question: str) -> None:
+    assert planned(question).plan is None
+
+
+def test_a_user_account_is_a_user_not_the_account_page() -> None:
+    plan = plan_of("user_0003 계정의 인증 실패 로그를 시각, IP 주소 컬럼으로 정리해 주세요")
+    assert equals(plan, "user_id") == ["user_0003"]
+    assert equals(plan, "path") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "status_from"),
+    [("결제 API 15분 동안 500번대 status code 몇 건 떴는지 뽑아봐", 500), ("4xx번대 응답 몇 개", 400)],
+)
+def test_korean_status_classes(question: str, status_from: int) -> None:
+    plan = plan_of(question)
+    assert any(
+        isinstance(c, Condition) and c.attribute.metadata_key == "http_status" and c.values[0] == status_from
+        for c in plan.conditions
+    )
+    assert "/checkout" not in equals(plan, "path")
