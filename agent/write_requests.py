@@ -62,7 +62,7 @@ _SOFT = (
     r"|change(?!\s+(?:in|of|since)\b)|edit|set(?!\s+of\b)|replace|rewrite|mark|flag|tag|relabel|retag|reclassify"
     r"|downgrade|upgrade|demote|promote|lower|raise|bump|move|reset|restore|recover|resolve|acknowledge|ack"
     r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix|empty|kill(?![\s-]*switch)"
-    r"|copy|duplicate|replay|re-?insert|re-?ingest|backfill"
+    r"|copy|replay|re-?insert|re-?ingest|backfill|duplicate(?=\s+(?:these|those|them|the|all|every|each|this|it)\b)"
 )
 _STORED = re.compile(
     r"(?<![a-z0-9_])(?:logs?|entries|entry|rows?|records?|lines?|levels?|severity|severities|table|tables|"
@@ -137,9 +137,21 @@ def language_of(text: str) -> str:
     return "ko" if HANGUL.search(text) else "en"
 
 
+# text the question searches the logs for ("paths containing DROP TABLE", "'DROP TABLE' in request
+# paths", "DROP TABLE 들어간 path"): what attackers sent, not a statement to run
+_SEARCHED = re.compile(
+    r"[\"'‘’“”][^\"'‘’“”]{1,200}[\"'‘’“”]"
+    r"|(?<![a-z0-9_])(?:contain(?:s|ing)?|with|matching|like|including|mention(?:s|ing)?)\s+[^,;—–]{1,60}?"
+    r"(?=\s*(?:[,;—–]|\s-\s|\bin\s+(?:the\s+)?(?:request\s+)?(?:paths?|urls?|messages?)\b|$))"
+    r"|[a-z][a-z ]{2,40}?(?=\s+(?:in|inside)\s+(?:the\s+)?(?:request\s+)?(?:paths?|urls?|messages?|queries)\b)"
+    r"|[a-z][a-z ]{2,40}?(?=\s*(?:이|가|라는|란)?\s*(?:들어간|포함된|포함한|들어있는|찍힌))",
+    re.IGNORECASE,
+)
+
+
 def is_write_request(question: str) -> bool:
     """Whether ``question`` asks to change, delete or add logs (rather than to read them)."""
-    text = " ".join(question.strip().split())
+    text = _SEARCHED.sub(" ", " ".join(question.strip().split())).strip()
     if not text:
         return False
     if _SQL.search(text) or _PASSIVE.search(text) or _ADD.search(text):

@@ -175,6 +175,7 @@ COUNT = any_of(
     r"횟수",
     r"카운트",
     r"요청량|호출량|트래픽",
+    rf"{WORD_START}how\s+(?:often|frequently){WORD_END}",
     r"얼마나",
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
@@ -547,6 +548,9 @@ PER = any_of(
     r"별(?:로|으로)?(?![가-힣])",
     r"마다",
 )
+EVERY_ROW = re.compile(
+    r"(?:every|each)\s+(?:single\s+)?(?:logs?|rows?|entry|entries|lines?|records?|events?|requests?)\b"
+)
 WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤", r"무슨", r"어디")
 
 # Korean words for concepts whose names in the data are English (metadata keys and values).
@@ -692,10 +696,21 @@ BARE_MEASURE_THRESHOLD = any_of(
 )
 # An apostrophe inside a word ("what's", "payment-api's") opens or closes no quote.
 QUOTED = re.compile(r"(?<![a-z0-9])[\"'‘’“”「」『』]([^\"'‘’“”「」『』]{1,200})[\"'‘’“”「」『』](?![a-z0-9])")
+# the path named beside a text searched for: "whose path contains", "path에 … 들어간", "… in the path"
+PATH_BEFORE_SEARCH = re.compile(
+    r"(?P<path>paths?|urls?|경로|path에|url에)(?:\s*(?:에|에서|이|가))?\s*(?:that\s+|which\s+)?(?:contain(?:s|ing)?|matching|with)?\s*$"
+)
+PATH_AFTER_SEARCH = re.compile(
+    r"\s*(?:in|inside)\s+(?:the\s+|their\s+)?(?:request\s+)?(?P<path>paths?|urls?)(?![a-z])"
+)
+# what SQL injection attempts carry, searched for as one text ("paths containing UNION SELECT")
+SQL_PHRASE = r"union\s+(?:all\s+)?select|drop\s+table|or\s+1\s*=\s*1|select\s+\*|insert\s+into|delete\s+from"
 CONTAINING = any_of(
     rf"{WORD_START}(?:contain(?:s|ing)?|with\s+the\s+(?:word|text|phrase)|mention(?:s|ing)?|including|matching)\s+"
-    r"(?P<word>[\w\-.:/]{2,60})",
-    r"(?P<kword>[a-z0-9_\-.:/]{2,60})\s*(?:이|가|라는|란)?\s*(?:말이\s*)?(?:들어간|포함된|포함한|들어있는)",
+    rf"(?P<word>{SQL_PHRASE}|[\w\-.:/]{{2,60}})",
+    rf"(?P<kword>{SQL_PHRASE}|[a-z0-9_\-.:/]{{2,60}})\s*(?:이|가|라는|란)?\s*(?:말이\s*)?(?:들어간|포함된|포함한|들어있는|찍힌)",
+    rf"{WORD_START}with\s+(?P<pword>{SQL_PHRASE})\s+in\s+(?:the\s+)?(?:request\s+)?paths?{WORD_END}",
+    rf"(?P<qword>{SQL_PHRASE})\s+in\s+(?:the\s+)?(?:request\s+)?paths?{WORD_END}",
 )
 STATUS_CLASS = any_of(
     r"(?P<e>[1-5])(?:00|xx)\s*번대(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
@@ -1204,6 +1219,10 @@ SERVICE_QUALIFIES = re.compile(
     r"\s+(?:db|database|errors?|exceptions?|failures?|timeouts?|latency|latencies|logs?|requests?|traffic|"
     r"p\d\d|[1-5]xx|calls?|responses?|response\s+times?|durations?|warnings?|fatals?|status|releases?|versions?|"
     r"deploys?|builds?)(?![a-z0-9_\-])"
+)
+# after a name part, what makes it an endpoint's word rather than the service's ("the payment page")
+PATH_NOUN_AFTER = re.compile(
+    r"\s*(?:endpoints?|routes?|pages?|paths?|urls?|screens?|엔드포인트|페이지|경로|화면|url)(?![a-z0-9_])"
 )
 SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")
 

@@ -53,6 +53,7 @@ ROW_COLUMNS: tuple[ColumnName, ...] = (
 )
 
 Scalar = str | int | float
+_ROWS = "NULLIF(COUNT(*), 0)"  # the denominator of a rate
 # what makes two log lines the same line logged twice
 DUPLICATE_KEY = ("created_at", "service", "message")
 # measures that can be taken over one window of several (FILTER (WHERE ...))
@@ -257,13 +258,14 @@ class Measure(BaseModel):
             "min": f"MIN({target})",
             "sum": f"SUM({target})",
             "percentile": f"percentile_cont({self.fraction}) WITHIN GROUP (ORDER BY {target})",
-            "error_rate": "ROUND(100.0 * COUNT(*) FILTER (WHERE level IN ('ERROR','FATAL')) / COUNT(*), 2)",
-            "level_share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE level = '{self.level}') / COUNT(*), 2)",
+            # NULLIF: no rows is no rate, not a division by zero
+            "error_rate": f"ROUND(100.0 * COUNT(*) FILTER (WHERE level IN ('ERROR','FATAL')) / {_ROWS}, 2)",
+            "level_share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE level = '{self.level}') / {_ROWS}, 2)",
             "avg_length": "AVG(length(message))",
             "first_seen": "MIN(created_at)",
             "last_seen": "MAX(created_at)",
             "share_of_total": "ROUND(100.0 * COUNT(*) / SUM(COUNT(*)) OVER (), 2)",
-            "share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE {self._part_sql()}) / COUNT(*), 2)",
+            "share": f"ROUND(100.0 * COUNT(*) FILTER (WHERE {self._part_sql()}) / {_ROWS}, 2)",
         }[self.kind]
 
     def _part_sql(self) -> str:

@@ -42,5 +42,6 @@ WORDS = _words(
     tablet tablets phone phones desktop android chrome safari firefox deployed deploying shipped
     released rolled restart restarted crashed throttled blocked denied refused rejected dropped
     lost slower faster higher lower worse better above below today's yesterday's
+    table tables column columns select union insert delete update truncate script
     """
 )

@@ -203,3 +203,30 @@ async def test_over_the_api_a_refused_request_leaves_the_table_as_it_was(
     assert soft_deleted["outcome"] != "refused", soft_deleted
     assert soft_deleted["outcome"] == "unanswerable", soft_deleted
     assert "삭제된" in soft_deleted["error"], soft_deleted
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "show the requests whose path contains DROP TABLE — time, path and ip",
+        "any 'DROP TABLE' in request paths? list timestamp, path, client ip",
+        "List created_at, path and IP for every log with DROP TABLE in the path",
+        "path에 DROP TABLE 들어간 요청 보여줘",
+        "duplicate log lines",
+    ],
+)
+def test_statements_searched_for_in_the_logs_are_questions(question: str) -> None:
+    assert not is_write_request(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "DROP TABLE logs",
+        "로그 테이블 그냥 drop하고 새로 만들어 주세요",
+        "logs 비우기 부탁드립니다, 전부 날려도 됨",
+        "duplicate these rows",
+    ],
+)
+def test_statements_asked_for_are_refused(question: str) -> None:
+    assert is_write_request(question)

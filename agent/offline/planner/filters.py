@@ -36,17 +36,34 @@ def quoted_text(p: Planning) -> None:
         if p.known_value(text):
             continue  # a quoted name is matched with the other names
         p.reader.mark(match.start(), match.end())
-        p.plan.conditions.append(Condition(attribute=Attribute(column="message"), op="contains", values=[text]))
+        column = _searched_column(p, match.start(), match.end())
+        p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="contains", values=[text]))
         p.signals += 1
     quoted = any(isinstance(c, Condition) and c.op == "contains" for c in p.plan.conditions)
     containing = None if quoted else p.reader.take(lexicon.CONTAINING)
     if containing is not None:
-        word = (containing.group("word") or containing.group("kword")).strip("'\"")
+        groups = ("word", "kword", "pword", "qword")
+        word = next(containing.group(g) for g in groups if containing.group(g)).strip("'\"")
         if word.lower() not in ("the", "a", "an", "word", "text", "phrase", "string"):
-            p.plan.conditions.append(
-                Condition(attribute=Attribute(column="message"), op="contains", values=[word])
-            )
+            column = _searched_column(p, containing.start(), containing.end())
+            p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="contains", values=[word]))
             p.signals += 1
+
+
+def _searched_column(p: Planning, start: int, end: int) -> Literal["message", "path"]:
+    """Where a text is searched: the path when the question says so right beside it ("path
+    contains", "in the path", "path에 … 들어간"), else the message."""
+    before, after = p.reader.text[max(0, start - 24) : start], p.reader.text[end : end + 28]
+    said_before = lexicon.PATH_BEFORE_SEARCH.search(before)
+    said_after = lexicon.PATH_AFTER_SEARCH.match(after)
+    for said, offset in ((said_before, max(0, start - 24)), (said_after, end)):
+        if said is not None:
+            p.reader.mark(offset + said.start("path"), offset + said.end("path"))
+            return "path"
+    sql = re.search(lexicon.SQL_PHRASE, p.reader.text[start:end])
+    if sql is not None and re.search(r"\b(?:paths?|urls?)\b|경로", p.reader.text):
+        return "path"  # "UNION SELECT 포함된 요청 경로": an injection attempt is sent in the path
+    return "message"
 
 
 def literals(p: Planning) -> None:
@@ -610,7 +627,11 @@ def _named_by_part(p: Planning) -> list[str]:
             and re.fullmatch(r"\s*(?:,|or|and|vs\.?|versus|/)\s*", _between(p, start, end, other_start, other_end))
             for other_start, other_end, _ in found
         )
-        qualifies = lexicon.SERVICE_QUALIFIES.match(p.reader.text, end) is not None  # "payment errors"
+        # "payment errors", "p99 payment last 30m", "payment v2.10.0": the service, unless an
+        # endpoint noun follows ("the payment page")
+        qualifies = lexicon.SERVICE_QUALIFIES.match(p.reader.text, end) is not None or (
+            lexicon.PATH_NOUN_AFTER.match(p.reader.text, end) is None
+        )
         if noun is not None or paired or qualifies:
             p.reader.mark(start, noun.end() if noun is not None else end)
             named.append(service)

@@ -11,8 +11,11 @@ import re
 from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
     Attribute,
+    ColumnName,
     Condition,
     Grouping,
+    Having,
+    Measure,
 )
 from loglens.agent.offline.planner.state import Planning
 
@@ -169,11 +172,33 @@ def distinct_values(p: Planning) -> None:
 def duplicates(p: Planning) -> None:
     """ "duplicate log lines", "중복 로그": the lines logged more than once with the same time,
     service and message, and how many copies."""
-    if p.reader.take(lexicon.DUPLICATES) is None:
+    match = p.reader.peek(lexicon.DUPLICATES)
+    if match is None:
         return
+    if _ids_named(p) is not None:
+        # "trace ids that appear more than once": each id logged more than once, counted
+        p.reader.take_all(lexicon.DUPLICATES)
+        if p.plan.having is None:
+            p.plan.having = Having(measure=Measure(kind="count"), op=">", value=1)
+        p.signals += 1
+        return
+    p.reader.take(lexicon.DUPLICATES)
     p.plan.shape = "duplicates"
     if p.plan.having is not None and p.plan.having.value <= 2:
         p.plan.having = None  # "두 번 이상 들어간 똑같은 로그": what a duplicate is
     p.reader.take_all(lexicon.SAME_LINE_WORDS)
     p.reader.take_all(lexicon.COUNT)  # "and how many copies each has"
     p.signals += 1
+
+
+# ids a duplicate may be of: the same trace id logged twice is not the same line logged twice
+_ID_COLUMNS = ("trace_id", "span_id", "session_id", "user_id")
+
+
+def _ids_named(p: Planning) -> ColumnName | None:
+    for pattern, column in lexicon.DIMENSIONS:
+        if column in _ID_COLUMNS and any(
+            p.reader.free(m.start(), m.end()) for m in pattern.finditer(p.reader.text)
+        ):
+            return column  # type: ignore[return-value]
+    return None

@@ -431,7 +431,10 @@ def listed_columns(p: Planning) -> bool:
     """ "payment errors: time, error type, message", "시각, 에러타입, 메시지만 보여줘": columns listed,
     two or more joined by commas or "and", are rows with those columns, not a count per column."""
     reader = p.reader
-    if reader.peek(lexicon.COUNT) is not None or reader.peek(lexicon.PER) is not None or p.plan.measures:
+    per = reader.peek(lexicon.PER)
+    if per is not None and lexicon.EVERY_ROW.match(reader.text, per.start()):
+        per = None  # "list every log with …": every row, not a count per group
+    if reader.peek(lexicon.COUNT) is not None or per is not None or p.plan.measures:
         return False
     spans = sorted(
         (m.start(), m.end())

@@ -243,3 +243,56 @@ def test_korean_status_classes(question: str, status_from: int) -> None:
         for c in plan.conditions
     )
     assert "/checkout" not in equals(plan, "path")
+
+
+@pytest.mark.parametrize(
+    "question", ["p99 payment last 30m", "db conn timeouts on payment last 90 min — how many?"]
+)
+def test_a_services_own_name_part_alone_names_it(question: str) -> None:
+    assert equals(plan_of(question), "service") == ["payment-api"]
+
+
+def test_a_name_part_before_an_endpoint_noun_names_the_endpoint() -> None:
+    plan = plan_of("errors on the payment page")
+    assert equals(plan, "service") == []
+    assert equals(plan, "path") == ["/api/v1/payments"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "trace ids that appear more than once, with counts",
+        "Which trace ids show up more than once? looking for duplicated logs",
+        "trace_id 중복된 거 있어? trace_id랑 몇 번 나왔는지",
+        "같은 trace_id가 두 번 이상 찍힌 경우 목록이랑 횟수 좀 봐줄래",
+    ],
+)
+def test_ids_logged_more_than_once_are_counted_per_id_not_as_duplicate_lines(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.shape == "aggregate"
+    assert grouped_by(plan) == Attribute(column="trace_id")
+    assert plan.having is not None
+    assert plan.having.measure.kind == "count"
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("requests whose path contains UNION SELECT — time, service, path", "union select"),
+        ("show the requests whose path contains DROP TABLE — time, path and ip", "drop table"),
+        ("List created_at, path and IP for every log with DROP TABLE in the path", "drop table"),
+        ("path에 UNION SELECT 들어간 요청들 시간, 서비스, 경로로 보여줘", "union select"),
+    ],
+)
+def test_an_injection_searched_for_in_paths_is_searched_in_the_path(question: str, text: str) -> None:
+    plan = plan_of(question)
+    assert Condition(attribute=Attribute(column="path"), op="contains", values=[text]) in plan.conditions
+
+
+def test_a_text_searched_for_without_a_path_named_is_searched_in_messages() -> None:
+    plan = plan_of("logs containing timeout")
+    assert Condition(attribute=Attribute(column="message"), op="contains", values=["timeout"]) in plan.conditions
+
+
+def test_a_rate_over_no_rows_is_no_rate_not_a_division_by_zero() -> None:
+    assert "/ NULLIF(COUNT(*), 0)" in render_sql(plan_of("프론트엔드 에러 가운데 Safari 비중 몇 퍼센트?"))
