@@ -381,7 +381,8 @@ SERIES = any_of(
 BUCKET_NOUNS = r"(?:\s*(?:buckets?|bins?|intervals?|windows?|increments?|chunks?|slots?|steps?|granularity))"
 # "per 5 minutes", "5-minute buckets", "in 10 min bins", "2시간 단위": a bucket of any size
 BUCKET_N = any_of(
-    rf"{WORD_START}(?:every|per|each|in|by|into)\s+(?P<n>\d+)\s*-?\s*(?P<u>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
+    rf"{WORD_START}(?:every|per|each|by|into|(?=in\s+\d+\s*-?\s*[a-z]+{BUCKET_NOUNS})in)\s+(?P<n>\d+)\s*-?\s*"
+    rf"(?P<u>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
     rf"{WORD_START}(?P<an>\d+)\s*-\s*(?P<au>minutes?|mins?|m|hours?|hrs?|h){WORD_END}{BUCKET_NOUNS}?",
     rf"{WORD_START}(?P<bn>\d+)\s*(?P<bu>minutes?|mins?|m|hours?|hrs?|h){BUCKET_NOUNS}{WORD_END}",
     r"(?<![\d.])(?P<kn>\d+)\s*(?P<ku>분|시간)\s*(?:단위|간격|마다|별|씩|버킷|구간|bucket)(?:로|으로)?",
@@ -516,7 +517,7 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         any_of(
-            rf"{WORD_START}users?{WORD_END}",
+            rf"{WORD_START}users?(?:[_\s]?ids?)?{WORD_END}",
             rf"{WORD_START}customers?{WORD_END}",
             rf"{WORD_START}accounts?{WORD_END}(?!\s+for)",
             rf"{WORD_START}(?:who|whom){WORD_END}(?!(?:'s|\s+is|\s+was)?\s+{SERVICE_VERBS})"
@@ -677,6 +678,13 @@ COUNT_THRESHOLD = any_of(
     r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
     r"(?P<knoun>버전|서비스|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트|service\s+version)(?:이|가|은|는|을|를)?\s*"
     r"(?:(?P<kn2>\d+)\s*(?:개|명|곳|가지)\s*(?P<kop2>이상|넘게|넘는|넘|초과)|(?P<kmany>여러\s*개?|다수))",
+    # "whose error count exceeded 50", "only those above 10", "에러 >30 서비스": a count's threshold
+    rf"(?:(?<=count\s)|(?<=counts\s)|(?<=errors\s)|(?<=failures\s)|(?<=건수\s)|(?<=횟수\s))(?:is\s+|was\s+)?"
+    rf"(?P<cop>exceeded|exceeds|exceeding|above|over|more\s+than|greater\s+than)\s*(?P<cn>\d+){WORD_END}"
+    rf"(?!\s*(?:%|ms|s\b|seconds?|minutes?|hours?))",
+    rf"{WORD_START}(?:only\s+)?(?:those|ones|the\s+ones)\s+(?P<top>above|over|with\s+more\s+than|exceeding)\s+"
+    rf"(?P<tn>\d+){WORD_END}(?!\s*(?:%|ms|s\b))",
+    r"(?P<bsym>>=?|≥)\s*(?P<bn>\d+)(?![\d.]|\s*(?:ms|s\b|초|분|%|시간|일|h\b|m\b|min|percent|pct|퍼센트|프로))",
 )
 DURATION_THRESHOLD = any_of(
     rf"{WORD_START}(?P<op>over|more\s+than|longer\s+than|slower\s+than|above|exceeding|at\s+least|greater\s+than|>=?)\s*"

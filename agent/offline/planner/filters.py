@@ -463,8 +463,10 @@ def _count_threshold(match: re.Match[str]) -> tuple[int, Literal[">", ">="]]:
     korean = match.group("kn2") or match.group("kn3")
     if korean:  # "버전이 2개 이상", "3개 이상 서비스"
         return int(korean), ">=" if (match.group("kop2") or match.group("kop3")) == "이상" else ">"
-    written = match.group("n") or match.group("kn") or match.group("pn") or match.group("qn") or match.group("n3")
-    words = (match.group("op") or match.group("kop") or match.group("sym") or "").replace(" ", "")
+    numbers = ("n", "kn", "pn", "qn", "n3", "cn", "tn", "bn")
+    written = next(match.group(g) for g in numbers if match.group(g))
+    said = ("op", "kop", "sym", "cop", "top", "bsym")
+    words = next((match.group(g) for g in said if match.group(g)), "").replace(" ", "")
     at_least = match.group("plus") or match.group("pn") or match.group("qn") or words in lexicon.AT_LEAST_WORDS
     return (1 if written == "one" else int(written)), ">=" if at_least else ">"
 
@@ -669,11 +671,26 @@ def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
     key = p.metadata_key(noun) if column is None and noun in lexicon.COUNTED_KEYS else None
     if column is None and key is None:
         return None
+    # errors counted over some entity may be error types ("errs that hit 3+ services"); failed logins are not
+    errors = (
+        lexicon.ERROR_WORDS.search(p.reader.text) is not None
+        and lexicon.LOGIN_FAILURE.search(p.reader.text) is None
+    )
+    if not errors and not _another_dimension(p, match.start(group), match.end(group)):
+        return None  # "4xx >5 ip 리스트": the IPs are what is grouped, each with more than 5
     p.reader.mark(match.start(group), match.end(group))
     p.reader.take(lexicon.DISTINCT)
     attribute = Attribute(column=column) if column else Attribute(metadata_key=key)
     alias = re.sub(r"[^a-z0-9_]", "_", f"{attribute.name.removesuffix('_id').split('.')[-1]}s")
     return Measure(kind="count_distinct", attribute=attribute, alias=alias)
+
+
+def _another_dimension(p: Planning, start: int, end: int) -> bool:
+    """Whether something else than the noun at ``start``..``end`` is named to group by."""
+    outside = p.reader.text[:start] + " " * (end - start) + p.reader.text[end:]
+    patterns = [pattern for pattern, _ in lexicon.DIMENSIONS]
+    patterns += [lexicon.key_words(key.key) for key in p.schema.metadata_keys if key.type != "number"]
+    return any(pattern.search(outside) for pattern in patterns)
 
 
 # The attributes only a request (a row with an HTTP status) has.
