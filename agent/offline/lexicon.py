@@ -1228,8 +1228,9 @@ SERVICE_QUALIFIES = re.compile(
     r"p\d\d|[1-5]xx|calls?|responses?|response\s+times?|durations?|warnings?|fatals?|status|releases?|versions?|"
     r"deploys?|builds?)(?![a-z0-9_\-])"
 )
-# after a name part, what makes it an endpoint's word rather than the service's ("the payment page")
-PATH_NOUN_AFTER = re.compile(
+# after a name part, what makes it an endpoint's word rather than the service's ("the payment page";
+# "payment api" is the service)
+ENDPOINT_NOUN_AFTER = re.compile(
     r"\s*(?:endpoints?|routes?|pages?|paths?|urls?|screens?|엔드포인트|페이지|경로|화면|url)(?![a-z0-9_])"
 )
 SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")
@@ -1276,6 +1277,10 @@ OF_THE_TOTAL = any_of(
 FAILING_WITH = any_of(rf"{WORD_START}(?:fail(?:ing|ed|s|ure)?|erroring|errored)\s+(?:with|as)\b")
 # "… are errors", "… were failures": what a share is of, said after it
 ARE_ERRORS = any_of(rf"{WORD_START}(?:are|were|is|was)\s+(?:errors?|failures?|error\s+level){WORD_END}")
+# "payment 로그 중에 에러가 몇 퍼센트": among all the lines, the share that are errors (the error rate)
+ERRORS_AMONG_KO = re.compile(
+    r"(?:로그|요청|라인|줄|것|거)\s*(?:중에?서?|가운데)\s*(?:에러|오류|error)(?:가|는|이|인\s*(?:게|것|거))?\s*(?=(?:몇\s*)?(?:퍼센트|%|프로|비율|비중))"
+)
 A_PERCENT = re.compile(r"percent|%|fraction|proportion|퍼센트|비율", re.IGNORECASE)
 
 # Hosts by other names: "box", "machine", "instance", "pod", "서버", "인스턴스"
@@ -1309,7 +1314,8 @@ def key_words(key: str) -> re.Pattern[str]:
 
 # what joins two dimensions grouped by together ("service and error type", "서비스·에러 유형별")
 DIMENSION_JOINER = re.compile(
-    r"\s*(?:and|x|×|,|/|&|\+|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다)?\s*(?:and|per|by|별|,)?\s*(?:the|each|로그)?\s*",
+    r"\s*(?:and|x|×|,|/|&|\+|·|per|by|then|랑|이랑|와|과|및|별|별로|별,|마다|에서|에서의)?\s*(?:and|per|by|별|,)?\s*"
+    r"(?:the|each|로그|어떤|무슨|which|what)?\s*",
     re.IGNORECASE,
 )
 # words for the row columns people name ("with service, error type and message", "time, path, status")

@@ -91,6 +91,8 @@ def _plan(p: Planning) -> Planned:
     for read in PASSES:
         read(p)
     plan = p.plan
+    # one condition said twice ("인증 실패(AuthenticationFailure)"): kept once
+    plan.conditions = [c for i, c in enumerate(plan.conditions) if c not in plan.conditions[:i]]
     if plan.shape == "rows" and lexicon.STACK_TRACE.search(p.reader.text):
         plan.columns = [*dict.fromkeys([*plan.columns, "stack_trace"])]
     if not plan.measures and plan.shape == "aggregate" and not shapes.asks_for_a_number(p):

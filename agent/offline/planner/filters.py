@@ -82,7 +82,9 @@ def identifiers(p: Planning) -> None:
         p.add_equals(Attribute(column="trace_id"), found.group(0).lower())
     for found in p.reader.take_all(lexicon.NAMED_ID):
         named_id(p, found)
-    found_paths = p.reader.take_all(lexicon.PATH)
+    found_paths = [found for found in lexicon.PATH.finditer(p.reader.text) if not _a_list_separator(p, found)]
+    for found in found_paths:
+        p.reader.mark(found.start(), found.end())
     for found in found_paths:  # "the /api/v1/search endpoint": the word says what the path is
         named = lexicon.PATH_NOUN_AFTER.match(p.reader.text, found.end())
         if named is not None and p.reader.free(named.start(), named.end()):
@@ -98,6 +100,17 @@ def identifiers(p: Planning) -> None:
     ]
     if versions:  # "v2.9.0 vs v2.10.0": both, side by side
         p.add_in(Attribute(column="service_version"), list(dict.fromkeys(versions)))
+
+
+def _a_list_separator(p: Planning, found: re.Match[str]) -> bool:
+    """ "browser/device별": a slash between two names of columns, not the path "/device"."""
+    word = found.group(0).strip("/.,?")
+    if not re.fullmatch(r"[a-z_]+", word) or any(
+        path.lower().startswith(found.group(0)) for path in p.schema.distinct("path")
+    ):
+        return False
+    named = any(pattern.fullmatch(word) for pattern, _ in lexicon.DIMENSIONS)
+    return named or any(word in key.key.lower() for key in p.schema.metadata_keys)
 
 
 def _path_said_again(p: Planning, path: str) -> None:
@@ -632,7 +645,7 @@ def _named_by_part(p: Planning) -> list[str]:
         # "payment errors", "p99 payment last 30m", "payment v2.10.0": the service, unless an
         # endpoint noun follows ("the payment page")
         qualifies = lexicon.SERVICE_QUALIFIES.match(p.reader.text, end) is not None or (
-            lexicon.PATH_NOUN_AFTER.match(p.reader.text, end) is None
+            lexicon.ENDPOINT_NOUN_AFTER.match(p.reader.text, end) is None
         )
         if noun is not None or paired or qualifies:
             p.reader.mark(start, noun.end() if noun is not None else end)

@@ -35,10 +35,13 @@ def condition_share(p: Planning) -> None:
     share = reader.peek(lexicon.SHARE) or reader.peek(lexicon.RATE_WORD)
     if share is None:
         return
-    if plan.errors_only and lexicon.ARE_ERRORS.search(reader.text, share.end()):
-        # "what percentage of payment-api's log lines are errors": its error rate
+    among = lexicon.ERRORS_AMONG_KO.search(reader.text)
+    if plan.errors_only and (lexicon.ARE_ERRORS.search(reader.text, share.end()) or among):
+        # "what percentage of payment-api's log lines are errors", "로그 중에 에러가 몇 %": its error rate
         reader.take(lexicon.SHARE) or reader.take(lexicon.RATE_WORD)
         reader.take(lexicon.ARE_ERRORS)
+        if among is not None:
+            reader.mark(among.start(), among.end())
         plan.errors_only = False
         plan.measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
         p.subject = "error rate"
@@ -340,6 +343,7 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
     # "사용자 수", "호스트가 몇 대": the count word follows the noun, a particle between
     korean = (
         p.language == "ko"
+        and not re.match(r"몇\s*(?:번|회)|횟수", text[count.start() :])  # "에러타입이 몇 번": times, not kinds
         and count.start() >= dimension.end()
         and bool(re.fullmatch(r"\s*(?:가|이|는|은|의|들|들이)?\s*", text[dimension.end() : count.start()]))
     )

@@ -56,6 +56,8 @@ def shape(p: Planning) -> None:
     most = reader.take(lexicon.MOST) or (reader.take(lexicon.MOST_BARE) if least is None else None)
     bucket = windows.series_bucket(p)
     dimension = None if bucket else pick_dimension(p)
+    if dimension is not None and any(m.part is not None and m.part.attribute == dimension for m in plan.measures):
+        dimension = None  # "인증 실패 가운데 IP 203.0.113.66 비중": that IP's share, not one per IP
     ranks_or_counts = (top or most) is not None or (
         plan.having is not None and plan.having.measure.kind != "count"
     )
@@ -222,7 +224,7 @@ def pick_dimension(p: Planning) -> Attribute | None:
     if not candidates:
         return Attribute(column="error_type") if p.went_wrong else None
     # "service versions", "서비스 버전": the versions are grouped, "service" says whose
-    heads = [c for c in candidates if not any(0 <= o[0] - c[1] <= 1 and o is not c for o in candidates)]
+    heads = [c for c in candidates if not any(_compound(p, c, o) for o in candidates)]
     candidates = heads or candidates
     grouped = [c for c in candidates if p.marked_as_grouping(c[0], c[1])]
     start, end, attribute = min(grouped or candidates, key=lambda candidate: candidate[0])
@@ -258,6 +260,12 @@ def _second_dimension(
             p.reader.mark(min(start, first[1]), max(end, first[0]))  # the joining word too
             return attribute
     return None
+
+
+def _compound(p: Planning, first: tuple[int, int, Attribute], then: tuple[int, int, Attribute]) -> bool:
+    """ "service version": the second noun is the head; "browser/device" are two."""
+    gap = then[0] - first[1]
+    return then is not first and 0 <= gap <= 1 and p.reader.text[first[1] : then[0]].strip() == ""
 
 
 def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
