@@ -102,6 +102,9 @@ YESTERDAY = any_of(
     r"전일|전날",
     r"어젯(?=\s*밤)",
 )
+DAY_BEFORE_YESTERDAY = any_of(
+    rf"{WORD_START}(?:the\s+)?day\s+before\s+yesterday{WORD_END}", r"그저께|그제|엊그제|그끄저께(?!\s*까지)"
+)
 THIS_WEEK = any_of(
     rf"{WORD_START}(?:since\s+the\s+start\s+of\s+(?:the|this)\s+week|so\s+far\s+this\s+week|this\s+week){WORD_END}",
     rf"\(?\s*{WORD_START}since\s+monday{WORD_END}\s*\)?",
@@ -556,6 +559,7 @@ WHICH = any_of(rf"{WORD_START}(?:which|what|who){WORD_END}", r"어느", r"어떤
 
 # Korean words for concepts whose names in the data are English (metadata keys and values).
 KOREAN_TERMS = {
+    "(?:페이지\\s*)?(?:로딩(?:\\s*(?:시간|속도|타임))?|로드\\s*(?:타임|시간))": "page load",
     "트레이스\\s*(?:아이디|id)": "trace id",
     "웹\\s*프론트엔드": "web-frontend",
     "모바일\\s*앱": "mobile-app",
@@ -787,6 +791,9 @@ NOT_PATH_WORDS = frozenset(
         "and",
         "or",
         "median",
+        "percentile",
+        "load",
+        "loading",
         "average",
         "avg",
         "mean",
@@ -856,6 +863,7 @@ LOG_VOCABULARY = any_of(
     rf"error_types?|service_versions?|user_id|trace_id|session_id|log_type|http_status|status_code){WORD_END}",
     r"프론트",
     r"타임아웃|커넥션",
+    r"레이턴시|응답\s*시간|지연|로딩|로드\s*타임|에러|오류|배포|요청|서비스|버전|환경",
     r"페이지",
     r"엔드포인트",
     r"브라우저",
@@ -1305,6 +1313,10 @@ def key_words(key: str) -> re.Pattern[str]:
     words = words_of_key(key).strip()
     spaced = r"[\s_-]*".join(re.escape(part) for part in words.split())
     alternatives = [rf"{WORD_START}{spaced}(?:e?s)?{WORD_END}"]
+    if key.lower().endswith("_ms") and len(words.split()) > 1:
+        # a duration is also said by its last word and "time": "page load time", "load time", "loading time"
+        last = re.escape(words.split()[-1])
+        alternatives.append(rf"{WORD_START}(?:{spaced}[\s-]*times?|{last}(?:ing)?[\s-]*times?){WORD_END}")
     if key.lower() in ("host", "hostname", "host.name"):
         alternatives += [HOST_WORDS.pattern, r"서버(?=\s*(?:수|몇|별|마다))"]
     if key.lower() in ("ip", "client_ip", "remote_ip"):
@@ -1411,7 +1423,10 @@ CLOCK_SINCE = any_of(
 )
 CLOCK_BETWEEN = any_of(
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h1>\d{{1,2}})(?::00)?\s*(?P<ap1>am|pm)?\s*(?:and|to|-|–|~)\s*(?P<h2>\d{{1,2}})(?::00)?\s*(?P<ap2>am|pm){WORD_END}",
-    rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|to|and|until)\s*(?P<h4>\d{{1,2}}):00{WORD_END}",
+    rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|~|to|and|until|부터)\s*(?P<h4>\d{{1,2}}):00{WORD_END}"
+    r"(?:\s*(?:까지|사이))?",
+    # "yesterday 14-15h": hours of the day, on a 24-hour clock
+    rf"{WORD_START}(?P<h6>[01]?\d|2[0-3])\s*[-–~]\s*(?P<h7>[01]?\d|2[0-4])\s*(?:h|hours|시)(?=\s|$|[?,.])",
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h5>\d{{1,2}})(?::00)?\s*(?P<ap5>am|pm)?\s*(?:and|to|-|–|~|until)\s*"
     rf"(?P<mid>midnight){WORD_END}",
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*"

@@ -195,6 +195,9 @@ UNIT_WORDS = {
 }
 # "만 자", "1만 건", "5천 ms": Korean myriads and thousands before a unit, as digits
 KOREAN_MYRIAD = re.compile(r"(?<![가-힣\d])(\d+)?\s*(만|천)\s*(?=자|글자|건|개|번|줄|ms|밀리초|바이트|byte)")
+# "이틀", "사흘": two and three days
+KOREAN_DAYS = re.compile(r"(?<![가-힣])(이틀|사흘|나흘)(?=\s|$|간|동안|사이|치|내|[,?.)]|전|째)")
+KOREAN_DAY_COUNTS = {"이틀": 2, "사흘": 3, "나흘": 4}  # (하루 is read where it stands: 어제 하루, 하루 단위)
 THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3})(?:,(\d{3}))+(?![\w,])")
 # "top3", "top 5": glued numbers; "logs/hour": per hour; "minute-by-minute": per minute
 GLUED_TOP = re.compile(r"(?<![\w])top(\d+)(?![\w])")
@@ -253,6 +256,7 @@ def expand(lowered: str) -> str:
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
     text = FIRST_FAILURE_KO.sub(r"\2 \1 \3", text)  # "로그인 첫 실패" is the first login failure
+    text = KOREAN_DAYS.sub(lambda m: f"{KOREAN_DAY_COUNTS[m.group(1)]}일", text)
     text = KOREAN_MYRIAD.sub(lambda m: f"{int(m.group(1) or 1) * (10_000 if m.group(2) == '만' else 1000)}", text)
     text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
     return ONE_DAY.sub("1일", text)

@@ -257,6 +257,8 @@ def duration_attribute(p: Planning) -> Attribute:
         if key.type != "number" or not _is_duration_key(key.key):
             continue
         span = p.find_name(key.key) or p.find_name(lexicon.words_of_key(key.key), loose=True)
+        if span is None and (said := lexicon.key_words(key.key).search(p.reader.text)) is not None:
+            span = (said.start(), said.end()) if p.reader.free(said.start(), said.end()) else None  # "load time"
         if span is not None:
             unit = _DURATION_NOUN.match(p.reader.text, span[1])
             p.reader.mark(span[0], unit.end() if unit else span[1])

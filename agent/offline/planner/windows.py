@@ -24,6 +24,8 @@ def read_window(p: Planning) -> None:
     elif reader.peek(lexicon.YESTERDAY_SO_FAR) is not None:
         p.plan.window = TimeWindow(kind="today")  # "today vs yesterday until now": compared_window says the rest
         reader.take(lexicon.TODAY)
+    elif reader.take(lexicon.DAY_BEFORE_YESTERDAY) is not None:
+        p.plan.window = TimeWindow(kind="clock", from_hour=0, to_hour=24, days_ago=2)  # that whole day
     elif reader.take(lexicon.SINCE_YESTERDAY) is not None:
         p.plan.window = TimeWindow(kind="since_yesterday")
     elif reader.take(lexicon.YESTERDAY) is not None:
@@ -185,15 +187,18 @@ def _clock(p: Planning) -> TimeWindow | None:
     since = None if between is not None else reader.take(lexicon.CLOCK_SINCE)
     if between is None and since is None:
         return None
-    days_ago = 1 if reader.take(lexicon.YESTERDAY) is not None else 0
+    days_ago = 2 if reader.take(lexicon.DAY_BEFORE_YESTERDAY) is not None else 0
+    days_ago = days_ago or (1 if reader.take(lexicon.YESTERDAY) is not None else 0)
     if days_ago == 0:
         reader.take_all(lexicon.MORNING_WORDS)
     if between is not None:
         g = between.groupdict()
         afternoon = g.get("ap2") == "pm" or g.get("kp") in ("오후", "저녁", "밤")
         meridiem = g.get("ap1") or g.get("ap2") or g.get("ap5")
-        start = _hour(int(g.get("h1") or g.get("h3") or g.get("h5") or g.get("kh1") or 0), meridiem, afternoon)
-        end = _hour(int(g.get("h2") or g.get("h4") or g.get("kh2") or 0), g.get("ap2"), afternoon)
+        start = _hour(
+            int(g.get("h1") or g.get("h3") or g.get("h5") or g.get("h6") or g.get("kh1") or 0), meridiem, afternoon
+        )
+        end = _hour(int(g.get("h2") or g.get("h4") or g.get("h7") or g.get("kh2") or 0), g.get("ap2"), afternoon)
         if g.get("mid") or g.get("kmid") or (end == 12 and start > 12):
             end = 24  # "10 pm to midnight", "밤 10시부터 12시까지": the end of the day
         if not 0 <= start < end <= 24:
