@@ -730,6 +730,12 @@ STATUS_CLASS = any_of(
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
 )
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
+# a status code after "and"/"or"/"never", or joined to another one: read only beside a code said with its word
+BARE_STATUS = re.compile(
+    rf"(?:(?<=and\s)|(?<=or\s)|(?<=,\s)|(?<=/)|(?<=never\s)|(?<=never\sa\s)|(?<=single\s)|(?<=\()|(?<=no\s)|(?<=ip\s중에\s))"
+    rf"({HTTP_STATUS})(?![\d.])|(?<![\d.])({HTTP_STATUS})(?=\)?\s*(?:인|응답|이|가|은|는|0\s*건))"
+    rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&)\s*\d{{3}})"
+)
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
     rf"{WORD_START}(?:got|get|gets|getting|received|receiving|returning|returns?|throwing|throws|hit|hitting|"
@@ -974,6 +980,9 @@ NEGATION = any_of(
     rf"{WORD_START}(?:doesn'?t|don'?t|didn'?t|does\s+not|do\s+not|did\s+not|isn'?t|aren'?t)(?:\s+(?:get|have|see|log|throw|return))?{WORD_END}",
     r"(?:에는|엔|에선|에서는)?\s*(?:없고|없는|안\s*(?:난|나는|생긴|발생한))",
     r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한|나온|간|부른)",
+    r"(?:은|는|이|가)?\s*한\s*번도\s*(?:못|안)\s*[가-힣]+|(?:은|는|이|가)?\s*한\s*번도\s*없(?:는|었던|던|음)",
+    rf"{WORD_START}(?:and\s+)?no\s+(?=(?:successful\s+)?\(?\d{{3}})",
+    rf"{WORD_START}but\s+never(?:\s+(?:a|an|one|any|a\s+single))?{WORD_END}",
     r"(?:은|는)?\s*안\s*(?:간|나온|내고|낸)",
 )
 ONLY = any_of(rf"{WORD_START}only{WORD_END}", r"에만", r"에서만", r"전용")

@@ -421,7 +421,11 @@ def _distinct(plan: QueryPlan, where: str) -> str:
             update={"window": None, "conditions": [c for c in plan.conditions if not _an_outcome(c)]}
         )
         exclusions.append(f"{_where(before)} AND {group} IS NOT NULL AND {plan.window.before_sql()}")
-    if plan.absent_where or plan.absent_errors_only:
+    if plan.absent_where and any(_an_outcome(c) for c in plan.absent_where):
+        # "IPs with failed logins but never a 200": never that outcome at all, whatever else they did
+        never = plan.model_copy(update={"window": None, "conditions": plan.absent_where, "errors_only": False})
+        exclusions.append(f"{_where(never)} AND {group} IS NOT NULL")
+    elif plan.absent_where or plan.absent_errors_only:
         elsewhere = plan.model_copy(
             update={
                 "conditions": [c for c in plan.conditions if not _same_attribute(c, plan.absent_where)]

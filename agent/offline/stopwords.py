@@ -58,7 +58,7 @@ ENGLISH = _words(
     understand appreciate able mind identify wondering fyi wtf btw tbh pls rn atm asap omg ugh hmm
     thing things stuff comes coming originated originating originate responsible hammering hammered
     spamming showing totals distribution distributed across whether breaking make made makes
-    too verify confirm double-check sanity
+    too verify confirm double-check sanity successful ever single
     """
 )
 # What may follow a taken English word inside one token: a plural or possessive.

@@ -142,9 +142,23 @@ def status_codes(p: Planning) -> None:
         else:
             p.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
         p.signals += 1
-    elif (match := p.reader.take(lexicon.STATUS_CODE)) is not None:
-        code = int(next(g for g in match.groups() if g))
-        p.add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+    else:  # "a 401 but never a 200", "500 and 503 errors": every code said, side by side
+        codes = [int(next(g for g in match.groups() if g)) for match in p.reader.take_all(lexicon.STATUS_CODE)]
+        codes += [int(next(g for g in bare.groups() if g)) for bare in _bare_codes_beside(p)]
+        for code in codes:
+            p.add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+
+
+def _bare_codes_beside(p: Planning) -> list[re.Match[str]]:
+    """Status codes said without a word of their own, beside one that has it ("500 and 503 errors",
+    "a 401 but never a 200", "200 응답 한 번도 못 받은")."""
+    found = []
+    for bare in lexicon.BARE_STATUS.finditer(p.reader.text):
+        group = next(i for i, g in enumerate(bare.groups(), 1) if g)
+        if p.reader.free(bare.start(group), bare.end(group)):
+            p.reader.mark(bare.start(group), bare.end(group))
+            found.append(bare)
+    return found
 
 
 def http_methods(p: Planning) -> None:

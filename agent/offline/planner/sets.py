@@ -38,6 +38,9 @@ def new_or_absent(p: Planning) -> None:
         p.listing = "absent"
     elif exclusive_value(p):
         p.listing = "exclusive"
+    elif absent_condition(p):
+        reader.take_all(lexicon.NEGATION)
+        p.listing = "absent"
     else:
         return
     p.signals += 1
@@ -60,7 +63,10 @@ def absent_value(p: Planning) -> bool:
         (
             c
             for c in p.plan.conditions
-            if isinstance(c, Condition) and c.op == "in" and len(c.values) == 2 and c.attribute.column
+            if isinstance(c, Condition)
+            and c.op == "in"
+            and len(c.values) == 2
+            and (c.attribute.column or "status" in (c.attribute.metadata_key or ""))
         ),
         None,
     )
@@ -87,6 +93,30 @@ def absent_value(p: Planning) -> bool:
     p.plan.conditions.remove(condition)
     p.plan.conditions.append(Condition(attribute=condition.attribute, op="=", values=[other]))
     p.plan.absent_where = [Condition(attribute=condition.attribute, op="=", values=[nearest])]
+    p.compared = None
+    return True
+
+
+def absent_condition(p: Planning) -> bool:
+    """ "로그인 실패한 IP 중에 200 응답 한 번도 못 받은 IP", "IPs with failed logins but never a 200":
+    the values seen under the other conditions and never under the one the negation is about."""
+    negation = p.reader.peek(lexicon.NEGATION)
+    conditions = [c for c in p.plan.conditions if isinstance(c, Condition)]
+    if negation is None or len(conditions) < 2:
+        return False
+    mentioned = [
+        (c, span) for c in conditions if c.op == "=" and (span := p.mention(str(c.values[0]).lower())) is not None
+    ]
+    # English negates what follows ("never a 200"), Korean what precedes ("200 응답 한 번도 못 받은")
+    if p.language == "ko":
+        near = [(negation.start() - span[1], c) for c, span in mentioned if span[1] <= negation.start()]
+    else:
+        near = [(span[0] - negation.end(), c) for c, span in mentioned if span[0] >= negation.end()]
+    if not near:
+        return False
+    _, negated = min(near, key=lambda distance_condition: distance_condition[0])
+    p.plan.conditions.remove(negated)
+    p.plan.absent_where = [negated]
     p.compared = None
     return True
 

@@ -140,6 +140,9 @@ class Planning:
         if span is None and head != value.lower() and len(head) >= 4:  # "the orders api" for order-api
             match = re.search(rf"{lexicon.WORD_START}{re.escape(head)}s?{lexicon.WORD_END}", self.reader.text)
             span = (match.start(), match.end()) if match else None
+        if span is None and value.isdigit():  # a status code said in the plural: "401s"
+            match = re.search(rf"(?<![\d.]){value}(?=s?(?![\d.a-z]))", self.reader.text)
+            span = (match.start(), match.end()) if match else None
         if span is None:
             for word, meant in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
                 if meant == value:
@@ -164,7 +167,8 @@ class Planning:
             ),
             None,
         )
-        if same is not None and same.values != [value] and attribute.column in SIDE_BY_SIDE:
+        side_by_side = attribute.column in SIDE_BY_SIDE or "status" in (attribute.metadata_key or "")
+        if same is not None and same.values != [value] and side_by_side:
             # "v2.9.0이랑 v2.10.0", read by two passes: both, side by side, never two contradictory equals
             self.plan.conditions.remove(same)
             self.add_in(attribute, [*same.values, value])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loglens.agent.offline.plan import Attribute, Condition, QueryPlan, TimeWindow
+from loglens.agent.offline.plan import Attribute, Condition, QueryPlan, TimeWindow, render_sql
 
 from .demo_schema import covered, plan_of
 
@@ -81,3 +81,21 @@ def test_services_without_errors_are_those_logging_none(question: str, window: T
     assert plan.absent_errors_only
     assert not plan.errors_only
     assert covered(plan.window) == covered(window)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which IPs got a 401 but never a 200?",
+        "ips with 401s and no successful (200) response ever",
+        "IPs with failed logins but never a 200",
+        "로그인 실패한 IP 중에 200 응답 한 번도 못 받은 IP 목록",
+    ],
+)
+def test_values_seen_but_never_with_an_outcome_exclude_that_outcome_alone(question: str) -> None:
+    plan = plan_of(question)
+    assert listed(plan) == "ip"
+    status = Attribute(metadata_key="http_status", numeric=True)
+    assert plan.absent_where == [Condition(attribute=status, op="=", values=[200])]
+    never = render_sql(plan).split("NOT IN", 1)[1]
+    assert "AuthenticationFailure" not in never  # never a 200 at all, not "never a failed login with a 200"

@@ -178,3 +178,36 @@ def test_a_clock_window_is_rendered_from_midnight_in_the_zone() -> None:
     start = "date_trunc('day', now(), 'Asia/Seoul') - interval '1 day'"
     assert f"created_at >= {start} + interval '14 hours'" in sql
     assert f"created_at < {start} + interval '15 hours'" in sql
+
+
+@pytest.mark.parametrize(
+    ("question", "days_ago", "hours"),
+    [
+        ("그저께 새벽 2시부터 4시 사이 에러 몇 건이었어?", 2, (2, 4)),
+        ("그제 02:00~04:00 (UTC) 에러 로그 건수 알려주세요", 2, (2, 4)),
+        ("errors the day before yesterday", 2, (0, 24)),
+        ("errors yesterday 14-15h?", 1, (14, 15)),
+        ("Step 2 — count errors between 10 pm and midnight yesterday (UTC)", 1, (22, 24)),
+        ("어젯밤 10시부터 자정까지 에러 몇 건 있었어?", 1, (22, 24)),
+        ("어젯밤 열 시부터 열두 시 사이에 에러 몇 개 찍혔는지 알려주셈", 1, (22, 24)),
+    ],
+)
+def test_hours_of_a_day_some_days_back(question: str, days_ago: int, hours: tuple[int, int]) -> None:
+    window = plan_of(question).window
+    assert window is not None
+    assert (window.kind, window.days_ago, (window.from_hour, window.to_hour)) == ("clock", days_ago, hours)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "err count this hour vs previous hour",
+        "Compare the past hour's errors with the same 1-hour window 24 hours ago",
+        "최근 1시간 에러를 어제 이맘때 1시간이랑 비교해줘",
+        "어제 이맘때 대비 최근 1시간 에러 얼마나 늘었는지 숫자로 좀",
+    ],
+)
+def test_the_last_hour_beside_an_earlier_hour(question: str) -> None:
+    plan = plan_of(question)
+    assert covered(plan.window) == ("last", 60, 0)
+    assert plan.compared_window is not None
