@@ -851,7 +851,16 @@ NOT_PATH_WORDS = frozenset(
 IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
 TRACE_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])", re.IGNORECASE)
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![a-z0-9_.])")
-PATH = re.compile(r"(?<![\w/])/[\w\-./{}]+")
+# (not the Korean particle after it: "/checkout까지", "/checkout/confirm은")
+PATH = re.compile(r"(?<![\w/])/[A-Za-z0-9_\-./{}]+")
+# a path named by its start: "/checkout...", "/checkout*", "/checkout 으로 시작하는", "starting with /checkout"
+PATH_PREFIX_AFTER = re.compile(
+    r"(?:\.{2,}|…|\*|\s*(?:으로|로)\s*시작(?:하는|되는|하는\s*거)?|\s*(?:prefix|and\s+below|and\s+under))"
+)
+PATH_PREFIX_BEFORE = re.compile(
+    r"(?:(?:paths?|endpoints?|urls?|pages?|routes?)\s+(?:that\s+)?)?(?:(?:starting|starts|beginning|begins)\s+with|under|prefix)\s+$"
+)
+PREFIXED_NOUN_AFTER = re.compile(r"\s*(?:페이지|경로|엔드포인트|url|path|paths|pages|endpoints)(?:의|에서|들)?")
 NUMBER = re.compile(r"\d+")
 
 GREETINGS = any_of(rf"{WORD_START}(?:hi|hello|thanks|thank\s+you){WORD_END}", r"안녕", r"고마워", r"감사")
@@ -1098,6 +1107,7 @@ EMPTY_PHRASES = any_of(
     rf"{WORD_START}(?:as\s+(?:a\s+)?(?:percentage|percent|%|share|list|table)|if\s+(?:any|possible)){WORD_END}",
     r"^\s*(?:step|q|question|task|item)\s*#?\d+\s*(?:[—–:.)]|-(?!\d))",
     r"무슨\s*일(?:이)?",
+    r"(?<=[a-z0-9])까지\s*(?:갔|간|왔|온|들어간|들어왔)[가-힣]*",  # "/checkout까지 갔는데": reached it
     r"(?:주실|줄)\s*수\s*(?:있|없)[가-힣]*",
     r"몇\s*(?:ms|밀리초|초)(?:야|예요|인가요|이야|임|나와|나와요)?",
     r"어떤\s*일(?:이)?",

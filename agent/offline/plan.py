@@ -101,7 +101,19 @@ class Condition(BaseModel):
     attribute: Attribute
     # "range": from values[0] up to (not including) values[1], e.g. a status class (4xx: 400 to 500)
     op: Literal[
-        "=", "!=", "in", ">", ">=", "<", "<=", "range", "contains", "contains_any", "is_null", "is_not_null"
+        "=",
+        "!=",
+        "in",
+        ">",
+        ">=",
+        "<",
+        "<=",
+        "range",
+        "contains",
+        "contains_any",
+        "starts_with",
+        "is_null",
+        "is_not_null",
     ]
     values: list[Scalar] = Field(default_factory=list)
 
@@ -117,6 +129,8 @@ class Condition(BaseModel):
             return f"({target} >= {_literal(self.values[0])} AND {target} < {_literal(self.values[1])})"
         if self.op == "contains":
             return f"{target} ILIKE {_literal('%' + _like_escape(str(self.values[0])) + '%')}"
+        if self.op == "starts_with":
+            return f"{target} LIKE {_literal(_like_escape(str(self.values[0])) + '%')}"
         if self.op == "contains_any":
             # one case-insensitive regular expression reads each value once, where ORed ILIKEs
             # would read it once per pattern

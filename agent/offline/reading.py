@@ -89,6 +89,7 @@ CONDITION_WORDS: dict[str, tuple[str, str]] = {
     "<=": ("{l} at most {v}", "{l} {v} 이하"),
     "contains": ("{l} containing {v}", "{l}에 {v} 포함"),
     "contains_any": ("{l} containing {v}", "{l}에 {v} 포함"),
+    "starts_with": ("{l} starting with {v}", "{v}(으)로 시작하는 {l}"),
     "range": ("{l} {v}", "{l} {v}"),
     "is_null": ("without {l}", "{l} 없음"),
     "is_not_null": ("with {l}", "{l} 있음"),
@@ -533,7 +534,7 @@ def _having_words(reading: _Reading, having: Having) -> str:
 
 
 def _value(attribute: Attribute, value: Scalar, op: str) -> str:
-    if op in ("contains", "contains_any"):
+    if op in ("contains", "contains_any", "starts_with"):
         return f"“{value}”"
     text = _number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
     if attribute.column == "duration_ms" or (attribute.metadata_key or "").endswith("_ms"):

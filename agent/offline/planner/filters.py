@@ -89,7 +89,12 @@ def identifiers(p: Planning) -> None:
         named = lexicon.PATH_NOUN_AFTER.match(p.reader.text, found.end())
         if named is not None and p.reader.free(named.start(), named.end()):
             p.reader.mark(named.start(), named.end())
-    paths = [found.group(0).rstrip(".,?") for found in found_paths]
+    prefixes = [found for found in found_paths if _a_prefix(p, found)]
+    for found in prefixes:  # "/checkout 으로 시작하는 페이지": every path under it
+        value = found.group(0).rstrip(".,?*")
+        p.plan.conditions.append(Condition(attribute=Attribute(column="path"), op="starts_with", values=[value]))
+        p.signals += 1
+    paths = [found.group(0).rstrip(".,?") for found in found_paths if found not in prefixes]
     for path in paths:
         _path_said_again(p, path)
     if paths:
@@ -100,6 +105,22 @@ def identifiers(p: Planning) -> None:
     ]
     if versions:  # "v2.9.0 vs v2.10.0": both, side by side
         p.add_in(Attribute(column="service_version"), list(dict.fromkeys(versions)))
+
+
+def _a_prefix(p: Planning, found: re.Match[str]) -> bool:
+    text = p.reader.text
+    after = lexicon.PATH_PREFIX_AFTER.match(text, found.end())
+    if found.group(0).endswith(("...", "*")):
+        return True
+    if after is not None:
+        noun = lexicon.PREFIXED_NOUN_AFTER.match(text, after.end())  # "… 으로 시작하는 페이지"
+        p.reader.mark(after.start(), noun.end() if noun else after.end())
+        return True
+    before = lexicon.PATH_PREFIX_BEFORE.search(text[max(0, found.start() - 40) : found.start()])
+    if before is not None:
+        p.reader.mark(found.start() - len(before.group(0)), found.start())
+        return True
+    return False
 
 
 def _a_list_separator(p: Planning, found: re.Match[str]) -> bool:
@@ -372,6 +393,9 @@ def korean_names(p: Planning) -> None:
             services = [v for v in p.schema.distinct("service") if any(stem in v.lower() for stem in stems)]
             paths = [v for v in p.schema.distinct("path") if _path_named(v, stems)]
             path_named = as_path is not None and as_path.end() > match.end()
+            if path_named and as_path is not None and p.has_condition("path"):
+                p.reader.mark(match.start(), as_path.end())  # "결제페이지(/checkout...)": the path, said again
+                continue
             if path_named and as_path is not None and paths and not p.has_condition("path"):
                 p.reader.mark(match.start(), as_path.end())
                 p.add_in(Attribute(column="path"), paths, compared=False)

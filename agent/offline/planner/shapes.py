@@ -161,6 +161,9 @@ def examples(p: Planning, dimension: Attribute) -> None:
         for c in p.plan.conditions
         if not (isinstance(c, Condition) and c.attribute == dimension and c.op == "in")
     ]
+    present = Condition(attribute=dimension, op="is_not_null")
+    if present not in p.plan.conditions:
+        p.plan.conditions.append(present)  # every method, not the rows that have none
 
 
 def shown_uncounted(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:

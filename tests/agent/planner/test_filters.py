@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from loglens.agent.offline.plan import AnyOf, Condition, QueryPlan
+from loglens.agent.offline.plan import AnyOf, Attribute, Condition, QueryPlan
 
 from .demo_schema import plan_of
 
@@ -257,3 +257,26 @@ IDS: list[tuple[str, list[Filter]]] = [
 @pytest.mark.parametrize(("question", "expected"), IDS, ids=[q for q, _ in IDS])
 def test_ids_addresses_and_quoted_text_are_taken_literally(question: str, expected: list[Filter]) -> None:
     check(question, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "/checkout 으로 시작하는 페이지의 FRONTEND 에러 가운데 사파리에서 난 비중 알려주세요",
+        "결제페이지(/checkout...) 프론트엔드 에러 중에 Safari 몇 퍼센트임?",
+        "errors on paths starting with /checkout",
+    ],
+)
+def test_a_path_named_by_its_start_is_every_path_under_it(question: str) -> None:
+    plan = plan_of(question)
+    assert Condition(attribute=Attribute(column="path"), op="starts_with", values=["/checkout"]) in plan.conditions
+    assert plan.group_by is None  # the path noun belongs to the prefix, nothing is grouped by it
+    assert not any(isinstance(c, Condition) and c.attribute.column == "service" for c in plan.conditions)
+
+
+def test_a_korean_particle_after_a_path_is_not_part_of_it() -> None:
+    plan = plan_of("/checkout까지 갔는데 /checkout/confirm은 안 간 세션 알려주세요")
+    assert Condition(attribute=Attribute(column="path"), op="=", values=["/checkout"]) in plan.conditions
+    assert plan.absent_where == [
+        Condition(attribute=Attribute(column="path"), op="=", values=["/checkout/confirm"])
+    ]
