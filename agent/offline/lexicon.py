@@ -246,6 +246,7 @@ LAST_SEEN = any_of(
     r"언제까지",
 )
 DURATION = any_of(
+    r"(?:(?<=avg\s)|(?<=average\s)|(?<=mean\s)|(?<=median\s))ms(?![a-z])",  # "avg ms per path"
     rf"{WORD_START}response\s+times?{WORD_END}",
     rf"{WORD_START}latenc(?:y|ies){WORD_END}",
     rf"{WORD_START}durations?{WORD_END}",
@@ -655,7 +656,7 @@ MISSING = any_of(
     rf"{WORD_START}(?:missing|without|lacking|no|(?:do|does|did)(?:n'?t|\s+not)\s+have)\s+(?:an?\s+|a\s+|any\s+)?"
     rf"(?P<what>[a-z_ ]+?)(?:\s+at\s+all)?(?:\s|$|[,?.])",
     rf"{WORD_START}(?:where\s+)?(?P<what2>trace[_\s]?id|user[_\s]?id|session[_\s]?id|error[_\s]?type|path|message)\s+(?:is\s+)?(?:null|empty|missing|blank){WORD_END}",
-    r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*(?:없는|비어\s*있는|누락된|빠진|비어있는)",
+    r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*(?:없는|비어\s*있는|누락된|빠진|비어있는|안\s*찍힌|안\s*들어간|null인)",
 )
 SESSIONS_PER_USER = any_of(
     rf"{WORD_START}users?\s+(?:had|have|with|having)\s+more\s+than\s+(?P<n>\d+|one|two|three)\s+sessions?{WORD_END}",
@@ -663,7 +664,7 @@ SESSIONS_PER_USER = any_of(
 )
 
 COUNT_NOUNS = (
-    r"times|failures|errors?|attempts|occurrences|requests|logs|log\s+lines|lines|logins|log-?ins|sign-?ins|"
+    r"times|failures|errors?|attempts|occurrences|requests|logs|log\s+lines?|lines|logins|log-?ins|sign-?ins|"
     r"page\s*views|views|pages|calls|entries|events|hits|visits|sessions|warnings|exceptions|records|"
     r"responses|replies|[1-5](?:\d\d|xx)s?"
 )
@@ -737,7 +738,8 @@ BARE_STATUS = re.compile(
     rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&)\s*\d{{3}})"
 )
 STATUS_CODE = any_of(
-    rf"{WORD_START}(?:status|http|code|returned|responded)\s*(?:code\s*)?(?P<n>{HTTP_STATUS}){WORD_END}",
+    rf"{WORD_START}(?:status|http|code|returned|responded|http_status|status_code)\s*(?:code\s*)?(?:가|이|=|:)?\s*"
+    rf"(?P<n>{HTTP_STATUS}){WORD_END}",
     rf"{WORD_START}(?:got|get|gets|getting|received|receiving|returning|returns?|throwing|throws|hit|hitting|"
     rf"(?:come|comes|came|coming)\s+back(?:\s+(?:with|as))?|end(?:s|ed)?\s+(?:up\s+)?(?:with|in|as)|answered)\s+"
     rf"(?:an?\s+)?(?P<g>{HTTP_STATUS}){WORD_END}(?!\s*(?:\+|or\s+more))",
@@ -1108,6 +1110,10 @@ EMPTY_PHRASES = any_of(
     r"^\s*(?:step|q|question|task|item)\s*#?\d+\s*(?:[—–:.)]|-(?!\d))",
     r"무슨\s*일(?:이)?",
     r"(?<=[a-z0-9])까지\s*(?:갔|간|왔|온|들어간|들어왔)[가-힣]*",  # "/checkout까지 갔는데": reached it
+    rf"{WORD_START}(?:until|till|up\s+to)\s+now{WORD_END}",
+    r"\(?\s*utc\s+days?\s*\)?",
+    r"영향\s*(?:을\s*)?(?:받은|받는|받았던|받았)",
+    r"(?:(?<=오늘\s)|(?<=오늘)|(?<=금일\s)|(?<=금일))들어(?:서|와서)?",  # "오늘 들어서": so far today
     r"(?:주실|줄)\s*수\s*(?:있|없)[가-힣]*",
     r"몇\s*(?:ms|밀리초|초)(?:야|예요|인가요|이야|임|나와|나와요)?",
     r"어떤\s*일(?:이)?",
@@ -1131,8 +1137,10 @@ LAST_WORD = any_of(
 
 HTTP_WORD = any_of(rf"{WORD_START}http{WORD_END}")
 STATUS_WORDS = any_of(
+    r"(?:https?\s*)?status\s*코드",
     rf"{WORD_START}(?:https?\s+)?(?:status(?:\s+codes?)?|response\s+codes?|status\s+code){WORD_END}",
-    r"(?:응답|상태|http)\s*(?:코드|status)",
+    rf"{WORD_START}(?:http_status|status_code){WORD_END}",
+    r"(?:응답|상태|http)\s*(?:코드|status)|status\s*코드",
     r"status",
 )
 

@@ -391,9 +391,12 @@ def _grouped(plan: QueryPlan, where: str) -> str:
     measures = ", ".join(measure.sql() for measure in plan.measures or [Measure(kind="count")])
     group = plan.group_by
     groups = _named(group.sql(), group.alias)
+    shown = [group.alias]
     if plan.group_by_also is not None:  # "errors by service and error type"
         also = plan.group_by_also
         groups += f", {_named(also.sql(), also.name.split('.')[-1])}"
+        shown.append(also.name.split(".")[-1])
+    shown += [measure.alias for measure in plan.measures or [Measure(kind="count")]]
     by = "1, 2" if plan.group_by_also is not None else "1"
     sql = f"SELECT {groups}, {measures} FROM logs WHERE {where} GROUP BY {by}"
     if plan.having is not None:
@@ -405,7 +408,10 @@ def _grouped(plan: QueryPlan, where: str) -> str:
         # "top 5 users by errors": ties at the cut are kept, so a tie never hides a group
         rank = f", rank() OVER (ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"
         ranked = sql.replace(" FROM logs", rank, 1)
-        return f"SELECT * FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} ORDER BY {first} {direction}"
+        columns = ", ".join(f'"{name}"' for name in shown)  # the rank decides, it is not shown
+        return (
+            f"SELECT {columns} FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} ORDER BY {first} {direction}"
+        )
     if direction:
         sql += f" ORDER BY {first} {direction} NULLS LAST"
     elif plan.order == "group_asc":

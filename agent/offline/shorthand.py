@@ -153,10 +153,14 @@ STATUS_CLASS_WORDS = [
     (re.compile(r"(?<![\w\-])client\s(?:errors?|failures?)(?![\w\-])(?:\s*\(\s*4xx\s*\))?"), "4xx"),
     (re.compile(r"서버\s*(?:에러|오류)(?:\s*\(\s*5xx\s*\))?"), "5xx"),
 ]
+# "1.5h", "an hour and a half", "한 시간 반": 90 minutes
+HOUR_AND_A_HALF = re.compile(
+    r"(?<![\w.])1\.5\s*(?:h|hrs?|hours?)(?![a-z])|(?:an?\s+|one\s+)?hour\s+and\s+a\s+half|(?:한|1)\s*시간\s*반"
+)
 # "#", "# of": a count
 HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
 # glued number + unit: "24h", "5m", "30min", "7d", "2wk"
-GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![a-z0-9_])")
+GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![a-z0-9_/])")  # not "3 w/ counts"
 # Korean native numbers before a counter: "세 개" → "3개", "두시" → "2시" ("한 번도" stays: never)
 KOREAN_NUMBER = re.compile(
     r"(?<![가-힣])(열한|열두|스무|스물|서른|마흔|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*"
@@ -238,6 +242,7 @@ HALF_HOUR = re.compile(r"\b(?:a\s+)?half(?:\s+an|\s+a)?\s+hour\b")
 def expand(lowered: str) -> str:
     """The question with its shorthand written out (input and output are lower case)."""
     text = HALF_HOUR.sub("30 minutes", lowered)
+    text = HOUR_AND_A_HALF.sub("90 minutes", text)
     text = HASH.sub("number of", text)
     text = GLUED_TOP.sub(r"top \1", text)
     text = PER_SLASH.sub(lambda m: " per " + _unit(m.group(1)), text)
@@ -252,7 +257,7 @@ def expand(lowered: str) -> str:
     text = COLUMN_NAMES.sub(lambda m: COLUMN_WORDS[m.group(1)], text)
     for pattern, status_class in STATUS_CLASS_WORDS:
         text = pattern.sub(status_class, text)
-    text = re.sub(r"(?<![\w/\-])([a-z]+/?[a-z]*)(?![\w/\-])", _word, text)
+    text = re.sub(r"(?<![a-z0-9_/\-])([a-z]+/?[a-z]*)(?![a-z0-9_/\-])", _word, text)  # "svc별" too
     for written, meant in KOREAN.items():
         text = text.replace(written, meant)
     text = FIRST_FAILURE_KO.sub(r"\2 \1 \3", text)  # "로그인 첫 실패" is the first login failure

@@ -117,6 +117,14 @@ def _versions_split(plan: QueryPlan) -> bool:
     return grouped is not None and grouped.column == "service_version"
 
 
+def _of_a_status(plan: QueryPlan) -> bool:
+    """A status filtered on: "http_status 가 4xx 인", "status code 500": the key's name said with it."""
+    return any(
+        isinstance(c, Condition) and "status" in (c.attribute.metadata_key or "") and c.op != "is_not_null"
+        for c in plan.conditions
+    )
+
+
 def _text_searched(plan: QueryPlan) -> bool:
     return any(isinstance(c, Condition) and c.op in ("contains", "contains_any") for c in plan.conditions)
 
@@ -139,6 +147,7 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     (_measures_any("error_rate", "level_share", "share", "share_of_total"), (lexicon.SHARE,)),
     (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
     (_text_searched, (lexicon.CONTAINS_WORDS,)),
+    (_of_a_status, (lexicon.STATUS_WORDS, lexicon.HTTP_WORD)),
     (_versions_split, (lexicon.DEPLOY_SPLIT, lexicon.COMPARE, lexicon.COMPARISON_WORDS)),
     (lambda plan: plan.shape == "rows" and "stack_trace" in plan.columns, (lexicon.STACK_TRACE,)),
 ]

@@ -200,6 +200,9 @@ def rank(
         p.plan.keep_ties = True
     elif (most or least) is not None and compared is None and p.reader.peek(lexicon.SHOW_ALL) is None:
         p.plan.limit = limit_for_most(p, dimension)
+        # "which host has the most errors": two tied hosts are both the answer (a default top 10 of
+        # many IPs is cut where it is: a tie there would list every IP with one failure)
+        p.plan.keep_ties = p.plan.limit == 1
 
 
 def rank_by_superlative(p: Planning, dimension: Attribute | None, compared: Attribute | None) -> None:
