@@ -656,7 +656,8 @@ MISSING = any_of(
     rf"{WORD_START}(?:missing|without|lacking|no|(?:do|does|did)(?:n'?t|\s+not)\s+have)\s+(?:an?\s+|a\s+|any\s+)?"
     rf"(?P<what>[a-z_ ]+?)(?:\s+at\s+all)?(?:\s|$|[,?.])",
     rf"{WORD_START}(?:where\s+)?(?P<what2>trace[_\s]?id|user[_\s]?id|session[_\s]?id|error[_\s]?type|path|message)\s+(?:is\s+)?(?:null|empty|missing|blank){WORD_END}",
-    r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*(?:없는|비어\s*있는|누락된|빠진|비어있는|안\s*찍힌|안\s*들어간|null인)",
+    r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*"
+    r"(?:없는|비어\s*있는|누락된|빠진|비어있는|안\s*찍힌|안\s*들어간|null인)",
 )
 SESSIONS_PER_USER = any_of(
     rf"{WORD_START}users?\s+(?:had|have|with|having)\s+more\s+than\s+(?P<n>\d+|one|two|three)\s+sessions?{WORD_END}",
