@@ -297,7 +297,7 @@ LEAST = any_of(
     r"가장\s*(?:적|작|낮|빠른)",
 )
 RECENT_ROWS = any_of(
-    rf"{WORD_START}(?:the\s+)?(?P<n>\d+)\s+(?:most\s+recent|latest|newest|last){WORD_END}",
+    rf"(?<![\d.]){WORD_START}(?:the\s+)?(?P<n>\d+)\s+(?:most\s+recent|latest|newest|last){WORD_END}",
     rf"{WORD_START}(?:most\s+recent|latest|newest|last)\s+(?P<m>\d+){WORD_END}",
     rf"{WORD_START}recent\s+(?P<r>\d+){WORD_END}",
     r"(?:최근|최신)\s*(?P<k>\d+)\s*(?:개|건|줄)",
@@ -542,12 +542,13 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
     (any_of(rf"{WORD_START}(?<!stack\s)traces?(?:[_\s-]?ids?)?{WORD_END}", r"트레이스(?:\s*id)?"), "trace_id"),
     (
         any_of(
-            rf"{WORD_START}messages?{WORD_END}", r"메시지"
+            rf"{WORD_START}(?:messages?|msgs?){WORD_END}", r"메시지"
         ),  # a grouping only beside COMMON ("the most common message")
         "message",
     ),
 ]
 PER = any_of(
+    r"(?:기준으로\s*)?(?:쪼개서|나눠서|나누어서|묶어서|그룹핑해서)",  # "service 랑 error_type 기준으로 쪼개서"
     rf"{WORD_START}(?:per|by|each|every|for\s+each|across|grouped\s+by|broken\s+down\s+by){WORD_END}",
     rf"{WORD_START}(?:split|divided|spread)\s+(?:between|among|across){WORD_END}",
     r"별(?:로|으로)?(?![가-힣])",
@@ -910,7 +911,7 @@ SET_AGAINST = re.compile(
     r"(?:\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bthan|\bagainst|대비|비해|보다|랑|이랑|와|과)\s*(?:the\s+)?$"
 )
 EARLIER_BEFORE = re.compile(
-    r"(?:\bprevious|\bprior|\bpreceding|\bthe\s+\d+\s+before|그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?$"
+    r"(?:\bprevious|\bprior|\bpreceding|\bthe\s+\d+\s+before|그\s*(?:이전|전|앞)|직전|이전|이맘때|같은\s*시간대?)\s*(?:의\s*)?$"
 )
 PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:last|previous|prior|prev|preceding)\s+(?:minute|hour|day|week)(?=\s*[?.!]*\s*$)",
@@ -926,7 +927,7 @@ SAME_TIME_YESTERDAY = any_of(
     # "the same 1-hour window 24 hours ago", "the same hour a day earlier"
     rf"{WORD_START}(?:the\s+)?same\s+(?:(?:\d+|one)[\s-]*(?:hours?|h|minutes?|mins?)[\s-]*)?(?:hour|time|period|window|slot)"
     rf"\s+(?:24\s*(?:hours?|h)|a\s+day|one\s+day)\s+(?:ago|earlier|before){WORD_END}",
-    r"어제\s*(?:같은|동일한|이)\s*시간(?:대)?",
+    r"어제\s*(?:같은|동일한|이)\s*시간(?:대)?(?:\s*\(?\s*(?:24\s*시간\s*전\s*)?1\s*시간\s*\)?)?",
     r"어제\s*(?:이맘때|이\s*시간|같은\s*시간)(?!\s*까지)(?:\s*(?:1\s*시간|한\s*시간))?",
 )
 YESTERDAY_SO_FAR = any_of(
