@@ -533,6 +533,7 @@ PlanKind = Literal[
     "rate",
     "having",
     "two_windows",
+    "versus",
     "rows",
     "distinct",
     "new_values",
@@ -540,6 +541,14 @@ PlanKind = Literal[
     "count_groups",
     "duplicates",
 ]
+
+
+def _values_side_by_side(plan: QueryPlan) -> bool:
+    """ "v2.9.0 vs v2.10.0", "payment-api and order-api": the values named, one row each."""
+    grouped = plan.group_by.attribute if plan.group_by is not None else None
+    return grouped is not None and any(
+        isinstance(c, Condition) and c.op == "in" and c.attribute == grouped for c in plan.conditions
+    )
 
 
 def plan_kind(plan: QueryPlan) -> PlanKind:
@@ -553,6 +562,8 @@ def plan_kind(plan: QueryPlan) -> PlanKind:
         return plan.shape
     if plan.compared_window is not None:
         return "two_windows"
+    if _values_side_by_side(plan):
+        return "versus"
     if plan.having is not None:
         return "having"
     if any(m.kind in ("share", "share_of_total", "error_rate", "level_share") for m in plan.measures):

@@ -146,6 +146,10 @@ async def test_with_a_model_configured_confident_questions_take_the_fast_path(ds
         assert service.engine_for(unsure) is service.engine
         compared = service.question("어제 대비 오늘 에러 수")  # two windows: a plan says it in full
         assert service.engine_for(compared) is service.fast_path
+        # values side by side: one row each, or one column each? the model decides the shape
+        versus = service.question("payment-api vs order-api errors")
+        assert service.offline.planned(versus.text).plan is not None
+        assert service.engine_for(versus) is service.engine
         leftovers = ("Did errors go up after the last deploy?", "errors since the rollout, compared to before")
         for leftover in leftovers:
             # a word the planner cannot use ("deploy", "rollout"): the model answers, not the fast path
