@@ -279,6 +279,9 @@ TOP_N = any_of(
     r"상위\s*(?P<k>\d+)(?:\s*(?:개|위|곳|명|가지|건))?",
     r"(?P<j>\d+)\s*(?:개|위|명|곳)\s*(?:까지)?",
     r"(?P<g>\d+)\s*등(?![가-힣])",
+    # "5 users w/ most failures": the number of groups before the noun that is ranked
+    rf"{WORD_START}(?P<u>\d+)(?=\s+(?:users?|services?|ips?|hosts?|endpoints?|paths?|pages?|sessions?|versions?)\s+"
+    rf"(?:with|w/|by|having)\s+(?:the\s+)?most\b)",
 )
 MOST = any_of(
     rf"{WORD_START}(?:the\s+)?most{WORD_END}",
@@ -553,6 +556,7 @@ PER = any_of(
     rf"{WORD_START}(?:split|divided|spread)\s+(?:between|among|across){WORD_END}",
     r"별(?:로|으로)?(?![가-힣])",
     r"마다",
+    r"(?<![가-힣])각(?=\s*[가-힣a-z])",  # "각 서비스가 차지하는 퍼센트": each service
 )
 EVERY_ROW = re.compile(
     r"(?:every|each)\s+(?:single\s+)?(?:logs?|rows?|entry|entries|lines?|records?|events?|requests?)\b"
@@ -911,7 +915,7 @@ SET_AGAINST = re.compile(
     r"(?:\bvs\.?|\bversus|\bcompared\s+(?:to|with)|\bthan|\bagainst|대비|비해|보다|랑|이랑|와|과)\s*(?:the\s+)?$"
 )
 EARLIER_BEFORE = re.compile(
-    r"(?:\bprevious|\bprior|\bpreceding|\bthe\s+\d+\s+before|그\s*(?:이전|전|앞)|직전|이전|이맘때|같은\s*시간대?)\s*(?:의\s*)?$"
+    r"(?:\bprevious|\bprior|\bprev|\bpreceding|\bthe\s+\d+\s+before|그\s*(?:이전|전|앞)|직전|이전|이맘때|같은\s*시간대?)\s*(?:의\s*)?$"
 )
 PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:last|previous|prior|prev|preceding)\s+(?:minute|hour|day|week)(?=\s*[?.!]*\s*$)",
@@ -1365,6 +1369,11 @@ ALL_COLUMNS = any_of(
     rf"{WORD_START}(?:all|every|each)\s+(?:the\s+)?(?:columns?|fields?|details?|attributes?){WORD_END}",
     rf"{WORD_START}(?:everything|full\s+(?:rows?|details?|records?|log\s+lines?)|raw\s+(?:rows?|logs?|records?)){WORD_END}",
     r"모든\s*(?:컬럼|열|필드|칼럼)|전체\s*(?:컬럼|열|필드|칼럼)",
+)
+# what a list of new versions says they were: "new versions rolled out / deployed in the past 6h"
+DEPLOYED_WORDS = any_of(
+    rf"{WORD_START}(?:got\s+)?(?:deployed|rolled\s+out|shipped|released|pushed|went\s+out|going\s+by){WORD_END}",
+    r"배포(?:된|됐|되었|한)[가-힣]*|올라간|올라온|릴리즈된",
 )
 # "before vs after the deploy", "old version vs new", "배포 전후": what a split by version shows
 DEPLOY_SPLIT = any_of(

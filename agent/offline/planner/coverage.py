@@ -113,8 +113,8 @@ def _ranked_high_first(plan: QueryPlan) -> bool:
 
 def _versions_split(plan: QueryPlan) -> bool:
     """Grouped by version, or versions side by side: "before vs after the deploy" is what it shows."""
-    grouped = plan.group_by.attribute if plan.group_by is not None else None
-    return grouped is not None and grouped.column == "service_version"
+    grouped = [plan.group_by.attribute if plan.group_by is not None else None, plan.group_by_also]
+    return any(attribute is not None and attribute.column == "service_version" for attribute in grouped)
 
 
 def _of_a_status(plan: QueryPlan) -> bool:
@@ -123,6 +123,14 @@ def _of_a_status(plan: QueryPlan) -> bool:
         isinstance(c, Condition) and "status" in (c.attribute.metadata_key or "") and c.op != "is_not_null"
         for c in plan.conditions
     )
+
+
+def _of_a_version(plan: QueryPlan) -> bool:
+    """ "when was v2.10.0 rolled out, going by the first log line": one version, when it was first seen."""
+    return any(
+        isinstance(c, Condition) and c.attribute.column == "service_version" and c.op == "="
+        for c in plan.conditions
+    ) and any(m.kind == "first_seen" for m in plan.measures)
 
 
 def _text_searched(plan: QueryPlan) -> bool:
@@ -148,7 +156,8 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
     (_text_searched, (lexicon.CONTAINS_WORDS,)),
     (_of_a_status, (lexicon.STATUS_WORDS, lexicon.HTTP_WORD)),
-    (_versions_split, (lexicon.DEPLOY_SPLIT, lexicon.COMPARE, lexicon.COMPARISON_WORDS)),
+    (_versions_split, (lexicon.DEPLOY_SPLIT, lexicon.COMPARE, lexicon.COMPARISON_WORDS, lexicon.DEPLOYED_WORDS)),
+    (_of_a_version, (lexicon.DEPLOYED_WORDS,)),
     (lambda plan: plan.shape == "rows" and "stack_trace" in plan.columns, (lexicon.STACK_TRACE,)),
 ]
 
