@@ -70,7 +70,7 @@ def parse_body(body: bytes, ndjson: bool) -> Parsed:
                 raise BodyError("the body is not valid JSON" + (": it nests too deeply" if deep else "")) from None
         else:
             return Parsed(records=_records_of(document), had_invalid_utf8=had_invalid_utf8)
-    return _parse_ndjson(text, had_invalid_utf8)
+    return _parse_ndjson(text, had_invalid_utf8, _orjson_reads_as_python(body, had_invalid_utf8))
 
 
 def _orjson_else_python(body: bytes, text: str) -> Any:
@@ -105,12 +105,42 @@ def _records_of(document: Any) -> list[Any]:
     raise BodyError('expected {"logs": [...]}, an array of records, or NDJSON')
 
 
-def _parse_ndjson(text: str, had_invalid_utf8: bool) -> Parsed:
+# Bytes that are decimal digits as b"0", the rest as b" ": a run of LONG_DIGITS in the image
+# is a number orjson might read otherwise than Python (see _orjson_reads_as_python).
+_DIGITS_IMAGE = bytes(ord("0") if ord("0") <= byte <= ord("9") else ord(" ") for byte in range(256))
+_LONG_DIGITS = b"0" * 19
+# A line with more opening brackets than this may nest deeper than Python's parser goes.
+_MAX_BRACKETS = 254
+
+
+def _orjson_reads_as_python(body: bytes, had_invalid_utf8: bool) -> bool:
+    """Whether orjson reads every line of this body exactly as Python's parser does (then the
+    lines go through orjson, 3x faster; a line it refuses still goes through Python's).
+
+    They part on integers past 64 bits (orjson makes them floats, Python keeps them): none can
+    be where no 19 digits follow each other. Lone surrogates (invalid UTF-8) orjson refuses."""
+    return not had_invalid_utf8 and _LONG_DIGITS not in body.translate(_DIGITS_IMAGE)
+
+
+def _load_line(line: str, by_orjson: bool) -> Any:
+    """One NDJSON line, as Python's parser reads it (``_loads``), by orjson where it agrees.
+
+    orjson takes deeper nesting than Python's parser (which stops near its recursion limit) and
+    refuses NaN, Infinity and 1e400, which Python's takes: such lines go to Python's parser."""
+    if by_orjson and line.count("[") + line.count("{") <= _MAX_BRACKETS:
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass  # Python's parser says what is wrong, or reads what orjson does not
+    return _loads(line)
+
+
+def _parse_ndjson(text: str, had_invalid_utf8: bool, by_orjson: bool = False) -> Parsed:
     parsed = Parsed(had_invalid_utf8=had_invalid_utf8)
     lines = [line for line in text.split("\n") if line.strip()]
     for index, line in enumerate(lines):
         try:
-            parsed.records.append(_loads(line))
+            parsed.records.append(_load_line(line, by_orjson))
         except (ValueError, RecursionError) as error:
             parsed.records.append(None)
             parsed.unreadable[index] = f"line {index + 1} is not valid JSON: {_decode_reason(error)}"
