@@ -47,7 +47,7 @@ def _reference(line: str) -> tuple[str, Any]:
 def _fast(line: str) -> tuple[str, Any]:
     body = line.encode("utf-8", "surrogatepass")
     try:
-        return "ok", json_api._load_line(line, json_api._orjson_reads_as_python(body, False))
+        return "ok", json_api._load_line(line, 0 not in json_api._lines_for_python(body))
     except (ValueError, RecursionError) as error:
         return "error", json_api._decode_reason(error)
 
@@ -61,7 +61,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and a != a:
-        return b != b
+        return bool(b != b)
     return bool(a == b)
 
 
@@ -106,3 +106,10 @@ def test_a_body_with_long_digits_is_read_by_pythons_parser_throughout() -> None:
     parsed = json_api.parse_body(body, ndjson=True)
     assert parsed.records[1]["n"] == 123456789012345678901234
     assert isinstance(parsed.records[1]["n"], int)
+
+
+def test_only_the_lines_with_long_digit_runs_go_to_pythons_parser() -> None:
+    body = b'{"n": 1}\n\n{"n": 12345678901234567890}\n{"trace_id": "3dc1de9ca63311961856763204436b51"}\n{"n": 2}'
+    assert json_api._lines_for_python(body) == {2, 3}
+    assert json_api._lines_for_python(b'{"n": 1}') == frozenset()
+    assert json_api._lines_for_python(b"1234567890123456789") == {0}
