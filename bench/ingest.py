@@ -1,19 +1,23 @@
 """End-to-end ingest through every receiver against PostgreSQL's own limit, in one run.
 
 1. Generates realistic logs (the demo scenarios: backends, workers, front ends, an incident) and
-   encodes the same records four ways: OTLP protobuf requests of 1000 records (gzip for
-   OTLP/HTTP, gRPC's own gzip compression for OTLP/gRPC), gzip NDJSON bodies of 1000 for
-   ``/logs``, and Fluentd PackedForward chunks of 1000 (acks awaited).
-2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL and, protocol by protocol into the
-   emptied table, sends every body over several connections, each waiting for its answer before
-   sending the next; a body counts when answered (200, OK, its ack), i.e. committed. Each
-   answer's latency is kept: p50 and p99.
+   encodes the same records four ways, once, before anything is measured: OTLP protobuf
+   requests of 1000 records gzipped (for OTLP/HTTP's Content-Encoding and, as gRPC's own
+   message compression, for OTLP/gRPC: ``bench/grpc_raw.py`` sends them as they are), gzip
+   NDJSON bodies of 1000 for ``/logs``, and Fluentd PackedForward chunks of 1000 (acks awaited).
+2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL, sends every record through it once
+   unmeasured (``warm_up``: partitions and WAL files created), then, protocol by protocol into
+   the emptied table, sends every body over several connections, each waiting for its answer
+   before sending the next; a body counts when answered (200, OK, its ack), i.e. committed.
+   Each answer's latency is kept: p50 and p99.
 3. Exports the rows each protocol stored and loads them again into the emptied table with
-   ``psql \\copy``: the rate PostgreSQL itself sustains for the same rows, in the same run.
+   ``psql \\copy``: the rate PostgreSQL itself sustains for the same rows, in the same run, with
+   the same durability (the same server and settings: every commit flushed).
 4. Prints the rates, their ratio to raw copy, ack latency, and where the CPU went: seconds of
-   CPU per record in the collector's processes and in PostgreSQL's (on two cores the sum bounds
-   the end-to-end rate whatever the concurrency), then the collector's CPU stage by stage
-   (decode, map, encode, COPY), measured in this process (``bench/stages.py``).
+   CPU per record in the collector's processes, in PostgreSQL's and in the load generator (this
+   process); on two cores their sum bounds the end-to-end rate whatever the concurrency. Then
+   the collector's CPU stage by stage (decode, map, encode, COPY), native on and off, measured
+   in this process (``bench/stages.py``).
 5. One event per request from one synchronous connection: the requests/s a lone client gets
    (an answer does not wait out the batcher's flush timer).
 
@@ -45,11 +49,10 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-import grpc
 import orjson
 import psutil
 
-from bench import stages
+from bench import grpc_raw, stages
 from bench.forward import build_chunks, send_chunks
 from bench.report import Report
 from loglens.collector.rows import COLUMNS
@@ -67,7 +70,7 @@ TITLES = {
     "forward": "Fluentd forward PackedForward",
 }
 EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
-RETRYABLE_GRPC = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
+
 ONE_BY_ONE_REQUESTS = 2_000
 
 
@@ -93,7 +96,9 @@ class Run:
     latencies_s: list[float]
     collector_cpu_s: float
     database_cpu_s: float
+    load_cpu_s: float  # the load generator's (this process's): it shares the cores
     raw_copy: float
+    raw_copy_database_cpu_s: float  # PostgreSQL's CPU for the raw copy of the same rows
 
     @property
     def rate(self) -> float:
@@ -190,6 +195,22 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return total
 
 
+def database_cpu_seconds(server: EmbeddedPostgres) -> float:
+    """PostgreSQL's CPU so far: its processes', and that of the backends that have exited (the
+    postmaster reaped them: their times are its children's)."""
+    postmaster = psutil.Process(postmaster_pid(server))
+    reaped = postmaster.cpu_times()
+    return cpu_seconds(process_tree(postmaster.pid)) + reaped.children_user + reaped.children_system
+
+
+def _until_reaped(postmaster: psutil.Process, others: set[int], timeout_s: float = 5.0) -> None:
+    """Wait until the postmaster has no children but ``others``: a backend that exited counts in
+    its parent's children's times only once reaped (between the two, it counts nowhere)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and {child.pid for child in postmaster.children()} - others:
+        time.sleep(0.01)
+
+
 def process_tree(pid: int) -> list[psutil.Process]:
     root = psutil.Process(pid)
     return [root, *root.children(recursive=True)]
@@ -246,37 +267,25 @@ async def send_http(bodies: list[bytes], url: str, content_type: str, connection
 
 
 async def send_grpc(bodies: list[bytes], port: int, connections: int) -> list[float]:
-    # A channel (and TCP connection: no shared subchannel pool) per sender, gzip as exporters send.
-    channels = [
-        grpc.aio.insecure_channel(
-            f"127.0.0.1:{port}", compression=grpc.Compression.Gzip, options=[("grpc.use_local_subchannel_pool", 1)]
-        )
-        for _ in range(connections)
-    ]
-    free: asyncio.Queue[grpc.aio.Channel] = asyncio.Queue()
+    """OTLP/gRPC with gRPC's gzip, the bodies compressed ahead (``bench/grpc_raw.py``): a
+    connection per sender, as exporters have."""
+    channels = [grpc_raw.GrpcConnection("127.0.0.1", port) for _ in range(connections)]
+    await asyncio.gather(*(channel.open() for channel in channels))
+    free: asyncio.Queue[grpc_raw.GrpcConnection] = asyncio.Queue()
     for channel in channels:
         free.put_nowait(channel)
 
     async def send(body: bytes) -> None:
         channel = await free.get()
         try:
-            export = channel.unary_unary(EXPORT, request_serializer=None, response_deserializer=None)
-            while True:
-                try:
-                    await export(body, timeout=60)
-                    return
-                except grpc.aio.AioRpcError as error:
-                    if error.code() not in RETRYABLE_GRPC:
-                        raise
-                await asyncio.sleep(0.05)
+            await channel.export(EXPORT, body)
         finally:
             free.put_nowait(channel)
 
     try:
         return await _each(bodies, connections, send)
     finally:
-        for channel in channels:
-            await channel.close()
+        await asyncio.gather(*(channel.close() for channel in channels))
 
 
 async def send_protocol(protocol: str, payloads: Payloads, server: Server, connections: int) -> list[float]:
@@ -284,7 +293,7 @@ async def send_protocol(protocol: str, payloads: Payloads, server: Server, conne
     if protocol == "otlp-http":
         return await send_http(payloads.otlp_gzip, f"{base}/v1/logs", "application/x-protobuf", connections)
     if protocol == "otlp-grpc":
-        return await send_grpc(payloads.otlp_raw, server.grpc_port, connections)
+        return await send_grpc(payloads.otlp_gzip, server.grpc_port, connections)
     if protocol == "json":
         return await send_http(payloads.ndjson_gzip, f"{base}/logs", "application/x-ndjson", connections)
     return await send_chunks(payloads.chunks, server.forward_port, connections)
@@ -309,18 +318,31 @@ async def run_protocol(
     await empty(connection)
     collector = process_tree(server.process.pid)
     collector_before = cpu_seconds(collector)
-    database_before = cpu_seconds(process_tree(postmaster_pid(database)))
+    database_before = database_cpu_seconds(database)
+    load_before = cpu_seconds([psutil.Process()])
     started = time.perf_counter()
     latencies = await send_protocol(protocol, payloads, server, connections)
     elapsed = time.perf_counter() - started
-    # Backends that started during the run count from zero: list the tree again.
-    database_cpu = cpu_seconds(process_tree(postmaster_pid(database))) - database_before
+    database_cpu = database_cpu_seconds(database) - database_before
     collector_cpu = cpu_seconds(collector) - collector_before
+    load_cpu = cpu_seconds([psutil.Process()]) - load_before
     stored = int(await connection.fetchval("SELECT count(*) FROM logs"))
     if stored != payloads.records:
         raise RuntimeError(f"{protocol}: {payloads.records} records acknowledged but {stored} stored")
-    raw_copy = await raw_copy_rate(database, connection, work)
-    return Run(protocol, native, stored, elapsed, latencies, collector_cpu, database_cpu, raw_copy)
+    raw_copy, raw_copy_cpu = await raw_copy_rate(database, connection, work)
+    return Run(
+        protocol, native, stored, elapsed, latencies, collector_cpu, database_cpu, load_cpu, raw_copy, raw_copy_cpu
+    )
+
+
+async def warm_up(payloads: Payloads, server: Server, connection: asyncpg.Connection, connections: int) -> None:
+    """One pass of the records through a server just started, not measured: the database's first
+    write of them creates its day partitions and WAL files (later runs reuse the files a
+    checkpoint recycles), the writers open their pools. Every run after it, raw copy's included,
+    finds the database as a running loglens keeps it."""
+    await empty(connection)
+    await send_protocol("otlp-http", payloads, server, connections)
+    await empty(connection)
 
 
 def one_event_per_request(port: int, requests: int) -> tuple[float, list[float]]:
@@ -344,21 +366,29 @@ def one_event_per_request(port: int, requests: int) -> tuple[float, list[float]]
     return requests / (time.perf_counter() - began), latencies
 
 
-async def raw_copy_rate(server: EmbeddedPostgres, connection: asyncpg.Connection, work: Path) -> float:
-    """Rows per second ``psql \\copy`` loads the stored rows again at, into the emptied table."""
+async def raw_copy_rate(
+    server: EmbeddedPostgres, connection: asyncpg.Connection, work: Path
+) -> tuple[float, float]:
+    """Rows per second ``psql \\copy`` loads the stored rows again at, into the emptied table, and
+    PostgreSQL's CPU seconds for it."""
     stored = await connection.fetchval("SELECT count(*) FROM logs")
     csv_path = work / "rows.csv"
     columns = ", ".join(COLUMNS)
     await connection.copy_from_query(f"SELECT {columns} FROM logs", output=str(csv_path), format="csv")
     await empty(connection)
     psql = [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", server.dsn]
+    postmaster = psutil.Process(postmaster_pid(server))
+    others = {child.pid for child in postmaster.children()}
+    database_before = database_cpu_seconds(server)
     started = time.perf_counter()
     copy = f"\\copy logs({columns}) FROM '{csv_path}' WITH (FORMAT csv)"
     await asyncio.to_thread(subprocess.run, [*psql, "-c", copy], check=True)
     rate = float(stored) / (time.perf_counter() - started)
+    _until_reaped(postmaster, others)  # psql's backend
+    database_cpu = database_cpu_seconds(server) - database_before
     await empty(connection)
     csv_path.unlink()
-    return rate
+    return rate, database_cpu
 
 
 def native_modes() -> list[tuple[str, dict[str, str]]]:
@@ -383,6 +413,7 @@ async def measure(records: int, connections: int, report: Report, protocols: tup
         for native, env in native_modes():
             server = start_server(dsn, work / f"loglens-{native.split()[0]}.log", env)
             try:
+                await warm_up(payloads, server, connection, connections)
                 for protocol in protocols:
                     runs.append(
                         await run_protocol(
@@ -410,28 +441,34 @@ async def measure_stages(payloads: Payloads, dsn: str, protocols: tuple[str, ...
     sample = 50
     measured: dict[str, stages.Stages] = {}
     for protocol in protocols:
-        gc_paused = gc_running = native_us = None
+        gc_paused = gc_running = inflate_us = native_us = None
         if protocol in ("otlp-http", "otlp-grpc"):
             if "otlp" in measured:
                 measured[protocol] = measured["otlp"]
                 continue
-            rows, decode_us, map_us, native_us = stages.otlp_stages(payloads.otlp_gzip[:sample])
+            rows, decode_us, map_us, inflate_us, native_us = stages.otlp_stages(payloads.otlp_gzip[:sample])
         elif protocol == "json":
             rows, decode_us, map_us, gc_paused, gc_running = stages.json_stages(payloads.ndjson_gzip[:sample])
         else:
             rows, decode_us, map_us = stages.forward_stages([frame for _, frame in payloads.chunks[:sample]])
         encode_us, copy_us, native_encode_us = await stages.copy_stages(dsn, rows)
         n = len(rows)
+
+        def per_record(us: float | None, n: int = n) -> float | None:
+            return None if us is None else us / n
+
         result = stages.Stages(
             n,
             decode_us / n,
             map_us / n,
             encode_us / n,
             copy_us / n,
-            json_gc_paused=None if gc_paused is None else gc_paused / n,
-            json_gc_running=None if gc_running is None else gc_running / n,
-            native_decode_map_encode=None if native_us is None else native_us / n,
-            native_encode=None if native_encode_us is None else native_encode_us / n,
+            json_gc_paused=per_record(gc_paused),
+            json_gc_running=per_record(gc_running),
+            inflate=per_record(inflate_us),
+            native_walk=per_record(native_us),
+            # OTLP's native walk encodes its rows itself
+            native_encode=per_record(native_encode_us) if native_us is None else None,
         )
         measured[protocol] = result
         if protocol in ("otlp-http", "otlp-grpc"):
@@ -463,21 +500,25 @@ def _report(
     report.row("native", ", ".join(dict.fromkeys(run.native for run in runs)) or stages.native_state())
     header = (
         f"{'protocol':<31} {'native':<6} {'logs/s':>9} {'raw copy':>9} {'ratio':>6} "
-        f"{'ack p50':>8} {'ack p99':>8} {'collector':>10} {'PostgreSQL':>11}"
+        f"{'ack p50':>8} {'ack p99':>8} {'collector':>10} {'PostgreSQL':>11} {'load gen':>9} {'PG raw copy':>12}"
     )
     report.line(header)
     for run in runs:
         collector_us = run.collector_cpu_s / run.stored * 1e6
         database_us = run.database_cpu_s / run.stored * 1e6
+        load_us = run.load_cpu_s / run.stored * 1e6
+        raw_database_us = run.raw_copy_database_cpu_s / run.stored * 1e6
         report.line(
             f"{TITLES[run.protocol]:<31} {run.native.split()[0]:<6} {run.rate:>9,.0f} {run.raw_copy:>9,.0f} "
             f"{run.rate / run.raw_copy:>5.2f}x {_percentile(run.latencies_s, 0.5) * 1e3:>6.1f}ms "
             f"{_percentile(run.latencies_s, 0.99) * 1e3:>6.1f}ms {collector_us:>7.1f} µs {database_us:>8.1f} µs"
+            f" {load_us:>6.1f} µs {raw_database_us:>9.1f} µs"
         )
     report.row(
         "reading",
-        f"collector and PostgreSQL: CPU per record across all their processes; on {cores} cores "
-        "their sum bounds the rate",
+        f"collector, PostgreSQL and the load generator: CPU per record across all their processes; on "
+        f"{cores} cores their sum bounds the rate (≤ {cores * 1e6:,.0f} / (sum in µs) logs/s on an idle machine); "
+        "PG raw copy: PostgreSQL's CPU per row for the raw copy of the same rows (psql's own aside)",
     )
     if runs:
         best = max(runs, key=lambda run: run.rate)
@@ -501,16 +542,22 @@ def _report(
         )
 
     report.section(
-        f"Collector CPU per record by stage, µs (in process, first 50 bodies; native: {stages.native_state()})"
+        "Collector CPU per record by stage, µs, native off (the Python path) and on (in process, first 50 "
+        f"bodies; native: {stages.native_state()})"
     )
     report.line(
-        f"{'protocol':<31} {'decode':>7} {'map':>7} {'encode':>7} {'= collector':>11} {'COPY (PostgreSQL)':>18}"
+        f"{'protocol':<31} {'native':<6} {'decode':>7} {'map':>7} {'encode':>7} {'= collector':>11} "
+        f"{'COPY (PostgreSQL)':>18}"
     )
     for protocol, stage in measured.items():
-        report.line(
-            f"{TITLES[protocol]:<31} {stage.decode:>7.2f} {stage.map:>7.2f} {stage.encode:>7.2f} "
-            f"{stage.collector():>11.2f} {stage.copy:>18.2f}"
-        )
+        modes = [("off", (stage.decode, stage.map, stage.encode))]
+        if (native_stages := stage.native()) is not None:
+            modes.append(("on", native_stages))
+        for mode, (decode, map_, encode) in modes:
+            report.line(
+                f"{TITLES[protocol]:<31} {mode:<6} {decode:>7.2f} {map_:>7.2f} {encode:>7.2f} "
+                f"{decode + map_ + encode:>11.2f} {stage.copy:>18.2f}"
+            )
         if stage.json_gc_paused is not None and stage.json_gc_running is not None:
             paused, running = stage.json_gc_paused, stage.json_gc_running
             report.row(
@@ -518,10 +565,13 @@ def _report(
                 f"decode + map body by body {paused:.2f} µs with cyclic GC paused (as served), {running:.2f} µs "
                 f"with it running: {1 - paused / running:.0%} saved",
             )
-        if stage.native_decode_map_encode is not None:
-            report.row("  native", f"decode + map + encode {stage.native_decode_map_encode:.2f} µs")
-        if stage.native_encode is not None:
-            report.row("  native", f"encode of the Python rows {stage.native_encode:.2f} µs")
+    if any(stage.native_walk is not None for stage in measured.values()):
+        report.row(
+            "reading",
+            "OTLP native: decode is gzip alone; the C walk over the protobuf parses, maps and writes the "
+            "COPY rows at once (its encode column). JSON and forward map in Python either way; native "
+            "encodes their rows in C instead of asyncpg",
+        )
 
 
 def main() -> None:

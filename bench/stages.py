@@ -10,8 +10,9 @@ same bodies ``bench/ingest.py`` sends, each stage timed alone with ``time.proces
 The JSON path is also timed with cyclic garbage collection left running, beside the pause the
 server makes (``ingest.collections_paused``): the cost of not pausing it.
 
-When the native extension (``loglens.collector.native``) is present and on, its decode-and-encode
-of OTLP and its row encoder are timed too, beside the Python path.
+With the native extension built (and ``LOGLENS_NATIVE`` not ``off``), its one walk of OTLP
+protobuf into COPY rows and its encoder of the other paths' rows are timed too, beside the Python
+path (measured with the native path switched off in this process).
 """
 
 from __future__ import annotations
@@ -19,26 +20,27 @@ from __future__ import annotations
 import contextlib
 import gc
 import gzip
-import importlib
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TypeVar
 
 import asyncpg
 import psutil
 
+from loglens.collector import native
 from loglens.collector.batcher import Batcher
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.ingest import Prepared as Mapping
 from loglens.collector.mapping import json_api, otlp
+from loglens.collector.native import Mode
 from loglens.collector.receivers.forward import protocol
 from loglens.collector.rows import COLUMNS, Col, Row
 from loglens.collector.storage.copy import register_writer_codecs
 from loglens.collector.storage.partitions import Partitions, day_of
 from loglens.collector.storage.writer import LogWriter
+from loglens.errors import ConfigurationError
 
 FRAME_LIMIT = 32 * 1024 * 1024
 MAX_MESSAGE_CHARS = 32_768
@@ -57,41 +59,48 @@ class Stages:
     # decode + map of each body in turn, as served (GC paused) and with the GC left running
     json_gc_paused: float | None = None
     json_gc_running: float | None = None
-    native_decode_map_encode: float | None = None
+    # OTLP: the gzip part of decode, and the native path's one walk (parse + map + encode) after it
+    inflate: float | None = None
+    native_walk: float | None = None
+    # JSON and forward: the native encoding of the rows the Python mapping made
     native_encode: float | None = None
 
     def collector(self) -> float:
         return self.decode + self.map + self.encode
 
+    def native(self) -> tuple[float, float, float] | None:
+        """decode, map, encode with the native path on: OTLP's walk counts as its encode (it
+        makes the COPY rows), the other paths map in Python and encode natively."""
+        if self.inflate is not None and self.native_walk is not None:
+            return self.inflate, 0.0, self.native_walk
+        if self.native_encode is not None:
+            return self.decode, self.map, self.native_encode
+        return None
 
-def native_module() -> ModuleType | None:
-    """The native extension's package when it is importable and switched on (LOGLENS_NATIVE)."""
-    if os.environ.get("LOGLENS_NATIVE", "").lower() in ("off", "0", "false", "no"):
-        return None
+
+def _native_wanted() -> Mode:
+    """What a server started from this checkout would be told (``LOGLENS_NATIVE``, default auto)."""
+    return "off" if os.environ.get("LOGLENS_NATIVE", "auto").lower() == "off" else "auto"
+
+
+@contextlib.contextmanager
+def native_path() -> Iterator[bool]:
+    """The native path on in this process for the block, if it is built and wanted; off after it:
+    the Python stages are measured with it off (the mappings then return row tuples)."""
     try:
-        module = importlib.import_module("loglens.collector.native")
-    except ImportError:
-        return None
-    enabled = getattr(module, "enabled", None)
-    with contextlib.suppress(Exception):
-        if callable(enabled) and enabled():
-            return module
-    return None
+        try:
+            status = native.configure(_native_wanted())
+        except ConfigurationError:
+            status = native.status()
+        yield status.enabled
+    finally:
+        native.configure("off")
 
 
 def native_state() -> str:
-    """ "on" or "off", and why, for the report."""
-    try:
-        module = importlib.import_module("loglens.collector.native")
-    except ImportError:
-        return "off (no loglens.collector.native in this checkout)"
-    if native_module() is None:
-        reason = ""
-        status = getattr(module, "status", None)
-        with contextlib.suppress(Exception):
-            reason = str(status().reason) if callable(status) else ""
-        return f"off{f' ({reason})' if reason else ''}"
-    return "on"
+    """ "on" or "off" and why, for the report."""
+    with native_path() as enabled:
+        return "on" if enabled else native.status().reason
 
 
 T = TypeVar("T")
@@ -141,22 +150,19 @@ def _rows(mapped: list[Mapping]) -> list[Row]:
     return [row for mapping in mapped for row in mapping[0]]
 
 
-def otlp_stages(bodies: list[bytes]) -> tuple[list[Row], float, float, float | None]:
-    """Rows, µs of decode and map (all bodies), and the native path's µs if it is on."""
+def otlp_stages(bodies: list[bytes]) -> tuple[list[Row], float, float, float, float | None]:
+    """Rows, µs of decode (inflate and parse) and map (all bodies) on the Python path, and the
+    native path's µs for parse + map + encode in its one walk (after the same inflate), if on."""
     ingest = _ingest()
     inflate_us, raw = _cpu_us(lambda: [gzip.decompress(body) for body in bodies])
     parse_us, decoded = _cpu_us(lambda: [otlp.decode_protobuf(body) for body in raw])
     map_us, mapped = _cpu_us(lambda: [ingest._map_otlp(request) for request in decoded])
     native_us = None
-    native = native_module()
-    decode_otlp = getattr(native, "decode_otlp", None)
-    if callable(decode_otlp):
-        received = time.time_ns() // 1000
-        with contextlib.suppress(Exception):
-            native_us = (
-                inflate_us + _cpu_us(lambda: [decode_otlp(body, received, MAX_MESSAGE_CHARS) for body in raw])[0]
-            )
-    return _rows(mapped), inflate_us + parse_us, map_us, native_us
+    with native_path() as enabled:
+        if enabled:
+            received = time.time_ns() // 1000
+            native_us = _cpu_us(lambda: [native.decode_otlp(body, received, MAX_MESSAGE_CHARS) for body in raw])[0]
+    return _rows(mapped), inflate_us + parse_us, map_us, inflate_us, native_us
 
 
 def json_stages(bodies: list[bytes]) -> tuple[list[Row], float, float, float, float]:
@@ -224,8 +230,8 @@ async def copy_stages(dsn: str, rows: list[Row]) -> tuple[float, float, float | 
     finally:
         await connection.close()
     native_us = None
-    encode_rows = getattr(native_module(), "encode_rows", None)
-    if callable(encode_rows):
-        with contextlib.suppress(Exception):
-            native_us = _cpu_us(lambda: [encode_rows(rows[s : s + 1000]) for s in range(0, len(rows), 1000)])[0]
+    with native_path() as enabled:
+        if enabled:
+            chunks = [rows[start : start + 1000] for start in range(0, len(rows), 1000)]
+            native_us = _cpu_us(lambda: [native.encode_rows(chunk) for chunk in chunks])[0]
     return encode_us, copy_us, native_us
