@@ -271,7 +271,7 @@ DISTINCT = any_of(
 )
 
 TOP_N = any_of(
-    rf"{WORD_START}top\s+(?P<n>\d+){WORD_END}",
+    rf"{WORD_START}top[\s-]+(?P<n>\d+){WORD_END}",
     rf"{WORD_START}(?P<s>\d+)(?=\s+(?:slowest|fastest|noisiest|busiest|worst|best|most|least)\b)",
     r"(?:(?<=busiest\s)|(?<=noisiest\s)|(?<=slowest\s)|(?<=worst\s)|(?<=biggest\s)|(?<=largest\s))(?P<b>\d+)(?=\s)",
     r"(?<=which\s)(?P<w>\d+)(?=\s)",
@@ -732,7 +732,7 @@ CONTAINING = any_of(
     rf"(?P<qword>{SQL_PHRASE})\s+in\s+(?:the\s+)?(?:request\s+)?paths?{WORD_END}",
 )
 STATUS_CLASS = any_of(
-    r"(?P<e>[1-5])(?:00|xx)\s*번대(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
+    r"(?P<e>[1-5])(?:00|xx)\s*(?:번대|대)(?![가-힣])(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
     rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:\s+codes?)?|codes?|responses?|errors?))?{WORD_END}",
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
 )

@@ -166,6 +166,7 @@ KOREAN_NUMBER = re.compile(
     r"(?<![가-힣])(열한|열두|스무|스물|서른|마흔|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*"
     r"(개|명|건|곳|가지|줄|시간|시(?!간)|분|번(?!도))"
 )
+COUNTED_FAILURE_KO = re.compile(r"(로그인|인증)\s*(\d+\s*(?:번|회)\s*(?:이상|넘게|초과)?)\s*(실패)")
 FIRST_FAILURE_KO = re.compile(r"(로그인|인증)\s*(첫|처음)\s*(실패|오류|에러)")
 KOREAN_NUMBERS = {
     "한": 1,
@@ -264,6 +265,7 @@ def expand(lowered: str) -> str:
     text = KOREAN_DAYS.sub(lambda m: f"{KOREAN_DAY_COUNTS[m.group(1)]}일", text)
     text = KOREAN_MYRIAD.sub(lambda m: f"{int(m.group(1) or 1) * (10_000 if m.group(2) == '만' else 1000)}", text)
     text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
+    text = COUNTED_FAILURE_KO.sub(r"\1 \3 \2", text)  # "로그인 5번 이상 실패": failed logins, 5 or more
     return ONE_DAY.sub("1일", text)
 
 

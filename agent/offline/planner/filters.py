@@ -131,7 +131,12 @@ def _a_list_separator(p: Planning, found: re.Match[str]) -> bool:
     ):
         return False
     named = any(pattern.fullmatch(word) for pattern, _ in lexicon.DIMENSIONS)
-    return named or any(word in key.key.lower() for key in p.schema.metadata_keys)
+    a_value = any(
+        word == value.lower()
+        for column in ("environment", "service", "level", "log_type")
+        for value in p.schema.distinct(column)
+    )
+    return named or a_value or any(word in key.key.lower() for key in p.schema.metadata_keys)
 
 
 def _path_said_again(p: Planning, path: str) -> None:
@@ -155,6 +160,7 @@ def status_codes(p: Planning) -> None:
     if not status_key:
         return
     if (match := p.reader.take(lexicon.STATUS_CLASS)) is not None:
+        _status_said_before(p, match.start())
         hundreds = int(match.group("c") or match.group("d") or match.group("e"))
         attribute = Attribute(metadata_key=status_key, numeric=True)
         if hundreds < 5:
@@ -168,6 +174,14 @@ def status_codes(p: Planning) -> None:
         codes += [int(next(g for g in bare.groups() if g)) for bare in _bare_codes_beside(p)]
         for code in codes:
             p.add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+
+
+def _status_said_before(p: Planning, start: int) -> None:
+    """ "http status 500대": the key named right before its class is part of it, not a grouping."""
+    for said in lexicon.STATUS_WORDS.finditer(p.reader.text[max(0, start - 20) : start]):
+        begin = max(0, start - 20) + said.start()
+        if p.reader.text[begin + len(said.group(0)) : start].strip() == "" and p.reader.free(begin, start):
+            p.reader.mark(begin, start)
 
 
 def _bare_codes_beside(p: Planning) -> list[re.Match[str]]:
@@ -413,12 +427,7 @@ def korean_names(p: Planning) -> None:
                 paths
                 and not p.has_condition("path")
                 and (not services or p.has_condition("service") or named_services)
-                and (
-                    word not in lexicon.KOREAN_COMMON_NOUNS
-                    or _noun_follows(service_noun, match.end())
-                    or p.has_condition("service")
-                    or named_services
-                )
+                and (word not in lexicon.KOREAN_COMMON_NOUNS or _noun_follows(service_noun, match.end()))
             ):
                 # "인증 서비스 로그인 API": the service is named, so 로그인 is its endpoint
                 end = service_noun.end() if service_noun is not None else match.end()
@@ -727,7 +736,9 @@ def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
         lexicon.ERROR_WORDS.search(p.reader.text) is not None
         and lexicon.LOGIN_FAILURE.search(p.reader.text) is None
     )
-    if not errors and not _another_dimension(p, match.start(group), match.end(group)):
+    # "error > 100 인 svc": a word between the number and the noun, so the noun is the group
+    apart = p.reader.text[match.end() : match.start(group)].strip() not in ("", "different", "distinct", "unique")
+    if (apart or not errors) and not _another_dimension(p, match.start(group), match.end(group)):
         return None  # "4xx >5 ip 리스트": the IPs are what is grouped, each with more than 5
     p.reader.mark(match.start(group), match.end(group))
     p.reader.take(lexicon.DISTINCT)

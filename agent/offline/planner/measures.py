@@ -22,7 +22,7 @@ from loglens.agent.offline.planner.state import Planning
 _DURATION_NOUN = re.compile(r"\s*(?:times?|durations?|\(ms\)|ms|시간|속도)(?![a-z])")
 # What may stand between "how many" and the entities counted ("how many distinct users").
 _ENTITY_ADJECTIVES = re.compile(
-    r"(?:\s|distinct|unique|different|individual|separate|active|of|the|kinds?|types?)*"
+    r"(?:\s|distinct|unique|different|individual|separate|active|affected|impacted|of|the|kinds?|types?)*"
 )
 
 
@@ -89,7 +89,12 @@ def _a_status(condition: Condition) -> bool:
 
 def share_part(p: Planning) -> Condition | None:
     """The condition a share is of: a status, a duration threshold, a metadata value, a method."""
-    candidates = [c for c in p.plan.conditions if isinstance(c, Condition)]
+    # (not the values compared side by side: "share of errors in prod vs staging" is no share of them)
+    candidates = [
+        c
+        for c in p.plan.conditions
+        if isinstance(c, Condition) and not (c.op == "in" and c.attribute == p.compared)
+    ]
 
     def rank(condition: Condition) -> int:
         attribute = condition.attribute

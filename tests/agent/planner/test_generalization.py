@@ -296,3 +296,53 @@ def test_a_text_searched_for_without_a_path_named_is_searched_in_messages() -> N
 
 def test_a_rate_over_no_rows_is_no_rate_not_a_division_by_zero() -> None:
     assert "/ NULLIF(COUNT(*), 0)" in render_sql(plan_of("프론트엔드 에러 가운데 Safari 비중 몇 퍼센트?"))
+
+
+@pytest.mark.parametrize(
+    ("question", "grouped", "counted"),
+    [
+        ("3일간 error > 100 인 svc", "service", "count"),  # a word between: the services are grouped
+        ("errs that hit three or more services?", "error_type", "count_distinct"),  # the services are counted
+        ("4xx >5 ip 리스트", "ip", "count"),
+    ],
+)
+def test_the_noun_after_a_count_threshold_is_counted_or_grouped(question: str, grouped: str, counted: str) -> None:
+    plan = plan_of(question)
+    attribute = grouped_by(plan)
+    assert attribute is not None
+    assert attribute.name == grouped
+    assert plan.having is not None
+    assert plan.having.measure.kind == counted
+
+
+def test_a_counted_korean_login_failure_is_still_a_login_failure() -> None:
+    plan = plan_of("로그인 다섯번 이상 실패한 사용자 누구누구예요? 횟수도요")
+    assert equals(plan, "error_type") == ["AuthenticationFailure"]
+    assert plan.having is not None
+    assert (plan.having.op, plan.having.value) == (">=", 5)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["지난 24시간 동안 결제 서비스에서 에러 겪은 유저가 몇 명이에요?", "결제쪽 에러 본 사용자 몇명인지"],
+)
+def test_users_beside_a_named_service_are_users_not_the_users_endpoint(question: str) -> None:
+    plan = plan_of(question)
+    assert equals(plan, "path") == []
+    assert [m.kind for m in plan.measures] == ["count_distinct"]
+
+
+def test_a_slash_between_two_values_is_not_a_path() -> None:
+    plan = plan_of("3일치 에러 건수 스테이징/운영 각각")
+    assert sorted(str(v) for v in equals(plan, "environment")) == ["production", "staging"]
+    assert equals(plan, "path") == []
+
+
+def test_the_status_key_named_before_its_class_is_not_grouped_by() -> None:
+    plan = plan_of("6시간 전부터 지금까지 http status 500대 응답 수 좀 알려줘")
+    assert plan.group_by is None
+    assert any(isinstance(c, Condition) and c.op == ">=" and c.values == [500] for c in plan.conditions)
+
+
+def test_a_share_of_values_compared_side_by_side_is_not_answered_as_a_share_of_them() -> None:
+    assert planned("share of error logs in prod vs staging vs dev, in percent").plan is None
