@@ -91,7 +91,9 @@ async def test_offline_accuracy_on_the_shared_questions_holds_with_swapped_names
     for language in ("all", "en", "ko"):
         assert default[language] >= MIN_ACCURACY, default
         assert swapped[language] >= MIN_ACCURACY, swapped
-        assert abs(default[language] - swapped[language]) <= 0.05, (default, swapped)
+        # within one question of the 14 Korean ones (0.071): a top-N gold with LIMIT has a tie at
+        # its cut in some draws of the random data, and either run may draw one
+        assert abs(default[language] - swapped[language]) <= 0.075, (default, swapped)
 
 
 # --- the bank's format and the three figures ---------------------------------------------------
