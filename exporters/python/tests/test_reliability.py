@@ -101,7 +101,9 @@ async def test_a_full_queue_drops_and_counts_and_never_blocks(
     durations.sort()
     assert statistics.median(durations) < 50e-6
     assert durations[int(len(durations) * 0.99)] < 200e-6
-    assert durations[-1] < 0.05
+    # the worst call: far under the 10 s a call would wait on the network if it ever blocked; a
+    # shared two-core machine can stall any one call for a few hundred ms (seen in CI: 0.47 s)
+    assert durations[-1] < 1.0
 
     # The collector comes (back): what was queued arrives, nothing more.
     running = start_loglens(dsn, tmp_path, env=ONE_PROCESS, ports=(port, free_port()))
