@@ -1432,7 +1432,6 @@ HIGH_FIRST = any_of(
     r"(?:높은|큰|많은|느린|긴|오래\s*걸린)\s*순(?:으로|서로|서대로)?",
     r"내림차순(?:으로)?",
 )
-MEDIAN_WORD = any_of(rf"{WORD_START}(?:median|p50|medians){WORD_END}", r"중앙값|중간값")
 # asking for a person or a name: answered only by groups or rows ("who is on call" is not a count)
 # (as a question — "who is on call", "tell me who deployed" — not "users who got errors")
 WHO = any_of(

@@ -103,8 +103,10 @@ def _of_duration(plan: QueryPlan) -> bool:
 
 
 def _of_a_measured_value(plan: QueryPlan) -> bool:
-    """An average, extreme or percentile of a value ("top 3 pages by avg page_load_ms (show the avg)")."""
-    return any(m.attribute is not None and m.kind in ("avg", "max", "min", "percentile") for m in plan.measures)
+    """An average, extreme, sum or percentile of a value ("top 3 pages by avg page_load_ms (show the avg)")."""
+    return any(
+        m.attribute is not None and m.kind in ("avg", "max", "min", "sum", "percentile") for m in plan.measures
+    )
 
 
 def _ranked_high_first(plan: QueryPlan) -> bool:
@@ -149,8 +151,8 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     ),
     (_measures_any("first_seen", "last_seen"), (lexicon.TIMESTAMP_WORDS,)),
     (_pages_per_visitor, (lexicon.VIEWED_PAGES,)),
-    (_of_duration, (lexicon.DURATION, lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM)),  # said twice
-    (_of_a_measured_value, (lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM, lexicon.MEDIAN_WORD)),
+    (_of_duration, (lexicon.DURATION,)),  # said twice
+    (_of_a_measured_value, (lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM, lexicon.PERCENTILE)),
     (_ranked_high_first, (lexicon.HIGH_FIRST,)),
     (_measures_any("error_rate", "level_share", "share", "share_of_total"), (lexicon.SHARE,)),
     (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
