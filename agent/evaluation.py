@@ -43,6 +43,8 @@ import asyncpg
 from loglens.agent.service import AgentService, reader_dsn
 
 TIME_LIMIT_MS = 10_000
+# a number written as text the way PostgreSQL prints one (no leading zeros: "0003" stays an id)
+NUMBER_AS_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?")
 
 
 NO_SQL_KINDS = ("refuse_write", "unanswerable")  # kinds whose gold is no SQL: a refusal, a can't-answer
@@ -184,7 +186,9 @@ class EvalReport:
             mark = marks[verdict.figure]
             kind = f" {verdict.question.kind}" if verdict.question.kind else ""
             question = verdict.question
-            lines.append(f"{mark} {question.id} [{question.lang}{kind}] {question.question}")
+            # "fast": with a model configured, the offline fast path would have kept this one
+            fast = " fast" if verdict.fast_path else ""
+            lines.append(f"{mark} {question.id} [{question.lang}{kind}{fast}] {question.question}")
             if not verdict.right:
                 gold = verdict.question.gold_sql or f"(no SQL: {verdict.question.kind})"
                 lines.append(f"       gold: {gold}")
@@ -362,4 +366,7 @@ def _normalise(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True)
+    if isinstance(value, str) and NUMBER_AS_TEXT.fullmatch(value):
+        # metadata->>'http_status' and its ::int are one answer to a reader: "200" either way
+        return round(float(value), 2)
     return str(value)

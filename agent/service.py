@@ -130,7 +130,7 @@ class AgentService:
         if self.catalog.cached is None:
             return False
         planned = self.offline.planned(text)
-        return planned.plan is not None and plan_kind(planned.plan) in FAST_PATH_KINDS
+        return planned.confident and planned.plan is not None and plan_kind(planned.plan) in FAST_PATH_KINDS
 
     def engine_for(self, question: Question) -> QueryEngine:
         if self.fast_path is None:

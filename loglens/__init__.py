@@ -16,3 +16,11 @@ The sides live at the top of the repository and are installed beneath this packa
 ``loglens.agent``, ``bots/`` (the read side's clients) as ``loglens.bots``. Only ``run.py``
 imports more than one of them; ``tests/test_architecture.py`` keeps it so.
 """
+
+import os
+
+# gRPC's core runs fork handlers in every child that fork() makes while it is busy; loglens only
+# forks to exec (pg_ctl, psql) or spawns workers, and a handler crashing in such a child killed
+# pg_ctl with SIGSEGV while the collector served gRPC. Set before gRPC first starts; a user's own
+# GRPC_ENABLE_FORK_SUPPORT wins.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")

@@ -201,6 +201,19 @@ ERROR_RATE = any_of(
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+){{0,2}}(?:failed|failing|errored|were\s+errors)",
     rf"{WORD_START}(?:percent(?:age)?|share|fraction|proportion)\s+of\s+(?:\w+\s+)?(?:are|is|were|was)\s+errors?{WORD_END}",
     r"(?:에러|오류|실패)\s*(?:발생)?\s*(?:율|비율|률)",
+    # "error share among frontend logs from Safari": what is said after "among" is the base
+    rf"{WORD_START}(?:error|err|failure)\s+(?:share|fraction|proportion)(?=\s+(?:among|amongst|within)\s)",
+)
+# the error word of "에러 비율" where the errors are the base: errors said again, not a rate
+ERROR_WORD_BEFORE_RATE = any_of(
+    r"(?:에러|오류)(?=\s*(?:비율|비중|율|률))",
+    rf"{WORD_START}errors?(?=\s+(?:rates?|ratios?|percentages?|shares?){WORD_END})",
+)
+# "전체 에러 중에 프로덕션 에러 비율", "of all errors, the share from prod": the errors are the base, so
+# an "에러 비율" after it is a share among them, not an error rate
+ERRORS_ARE_THE_BASE = any_of(
+    r"(?:에러|오류)들?\s*(?:중에?서?|가운데)",
+    rf"{WORD_START}(?:of|among|amongst)\s+(?:all\s+)?(?:the\s+)?(?:errors|error\s+logs){WORD_END}",
 )
 SHARE = any_of(
     r"몇\s*(?:%|퍼센트|프로|퍼)",

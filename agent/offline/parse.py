@@ -109,4 +109,4 @@ def _plan(p: Planning) -> Planned:
     unused = list(dict.fromkeys(p.unread + coverage.unused_words(p.reader.text, p.reader.taken)))
     if unused:
         return Planned(None, p.language, reason=coverage.could_not_use(unused, p.language), unused=unused)
-    return Planned(plan, p.language, subject=p.subject, notes=p.notes, zone=p.zone)
+    return Planned(plan, p.language, subject=p.subject, notes=p.notes, zone=p.zone, ambiguous=p.ambiguous)

@@ -47,6 +47,14 @@ def test_numbers_round_to_two_decimals_times_to_the_second_and_null_equals_null(
     assert rows_match(gold, [{"avg": 12.36, "at": moment, "none": None}], ordered=False)[0] is False
 
 
+def test_a_number_stored_as_text_is_the_same_answer_as_the_number_but_an_id_is_not() -> None:
+    # metadata->>'http_status' (text) and (metadata->>'http_status')::int print the same codes
+    gold = [{"http_status": 200, "n": 5}, {"http_status": 503, "n": 1}]
+    assert rows_match(gold, [{"s": "503", "n": 1}, {"s": "200", "n": 5}], ordered=False)[0] is True
+    assert rows_match(gold, [{"s": "500", "n": 1}, {"s": "200", "n": 5}], ordered=False)[0] is False
+    assert rows_match([{"user": 3}], [{"user": "0003"}], ordered=False)[0] is False  # leading zeros: text
+
+
 def test_missing_rows_or_columns_are_wrong() -> None:
     gold = [{"a": 1}, {"a": 2}]
     assert rows_match(gold, [{"a": 1}], ordered=False) == (False, "1 rows instead of 2")

@@ -162,6 +162,8 @@ def status_codes(p: Planning) -> None:
     if (match := p.reader.take(lexicon.STATUS_CLASS)) is not None:
         _status_said_before(p, match.start())
         hundreds = int(match.group("c") or match.group("d") or match.group("e"))
+        if match.group("d"):  # "500s": the 5xx class here, but people also write it for 500 alone
+            p.ambiguous.append(match.group(0))
         attribute = Attribute(metadata_key=status_key, numeric=True)
         if hundreds < 5:
             bounds: list[str | int | float] = [hundreds * 100, hundreds * 100 + 100]
@@ -549,6 +551,8 @@ def levels(p: Planning) -> None:
             p.add_level(lexicon.LEVEL_NAMES[match.group(1).lower()])
             return
     errors = reader.take_all(lexicon.ERROR_WORDS)
+    if errors and lexicon.ERRORS_ARE_THE_BASE.search(reader.text):
+        errors += reader.take_all(lexicon.ERROR_WORD_BEFORE_RATE)  # "에러 중에 prod 에러 비율"
     if errors and not (p.concept_error_type and not error_word_outside_concept(p, errors)):
         if not any(m.kind in ("error_rate",) for m in p.plan.measures):
             p.plan.errors_only = True

@@ -160,7 +160,10 @@ def read_measures(p: Planning) -> None:
 def named_measures(p: Planning) -> None:
     """The error rate (or health), the message length, when something was first or last seen."""
     reader, measures = p.reader, p.plan.measures
-    if reader.take(lexicon.ERROR_RATE) is not None or reader.take(lexicon.HEALTH) is not None:
+    errors_are_the_base = lexicon.ERRORS_ARE_THE_BASE.search(reader.text) is not None
+    if (not errors_are_the_base and reader.take(lexicon.ERROR_RATE) is not None) or (
+        reader.take(lexicon.HEALTH) is not None
+    ):
         measures.append(Measure(kind="error_rate", alias="error_rate_pct"))
         p.subject = "error rate"
     if reader.take(lexicon.MESSAGE_LENGTH) is not None:

@@ -29,12 +29,15 @@ class Planned:
     notes: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # words of the question no pass could use
     zone: str | None = None  # the time zone the question names ("since 01:00 UTC"), if it names one
+    # words read one way that people also use another ("400s": every 4xx, or status 400 only)
+    ambiguous: list[str] = field(default_factory=list)
 
     @property
     def confident(self) -> bool:
         """Whether the fast path may answer: a plan is only ever made of a question whose every
-        word was used or carries nothing (``planner/coverage.py``)."""
-        return self.plan is not None
+        word was used or carries nothing (``planner/coverage.py``), and the fast path leaves to the
+        model a question with a word of two meanings."""
+        return self.plan is not None and not self.ambiguous
 
 
 def language_of(text: str) -> str:
@@ -115,6 +118,7 @@ class Planning:
         self.name_spans: dict[str, tuple[int, int]] = {}  # names read by another word ("결제 서비스")
         self.absent_level: str | None = None  # "services with zero fatals": the level none of them logged
         self.exclusive_words = ""  # "and no other IP", "only": what made the listing exclusive
+        self.ambiguous: list[str] = []  # words of two meanings, read in one (Planned.ambiguous)
 
         self.duration_mentioned = False
         self.superlative: str | None = None  # "slowest"/"fastest" read as the duration word

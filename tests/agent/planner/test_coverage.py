@@ -84,3 +84,25 @@ def test_a_request_to_change_logs_is_refused_not_planned(question: str) -> None:
     result = planned(question)
     assert result.plan is None
     assert result.reason
+
+
+TWO_MEANINGS: list[tuple[str, str]] = [
+    ("IPs with >20 400s", "400s"),
+    ("how many 500s in the last hour", "500s"),
+]
+
+
+@pytest.mark.parametrize(("question", "word"), TWO_MEANINGS, ids=[q for q, _ in TWO_MEANINGS])
+def test_a_word_of_two_meanings_is_answered_offline_but_left_to_a_model(question: str, word: str) -> None:
+    """ "400s" is every 4xx to some and status 400 to others: offline it is read as the class (and
+    the reading says so), but with a model configured the fast path does not keep it."""
+    result = planned(question)
+    assert result.plan is not None
+    assert word in result.ambiguous
+    assert not result.confident
+
+
+def test_a_status_code_said_once_is_not_ambiguous() -> None:
+    result = planned("IPs with more than 20 responses with status 401")
+    assert result.plan is not None
+    assert result.confident

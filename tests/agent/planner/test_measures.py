@@ -121,6 +121,12 @@ RATES: list[tuple[str, list[tuple[str, Any]]]] = [
     ("POST 요청 중 5xx 비율", [("share", ("http_status", ">=", 500))]),
     ("1초 넘는 요청 비율", [("share", ("duration_ms", ">", 1000))]),
     ("each service's share of errors today", [("share_of_total", None)]),
+    # what "among" names is the base: errors among Safari's frontend logs
+    ("error share among frontend logs from Safari, percent", [("error_rate", None)]),
+    # the errors are the base: production's share of them, not production's error rate
+    ("전체 에러 중에 프로덕션 에러 비율이 몇 %예요?", [("share", ("environment", "=", "production"))]),
+    ("에러 중에서 결제 서비스 비율", [("share", ("service", "=", "payment-api"))]),
+    ("what % of all errors came from payment-api", [("share", ("service", "=", "payment-api"))]),
 ]
 
 
