@@ -349,7 +349,28 @@ def limit_for_most(p: Planning, dimension: Attribute | None) -> int | None:
         distinct = len(key.examples) if key and len(key.examples) < 25 else HIGH_CARDINALITY + 1
     if dimension.column in ("user_id", "trace_id", "session_id", "message"):
         distinct = HIGH_CARDINALITY + 1
-    return 10 if distinct > HIGH_CARDINALITY else None
+    if distinct > HIGH_CARDINALITY:
+        return 10
+    if not _ranking_asked(p):
+        # "most 5xx by service": the one service, or the services ranked? Answered as a ranking
+        # (its first row is the one), but a model configured reads it better than a guess.
+        p.ambiguous.append("most (one or a ranking)")
+    return None
+
+
+def _ranking_asked(p: Planning) -> bool:
+    """ "which services have the most", "rank endpoints by", "services with the most errors"."""
+    text = p.reader.text
+    if re.search(r"\b(?:rank(?:ing|ed)?|sort(?:ed)?|order(?:ed)?|each|every|all|list|ranking)\b", text):
+        return True
+    if re.search(r"\b[a-z]+s\s+(?:with|having|that\s+[a-z]+)\s+(?:the\s+)?(?:most|fewest|least)\b", text):
+        return True
+    return _which_noun(p) is not None and not singular_question(p)
+
+
+def _which_noun(p: Planning) -> str | None:
+    match = re.search(r"\b(?:which|what)\s+([a-z0-9_\-]+)", p.reader.text)
+    return match.group(1) if match else None
 
 
 def singular_question(p: Planning) -> bool:

@@ -89,6 +89,9 @@ def test_a_request_to_change_logs_is_refused_not_planned(question: str) -> None:
 TWO_MEANINGS: list[tuple[str, str]] = [
     ("IPs with >20 400s", "400s"),
     ("how many 500s in the last hour", "500s"),
+    # the one service with the most, or every service ranked by its count?
+    ("most 5xx by service, 24h", "most (one or a ranking)"),
+    ("most errors by service", "most (one or a ranking)"),
 ]
 
 
@@ -100,6 +103,16 @@ def test_a_word_of_two_meanings_is_answered_offline_but_left_to_a_model(question
     assert result.plan is not None
     assert word in result.ambiguous
     assert not result.confident
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["which service has the most errors", "services with the most errors", "which services log the most"],
+)
+def test_a_ranking_or_a_winner_said_in_words_is_not_ambiguous(question: str) -> None:
+    result = planned(question)
+    assert result.plan is not None
+    assert result.confident, result.ambiguous
 
 
 def test_a_status_code_said_once_is_not_ambiguous() -> None:
