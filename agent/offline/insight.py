@@ -110,6 +110,13 @@ def write_insight(
             if plan.order == "slowest"
             else _rows(rows, count, korean, label, when)
         )
+    if plan.shape == "distinct" and plan.count_listed:
+        number = _number(next(iter(rows[0].values()))) if rows else "0"
+        return (
+            f"{window} {label} {number}개".strip()
+            if korean
+            else f"{number} {label}{(' ' + window) if window else ''}."
+        )
     if plan.shape == "distinct":
         values = [when(next(iter(row.values()))) for row in rows]
         shown = ", ".join(values[:5]) + ("…" if count > 5 else "")

@@ -159,7 +159,8 @@ EXPLICIT_LEVEL = re.compile(
 LEVEL_MENTION = any_of(
     rf"{WORD_START}(?:level|severity)\s+(?P<a>trace|debug|info|warn|warning|error|fatal){WORD_END}",
     rf"{WORD_START}(?P<b>trace|debug|info|warn|warning|error|fatal)\s+(?:level|severity){WORD_END}",
-    rf"{WORD_START}(?P<e>trace|debug|info|warn|warning|fatal)\s+(?:logs?|entries|lines|messages){WORD_END}",
+    rf"{WORD_START}(?P<e>trace|debug|info|warn|warning|fatal)\s+(?:logs?|entries|lines|messages|counts?|events?|"
+    rf"records?|rows){WORD_END}",
     rf"{WORD_START}(?P<c>warnings?){WORD_END}",
     rf"{WORD_START}(?P<f>fatal|fatals|critical|debug)(?:[-\s]level)?{WORD_END}",
     r"(?P<d>경고|디버그|치명|인포)(?:적인|적)?",
@@ -174,7 +175,8 @@ COUNT = any_of(
     r"몇\s*(?:건|개|번|회|명|가지|종류|곳|군데|대)",
     r"건수",
     r"개수",
-    r"(?<![가-힣])(?<!(?:실|줄|할|볼|을) )수(?![가-힣])(?!\s*(?:있|없))",  # not "주실 수 있나요" (could you)
+    # not "주실 수 있나요" (could you); "IP 수를 알려줘" with its particle
+    r"(?<![가-힣])(?<!(?:실|줄|할|볼|을) )수(?:를|가|는|도|만|랑|와)?(?![가-힣])(?!\s*(?:있|없))",
     r"횟수",
     r"카운트",
     r"요청량|호출량|트래픽",
@@ -677,6 +679,13 @@ MISSING = any_of(
     r"(?P<kwhat>[a-zA-Z_ ]+?)\s*(?:가|이)?\s*"
     r"(?:없는|비어\s*있는|누락된|빠진|비어있는|안\s*찍힌|안\s*들어간|null인)",
 )
+# "logs that have a trace id", "with a user_id", "trace_id 있는": the column is set
+PRESENT = any_of(
+    rf"{WORD_START}(?:have|has|having|had|with|carry(?:ing)?|carries|that\s+have|which\s+have)\s+(?:an?\s+|any\s+|the\s+)?"
+    rf"(?P<what>trace[_\s]?id|user[_\s]?id|session[_\s]?id|span[_\s]?id|error[_\s]?type|stack[_\s]?trace)s?{WORD_END}",
+    r"(?P<kwhat>trace[_\s]?id|user[_\s]?id|session[_\s]?id|span[_\s]?id|error[_\s]?type|stack[_\s]?trace)\s*(?:가|이)?\s*"
+    r"(?:있는|찍힌|들어간|달린)",
+)
 SESSIONS_PER_USER = any_of(
     rf"{WORD_START}users?\s+(?:had|have|with|having)\s+more\s+than\s+(?P<n>\d+|one|two|three)\s+sessions?{WORD_END}",
     r"(?P<k>\d+|한|두)\s*개?\s*(?:이상|넘는|초과)의?\s*세션",
@@ -687,10 +696,19 @@ COUNT_NOUNS = (
     r"page\s*views|views|pages|calls|entries|events|hits|visits|sessions|warnings|exceptions|records|"
     r"responses|replies|[1-5](?:\d\d|xx)s?"
 )
+# "에러가 50개", "로그 100개": what a Korean number counts, said before it
+_NOT_AFTER_COUNTED_KO = "".join(
+    f"(?<!{noun}{particle}{space})"
+    for noun in ("에러", "오류", "로그", "요청", "실패", "경고", "예외")
+    for particle in ("", "가", "이")
+    for space in ("", " ")
+)
 COUNT_THRESHOLD = any_of(
     rf"{WORD_START}(?:went|goes|go|got|were|was|are|is)\s+(?P<op3>over|above|more\s+than|past|beyond)\s+(?P<n3>\d+){WORD_END}"
     rf"(?!\s*(?:%|ms|s\b|seconds?|minutes?|hours?))",
-    r"(?P<kn3>\d+)\s*개\s*(?P<kop3>이상|넘는|초과)(?:의|인)?\s*(?=(?P<knoun3>서비스|버전|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트))",
+    # (not "에러가 50개 초과인 서비스": the errors are counted, then)
+    _NOT_AFTER_COUNTED_KO + r"(?P<kn3>\d+)\s*개\s*(?P<kop3>이상|넘는|초과)(?:의|인)?\s*"
+    r"(?=(?P<knoun3>서비스|버전|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트))",
     rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
     rf"(?P<n>\d+|one)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:[\w\-]+\s+){{0,2}}?(?:(?P<noun>sessions?|users?|endpoints?|services?|paths?|"
     rf"versions?|service\s+versions?|ips?|hosts?|regions?|devices?|browsers?|error\s+types?)|{COUNT_NOUNS}){WORD_END})",
@@ -746,7 +764,8 @@ CONTAINING = any_of(
 )
 STATUS_CLASS = any_of(
     r"(?P<e>[1-5])(?:00|xx)\s*(?:번대|대)(?![가-힣])(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
-    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:\s+codes?)?|codes?|responses?|errors?))?{WORD_END}",
+    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:es|\s+codes?)?|codes?|responses?|errors?))?"
+    rf"{WORD_END}",
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
 )
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
@@ -762,7 +781,7 @@ STATUS_CODE = any_of(
     rf"{WORD_START}(?:got|get|gets|getting|received|receiving|returning|returns?|throwing|throws|hit|hitting|"
     rf"(?:come|comes|came|coming)\s+back(?:\s+(?:with|as))?|end(?:s|ed)?\s+(?:up\s+)?(?:with|in|as)|answered)\s+"
     rf"(?:an?\s+)?(?P<g>{HTTP_STATUS}){WORD_END}(?!\s*(?:\+|or\s+more))",
-    rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status|errors?|responses?){WORD_END}",
+    rf"{WORD_START}(?P<m>{HTTP_STATUS})\s*(?:s|status(?:es|\s+codes?)?|errors?|responses?){WORD_END}",
     rf"(?P<k>{HTTP_STATUS})\s*(?:에러|응답|상태)",
     rf"{WORD_START}(?P<p>{HTTP_STATUS})(?=\s*(?:이|가|은|는)?\s*(?:%|비율|비중|퍼센트|몇\s*(?:%|퍼센트)|share|rate|ratio|counts?|total|number|건|개|몇))",
     rf"(?:응답|상태)\s*코드\s*(?:가\s*)?(?P<j>{HTTP_STATUS})",
@@ -876,7 +895,8 @@ VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![a-z0-9_.])")
 PATH = re.compile(r"(?<![\w/])/[A-Za-z0-9_\-./{}]+")
 # a path named by its start: "/checkout...", "/checkout*", "/checkout 으로 시작하는", "starting with /checkout"
 PATH_PREFIX_AFTER = re.compile(
-    r"(?:\.{2,}|…|\*|\s*(?:으로|로)\s*시작(?:하는|되는|하는\s*거)?|\s*(?:prefix|and\s+below|and\s+under))"
+    r"(?:\.{2,}|…|\*|\s*(?:으로|로)\s*시작(?:하는|되는|하는\s*거)?|\s*(?:prefix|and\s+below|and\s+under)"
+    r"|\s*(?:쪽|하위|아래|밑|이하|계열)(?![가-힣]))"
 )
 PATH_PREFIX_BEFORE = re.compile(
     r"(?:(?:paths?|endpoints?|urls?|pages?|routes?)\s+(?:that\s+)?)?(?:(?:starting|starts|beginning|begins)\s+with|under|prefix)\s+$"
@@ -1452,7 +1472,9 @@ WHO = any_of(
     r"누구|누가",
 )
 # what no log line holds, however it is counted
-NOT_IN_LOGS = any_of(rf"{WORD_START}(?:on[\s-]?call|pager\s*duty|rota|roster){WORD_END}", r"온콜|당직")
+NOT_IN_LOGS = any_of(
+    rf"{WORD_START}(?:on[\s-]?call|pager\s*duty|pagers?|paged|rota|roster){WORD_END}", r"온콜|당직|호출기"
+)
 # requests as what is counted ("requests per minute"; not "users who hit an error")
 REQUESTS_COUNTED = any_of(rf"{WORD_START}(?:requests?|api\s+calls?|http\s+calls?){WORD_END}", r"요청|호출")
 REQUEST_WORDS = any_of(rf"{WORD_START}(?:requests?|calls?|hits?|hit){WORD_END}", r"요청|호출")

@@ -83,6 +83,19 @@ def _asks_for_what_is_not_counted(p: Planning) -> None:
         p.unread.append(who.group(0))
 
 
+def _share_of_nothing(p: Planning) -> None:
+    """ "what percentage of logs have …" read as each group's share of the total, with no groups:
+    100% of itself, an answer to no question."""
+    plan = p.plan
+    if (
+        plan.group_by is None
+        and plan.compared_window is None
+        and any(m.kind == "share_of_total" for m in plan.measures)
+    ):
+        share = lexicon.SHARE.search(p.reader.text)
+        p.unread.append(share.group(0) if share else "share")
+
+
 def _plan(p: Planning) -> Planned:
     if is_write_request(p.question):
         return Planned(None, p.language, reason=REFUSALS[p.language])
@@ -105,6 +118,7 @@ def _plan(p: Planning) -> Planned:
     if p.signals == 0:
         return Planned(None, p.language, reason="nothing in the question matches the logs")
     _asks_for_what_is_not_counted(p)
+    _share_of_nothing(p)
     coverage.mark_used_structure(p.reader, plan)
     unused = list(dict.fromkeys(p.unread + coverage.unused_words(p.reader.text, p.reader.taken)))
     if unused:

@@ -344,6 +344,8 @@ class QueryPlan(BaseModel):
     compared_window: TimeWindow | None = None
     # "distinct" shape only: the values seen in ``window`` and never before it ("new error types today")
     new_in_window: bool = False
+    # "distinct" shape only: the number of values listed, not the values ("how many new IPs today")
+    count_listed: bool = False
     # "distinct" shape only: values that also never occur where these hold ("in production, not in staging")
     absent_where: list[Condition] = Field(default_factory=list)
     absent_errors_only: bool = False
@@ -365,6 +367,10 @@ def render_sql(plan: QueryPlan) -> str:
         shown = "*" if plan.all_columns else ", ".join([*plan.columns, *dict.fromkeys(computed)])
         return f"SELECT {shown} FROM logs WHERE {where}{order}{limit}"
     if plan.shape == "distinct":
+        if plan.count_listed:
+            listed = _distinct(plan, where).removesuffix(" ORDER BY 1")
+            alias = f"{plan.group_by.alias if plan.group_by else 'value'}s"
+            return f"SELECT COUNT(*) AS {alias} FROM ({listed}) AS listed"
         return _distinct(plan, where)
     if plan.shape == "duplicates":
         same = ", ".join(DUPLICATE_KEY)

@@ -211,6 +211,8 @@ def read_plan(plan: QueryPlan, language: str, subject: str = "logs") -> str:
 def _shape(reading: _Reading) -> None:
     plan = reading.plan
     template = reading.words(SHAPE_WORDS.get(plan.shape, (plan.shape.replace("_", " "),) * 2))
+    if plan.count_listed:
+        template = reading.words(("number of distinct {as_}", "고유 {a} 수"))
     group = plan.group_by.attribute if plan.group_by is not None else None
     having = _having_words(reading, plan.having) if plan.having is not None else ""
     counted = reading.counted_words() if "{p" in template.lower() else ""
@@ -448,6 +450,7 @@ CLAUSES: dict[str, Clause] = {
     "new_in_window": _new_in_window,
     "absent_where": _absent_where,
     "absent_errors_only": _said_with("absent_where"),
+    "count_listed": _said_with("shape"),
     "group_by": _group_by,
     "having": _having,
     "order": _order,
@@ -462,6 +465,8 @@ CLAUSES: dict[str, Clause] = {
 
 def _measure_words(reading: _Reading, measure: Measure) -> str:
     template = reading.words(MEASURE_WORDS.get(measure.kind, (measure.kind.replace("_", " "),) * 2))
+    if measure.part is not None and measure.part.op in ("is_null", "is_not_null"):
+        template = template.replace(" with {part}", " {part}")  # "% of logs without trace"
     text = template.format(
         a=reading.label(measure.attribute),
         as_=reading.label(measure.attribute, plural=True),

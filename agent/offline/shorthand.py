@@ -35,6 +35,11 @@ WORDS = {
     "exceptoin": "exception",
     "exeption": "exception",
     "exeptions": "exceptions",
+    "lgos": "logs",
+    "lgo": "log",
+    "logz": "logs",
+    "lgs": "logs",
+    "dump": "show",
     "msg": "message",
     "msgs": "messages",
     "hw": "how",
@@ -161,13 +166,21 @@ HOUR_AND_A_HALF = re.compile(
 HASH = re.compile(r"(?<![\w#])#(?:\s*of)?(?=\s)")
 # glued number + unit: "24h", "5m", "30min", "7d", "2wk"
 GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![a-z0-9_/])")  # not "3 w/ counts"
-# Korean native numbers before a counter: "세 개" → "3개", "두시" → "2시" ("한 번도" stays: never)
+# Korean native numbers before a counter: "세 개" → "3개", "두시" → "2시", "스물네 시간" → "24시간"
+# ("한 번도" stays: never)
 KOREAN_NUMBER = re.compile(
-    r"(?<![가-힣])(열한|열두|스무|스물|서른|마흔|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)\s*"
-    r"(개|명|건|곳|가지|줄|시간|시(?!간)|분|번(?!도))"
+    r"(?<![가-힣])(?=[열스서마쉰한두세네다여일아])(열|스물|스무|서른|마흔|쉰)?(한|두|세|네|다섯|여섯|일곱|여덟|아홉)?\s*"
+    r"(?<=[가-힣]|\s)(개|명|건|곳|가지|줄|시간|시(?!간)|분|번(?!도))"
 )
+# Sino-Korean numbers with a ten or a hundred in them: "삼십분" → "30분", "백 건" → "100건", "이십사시간"
+SINO_NUMBER = re.compile(
+    r"(?<![가-힣])(?=[이삼사오육칠팔구십백])([이삼사오육칠팔구]?백)?([이삼사오육칠팔구]?십)?([일이삼사오육칠팔구])?\s*"
+    r"(개|명|건|곳|가지|줄|시간|분|초|번|회|일)(?![가-힣]*(?:요일))"
+)
+SINO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
 COUNTED_FAILURE_KO = re.compile(r"(로그인|인증)\s*(\d+\s*(?:번|회)\s*(?:이상|넘게|초과)?)\s*(실패)")
 FIRST_FAILURE_KO = re.compile(r"(로그인|인증)\s*(첫|처음)\s*(실패|오류|에러)")
+KOREAN_TENS = {"열": 10, "스물": 20, "스무": 20, "서른": 30, "마흔": 40, "쉰": 50}
 KOREAN_NUMBERS = {
     "한": 1,
     "두": 2,
@@ -179,8 +192,6 @@ KOREAN_NUMBERS = {
     "여덟": 8,
     "아홉": 9,
     "열": 10,
-    "열한": 11,
-    "열두": 12,
     "스무": 20,
     "스물": 20,
     "서른": 30,
@@ -238,12 +249,29 @@ KOREAN = {
 # "최근 하루", "하루 동안" are one day; "어제 하루" is yesterday, said whole
 ONE_DAY = re.compile(r"(?<!어제 )(?<!어제)하루(?!\s*(?:단위|별|마다|간격))")
 HALF_HOUR = re.compile(r"\b(?:a\s+)?half(?:\s+an|\s+a)?\s+hour\b")
+HALF_DAY = re.compile(r"\b(?:a\s+)?half(?:\s+a|-)?\s*day\b")
+# "500-class statuses", "5xx class errors": the status class
+STATUS_CLASS = re.compile(r"(?<![\w\-])([45])(?:00|xx)[-\s]?class(?![\w\-])")
+# "탑3", "탑 5": top N
+TOP_KO = re.compile(r"탑\s*(\d+)")
+# "시간당 몇 개씩", "분당 에러": per hour, per minute (but "시간당 평균" is a rate, read where it stands)
+PER_UNIT_KO = re.compile(r"(시간|분)당(?!\s*평균)")
+# "첨 난 시점": first
+FIRST_KO = re.compile(r"(?<![가-힣])첨(?![가-힣])|(?:제일|가장|맨)\s*(?:첫|처음)(?:번째)?")
+# "전체기간", "전 기간": all time, which is no window at all
+ALL_TIME = re.compile(r"(?:전체|모든|전)\s*기간(?:\s*(?:동안|에서|기준))?|\ball[-\s]time\b")
+# "24 hours 이내" (an English unit in a Korean question): the Korean unit
+ENGLISH_UNIT_KO = re.compile(r"(\d+)\s+(hours|minutes|days|weeks)(?=\s*(?:이내|내|안에|동안|간|치|사이))")
+ENGLISH_UNIT_WORDS_KO = {"hours": "시간", "minutes": "분", "days": "일", "weeks": "주"}
 
 
 def expand(lowered: str) -> str:
     """The question with its shorthand written out (input and output are lower case)."""
     text = HALF_HOUR.sub("30 minutes", lowered)
     text = HOUR_AND_A_HALF.sub("90 minutes", text)
+    text = HALF_DAY.sub("12 hours", text)
+    text = STATUS_CLASS.sub(r"\1xx", text)
+    text = ALL_TIME.sub(" ", text)
     text = HASH.sub("number of", text)
     text = GLUED_TOP.sub(r"top \1", text)
     text = PER_SLASH.sub(lambda m: " per " + _unit(m.group(1)), text)
@@ -264,9 +292,32 @@ def expand(lowered: str) -> str:
     text = FIRST_FAILURE_KO.sub(r"\2 \1 \3", text)  # "로그인 첫 실패" is the first login failure
     text = KOREAN_DAYS.sub(lambda m: f"{KOREAN_DAY_COUNTS[m.group(1)]}일", text)
     text = KOREAN_MYRIAD.sub(lambda m: f"{int(m.group(1) or 1) * (10_000 if m.group(2) == '만' else 1000)}", text)
-    text = KOREAN_NUMBER.sub(lambda m: f"{KOREAN_NUMBERS[m.group(1)]}{m.group(2)}", text)
+    text = KOREAN_NUMBER.sub(_native_number, text)
+    text = SINO_NUMBER.sub(_sino_number, text)
+    text = TOP_KO.sub(r"top \1", text)
+    text = PER_UNIT_KO.sub(r"\1별", text)
+    text = FIRST_KO.sub("처음", text)
+    text = ENGLISH_UNIT_KO.sub(lambda m: m.group(1) + ENGLISH_UNIT_WORDS_KO[m.group(2)], text)
     text = COUNTED_FAILURE_KO.sub(r"\1 \3 \2", text)  # "로그인 5번 이상 실패": failed logins, 5 or more
     return ONE_DAY.sub("1일", text)
+
+
+def _native_number(match: re.Match[str]) -> str:
+    tens, units, counter = match.group(1), match.group(2), match.group(3)
+    if not tens and not units:
+        return match.group(0)
+    return f"{KOREAN_TENS.get(tens or '', 0) + KOREAN_NUMBERS.get(units or '', 0)}{counter}"
+
+
+def _sino_number(match: re.Match[str]) -> str:
+    hundreds, tens, units, counter = match.groups()
+    if not hundreds and not tens:
+        return match.group(0)  # "이일", "오분": a lone digit is too often a word of its own
+
+    def place(written: str | None, unit: str) -> int:
+        return 0 if not written else SINO_DIGITS.get(written.removesuffix(unit), 1)
+
+    return f"{place(hundreds, '백') * 100 + place(tens, '십') * 10 + SINO_DIGITS.get(units or '', 0)}{counter}"
 
 
 def _unit(written: str) -> str:

@@ -39,6 +39,8 @@ def _closest(word: str, known: frozenset[str]) -> str:
             continue
         if word.startswith(candidate) and word[len(candidate) :] not in ("s", "es"):
             continue  # "gatewayx" is another word than "gateway", not a misspelling of it
+        if len(candidate) == len(word) and candidate[:-1] == word[:-1]:
+            continue  # "pager" and "pages", "coder" and "codes": another ending is another word
         distance = _distance(word, candidate, min(best_distance, limit) + 1)
         if distance > limit:
             continue

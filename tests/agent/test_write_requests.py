@@ -78,6 +78,9 @@ WRITES_KO = [
     "로그에서 개인정보 마스킹해줘",
     "IP 주소 익명화 해주세요",
     "오래된 DEBUG 로그 정리해서 용량 좀 줄여줘",
+    "prod debug 로그 다 지워 용량 아깝다",
+    "유저아이디 전부 해시로 바꿔서 저장해줘",
+    "staging 로그 날려, 필요 없어",
 ]
 # Questions that say delete, change, update, drop or set and only want to read.
 READS = [
@@ -114,6 +117,10 @@ READS = [
     "에러 유형별로 정리해줘",
     "중복 로그 몇 개야",
     "quick q: how many errors",
+    "지워진 로그 몇 개야?",
+    "날려 먹은 로그 있어?",
+    "저장된 에러 로그 수",
+    "결제 에러 기록 보여줘",
 ]
 
 

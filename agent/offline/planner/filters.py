@@ -271,10 +271,20 @@ def concepts(p: Planning) -> None:
         what = what.replace(" ", "_").lower()
         column = _column_named(what)
         if column is not None:
-            p.plan.conditions.append(Condition(attribute=Attribute(column=column), op="is_null"))
-            p.signals += 1
+            _presence(p, column, "is_null")
         else:
             p.reader.taken[match.start() : match.end()] = [False] * (match.end() - match.start())
+    if (match := p.reader.take(lexicon.PRESENT)) is not None:
+        column = _column_named((match.group("what") or match.group("kwhat")).replace(" ", "_").lower())
+        if column is not None:
+            _presence(p, column, "is_not_null")
+
+
+def _presence(p: Planning, column: ColumnName, op: Literal["is_null", "is_not_null"]) -> None:
+    condition = Condition(attribute=Attribute(column=column), op=op)
+    p.plan.conditions.append(condition)
+    p.presence_said.append(condition)
+    p.signals += 1
 
 
 def data_names(p: Planning) -> None:
@@ -343,7 +353,14 @@ def _longest_named_run(
         if any(p.reader.text[a[1] : b[0]].strip() for a, b in itertools.pairwise(run)):
             continue  # the words stand next to each other
         words = [word for _, _, word in run]
-        own = [w for w in words if w not in lexicon.GENERIC_ERROR_WORDS and not _in_a_service_name(p, w)]
+        # "auth" is auth-service's word as much as AuthenticationFailure's: not the error's own
+        own = [
+            w
+            for (a, b, w) in run
+            if w not in lexicon.GENERIC_ERROR_WORDS
+            and not _in_a_service_name(p, w)
+            and not _in_a_service_name(p, p.reader.text[a:b])
+        ]
         if not own:  # "게이트웨이 에러" is the gateway's errors, not PaymentGatewayError
             continue
         named = [value for value, parts in names.items() if _in_order(words, parts)]
@@ -769,13 +786,15 @@ def counted_requests(p: Planning) -> None:
     requests, the rows with an HTTP status, not every log line — unless another part of the
     question already keeps only requests (a method, a path, a status, a client IP)."""
     plan = p.plan
-    if plan.shape == "rows" or not any(m.kind in ("count", "count_distinct") for m in plan.measures):
+    counted = ("count", "count_distinct", "share")  # "% of requests from order-api" is of requests too
+    if plan.shape == "rows" or not any(m.kind in counted for m in plan.measures):
         return
     if p.reader.peek(lexicon.REQUESTS_COUNTED) is None:
         return
     grouped = [plan.group_by.attribute if plan.group_by is not None else None, plan.group_by_also]
     attributes = [c.attribute for c in plan.conditions if isinstance(c, Condition)]
     attributes += [a for a in grouped if a is not None]
+    attributes += [m.part.attribute for m in plan.measures if m.part is not None]
     if any(_of_requests(attribute) for attribute in attributes):
         return
     key = p.metadata_key("status")

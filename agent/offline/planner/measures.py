@@ -98,6 +98,8 @@ def share_part(p: Planning) -> Condition | None:
 
     def rank(condition: Condition) -> int:
         attribute = condition.attribute
+        if condition in p.presence_said:
+            return 2  # "% of logs without a trace_id"
         if attribute.metadata_key and "status" in attribute.metadata_key and condition.op != "is_not_null":
             return 4
         if attribute.column == "duration_ms" and condition.op in (">", ">=", "<", "<="):
@@ -106,8 +108,8 @@ def share_part(p: Planning) -> Condition | None:
             return 2
         if attribute.column in ("method", "level", "environment", "log_type") and condition.op in ("=", "in"):
             return 1
-        if attribute.column == "service" and condition.op == "=" and p.plan.errors_only:
-            return 1  # "what share of the errors come from payment-api"
+        if attribute.column == "service" and condition.op == "=":
+            return 1  # "what share of the errors come from payment-api", "% of logs from order-api"
         return 0
 
     ranked = sorted((c for c in candidates if rank(c) > 0), key=rank, reverse=True)
@@ -291,6 +293,9 @@ def distinct_subject(p: Planning) -> bool:
         plural_counted = (match is not None and not listed) or (counting and counts_entities(p, dimension))
         if not plural_counted:
             continue
+        if match is None and p.language == "en" and lexicon.STATUS_WORDS is pattern:
+            # "how many statuses did gateway return": the codes, or the responses that carried them?
+            p.ambiguous.append("statuses (codes or responses)")
         p.reader.take(pattern)
         if match is not None:
             p.reader.take(lexicon.DISTINCT)
@@ -299,7 +304,7 @@ def distinct_subject(p: Planning) -> bool:
             _plural(attribute.column)
             if attribute.column
             else re.sub(r"[^a-z0-9]+", "_", attribute.name.lower()) + "s"
-        )
+        ).replace("statuss", "statuses")
         p.plan.measures.append(Measure(kind="count_distinct", attribute=attribute, alias=name))
         p.plan.conditions.append(Condition(attribute=attribute, op="is_not_null"))
         if attribute.column == "error_type" and not p.has_condition("level"):
@@ -320,12 +325,13 @@ def counted_dimensions(p: Planning) -> list[tuple[re.Pattern[str], Attribute, re
             if match is not None:
                 found.append((pattern, Attribute(column=column), match))
     for key in p.schema.metadata_keys:  # "how many distinct IPs", "hosts with errors", "서버 수"
-        if key.type != "string":
+        if key.type != "string" and "status" not in key.key.lower():
             continue
-        pattern = lexicon.key_words(key.key)
+        # "how many distinct status codes": a status is a code, counted as one
+        pattern = lexicon.STATUS_WORDS if key.type != "string" else lexicon.key_words(key.key)
         match = p.reader.peek(pattern)
         if match is not None:
-            found.append((pattern, Attribute(metadata_key=key.key), match))
+            found.append((pattern, Attribute(metadata_key=key.key, numeric=key.type == "number"), match))
     found = [entry for entry in found if not p.marked_as_grouping(entry[2].start(), entry[2].end())]
     anchor = p.reader.peek(lexicon.DISTINCT) or p.reader.peek(lexicon.COUNT)
     if anchor is not None:
@@ -361,6 +367,8 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
 
 
 def _share_alias(part: Condition) -> str:
+    if part.op in ("is_null", "is_not_null"):
+        return ("pct_without_" if part.op == "is_null" else "pct_with_") + part.attribute.name
     name = re.sub(r"[^a-z0-9]+", "_", f"{part.attribute.name}_{'_'.join(str(v) for v in part.values)}".lower())
     return ("pct_" + name.strip("_"))[:40].rstrip("_")
 

@@ -192,6 +192,9 @@ def distinct_values(p: Planning) -> None:
         plan.errors_only = True
     if listing == "new":
         plan.new_in_window = True
+    # "how many new IPs today", "# of first-time ips": the number of them
+    plan.count_listed = lexicon.COUNT.search(p.reader.text) is not None
+    p.reader.take_all(lexicon.COUNT)
     if listing == "no_errors":
         plan.absent_errors_only = p.absent_level is None
         level = Attribute(column="level")

@@ -67,6 +67,8 @@ def shape(p: Planning) -> None:
         dimension = None  # "show logs from user_001": that user's logs, not a count per user
     compared = p.compared
     group(p, bucket, dimension, compared)
+    if dimension is not None and compared is None and (top or most or least) is None:
+        one_asked_for(p, dimension)
     if not plan.measures and shown_uncounted(p, dimension, bucket, top or most):
         return
     if plan.group_by is not None and plan.group_by.bucket is None:
@@ -81,6 +83,23 @@ def shape(p: Planning) -> None:
             m.model_copy(update={"kind": "max", "alias": m.alias.replace("avg_", "max_")}) for m in plan.measures
         ]
     nothing_ranked(p, top or most or least)
+
+
+def one_asked_for(p: Planning, dimension: Attribute) -> None:
+    """ "brute force source ip?": the question ends on the dimension in the singular, with nothing
+    that asks for each one (by, per, which, list) — the one IP, or every IP counted? Answered as the
+    groups, but a model configured reads it better than a guess."""
+    text = p.reader.text.rstrip(" ?.!")
+    cues = (lexicon.PER, lexicon.WHICH, lexicon.LIST_WORDS, lexicon.COMMON, lexicon.DISTINCT)
+    if p.language != "en" or p.plan.having is not None or any(cue.search(text) for cue in cues):
+        return
+    last = re.search(r"([a-z_]+)$", text)
+    if last is None or not _singular_noun(last.group(1)):
+        return
+    words = lexicon.key_words(dimension.metadata_key) if dimension.metadata_key else None
+    patterns = [pattern for pattern, column in lexicon.DIMENSIONS if column == dimension.column]
+    if any(pattern.fullmatch(last.group(1)) for pattern in [*patterns, *([words] if words else [])]):
+        p.ambiguous.append(f"{last.group(1)} (one or each)")
 
 
 def nothing_ranked(p: Planning, ranked: re.Match[str] | None) -> None:

@@ -119,6 +119,8 @@ class Planning:
         self.absent_level: str | None = None  # "services with zero fatals": the level none of them logged
         self.exclusive_words = ""  # "and no other IP", "only": what made the listing exclusive
         self.ambiguous: list[str] = []  # words of two meanings, read in one (Planned.ambiguous)
+        # "without a trace_id", "that have a user id": a column's presence said in words (a share may be of it)
+        self.presence_said: list[Condition] = []
 
         self.duration_mentioned = False
         self.superlative: str | None = None  # "slowest"/"fastest" read as the duration word

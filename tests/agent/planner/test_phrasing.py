@@ -1,0 +1,143 @@
+"""Ways of saying a thing that read the same as the plain words, and look-alikes that do not:
+Korean numbers in words, "탑3", "시간당", "last half day", "500-class", a column's presence or
+absence, the number of values listed. Database-free: questions in, plan fields and SQL out."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.agent.offline import shorthand, spelling
+from loglens.agent.offline.plan import Attribute, Condition, render_sql
+
+from .demo_schema import plan_of, planned
+
+WRITTEN_OUT = [
+    ("최근 스물네시간 에러", "최근 24시간 에러"),
+    ("에러 추이 삼십분 간격", "에러 추이 30분 간격"),
+    ("에러 백 건 넘는 서비스", "에러 100건 넘는 서비스"),
+    ("이십사시간 동안", "24시간 동안"),
+    ("열두 시간", "12시간"),
+    ("http 500 제일 많이 난 path 탑3", "http 500 제일 많이 난 path top 3"),
+    ("오늘 에러 시간당 몇개씩", "오늘 에러 시간별 몇개씩"),
+    ("db timeout 첨 난 시점", "db timeout 처음 난 시점"),
+    ("login failures, last half day", "login failures, last 12 hours"),
+    ("500-class statuses", "5xx statuses"),
+    ("fatal lgos", "fatal logs"),
+    # a lone Sino-Korean digit is a word of its own; 시간당 평균 is a rate, read where it stands
+    ("서비스 구분 없이", "서비스 구분 없이"),
+    ("시간당 평균 에러 수", "시간당 평균 에러 수"),
+]
+
+
+@pytest.mark.parametrize(("written", "read"), WRITTEN_OUT, ids=[w for w, _ in WRITTEN_OUT])
+def test_shorthand_is_written_out_as_the_planner_reads_it(written: str, read: str) -> None:
+    assert shorthand.expand(written) == read
+
+
+def test_a_word_that_only_ends_differently_is_another_word_not_a_misspelling() -> None:
+    assert spelling.correct("who has the pager", set()) == "who has the pager"
+    assert spelling.correct("the router", set()) == "the router"
+
+
+def test_a_question_about_who_carries_the_pager_is_not_about_logs() -> None:
+    assert planned("who has the pager this week?").plan is None
+
+
+def test_a_column_said_absent_is_the_part_a_share_is_of() -> None:
+    for question in ("What percentage of our logs have no trace_id?", "trace_id 없는 로그 비율"):
+        plan = plan_of(question)
+        [share] = plan.measures
+        assert share.kind == "share"
+        assert share.part == Condition(attribute=Attribute(column="trace_id"), op="is_null")
+        assert "trace_id IS NULL" not in render_sql(plan).split("FROM logs")[1]  # a share, not a filter
+
+
+def test_a_column_said_present_filters_the_rows_counted() -> None:
+    plan = plan_of("how many logs have a trace id")
+    assert plan.group_by is None
+    assert Condition(attribute=Attribute(column="trace_id"), op="is_not_null") in plan.conditions
+
+
+def test_a_share_of_the_total_without_groups_is_not_answered() -> None:
+    """Each group's share of the total, with no groups, is 100% of itself."""
+    result = planned("what percentage of logs have a stack")
+    assert result.plan is None
+    assert "percentage" in result.unused
+
+
+def test_the_share_of_one_service_is_of_all_logs() -> None:
+    plan = plan_of("what share of logs come from payment-api")
+    [share] = plan.measures
+    assert share.part == Condition(attribute=Attribute(column="service"), op="=", values=["payment-api"])
+    assert "service = 'payment-api'" not in render_sql(plan).split("FROM logs")[1]
+
+
+COUNTED_NEW = [
+    "how many new error types today",
+    "# of first-time ips last 24 hrs",
+    "오늘 새로 나온 에러 타입 몇 개",
+]
+
+
+@pytest.mark.parametrize("question", COUNTED_NEW)
+def test_the_number_of_new_values_is_counted_not_listed(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.shape == "distinct" and plan.new_in_window and plan.count_listed
+    assert render_sql(plan).startswith("SELECT COUNT(*) AS ")
+
+
+def test_new_values_not_counted_are_listed() -> None:
+    plan = plan_of("new error types today")
+    assert not plan.count_listed
+    assert render_sql(plan).startswith("SELECT DISTINCT")
+
+
+def test_distinct_status_codes_are_counted_as_codes() -> None:
+    plan = plan_of("how many distinct statuses did gateway return")
+    [measure] = plan.measures
+    assert measure.kind == "count_distinct"
+    assert measure.attribute is not None and measure.attribute.metadata_key == "http_status"
+
+
+def test_statuses_counted_without_distinct_are_left_to_a_model() -> None:
+    result = planned("how many statuses did gateway return")
+    assert result.plan is not None and not result.confident
+
+
+def test_statuses_of_a_class_are_the_responses_counted() -> None:
+    plan = plan_of("how many 5xx statuses from gateway past 6 hrs?")
+    assert plan.group_by is None
+    assert [m.kind for m in plan.measures] in ([], ["count"])
+
+
+def test_a_korean_count_with_its_particle_is_a_distinct_count() -> None:
+    plan = plan_of("로그인 실패가 발생한 고유 IP 수를 알려주세요")
+    assert [m.kind for m in plan.measures] == ["count_distinct"]
+    assert plan.group_by is None
+
+
+def test_a_korean_number_of_errors_before_services_is_a_threshold_on_their_errors() -> None:
+    plan = plan_of("3시간 내 에러가 50개 초과인 서비스랑 건수")
+    assert plan.group_by is not None and plan.group_by.attribute == Attribute(column="service")
+    assert plan.having is not None and plan.having.value == 50
+    assert plan.having.measure.kind == "count"
+
+
+def test_a_path_and_the_pages_around_it_is_a_prefix() -> None:
+    plan = plan_of("/checkout 쪽 프론트엔드 에러에서 Safari 차지하는 비율 알려줘")
+    assert Condition(attribute=Attribute(column="path"), op="starts_with", values=["/checkout"]) in plan.conditions
+
+
+def test_a_word_shared_by_a_service_and_an_error_type_names_neither() -> None:
+    """ "for auth": auth-service or AuthenticationFailure? Not read as the error type alone."""
+    result = planned("warn count by env for auth")
+    assert result.plan is None
+    assert "auth" in result.unused
+
+
+def test_a_question_ending_on_one_dimension_in_the_singular_is_left_to_a_model() -> None:
+    """ "brute force source ip?": the attacker's IP, or every IP counted?"""
+    result = planned("brute force source ip?")
+    assert result.plan is not None and result.plan.group_by is not None
+    assert not result.confident
+    assert planned("failed logins by ip").confident
