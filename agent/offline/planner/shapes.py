@@ -67,8 +67,7 @@ def shape(p: Planning) -> None:
         dimension = None  # "show logs from user_001": that user's logs, not a count per user
     compared = p.compared
     group(p, bucket, dimension, compared)
-    if dimension is not None and compared is None and (top or most or least) is None:
-        one_asked_for(p, dimension)
+    one_asked_for(p, dimension, compared, top or most or least)
     if not plan.measures and shown_uncounted(p, dimension, bucket, top or most):
         return
     if plan.group_by is not None and plan.group_by.bucket is None:
@@ -85,13 +84,17 @@ def shape(p: Planning) -> None:
     nothing_ranked(p, top or most or least)
 
 
-def one_asked_for(p: Planning, dimension: Attribute) -> None:
+def one_asked_for(
+    p: Planning, dimension: Attribute | None, compared: Attribute | None, ranked: re.Match[str] | None
+) -> None:
     """ "brute force source ip?": the question ends on the dimension in the singular, with nothing
     that asks for each one (by, per, which, list) — the one IP, or every IP counted? Answered as the
     groups, but a model configured reads it better than a guess."""
     text = p.reader.text.rstrip(" ?.!")
     cues = (lexicon.PER, lexicon.WHICH, lexicon.LIST_WORDS, lexicon.COMMON, lexicon.DISTINCT)
-    if p.language != "en" or p.plan.having is not None or any(cue.search(text) for cue in cues):
+    if dimension is None or compared is not None or ranked is not None or p.language != "en":
+        return
+    if p.plan.having is not None or any(cue.search(text) for cue in cues):
         return
     last = re.search(r"([a-z_]+)$", text)
     if last is None or not _singular_noun(last.group(1)):

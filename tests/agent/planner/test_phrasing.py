@@ -82,7 +82,9 @@ COUNTED_NEW = [
 @pytest.mark.parametrize("question", COUNTED_NEW)
 def test_the_number_of_new_values_is_counted_not_listed(question: str) -> None:
     plan = plan_of(question)
-    assert plan.shape == "distinct" and plan.new_in_window and plan.count_listed
+    assert plan.shape == "distinct"
+    assert plan.new_in_window
+    assert plan.count_listed
     assert render_sql(plan).startswith("SELECT COUNT(*) AS ")
 
 
@@ -96,12 +98,14 @@ def test_distinct_status_codes_are_counted_as_codes() -> None:
     plan = plan_of("how many distinct statuses did gateway return")
     [measure] = plan.measures
     assert measure.kind == "count_distinct"
-    assert measure.attribute is not None and measure.attribute.metadata_key == "http_status"
+    assert measure.attribute is not None
+    assert measure.attribute.metadata_key == "http_status"
 
 
 def test_statuses_counted_without_distinct_are_left_to_a_model() -> None:
     result = planned("how many statuses did gateway return")
-    assert result.plan is not None and not result.confident
+    assert result.plan is not None
+    assert not result.confident
 
 
 def test_statuses_of_a_class_are_the_responses_counted() -> None:
@@ -118,8 +122,10 @@ def test_a_korean_count_with_its_particle_is_a_distinct_count() -> None:
 
 def test_a_korean_number_of_errors_before_services_is_a_threshold_on_their_errors() -> None:
     plan = plan_of("3시간 내 에러가 50개 초과인 서비스랑 건수")
-    assert plan.group_by is not None and plan.group_by.attribute == Attribute(column="service")
-    assert plan.having is not None and plan.having.value == 50
+    assert plan.group_by is not None
+    assert plan.group_by.attribute == Attribute(column="service")
+    assert plan.having is not None
+    assert plan.having.value == 50
     assert plan.having.measure.kind == "count"
 
 
@@ -138,6 +144,7 @@ def test_a_word_shared_by_a_service_and_an_error_type_names_neither() -> None:
 def test_a_question_ending_on_one_dimension_in_the_singular_is_left_to_a_model() -> None:
     """ "brute force source ip?": the attacker's IP, or every IP counted?"""
     result = planned("brute force source ip?")
-    assert result.plan is not None and result.plan.group_by is not None
+    assert result.plan is not None
+    assert result.plan.group_by is not None
     assert not result.confident
     assert planned("failed logins by ip").confident
