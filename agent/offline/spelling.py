@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from loglens.agent.offline import stopwords, vocabulary
@@ -29,7 +30,7 @@ def _known(names: frozenset[str]) -> frozenset[str]:
 
 
 def _closest(word: str, known: frozenset[str]) -> str:
-    if word in known or word in stopwords.ENGLISH:
+    if word in known or word in stopwords.ENGLISH or word in vocabulary.LOOKALIKES:
         return word
     limit = 1 if len(word) < 10 else 2
     best: list[str] = []
@@ -39,8 +40,8 @@ def _closest(word: str, known: frozenset[str]) -> str:
             continue
         if word.startswith(candidate) and word[len(candidate) :] not in ("s", "es"):
             continue  # "gatewayx" is another word than "gateway", not a misspelling of it
-        if len(candidate) == len(word) and candidate[:-1] == word[:-1]:
-            continue  # "pager" and "pages", "coder" and "codes": another ending is another word
+        if len(word) <= 7 and _substituted(word, candidate):
+            continue  # "stock" and "stack", "routers" and "routes": in a short word, another word
         distance = _distance(word, candidate, min(best_distance, limit) + 1)
         if distance > limit:
             continue
@@ -52,6 +53,12 @@ def _closest(word: str, known: frozenset[str]) -> str:
     if len(stems) == 1 and best:  # "respones": "response" or "responses", the same word
         return max(best, key=len) if word.endswith("s") else min(best, key=len)
     return best[0] if len(best) == 1 else word
+
+
+def _substituted(word: str, candidate: str) -> bool:
+    """Whether the two differ by a changed letter (not one added, dropped or swapped)."""
+    extra, missing = Counter(word) - Counter(candidate), Counter(candidate) - Counter(word)
+    return extra.total() >= 1 and missing.total() >= 1
 
 
 def _distance(a: str, b: str, stop: int) -> int:

@@ -45,3 +45,12 @@ WORDS = _words(
     table tables column columns select union insert delete update truncate script
     """
 )
+# English words a letter away from one the planner reads, which people write meaning themselves:
+# never corrected ("patch" is not "path", "newer" is not "never", "older" is not "order")
+LOOKALIKES = _words(
+    """
+    patch patches stock stocks router routers browse browsing lagging lagged newer older timer timers
+    pager pagers coder coders lodge liner liners dater rater raters mines miner sever paging pages
+    cords lobs rote rower codec hoster poster tracer tracers
+    """
+)
