@@ -76,7 +76,7 @@ LAST_N = any_of(
     rf"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|sixty|ninety)?\s*"
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}",
     rf"{WORD_START}(?:in|over|during|within|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+(?P<sn>\d+)(?P<sunit>[mhdw]){WORD_END}",
-    r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주|minutes?|hours?|days?|weeks?)(?:\s*(?:간|동안|사이|안에|이내|내))?",
+    r"(?:최근|지난|과거)\s*(?P<kn>\d+|한|두|세|네)?\s*(?P<kunit>분|시간|일|주일|주(?!말)|minutes?|hours?|days?|weeks?)(?:\s*(?:간|동안|사이|안에|이내|내))?",
     r"(?<![\d.])(?P<xn>\d+|한|두|세|네)\s*(?P<xunit>분|시간|일|주일|주)\s*(?:치|동안|간|사이|내|안에|이내|동안에)",
     rf"(?:,\s*|^|\(\s*|{WORD_START}(?:in|over|during|within|for)\s+)(?:the\s+)?(?P<bn>\d+)\s*"
     rf"(?P<bunit>minutes?|mins?|hours?|hrs?|days?|weeks?){WORD_END}"
@@ -111,7 +111,7 @@ THIS_WEEK = any_of(
     r"이번\s*주",
     r"금주",
 )
-LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일)(?!\s*\d)", r"전주(?!\s*\d)")
+LAST_WEEK = any_of(rf"{WORD_START}last\s+week{WORD_END}", r"지난\s*주(?!일|말)(?!\s*\d)", r"전주(?!\s*\d)")
 
 # "error types", "error rate", "에러 유형", "에러율" name a dimension or a measure, not a filter
 NOT_A_FILTER = r"(?![-\s]*(?:types?|kinds?|classes|names|rates?|ratios?|percentages?|유형|종류|타입|율|률|비율))"
@@ -326,9 +326,19 @@ RECENT_WORD_KO = re.compile(
     r"(?:가장\s*|제일\s*)?최근(?:\s*것부터|\s*순(?:으로)?)?|최신\s*순(?:으로)?|최신|(?:가장\s*|제일\s*)마지막(?:에|으로)?"
 )
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
+# a duration asked for in seconds: "in seconds", "how many seconds", "몇 초", "초 단위로"
+IN_SECONDS = any_of(
+    rf"{WORD_START}(?:in|as)\s+(?:whole\s+)?(?:seconds|secs|s){WORD_END}",
+    rf"{WORD_START}how\s+many\s+seconds{WORD_END}",
+    r"몇\s*초",
+    r"초\s*단위(?:로)?",
+)
 # "the slowest requests": the requests themselves, slowest first, not an average
+ROWS_SLOWEST_NOUN = rf"(?:requests|calls|responses|operations|queries|transactions){WORD_END}"
 SLOWEST_ROWS = any_of(
-    rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?(?:requests|calls|responses|operations|queries|transactions){WORD_END}",
+    rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?{ROWS_SLOWEST_NOUN}",
+    # a path or a name between ("the 5 slowest /api/v1/search requests"): the noun after it is taken too
+    rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p2>\d+)\s+)?slowest(?=\s+[\w/.\-]+\s+{ROWS_SLOWEST_NOUN})",
     r"가장\s*느(?:린|렸던)\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
 )
 # "what went wrong in payment-api": its errors, by type
@@ -622,7 +632,7 @@ LOG_TYPES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
             rf"{NAME_START}client[-\s]?side{NAME_END}",
             rf"{NAME_START}web\s+and\s+mobile(?:\s+apps?)?{NAME_END}",
             rf"{NAME_START}mobile\s+and\s+web(?:\s+apps?)?{NAME_END}",
-            r"클라이언트",
+            r"클라이언트(?!\s*(?:ip|아이피))",  # a "클라이언트 IP" is an IP
             r"웹\s*(?:과|와|및)\s*모바일",
         ),
         ("FRONTEND", "MOBILE"),
@@ -1311,7 +1321,7 @@ SUPERLATIVE = re.compile(r"(?:est|가장|제일)\b|^(?:가장|제일)|quickest")
 
 # what a threshold after it is about ("avg latency is over 200 ms", "평균 응답시간이 200ms 넘는")
 AGGREGATE_BEFORE = re.compile(
-    r"(?:\b(?:avg|average|averag(?:es|ing)|mean|median|p\d{2}|\d{2}(?:th)?\s+percentile|max(?:imum)?|min(?:imum)?|peak)\b"
+    r"(?:\b(?:avg|average|averag(?:es|ed|ing)|mean|median|p\d{2}|\d{2}(?:th)?\s+percentile|max(?:imum)?|min(?:imum)?|peak)\b"
     r"|평균|중앙값|최대|최소|p\d{2})[^,.;?]*$"
 )
 # the entities a count threshold may count ("users with more than 5 sessions")
@@ -1387,6 +1397,7 @@ def key_words(key: str) -> re.Pattern[str]:
         alternatives += [HOST_WORDS.pattern, r"서버(?=\s*(?:수|몇|별|마다))"]
     if key.lower() in ("ip", "client_ip", "remote_ip"):
         alternatives.append(rf"{WORD_START}(?:client\s+|source\s+|remote\s+)?ips?(?:\s+address(?:es)?)?{WORD_END}")
+        alternatives.append(r"(?:클라이언트|소스|출발지|원격)\s*(?:ip|아이피)")
     return any_of(*alternatives)
 
 
@@ -1473,7 +1484,11 @@ WHO = any_of(
 )
 # what no log line holds, however it is counted
 NOT_IN_LOGS = any_of(
-    rf"{WORD_START}(?:on[\s-]?call|pager\s*duty|pagers?|paged|rota|roster){WORD_END}", r"온콜|당직|호출기"
+    rf"{WORD_START}(?:on[\s-]?call|pager\s*duty|pagers?|paged|rota|roster){WORD_END}",
+    # "who do I page for order-api": a person to call, not the pages of the site
+    rf"{WORD_START}(?:who|whom)\s+(?:(?:do|should|can|could|would|will|to)\s+)?(?:i|we|you)?\s*(?:page|call|ping|escalate\s+to)"
+    rf"{WORD_END}",
+    r"온콜|당직|호출기",
 )
 # requests as what is counted ("requests per minute"; not "users who hit an error")
 REQUESTS_COUNTED = any_of(rf"{WORD_START}(?:requests?|api\s+calls?|http\s+calls?){WORD_END}", r"요청|호출")

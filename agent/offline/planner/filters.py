@@ -243,15 +243,7 @@ def concepts(p: Planning) -> None:
         p.went_wrong = True
         p.subject = "errors"
         p.signals += 1
-    ranks_groups = p.reader.peek(lexicon.WHICH) is not None or p.reader.peek(lexicon.PER) is not None
-    if not ranks_groups and (match := p.reader.take(lexicon.SLOWEST_ROWS)) is not None:
-        count = match.group("p") or match.group("n") or match.group("k")
-        p.plan.shape, p.plan.order = "rows", "slowest"
-        p.plan.limit = int(count) if count else SLOWEST_ROWS_SHOWN
-        p.plan.columns = ["created_at", "service", "method", "path", "duration_ms", "level", "message"]
-        p.plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
-        p.subject = "requests"
-        p.signals += 1
+    slowest_rows(p)
     if (match := p.reader.take(lexicon.SESSIONS_PER_USER)) is not None:
         raw = match.group("n") or match.group("k") or "1"
         count = int(raw) if raw.isdigit() else lexicon.NUMBER_WORDS.get(raw, 1)
@@ -278,6 +270,25 @@ def concepts(p: Planning) -> None:
         column = _column_named((match.group("what") or match.group("kwhat")).replace(" ", "_").lower())
         if column is not None:
             _presence(p, column, "is_not_null")
+
+
+def slowest_rows(p: Planning) -> None:
+    """ "the 10 slowest requests", "the 5 slowest /api/v1/search requests": the rows, slowest first."""
+    ranks_groups = p.reader.peek(lexicon.WHICH) is not None or p.reader.peek(lexicon.PER) is not None
+    if ranks_groups or (match := p.reader.take(lexicon.SLOWEST_ROWS)) is None:
+        return
+    count = match.group("p") or match.group("n") or match.group("k") or match.group("p2")
+    # a name between ("the 5 slowest /api/v1/search requests") is read by its own pass; the noun after it
+    # says what the rows are
+    noun = re.compile(rf"\s+[\w/.\-]+\s+({lexicon.ROWS_SLOWEST_NOUN})").match(p.reader.text, match.end())
+    if noun is not None and match.group(0).rstrip().endswith("slowest"):
+        p.reader.mark(noun.start(1), noun.end(1))
+    p.plan.shape, p.plan.order = "rows", "slowest"
+    p.plan.limit = int(count) if count else SLOWEST_ROWS_SHOWN
+    p.plan.columns = ["created_at", "service", "method", "path", "duration_ms", "level", "message"]
+    p.plan.conditions.append(Condition(attribute=Attribute(column="duration_ms"), op="is_not_null"))
+    p.subject = "requests"
+    p.signals += 1
 
 
 def _presence(p: Planning, column: ColumnName, op: Literal["is_null", "is_not_null"]) -> None:
@@ -506,7 +517,7 @@ def thresholds(p: Planning) -> None:
         said = match.group("op") or match.group("kop") or match.group("dsym") or match.group("dop") or ""
         op = ">=" if said.startswith(("at", "이상", ">=")) else ">"
         value = amount * factor
-        if lexicon.AGGREGATE_BEFORE.search(p.reader.text[max(0, match.start() - 40) : match.start()]):
+        if lexicon.AGGREGATE_BEFORE.search(p.reader.text[max(0, match.start() - 80) : match.start()]):
             # "endpoints whose p95 is above 1 s": a threshold on the measure, per group (HAVING)
             p.measure_threshold = (op, int(value) if value.is_integer() else value)
             p.signals += 1

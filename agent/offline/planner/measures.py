@@ -153,10 +153,21 @@ def read_measures(p: Planning) -> None:
     ranked_duration(p, duration)
     duration_signal(p, duration)
     level_share(p)
+    seconds_asked(p)
     if distinct_subject(p):
         return
     if p.plan.measures:
         p.signals += 1
+
+
+def seconds_asked(p: Planning) -> None:
+    """ "max response time in seconds", "몇 초야?": durations are kept (and answered) in ms; a model
+    configured can divide, the fast path does not answer in another unit than the one asked."""
+    timed = any(
+        m.attribute is not None and m.kind in ("avg", "max", "min", "sum", "percentile") for m in p.plan.measures
+    )
+    if timed and (said := p.reader.take(lexicon.IN_SECONDS)) is not None:
+        p.ambiguous.append(f"{said.group(0).strip()} (durations are in ms)")
 
 
 def named_measures(p: Planning) -> None:
@@ -355,7 +366,16 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
     if count is None:
         return False
     between = text[count.end() : dimension.start()] if dimension.start() >= count.end() else "x"
-    english = bool(_ENTITY_ADJECTIVES.fullmatch(between))
+    # "how many Safari users": the words between are a value already read, which says whose
+    named = (
+        p.listing is None
+        and dimension.start() > count.end() + 1
+        and all(
+            taken or char.isspace()
+            for char, taken in zip(between, p.reader.taken[count.end() : dimension.start()], strict=True)
+        )
+    )
+    english = bool(_ENTITY_ADJECTIVES.fullmatch(between)) or (p.language == "en" and named)
     # "사용자 수", "호스트가 몇 대": the count word follows the noun, a particle between
     korean = (
         p.language == "ko"

@@ -314,13 +314,29 @@ def dimension_candidates(p: Planning) -> list[tuple[int, int, Attribute]]:
         if column == "message" and p.reader.peek(lexicon.COMMON) is None and p.listing is None:
             continue
         match = p.reader.peek(pattern)
+        if match is not None and column == "user_id" and _users_of_a_value(p, match.start()):
+            p.reader.mark(match.start(), match.end())  # "Safari users", "mobile users": who the rows are from
+            continue
         if match is not None:
             found.append((match.start(), match.end(), Attribute(column=column)))
     pinned = {c.attribute.name for c in p.plan.conditions if isinstance(c, Condition) and c.op == "="}
+    pinned |= {m.part.attribute.name for m in p.plan.measures if m.part is not None}  # "Safari 비율"
+    if any(m.kind == "level_share" for m in p.plan.measures):
+        pinned.add("level")  # "DEBUG 레벨이 몇 %": the level's noun, not one share per level
     for start, end, attribute in found:
         if attribute.name in pinned:
             p.reader.mark(start, end)  # "trace 4bf9…", "the payment-api service": the name's noun
     return [c for c in found if c[2].name not in pinned]
+
+
+def _users_of_a_value(p: Planning, start: int) -> bool:
+    before = re.search(r"([\w.\-]+)\s+$", p.reader.text[:start])
+    if before is None:
+        return False
+    conditions = [c for c in p.plan.conditions if isinstance(c, Condition)]
+    conditions += [m.part for m in p.plan.measures if m.part is not None]
+    values = {str(v).lower() for c in conditions if c.attribute.metadata_key for v in c.values}
+    return before.group(1).lower() in values
 
 
 def thresholded(

@@ -152,3 +152,62 @@ def test_a_question_ending_on_one_dimension_in_the_singular_is_left_to_a_model()
     assert result.plan.group_by is not None
     assert not result.confident
     assert planned("failed logins by ip").confident
+
+
+def test_a_duration_asked_in_seconds_is_answered_in_ms_and_left_to_a_model() -> None:
+    result = planned("order-api 최근 30분 최대 응답시간 몇 초야?")
+    assert result.plan is not None
+    assert not result.confident
+
+
+def test_users_of_a_value_are_whose_rows_not_a_group() -> None:
+    """ "what fraction were Safari users": Safari's share, not one share per user."""
+    plan = plan_of("of the web frontend's errors since Monday, what fraction (in percent) were Safari users?")
+    assert plan.group_by is None
+    [share] = plan.measures
+    assert share.part == Condition(attribute=Attribute(metadata_key="browser"), op="=", values=["Safari"])
+
+
+def test_users_counted_with_a_value_before_them_are_counted_distinct() -> None:
+    plan = plan_of("how many Safari users had errors")
+    assert [m.kind for m in plan.measures] == ["count_distinct"]
+
+
+def test_a_level_said_with_its_noun_is_one_share_not_one_per_level() -> None:
+    plan = plan_of("프로덕션 환경 지난 하루 로그에서 DEBUG 레벨이 몇 %나 돼요?")
+    assert plan.group_by is None
+    assert [m.kind for m in plan.measures] == ["level_share"]
+
+
+def test_the_slowest_requests_of_a_path_are_rows() -> None:
+    plan = plan_of("The 5 slowest /api/v1/search requests today")
+    assert plan.shape == "rows"
+    assert plan.limit == 5
+    assert plan.order == "slowest"
+
+
+THRESHOLDS_ON_AN_AVERAGE = [
+    "Which services averaged over 1 second of latency in the last hour?",
+    "any service whose mean response time in the last 60 minutes is above 1000 ms?",
+]
+
+
+@pytest.mark.parametrize("question", THRESHOLDS_ON_AN_AVERAGE)
+def test_a_threshold_on_an_average_keeps_groups_not_rows(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.having is not None
+    assert plan.having.value == 1000
+    assert not any(isinstance(c, Condition) and c.op == ">" for c in plan.conditions)
+
+
+def test_a_client_ip_in_korean_is_an_ip_not_the_client_side_logs() -> None:
+    plan = plan_of("payment-api 5xx 맞은 클라이언트 IP 개수(distinct), 90분")
+    assert not any(isinstance(c, Condition) and c.attribute.column == "log_type" for c in plan.conditions)
+    assert [m.kind for m in plan.measures] == ["count_distinct"]
+
+
+@pytest.mark.parametrize(
+    "question", ["who do I page for order-api?", "지난 주말 동안 web-frontend 에러 몇 건이었어?"]
+)
+def test_a_person_to_page_and_a_weekend_are_not_answered_as_something_else(question: str) -> None:
+    assert planned(question).plan is None
