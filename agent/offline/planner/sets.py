@@ -169,6 +169,14 @@ def distinct_values(p: Planning) -> None:
     listing, plan = p.listing, p.plan
     if listing is None:
         return
+    measured = any(m.kind != "count" for m in plan.measures) or lexicon.COUNT.search(p.reader.text) is not None
+    if listing in ("absent", "exclusive") and measured and p.reader.peek(lexicon.PER) is not None:
+        # "errors per browser for the web frontend (not the mobile app)": a count per group with an
+        # aside that excludes something, not values listed less others — the aside is not read
+        korean = {"exclusive": "만", "absent": "제외"}[listing]
+        p.unread.append(korean if p.language == "ko" else (p.exclusive_words or "not"))
+        plan.absent_where = []
+        return
     group = plan.group_by
     if listing == "exclusive":
         excluded = plan.absent_where[0].attribute

@@ -211,3 +211,18 @@ def test_a_client_ip_in_korean_is_an_ip_not_the_client_side_logs() -> None:
 )
 def test_a_person_to_page_and_a_weekend_are_not_answered_as_something_else(question: str) -> None:
     assert planned(question).plan is None
+
+
+ASIDES = [
+    "For the web frontend (not the mobile app), how many errors per browser this week?",
+    "이번주 /checkout 페이지 page_load_ms 평균을 브라우저마다 알려주세요 (FRONTEND만)",
+]
+
+
+@pytest.mark.parametrize("question", ASIDES)
+def test_an_aside_that_excludes_beside_a_count_per_group_is_named_not_read_as_a_set_difference(
+    question: str,
+) -> None:
+    result = planned(question)
+    assert result.plan is None
+    assert result.unused
