@@ -338,7 +338,7 @@ ROWS_SLOWEST_NOUN = rf"(?:requests|calls|responses|operations|queries|transactio
 SLOWEST_ROWS = any_of(
     rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p>\d+)\s+)?slowest\s+(?:(?P<n>\d+)\s+)?{ROWS_SLOWEST_NOUN}",
     # a path or a name between ("the 5 slowest /api/v1/search requests"): the noun after it is taken too
-    rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p2>\d+)\s+)?slowest(?=\s+[\w/.\-]+\s+{ROWS_SLOWEST_NOUN})",
+    rf"{WORD_START}(?:the\s+)?(?:top\s+)?(?:(?P<p2>\d+)\s+)?slowest(?=\s+[\w/.\-]+\s+(?P<noun>{ROWS_SLOWEST_NOUN}))",
     r"가장\s*느(?:린|렸던)\s*(?:요청|호출|응답)(?:\s*(?P<k>\d+)\s*(?:개|건))?",
 )
 # "what went wrong in payment-api": its errors, by type

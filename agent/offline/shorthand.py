@@ -170,7 +170,7 @@ GLUED_UNIT = re.compile(r"(?<![\w.])(\d+)\s?(h|hr|hrs|m|min|mins|d|w|wk|wks)(?![
 # ("한 번도" stays: never)
 KOREAN_NUMBER = re.compile(
     r"(?<![가-힣])(?=[열스서마쉰한두세네다여일아])(열|스물|스무|서른|마흔|쉰)?(한|두|세|네|다섯|여섯|일곱|여덟|아홉)?\s*"
-    r"(?<=[가-힣]|\s)(개|명|건|곳|가지|줄|시간|시(?!간)|분|번(?!도))"
+    r"(개|명|건|곳|가지|줄|시간|시(?!간)|분|번(?!도))"
 )
 # Sino-Korean numbers with a ten or a hundred in them: "삼십분" → "30분", "백 건" → "100건", "이십사시간"
 SINO_NUMBER = re.compile(
@@ -181,7 +181,7 @@ SINO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠"
 COUNTED_FAILURE_KO = re.compile(r"(로그인|인증)\s*(\d+\s*(?:번|회)\s*(?:이상|넘게|초과)?)\s*(실패)")
 FIRST_FAILURE_KO = re.compile(r"(로그인|인증)\s*(첫|처음)\s*(실패|오류|에러)")
 KOREAN_TENS = {"열": 10, "스물": 20, "스무": 20, "서른": 30, "마흔": 40, "쉰": 50}
-KOREAN_NUMBERS = {
+KOREAN_NUMBERS = {  # the units; a number is its tens (KOREAN_TENS) and its units
     "한": 1,
     "두": 2,
     "세": 3,
@@ -191,11 +191,6 @@ KOREAN_NUMBERS = {
     "일곱": 7,
     "여덟": 8,
     "아홉": 9,
-    "열": 10,
-    "스무": 20,
-    "스물": 20,
-    "서른": 30,
-    "마흔": 40,
 }
 UNIT_WORDS = {
     "h": "hours",

@@ -278,11 +278,8 @@ def slowest_rows(p: Planning) -> None:
     if ranks_groups or (match := p.reader.take(lexicon.SLOWEST_ROWS)) is None:
         return
     count = match.group("p") or match.group("n") or match.group("k") or match.group("p2")
-    # a name between ("the 5 slowest /api/v1/search requests") is read by its own pass; the noun after it
-    # says what the rows are
-    noun = re.compile(rf"\s+[\w/.\-]+\s+({lexicon.ROWS_SLOWEST_NOUN})").match(p.reader.text, match.end())
-    if noun is not None and match.group(0).rstrip().endswith("slowest"):
-        p.reader.mark(noun.start(1), noun.end(1))
+    if match.group("noun") is not None:  # "the 5 slowest /api/v1/search requests": the name is read
+        p.reader.mark(*match.span("noun"))  # by its own pass, the noun after it says what the rows are
     p.plan.shape, p.plan.order = "rows", "slowest"
     p.plan.limit = int(count) if count else SLOWEST_ROWS_SHOWN
     p.plan.columns = ["created_at", "service", "method", "path", "duration_ms", "level", "message"]

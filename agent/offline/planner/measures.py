@@ -304,18 +304,14 @@ def distinct_subject(p: Planning) -> bool:
         plural_counted = (match is not None and not listed) or (counting and counts_entities(p, dimension))
         if not plural_counted:
             continue
-        if match is None and p.language == "en" and lexicon.STATUS_WORDS is pattern:
+        if match is None and p.language == "en" and attribute.numeric:  # (a status: counted_dimensions)
             # "how many statuses did gateway return": the codes, or the responses that carried them?
             p.ambiguous.append("statuses (codes or responses)")
         p.reader.take(pattern)
         if match is not None:
             p.reader.take(lexicon.DISTINCT)
         p.reader.take(lexicon.COUNT)
-        name = (
-            _plural(attribute.column)
-            if attribute.column
-            else re.sub(r"[^a-z0-9]+", "_", attribute.name.lower()) + "s"
-        ).replace("statuss", "statuses")
+        name = _plural(attribute.column) if attribute.column else _plural_name(attribute.name)
         p.plan.measures.append(Measure(kind="count_distinct", attribute=attribute, alias=name))
         p.plan.conditions.append(Condition(attribute=attribute, op="is_not_null"))
         if attribute.column == "error_type" and not p.has_condition("level"):
@@ -384,6 +380,12 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
         and bool(re.fullmatch(r"\s*(?:가|이|는|은|의|들|들이)?\s*", text[dimension.end() : count.start()]))
     )
     return english or korean
+
+
+def _plural_name(name: str) -> str:
+    """ "ip" → "ips", "http_status" → "http_statuses": an alias for the values of a key."""
+    plain = re.sub(r"[^a-z0-9]+", "_", name.lower())
+    return plain + ("es" if plain.endswith("s") else "s")
 
 
 def _share_alias(part: Condition) -> str:

@@ -403,12 +403,7 @@ def _ranking_asked(p: Planning) -> bool:
         return True
     if re.search(r"\b[a-z]+s\s+(?:with|having|that\s+[a-z]+)\s+(?:the\s+)?(?:most|fewest|least)\b", text):
         return True
-    return _which_noun(p) is not None and not singular_question(p)
-
-
-def _which_noun(p: Planning) -> str | None:
-    match = re.search(r"\b(?:which|what)\s+([a-z0-9_\-]+)", p.reader.text)
-    return match.group(1) if match else None
+    return re.search(r"\b(?:which|what)\s+[a-z0-9_\-]+", text) is not None and not singular_question(p)
 
 
 def singular_question(p: Planning) -> bool:
