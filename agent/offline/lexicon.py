@@ -175,6 +175,7 @@ COUNT = any_of(
     r"몇\s*(?:건|개|번|회|명|가지|종류|곳|군데|대)",
     r"건수",
     r"개수",
+    r"합계|총합",
     # not "주실 수 있나요" (could you); "IP 수를 알려줘" with its particle
     r"(?<![가-힣])(?<!(?:실|줄|할|볼|을) )수(?:를|가|는|도|만|랑|와)?(?![가-힣])(?!\s*(?:있|없))",
     r"횟수",
@@ -355,7 +356,7 @@ SHOW_ROWS = any_of(
     r"(?:보여|찾아|알려|목록|리스트|조회)",
 )
 ROW_NOUNS = any_of(
-    rf"{WORD_START}(?:logs?|messages?|entries|lines|events|records|stack\s*traces?|activity|activities|trail){WORD_END}",
+    rf"{WORD_START}(?:logs?|messages?|entries|lines|rows|events|records|stack\s*traces?|activity|activities|trail){WORD_END}",
     r"로그",
     r"메시지",
     r"기록",
@@ -720,15 +721,16 @@ COUNT_THRESHOLD = any_of(
     _NOT_AFTER_COUNTED_KO + r"(?P<kn3>\d+)\s*개\s*(?P<kop3>이상|넘는|초과)(?:의|인)?\s*"
     r"(?=(?P<knoun3>서비스|버전|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트))",
     rf"(?:{WORD_START}(?P<op>more\s+than|over|at\s+least|greater\s+than|above|exceeding)|(?P<sym>>=?|=>|≥))\s*"
-    rf"(?P<n>\d+|one)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:[\w\-]+\s+){{0,2}}?(?:(?P<noun>sessions?|users?|endpoints?|services?|paths?|"
+    rf"(?P<n>\d+|one)(?P<plus>\+|\s+or\s+more)?(?=\s+(?:[\w\-]+\s+){{0,2}}?(?:(?P<noun>sessions?|users?|endpoints?|services?|paths?|pages?|"
     rf"versions?|service\s+versions?|ips?|hosts?|regions?|devices?|browsers?|error\s+types?)|{COUNT_NOUNS}){WORD_END})",
     rf"{WORD_START}(?P<many>multiple|several)(?=\s+(?:[\w\-]+\s+)?(?P<mnoun>versions|service[\s_]+versions?|ips|hosts|regions|"
     rf"devices|browsers|error\s+types|sessions|users|endpoints|services|paths|service_versions?){WORD_END})",
+    rf"{WORD_START}(?P<qn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:different\s+|distinct\s+)?(?P<qnoun>versions|"
+    rf"service\s+versions|ips|hosts|regions|devices|browsers|error\s+types|sessions|users|endpoints|services|paths|pages)"
+    rf"{WORD_END})",
     rf"{WORD_START}(?P<pn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:\w+\s+)?(?:{COUNT_NOUNS}){WORD_END})",
-    rf"{WORD_START}(?P<qn>\d+)(?:\+|\s+or\s+more)(?=\s+(?:different\s+|distinct\s+)?(?P<qnoun>versions|service\s+versions|"
-    rf"ips|hosts|regions|devices|browsers|error\s+types|sessions|users|endpoints|services|paths){WORD_END})",
     r"(?P<kn>\d+)\s*(?:번|회|건|개)\s*(?:을|를|이|가)?\s*(?P<kop>이상|넘게|넘는|넘|초과|보다\s*많)(?:\s*넘게)?",
-    r"(?P<knoun>버전|서비스|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트|service\s+version)(?:이|가|은|는|을|를)?\s*"
+    r"(?P<knoun>버전|서비스|사용자|유저|세션|아이피|ip|호스트|경로|엔드포인트|페이지|service\s+version)(?:이|가|은|는|을|를)?\s*"
     r"(?:(?P<kn2>\d+)\s*(?:개|명|곳|가지)\s*(?P<kop2>이상|넘게|넘는|넘|초과)|(?P<kmany>여러\s*개?|다수))",
     # "whose error count exceeded 50", "only those above 10", "에러 >30 서비스": a count's threshold
     rf"(?:(?<=count\s)|(?<=counts\s)|(?<=errors\s)|(?<=failures\s)|(?<=건수\s)|(?<=횟수\s))(?:is\s+|was\s+)?"
@@ -1330,6 +1332,7 @@ COUNTED_ENTITIES = {
     "user": "user_id",
     "endpoint": "path",
     "path": "path",
+    "page": "path",
     "service": "service",
     "version": "service_version",
     "service version": "service_version",
@@ -1341,6 +1344,7 @@ KOREAN_COUNTED_NOUNS = {
     "사용자": "user",
     "유저": "user",
     "세션": "session",
+    "페이지": "page",
     "아이피": "ip",
     "호스트": "host",
     "경로": "path",
@@ -1522,3 +1526,55 @@ CLOCK_BETWEEN = any_of(
 # "(UTC)", "14:00-15:00 UTC": the times are in UTC, whatever LOGLENS_TIMEZONE says
 UTC = any_of(rf"\(?\s*{WORD_START}(?:utc|gmt|zulu){WORD_END}\s*\)?")
 MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오늘|아침|금일|당일")
+
+# A value named to be left out of what is counted: "except staging", "other than gateway",
+# "non-prod"; Korean says it after the value ("게이트웨이 빼고", "스테이징 제외하고", "gateway 말고").
+EXCLUDING_BEFORE = any_of(
+    rf"{WORD_START}(?:except(?:\s+for)?|excluding|exclude|excl\.?|other\s+than|apart\s+from|aside\s+from|"
+    rf"minus|not\s+counting|not\s+including|ignoring|ignore|leaving\s+out|leave\s+out|skip(?:ping)?)"
+    rf"(?:\s+(?:the|any|anything\s+(?:from|in|on)|logs?\s+(?:from|in|of)|for))?{WORD_END}",
+    rf"{WORD_START}non[\-\s]?(?=[a-z])",
+)
+EXCLUDING_AFTER = any_of(
+    r"(?:은|는|을|를|이|가)?\s*(?:빼고|빼면|뺀|제외(?:하고|한|하면|시키고|해서|해줘)?|말고(?!는\s*아무)|이외(?:의|에)?|외에)"
+    r"(?:\s*(?:다른|나머지)(?:\s*(?P<rest>(?:서비스|환경)(?:들)?(?:의|에서|은|는|이|가)?)(?=\s|$))?)?"
+)
+# The attribute's own noun said before an English marker, after a preposition: "from services other
+# than payment-api" names the rows kept, not a grouping ("which services other than…" still groups).
+EXCLUDED_NOUN = re.compile(
+    r"(?<![a-z0-9_])(?:from|in|on|across|for)\s+(?:(?:any|all|the)\s+)?(?P<noun>services|environments|envs|levels)\s+$",
+    re.IGNORECASE,
+)
+EXCLUDED_NOUN_ATTRIBUTES = {
+    "services": "service",
+    "environments": "environment",
+    "envs": "environment",
+    "levels": "level",
+}
+
+# Where a share says its base: "% TypeError among FE errors" (the base follows), "what fraction of
+# checkout errors are TypeError" (the part follows), "프론트엔드 에러 중 TypeError 비율" (the part follows).
+SHARE_BASE_FOLLOWS = any_of(rf"{WORD_START}(?:among|amongst|within|out\s+of){WORD_END}")
+SHARE_PART_FOLLOWS = any_of(
+    rf"{WORD_START}(?:percentage|percent|share|proportion|fraction|ratio)\s+of\s+[^?]*?"
+    rf"{WORD_START}(?P<marker>are|is|were|was){WORD_END}"
+)
+SHARE_PART_FOLLOWS_KO = re.compile(r"(?:(?<=\s)|(?<=[가-힣]))(?:중에서|중에|중|가운데|에서)(?=\s)")
+
+# A count said right before the groups a threshold is on: "count the user sessions that went
+# through 5+ pages", "how many sessions had…", "# users with…": how many groups pass, not each one.
+GROUPS_COUNTED = any_of(
+    rf"^\s*(?:#|how\s+many|count\s+(?:of\s+)?(?:the\s+)?|number\s+of|no\.\s+of)\s*(?:[a-z]+\s+)?"
+    rf"(?P<noun>sessions|users|ips|services|endpoints|paths|hosts|versions){WORD_END}",
+    r"(?P<knoun>세션|사용자|유저|서비스|아이피|ip|호스트|엔드포인트|경로|버전)(?:들)?(?:이|가|은|는)?\s*"
+    r"(?:몇\s*(?:개|명|곳|군데)|개수|수(?:가|는|를)?(?![가-힣]))",
+)
+
+# The noun of a column, after a value of it ("GET method", "staging environment").
+ATTRIBUTE_NOUNS = {
+    "method": r"methods?|verbs?",
+    "service": r"services?",
+    "environment": r"environments?|envs?",
+    "level": r"levels?",
+    "path": r"paths?|endpoints?|pages?|routes?",
+}

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loglens.agent.offline import lexicon
-from loglens.agent.offline.planner import coverage, deploys, filters, measures, sets, shapes, windows
+from loglens.agent.offline.planner import coverage, deploys, exclusions, filters, measures, sets, shapes, windows
 from loglens.agent.offline.planner.state import Planned, Planning, language_of
 from loglens.agent.schema import Schema
 from loglens.agent.write_requests import REFUSALS, is_write_request
@@ -47,6 +47,7 @@ PASSES: tuple[Callable[[Planning], None], ...] = (
     sets.new_or_absent,
     measures.read_measures,
     filters.levels,
+    exclusions.exclusions,
     measures.condition_share,
     measures.rate_threshold,
     sets.duplicates,

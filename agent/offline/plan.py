@@ -103,6 +103,7 @@ class Condition(BaseModel):
     op: Literal[
         "=",
         "!=",
+        "is_distinct_from",  # "!=" that keeps the rows with no value ("errors except 404s")
         "in",
         ">",
         ">=",
@@ -123,6 +124,8 @@ class Condition(BaseModel):
             return f"{target} IS NULL"
         if self.op == "is_not_null":
             return self.attribute.present()
+        if self.op == "is_distinct_from":
+            return f"{target} IS DISTINCT FROM {_literal(self.values[0])}"
         if self.op == "in":
             return f"{target} IN ({', '.join(_literal(v) for v in self.values)})"
         if self.op == "range":

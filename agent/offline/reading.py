@@ -82,6 +82,7 @@ MEASURE_WORDS: dict[str, tuple[str, str]] = {
 CONDITION_WORDS: dict[str, tuple[str, str]] = {
     "=": ("{l} {v}", "{l} {v}"),
     "!=": ("{l} not {v}", "{l} {v} 제외"),
+    "is_distinct_from": ("{l} not {v}", "{l} {v} 제외"),
     "in": ("{l} {v}", "{l} {v}"),
     ">": ("{l} over {v}", "{l} {v} 초과"),
     ">=": ("{l} at least {v}", "{l} {v} 이상"),

@@ -757,6 +757,8 @@ def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
     noun = re.sub(r"\s+", " ", match.group(group).lower()).replace("_", " ").removesuffix("s")
     noun = lexicon.KOREAN_COUNTED_NOUNS.get(noun, noun)
     column = lexicon.COUNTED_ENTITIES.get(noun)
+    if noun == "page" and not re.search(r"different|distinct|unique|서로\s*다른", match.group(0) + p.reader.text):
+        return None  # "sessions through 5+ pages" counts page views; "5 different pages" the pages
     key = p.metadata_key(noun) if column is None and noun in lexicon.COUNTED_KEYS else None
     if column is None and key is None:
         return None

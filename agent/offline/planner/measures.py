@@ -96,6 +96,10 @@ def share_part(p: Planning) -> Condition | None:
         if isinstance(c, Condition) and not (c.op == "in" and c.attribute == p.compared)
     ]
 
+    by_position = _part_by_position(p, candidates)
+    if by_position is not None:
+        return by_position
+
     def rank(condition: Condition) -> int:
         attribute = condition.attribute
         if condition in p.presence_said:
@@ -116,6 +120,35 @@ def share_part(p: Planning) -> Condition | None:
     if not ranked or (len(ranked) > 1 and rank(ranked[0]) == rank(ranked[1]) and ranked[0].op != ">="):
         return ranked[0] if ranked and rank(ranked[0]) == 4 else None
     return ranked[0]
+
+
+def _part_by_position(p: Planning, candidates: list[Condition]) -> Condition | None:
+    """The one condition said on the part's side of the words that place the base: before "among",
+    after "…of checkout errors are", after "…에러 중"."""
+    side = _part_side(p)
+    if side is None:
+        return None
+    part_before, boundary = side
+    placed = []
+    for condition in candidates:
+        if condition.op not in ("=", "in") or len(condition.values) != 1:
+            continue
+        span = p.mention(str(condition.values[0]).lower())
+        if span is not None and (span[1] <= boundary if part_before else span[0] >= boundary):
+            placed.append(condition)
+    return placed[0] if len(placed) == 1 else None
+
+
+def _part_side(p: Planning) -> tuple[bool, int] | None:
+    """Whether a share's part is said before or after the words that place its base, and where."""
+    text = p.reader.text
+    if (among := lexicon.SHARE_BASE_FOLLOWS.search(text)) is not None:
+        return True, among.start()
+    if (are := lexicon.SHARE_PART_FOLLOWS.search(text)) is not None:
+        return False, are.end("marker")
+    if p.language == "ko" and (jung := lexicon.SHARE_PART_FOLLOWS_KO.search(text)) is not None:
+        return False, jung.end()
+    return None
 
 
 def rate_threshold(p: Planning) -> None:
@@ -437,6 +470,7 @@ def measure_threshold(p: Planning) -> None:
         having is not None
         and having.measure.kind == "count_distinct"
         and [m.kind for m in p.plan.measures] == ["count"]
+        and p.plan.shape != "count_groups"  # "how many users have over 5 sessions": the users counted
     ):
         p.plan.measures = [having.measure]  # "users with over 5 sessions": show the sessions counted
     if p.measure_threshold is None:

@@ -81,6 +81,7 @@ def shape(p: Planning) -> None:
         plan.measures = [
             m.model_copy(update={"kind": "max", "alias": m.alias.replace("avg_", "max_")}) for m in plan.measures
         ]
+    groups_counted(p)
     nothing_ranked(p, top or most or least)
 
 
@@ -103,6 +104,43 @@ def one_asked_for(
     patterns = [pattern for pattern, column in lexicon.DIMENSIONS if column == dimension.column]
     if any(pattern.fullmatch(last.group(1)) for pattern in [*patterns, *([words] if words else [])]):
         p.ambiguous.append(f"{last.group(1)} (one or each)")
+
+
+def groups_counted(p: Planning) -> None:
+    """ "how many users had more than 5 failed logins", "how many sessions visited 5+ distinct
+    pages", "5개 이상 페이지를 본 세션이 몇 개": how many of the groups pass the threshold, one number —
+    when the count is said of the groups' own noun."""
+    plan = p.plan
+    if plan.having is None or len(plan.measures) != 1:
+        return
+    if plan.group_by is not None:
+        counted = plan.group_by.attribute
+    elif plan.measures[0].kind == "count_distinct":
+        counted = plan.measures[0].attribute
+    else:
+        return
+    if counted is None or plan.having.measure.attribute == counted or not _count_of(p, counted):
+        return
+    if plan.group_by is None:
+        plan.group_by = Grouping(attribute=counted, alias=counted.name.split(".")[-1])
+        plan.conditions.append(Condition(attribute=counted, op="is_not_null"))
+    plan.shape = "count_groups"
+    plan.measures = [Measure(kind="count", alias=f"{counted.name.removesuffix('_id').split('.')[-1]}s")]
+
+
+def _count_of(p: Planning, attribute: Attribute) -> bool:
+    """Whether the question's count is said of this attribute's noun ("how many users", "세션이 몇 개")."""
+    said = lexicon.GROUPS_COUNTED.search(p.reader.text)
+    if said is None:
+        return False
+    noun = (
+        said.group("noun")[:-1]
+        if said.group("noun")
+        else lexicon.KOREAN_COUNTED_NOUNS.get(said.group("knoun"), "")
+    )
+    if attribute.metadata_key is not None:
+        return noun == attribute.metadata_key
+    return lexicon.COUNTED_ENTITIES.get(noun) == attribute.column
 
 
 def nothing_ranked(p: Planning, ranked: re.Match[str] | None) -> None:

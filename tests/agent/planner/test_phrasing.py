@@ -226,3 +226,47 @@ def test_an_aside_that_excludes_beside_a_count_per_group_is_named_not_read_as_a_
     result = planned(question)
     assert result.plan is None
     assert result.unused
+
+
+SHARE_BY_POSITION = [
+    "% TypeError among FE errors on /checkout*",
+    "체크아웃 페이지 프론트엔드 에러 중 TypeError 비율은?",
+    "/checkout 계열 페이지 FE 에러에서 TypeError 몇 퍼센트야",
+    "what fraction of web frontend checkout errors (/checkout and /checkout/confirm) are TypeError?",
+]
+
+
+@pytest.mark.parametrize("question", SHARE_BY_POSITION)
+def test_the_part_of_a_share_is_the_one_said_on_its_side_of_among_or_are(question: str) -> None:
+    plan = plan_of(question)
+    part = plan.measures[0].part
+    assert part is not None
+    assert (part.attribute.column, part.values) == ("error_type", ["TypeError"])
+
+
+GROUPS_OVER_A_THRESHOLD = [
+    ("How many sessions visited at least 5 different pages?", "session_id", "COUNT(DISTINCT path) >= 5"),
+    ("# sessions with >=5 distinct pages", "session_id", "COUNT(DISTINCT path) >= 5"),
+    ("서로 다른 페이지를 5개 이상 방문한 세션이 몇 개예요?", "session_id", "COUNT(DISTINCT path) >= 5"),
+    (
+        "count the user sessions that went through five or more distinct pages",
+        "session_id",
+        "COUNT(DISTINCT path) >= 5",
+    ),
+    ("how many users had more than 5 failed logins", "user_id", "COUNT(*) > 5"),
+    ("how many services had over 100 errors today", "service", "COUNT(*) > 100"),
+    ("how many users have more than 3 sessions", "user_id", "COUNT(DISTINCT session_id) > 3"),
+]
+
+
+@pytest.mark.parametrize(("question", "column", "having"), GROUPS_OVER_A_THRESHOLD)
+def test_how_many_groups_pass_a_threshold_is_one_number(question: str, column: str, having: str) -> None:
+    plan = plan_of(question)
+    assert plan.shape == "count_groups"
+    assert plan.group_by is not None
+    assert plan.group_by.attribute == Attribute(column=column)
+    assert f"HAVING {having}" in render_sql(plan)
+
+
+def test_rows_named_as_rows_are_shown_not_counted() -> None:
+    assert plan_of("DatabaseConnectionTimeout rows past 20m").shape == "rows"

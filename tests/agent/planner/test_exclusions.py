@@ -1,0 +1,79 @@
+"""A value named to be left out is left out: never counted alone, never ignored."""
+
+from __future__ import annotations
+
+import pytest
+
+from loglens.agent.offline.plan import Condition, render_sql
+
+from .demo_schema import plan_of, planned
+
+LEFT_OUT = [
+    ("errors by service in the last hour except staging", "environment", "staging"),
+    ("error count excluding gateway, past 90 min", "service", "gateway"),
+    ("other than gateway, which service has the most errors?", "service", "gateway"),
+    ("errors except for payment-api by service", "service", "payment-api"),
+    ("how many logs not counting DEBUG today", "level", "DEBUG"),
+    ("non-prod 5xx count", "environment", "production"),
+    ("지난 3시간 동안 게이트웨이 빼고 서비스별 에러", "service", "gateway"),
+    ("스테이징 환경은 제외하고 에러 몇 개?", "environment", "staging"),
+    ("결제 서비스 빼고 에러 수", "service", "payment-api"),
+    ("order-api 말고 에러 제일 많은 서비스", "service", "order-api"),
+]
+
+
+@pytest.mark.parametrize(("question", "column", "value"), LEFT_OUT)
+def test_a_value_said_to_be_left_out_is_a_filter_against_it(question: str, column: str, value: str) -> None:
+    plan = plan_of(question)
+    conditions = [c for c in plan.conditions if isinstance(c, Condition) and c.attribute.column == column]
+    assert [(c.op, c.values) for c in conditions] == [("is_distinct_from", [value])]
+
+
+def test_leaving_a_level_out_does_not_name_what_is_counted_after_it() -> None:
+    result = planned("how many logs excluding DEBUG today")
+    assert result.plan is not None
+    assert result.subject == "logs"
+    assert "debug" not in render_sql(result.plan).lower().split("from")[0]
+
+
+def test_leaving_out_a_value_keeps_the_rows_that_have_no_value() -> None:
+    sql = render_sql(plan_of("auth-service warnings last 24h excluding AuthenticationFailure"))
+    assert "error_type IS DISTINCT FROM 'AuthenticationFailure'" in sql
+
+
+@pytest.mark.parametrize(
+    "question", ["errors by service except the ones from bots", "에러 말고 나머지 로그 몇 개?"]
+)
+def test_a_marker_with_no_value_beside_it_is_not_answered_as_if_unsaid(question: str) -> None:
+    assert not planned(question).confident
+
+
+def test_the_services_kept_after_a_preposition_are_not_a_grouping() -> None:
+    plan = plan_of("How many errors in the last hour from services other than payment-api?")
+    assert plan.group_by is None
+
+
+def test_which_services_other_than_one_still_ranks_the_services() -> None:
+    plan = plan_of("Which services other than gateway had the most errors?")
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.column == "service"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What's the 90th percentile duration for each non-GET method on gateway?",
+        "error count for each non-GET method",
+    ],
+)
+def test_each_of_the_values_left_is_a_grouping_by_their_column(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.column == "method"
+
+
+def test_a_korean_exclusion_then_the_others_each_is_a_count_per_group() -> None:
+    plan = plan_of("결제 서비스 말고 다른 서비스들 지난 한 시간 에러 몇 개씩이에요?")
+    assert plan.group_by is not None
