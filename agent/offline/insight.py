@@ -204,7 +204,7 @@ def _grouped(
 def _korean_superlative(plan: QueryPlan, measure: str) -> str:
     """가장 많고 / 가장 느리고 ...: what the first row is the most of."""
     ascending = plan.order == "measure_asc"
-    if measure.endswith("_ms"):
+    if measure.endswith(("_ms", "_s")):
         return "가장 빠르고" if ascending else "가장 느리고"
     if measure.endswith("_pct") or measure.startswith(("avg", "max", "min", "p")):
         return "가장 낮고" if ascending else "가장 높고"
@@ -319,6 +319,8 @@ def _number(value: Any, when: Clock | None = None) -> str:
 def _unit(column: str) -> str:
     if column.endswith("_ms"):
         return " ms"
+    if column.endswith("_s"):
+        return " s"
     if column.endswith("_pct"):
         return "%"
     return ""

@@ -94,7 +94,15 @@ SINCE_AGO = any_of(
     rf"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago{WORD_END}",
     r"(?P<kn>\d+|한|두|세)\s*(?P<kunit>분|시간|일|주)\s*전\s*(?:부터|이후)",
 )
-TODAY = any_of(rf"{WORD_START}today{WORD_END}", r"오늘", r"금일", r"당일")
+TODAY = any_of(
+    rf"{WORD_START}today{WORD_END}",
+    r"오늘",
+    r"금일",
+    r"당일",
+    # since midnight is since the day began (UTC, or LOGLENS_TIMEZONE)
+    rf"{WORD_START}(?:since|after|from)\s+(?:(?:last|today'?s?)\s+)?midnight{WORD_END}",
+    r"(?:오늘\s*)?자정\s*(?:이후로?|부터|넘어서|지나서)",
+)
 SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
 YESTERDAY = any_of(
     rf"{WORD_START}(?:yesterday|last\s+night){WORD_END}",
@@ -144,6 +152,7 @@ LEVEL_NAMES = {
     "warn": "WARN",
     "warning": "WARN",
     "warnings": "WARN",
+    "warns": "WARN",
     "error": "ERROR",
     "fatal": "FATAL",
     "fatals": "FATAL",
@@ -163,6 +172,8 @@ LEVEL_MENTION = any_of(
     rf"records?|rows){WORD_END}",
     rf"{WORD_START}(?P<c>warnings?){WORD_END}",
     rf"{WORD_START}(?P<f>fatal|fatals|critical|debug)(?:[-\s]level)?{WORD_END}",
+    # "staging warn today", "warns per hour"; not "warn me when…", a request to be told
+    rf"{WORD_START}(?P<g>warns?){WORD_END}(?!\s+(?:me|us|you|them|if|when|whenever|the\s+team))",
     r"(?P<d>경고|디버그|치명|인포)(?:적인|적)?",
 )
 
@@ -329,10 +340,14 @@ RECENT_WORD_KO = re.compile(
 COUNTED_KO = re.compile(r"(?P<n>\d+)\s*(?:개|건|줄)(?!\s*(?:이상|넘|초과|미만|이하|보다))")
 # a duration asked for in seconds: "in seconds", "how many seconds", "몇 초", "초 단위로"
 IN_SECONDS = any_of(
-    rf"{WORD_START}(?:in|as)\s+(?:whole\s+)?(?:seconds|secs|s){WORD_END}",
+    rf"{WORD_START}(?:in|as)\s+(?:whole\s+)?(?:seconds|secs|sec|s){WORD_END}(?:\s+please|\s+pls)?",
+    rf"(?:,\s*|\b)(?:not|instead\s+of)\s+(?:ms|millis(?:econds)?){WORD_END}",
     rf"{WORD_START}how\s+many\s+seconds{WORD_END}",
+    rf"\(\s*(?:in\s+)?(?:sec|secs|seconds|s)\s*\)",
+    rf"{WORD_START}give\s+it\s+in\s+seconds{WORD_END}",
     r"몇\s*초",
     r"초\s*단위(?:로)?",
+    r"(?:단위는\s*)?초로",
 )
 # "the slowest requests": the requests themselves, slowest first, not an average
 ROWS_SLOWEST_NOUN = rf"(?:requests|calls|responses|operations|queries|transactions){WORD_END}"
@@ -1531,7 +1546,7 @@ MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오
 # "non-prod"; Korean says it after the value ("게이트웨이 빼고", "스테이징 제외하고", "gateway 말고").
 EXCLUDING_BEFORE = any_of(
     rf"{WORD_START}(?:except(?:\s+for)?|excluding|exclude|excl\.?|other\s+than|apart\s+from|aside\s+from|"
-    rf"minus|not\s+counting|not\s+including|ignoring|ignore|leaving\s+out|leave\s+out|skip(?:ping)?)"
+    rf"minus|not\s+counting|not\s+including|ignoring|ignore|leaving\s+out|leave\s+out|skip(?:ping)?|no|w/o|without)"
     rf"(?:\s+(?:the|any|anything\s+(?:from|in|on)|logs?\s+(?:from|in|of)|for))?{WORD_END}",
     rf"{WORD_START}non[\-\s]?(?=[a-z])",
 )

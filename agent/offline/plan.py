@@ -252,6 +252,8 @@ class Measure(BaseModel):
     part: Condition | None = None
     fraction: float | None = Field(default=None, gt=0, lt=1)
     level: Level | None = None
+    # a duration answered in seconds ("p95 in seconds"); durations are kept in milliseconds
+    in_seconds: bool = False
     alias: str = "count"
 
     @field_validator("alias")
@@ -266,6 +268,8 @@ class Measure(BaseModel):
 
     def expression(self) -> str:
         """The aggregate alone, without its alias (for HAVING, ORDER BY and FILTER)."""
+        if self.in_seconds and self.kind in ("avg", "max", "min", "sum", "percentile"):
+            return f"{self.model_copy(update={'in_seconds': False}).expression()} / 1000.0"
         target = self.attribute.sql() if self.attribute else "*"
         return {
             "count": "COUNT(*)",
@@ -513,7 +517,8 @@ def _where(plan: QueryPlan) -> str:
 
 
 def _having(having: Having) -> str:
-    expression = having.measure.expression()
+    # a threshold is read in milliseconds ("over 1 s" is 1000), whatever unit the answer is in
+    expression = having.measure.model_copy(update={"in_seconds": False}).expression()
     value = int(having.value) if float(having.value).is_integer() else having.value
     return f"{expression} {having.op} {value}"
 

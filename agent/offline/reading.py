@@ -476,7 +476,9 @@ def _measure_words(reading: _Reading, measure: Measure) -> str:
         q=round((measure.fraction or 0.5) * 100),
         level=measure.level or "",
     )
-    if measure.attribute is not None and measure.attribute.column == "duration_ms" and "(" not in text:
+    if measure.in_seconds:
+        text += " (초)" if reading.korean else " (s)"
+    elif measure.attribute is not None and measure.attribute.column == "duration_ms" and "(" not in text:
         text += " (ms)"
     return text
 

@@ -565,7 +565,7 @@ def levels(p: Planning) -> None:
         p.subject = "errors"
         p.signals += 1
     if (match := reader.take(lexicon.LEVEL_MENTION)) is not None:
-        word = next(g for g in (match.group(n) for n in "abcdef") if g)
+        word = next(g for g in (match.group(n) for n in "abcdefg") if g)
         p.add_level(lexicon.LEVEL_NAMES[word.lower()])
         return
     original = p.question

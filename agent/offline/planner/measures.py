@@ -194,13 +194,21 @@ def read_measures(p: Planning) -> None:
 
 
 def seconds_asked(p: Planning) -> None:
-    """ "max response time in seconds", "몇 초야?": durations are kept (and answered) in ms; a model
-    configured can divide, the fast path does not answer in another unit than the one asked."""
-    timed = any(
-        m.attribute is not None and m.kind in ("avg", "max", "min", "sum", "percentile") for m in p.plan.measures
-    )
-    if timed and (said := p.reader.take(lexicon.IN_SECONDS)) is not None:
-        p.ambiguous.append(f"{said.group(0).strip()} (durations are in ms)")
+    """ "max response time in seconds", "몇 초야?": durations are kept in ms, answered in seconds."""
+    timed = [
+        m for m in p.plan.measures if m.attribute is not None and m.kind in ("avg", "max", "min", "sum", "percentile")
+    ]
+    if not timed or p.reader.take(lexicon.IN_SECONDS) is None:
+        return
+    p.reader.take_all(lexicon.IN_SECONDS)  # "in seconds, not ms" says it twice
+    p.plan.measures = [
+        m.model_copy(update={"in_seconds": True, "alias": _seconds_alias(m.alias)}) if m in timed else m
+        for m in p.plan.measures
+    ]
+
+
+def _seconds_alias(alias: str) -> str:
+    return f"{alias.removesuffix('_ms')}_s"
 
 
 def named_measures(p: Planning) -> None:
@@ -450,7 +458,7 @@ def _plural(column: str) -> str:
 def take_level_word(p: Planning) -> str | None:
     """The level a share is about ("percentage of DEBUG logs"); its words are used up."""
     if (match := p.reader.take(lexicon.LEVEL_MENTION)) is not None:
-        word = next(g for g in (match.group(n) for n in "abcdef") if g)
+        word = next(g for g in (match.group(n) for n in "abcdefg") if g)
         return lexicon.LEVEL_NAMES[word.lower()]
     for word, level in lexicon.LEVEL_NAMES.items():
         if word in ("error", "errors"):

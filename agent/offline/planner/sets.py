@@ -185,6 +185,21 @@ def distinct_values(p: Planning) -> None:
             if p.exclusive_words != "only":  # "only payment-api errors" just names them
                 p.unread.append(p.exclusive_words)  # one value alone, but of what: nothing to list
             return
+    counts_rows = all(m.kind == "count" for m in plan.measures)  # not "how many sessions … but never …"
+    if listing == "absent" and measured and counts_rows and plan.absent_where and (group is None or group.bucket):
+        # "count of errors in prod in the last 90 min, not payment-api": nothing is listed, so the
+        # value negated is left out of what is counted, not a set of values less another
+        plan.conditions += [
+            Condition(attribute=c.attribute, op="is_distinct_from", values=c.values)
+            for c in plan.absent_where
+            if c.op == "=" and len(c.values) == 1
+        ]
+        plan.absent_where = []
+        return
+    distinct = [m.attribute for m in plan.measures if m.kind == "count_distinct" and m.attribute is not None]
+    if group is None and listing in ("absent", "new") and len(plan.measures) == 1 and distinct:
+        # "how many sessions reached /checkout but never /checkout/confirm": the sessions listed, counted
+        group = Grouping(attribute=distinct[0], alias=distinct[0].name.split(".")[-1])
     if group is None or group.bucket is not None:
         if listing != "no_errors" and not (plan.errors_only or p.concept_error_type):
             p.unread.append("new" if listing == "new" else "never")  # new what: nothing says what is listed

@@ -154,10 +154,25 @@ def test_a_question_ending_on_one_dimension_in_the_singular_is_left_to_a_model()
     assert planned("failed logins by ip").confident
 
 
-def test_a_duration_asked_in_seconds_is_answered_in_ms_and_left_to_a_model() -> None:
-    result = planned("order-api 최근 30분 최대 응답시간 몇 초야?")
-    assert result.plan is not None
-    assert not result.confident
+IN_SECONDS = [
+    "order-api 최근 30분 최대 응답시간 몇 초야?",
+    "p95 latency per service over the last 24h, in seconds please",
+    "p95 by svc 24h (sec)",
+    "What's each service's 95th percentile duration for the past day? Give it in seconds, not ms.",
+    "프론트엔드 브라우저별 평균 페이지 로드 시간 초 단위로 알려줘요",
+]
+
+
+@pytest.mark.parametrize("question", IN_SECONDS)
+def test_a_duration_asked_in_seconds_is_answered_in_seconds(question: str) -> None:
+    sql = render_sql(plan_of(question))
+    assert " / 1000.0 AS " in sql
+    assert "_s FROM" in sql or "_s, " in sql or sql.split(" FROM ")[0].endswith("_s")
+
+
+def test_a_threshold_beside_seconds_is_still_read_in_milliseconds() -> None:
+    sql = render_sql(plan_of("endpoints whose average is over 1 s, in seconds"))
+    assert "HAVING AVG(duration_ms) > 1000" in sql
 
 
 def test_users_of_a_value_are_whose_rows_not_a_group() -> None:
