@@ -343,7 +343,7 @@ IN_SECONDS = any_of(
     rf"{WORD_START}(?:in|as)\s+(?:whole\s+)?(?:seconds|secs|sec|s){WORD_END}(?:\s+please|\s+pls)?",
     rf"(?:,\s*|\b)(?:not|instead\s+of)\s+(?:ms|millis(?:econds)?){WORD_END}",
     rf"{WORD_START}how\s+many\s+seconds{WORD_END}",
-    rf"\(\s*(?:in\s+)?(?:sec|secs|seconds|s)\s*\)",
+    r"\(\s*(?:in\s+)?(?:sec|secs|seconds|s)\s*\)",
     rf"{WORD_START}give\s+it\s+in\s+seconds{WORD_END}",
     r"몇\s*초",
     r"초\s*단위(?:로)?",

@@ -195,9 +195,8 @@ def read_measures(p: Planning) -> None:
 
 def seconds_asked(p: Planning) -> None:
     """ "max response time in seconds", "몇 초야?": durations are kept in ms, answered in seconds."""
-    timed = [
-        m for m in p.plan.measures if m.attribute is not None and m.kind in ("avg", "max", "min", "sum", "percentile")
-    ]
+    durations = ("avg", "max", "min", "sum", "percentile")
+    timed = [m for m in p.plan.measures if m.attribute is not None and m.kind in durations]
     if not timed or p.reader.take(lexicon.IN_SECONDS) is None:
         return
     p.reader.take_all(lexicon.IN_SECONDS)  # "in seconds, not ms" says it twice

@@ -185,27 +185,21 @@ def distinct_values(p: Planning) -> None:
             if p.exclusive_words != "only":  # "only payment-api errors" just names them
                 p.unread.append(p.exclusive_words)  # one value alone, but of what: nothing to list
             return
-    counts_rows = all(m.kind == "count" for m in plan.measures)  # not "how many sessions … but never …"
-    if listing == "absent" and measured and counts_rows and plan.absent_where and (group is None or group.bucket):
-        # "count of errors in prod in the last 90 min, not payment-api": nothing is listed, so the
-        # value negated is left out of what is counted, not a set of values less another
-        plan.conditions += [
-            Condition(attribute=c.attribute, op="is_distinct_from", values=c.values)
-            for c in plan.absent_where
-            if c.op == "=" and len(c.values) == 1
-        ]
-        plan.absent_where = []
+    if measured and _negated_beside_a_count(p):
         return
-    distinct = [m.attribute for m in plan.measures if m.kind == "count_distinct" and m.attribute is not None]
-    if group is None and listing in ("absent", "new") and len(plan.measures) == 1 and distinct:
-        # "how many sessions reached /checkout but never /checkout/confirm": the sessions listed, counted
-        group = Grouping(attribute=distinct[0], alias=distinct[0].name.split(".")[-1])
+    group = group or _counted_values(p)
     if group is None or group.bucket is not None:
         if listing != "no_errors" and not (plan.errors_only or p.concept_error_type):
             p.unread.append("new" if listing == "new" else "never")  # new what: nothing says what is listed
             return
         attribute = Attribute(column="service" if listing == "no_errors" else "error_type")
         group = Grouping(attribute=attribute, alias=attribute.name)
+    _list_values(p, group)
+
+
+def _list_values(p: Planning, group: Grouping) -> None:
+    """The values of ``group`` listed (or counted), less those the listing leaves out."""
+    listing, plan = p.listing, p.plan
     plan.shape, plan.group_by, plan.measures, plan.order, plan.limit = "distinct", group, [], "group_asc", None
     plan.having = None
     version = Attribute(column="service_version")
@@ -223,6 +217,31 @@ def distinct_values(p: Planning) -> None:
         level = Attribute(column="level")
         plan.absent_where = [Condition(attribute=level, op="=", values=[p.absent_level])] if p.absent_level else []
         plan.conditions = [c for c in plan.conditions if not (isinstance(c, Condition) and c.attribute == level)]
+
+
+def _negated_beside_a_count(p: Planning) -> bool:
+    """ "count of errors in prod in the last 90 min, not payment-api": nothing is listed, so the value
+    negated is left out of what is counted, not a set of values less another."""
+    plan = p.plan
+    listed = plan.group_by is not None and plan.group_by.bucket is None
+    if p.listing != "absent" or listed or not plan.absent_where or any(m.kind != "count" for m in plan.measures):
+        return False  # ("how many sessions … but never …" counts values listed)
+    plan.conditions += [
+        Condition(attribute=c.attribute, op="is_distinct_from", values=c.values)
+        for c in plan.absent_where
+        if c.op == "=" and len(c.values) == 1
+    ]
+    plan.absent_where = []
+    return True
+
+
+def _counted_values(p: Planning) -> Grouping | None:
+    """ "how many sessions reached /checkout but never /checkout/confirm": the sessions listed, counted."""
+    plan = p.plan
+    distinct = [m.attribute for m in plan.measures if m.kind == "count_distinct" and m.attribute is not None]
+    if p.listing not in ("absent", "new") or len(plan.measures) != 1 or not distinct:
+        return None
+    return Grouping(attribute=distinct[0], alias=distinct[0].name.split(".")[-1])
 
 
 def duplicates(p: Planning) -> None:
