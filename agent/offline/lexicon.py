@@ -1571,8 +1571,10 @@ EXCLUDED_NOUN_ATTRIBUTES = {
 # checkout errors are TypeError" (the part follows), "프론트엔드 에러 중 TypeError 비율" (the part follows).
 SHARE_BASE_FOLLOWS = any_of(rf"{WORD_START}(?:among|amongst|within|out\s+of){WORD_END}")
 SHARE_PART_FOLLOWS = any_of(
-    rf"{WORD_START}(?:percentage|percent|share|proportion|fraction|ratio)\s+of\s+[^?]*?"
-    rf"{WORD_START}(?P<marker>are|is|were|was){WORD_END}"
+    rf"(?:{WORD_START}(?:percentage|percent|pct|share|proportion|fraction|ratio)|%)\s+of\s+[^?]*?"
+    rf"{WORD_START}(?P<marker>(?:that|which|who)\s+(?:are|is|were|was)|are|is|were|was){WORD_END}",
+    rf"(?:{WORD_START}(?:percentage|percent|pct|share|proportion|fraction)|%)\s+"
+    rf"(?P<marker2>(?:of\s+(?:them|those|these)\s+)?(?:are|is|were|was)){WORD_END}",
 )
 SHARE_PART_FOLLOWS_KO = re.compile(r"(?:(?<=\s)|(?<=[가-힣]))(?:중에서|중에|중|가운데|에서)(?=\s)")
 
@@ -1592,4 +1594,56 @@ ATTRIBUTE_NOUNS = {
     "environment": r"environments?|envs?",
     "level": r"levels?",
     "path": r"paths?|endpoints?|pages?|routes?",
+    "log_type": r"log[\s_]?types?|types?|logs?",
+    "error_type": r"error[\s_]?types?|errors?|exceptions?",
 }
+
+# Several levels named together: "WARN, ERROR and FATAL", "warn/error/fatal", "warnings, errors and
+# fatals"; or a level and those above it: "warn+", "WARN and above", "WARN 이상".
+_LEVEL_WORD = r"(?:trace|debug|info|warn(?:ing)?s?|errors?|errs?|fatals?|critical)"
+LEVEL_LIST = any_of(
+    rf"{WORD_START}(?P<list>{_LEVEL_WORD}(?:\s*(?:,|/|\+|&|and|or)\s*(?:and\s+|or\s+)?{_LEVEL_WORD}){{1,4}})"
+    rf"(?:\s+(?:levels?|logs?|lines|entries|counts?|messages))?{WORD_END}",
+)
+LEVEL_AND_ABOVE = any_of(
+    rf"{WORD_START}(?P<level>debug|info|warn(?:ing)?|error)(?:\s*\+|\s+(?:and|or)\s+(?:above|higher|worse|up)|"
+    rf"\s+level\s+(?:and|or)\s+(?:above|higher)|\s*이상)(?![a-z0-9_])",
+)
+LEVEL_ORDER = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+EACH_LEVEL = any_of(
+    rf"{WORD_START}(?:each|per|by|every)\s+level{WORD_END}",
+    rf"{WORD_START}(?:respectively|separately){WORD_END}",
+    r"레벨\s*별|레벨마다|각각",
+)
+
+# A status compared to a code: "status >= 500", "status code > 499", "status-400", "http_status=404",
+# "상태 코드 500 이상" (read before any count threshold, which would take ">= 500" as a count)
+STATUS_COMPARISON = any_of(
+    rf"{WORD_START}(?:http[_\s-]?)?(?:status|response)(?:[_\s-]?codes?)?\s*"
+    rf"(?:(?P<op>>=|=>|>|<=|=<|<|==|=|≥|≤|!=|<>|over|above|below|under|at\s+least|at\s+most)\s*|-)"
+    rf"(?P<code>[1-5]\d\d)(?![\d.])",
+    r"(?:http\s*)?(?:상태\s*코드|상태값|status)\s*(?:가|이)?\s*(?P<kcode>[1-5]\d\d)\s*(?P<kop>이상|초과|미만|이하)",
+)
+STATUS_COMPARISON_OPS = {
+    ">=": ">=",
+    "=>": ">=",
+    "≥": ">=",
+    "atleast": ">=",
+    "이상": ">=",
+    ">": ">",
+    "over": ">",
+    "above": ">",
+    "초과": ">",
+    "<=": "<=",
+    "=<": "<=",
+    "≤": "<=",
+    "atmost": "<=",
+    "이하": "<=",
+    "<": "<",
+    "below": "<",
+    "under": "<",
+    "미만": "<",
+    "!=": "!=",
+    "<>": "!=",
+}
+TAKES_UP_KO = re.compile(r"차지(?:하는|한|하|해)")

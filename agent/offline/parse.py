@@ -35,6 +35,7 @@ __all__ = ["Planned", "Planner", "language_of"]
 PASSES: tuple[Callable[[Planning], None], ...] = (
     filters.quoted_text,
     filters.message_size,
+    filters.status_comparison,
     filters.thresholds,
     filters.literals,
     windows.sized_bucket,

@@ -43,7 +43,10 @@ def _exclude(p: Planning, marker: re.Match[str], following: bool) -> None:
     p.reader.mark(_start(p, marker), _end(p, marker, following))
     if following:
         _mark_the_noun_before(p, marker, attribute.column)
-        _free_the_grouped_noun_after(p, marker, attribute.column)
+        if not _free_the_grouped_noun_after(p, marker, attribute.column):
+            _mark_the_noun_after(p, condition, attribute.column)
+    if attribute.column == "error_type" and not p.plan.errors_only and p.subject == "errors":
+        p.subject = "logs"  # the error type named was left out: nothing says only errors are counted
 
 
 def _mark_the_noun_before(p: Planning, marker: re.Match[str], column: str | None) -> None:
@@ -56,17 +59,32 @@ def _mark_the_noun_before(p: Planning, marker: re.Match[str], column: str | None
         p.reader.mark(noun.start("noun"), noun.end("noun"))
 
 
-def _free_the_grouped_noun_after(p: Planning, marker: re.Match[str], column: str | None) -> None:
+def _free_the_grouped_noun_after(p: Planning, marker: re.Match[str], column: str | None) -> bool:
     """ "p90 for each non-GET method": the noun the value's name took ("GET method") is the
     grouping's too, so it is left for the grouping to read."""
     text = p.reader.text
     if column is None or not re.search(r"(?:\beach|\bper|\bevery|\bby)\s+$", text[: marker.start()]):
-        return
-    noun = re.compile(rf"[\w\-]+\s+(?P<noun>{lexicon.ATTRIBUTE_NOUNS.get(column, '(?!)')})\b").match(
-        text, marker.end()
-    )
+        return False
+    noun = _noun_of(column).match(text, marker.end())
     if noun is not None:
         p.reader.taken[noun.start("noun") : noun.end("noun")] = [False] * (noun.end("noun") - noun.start("noun"))
+    return True
+
+
+def _mark_the_noun_after(p: Planning, condition: Condition, column: str | None) -> None:
+    """ "excluding WORKER log type": the noun names the value left out, not a grouping by it."""
+    span = p.mention(str(condition.values[0]).lower())
+    if span is None or column is None:
+        return
+    nouns = lexicon.ATTRIBUTE_NOUNS.get(column, "(?!)")
+    noun = re.compile(rf"\s*(?P<noun>{nouns})\b").match(p.reader.text, span[1])
+    if noun is not None and p.reader.free(noun.start("noun"), noun.end("noun")):
+        p.reader.mark(noun.start("noun"), noun.end("noun"))
+
+
+def _noun_of(column: str) -> re.Pattern[str]:
+    """A value's name, then its column's noun ("GET method")."""
+    return re.compile(rf"[\w\-]+\s+(?P<noun>{lexicon.ATTRIBUTE_NOUNS.get(column, '(?!)')})\b")
 
 
 def _end(p: Planning, marker: re.Match[str], following: bool) -> int:

@@ -501,6 +501,20 @@ def log_types(p: Planning) -> None:
         return
 
 
+def status_comparison(p: Planning) -> None:
+    """ "status >= 500", "status-400", "상태 코드 500 이상": the status compared to a code."""
+    status_key = p.metadata_key("status")
+    if not status_key:
+        return
+    while (match := p.reader.take(lexicon.STATUS_COMPARISON)) is not None:
+        said = (match.group("op") or match.group("kop") or "=").replace(" ", "")
+        op = lexicon.STATUS_COMPARISON_OPS.get(said, "=")
+        code = int(match.group("code") or match.group("kcode"))
+        attribute = Attribute(metadata_key=status_key, numeric=True)
+        p.plan.conditions.append(Condition(attribute=attribute, op=op, values=[code]))
+        p.signals += 1
+
+
 def thresholds(p: Planning) -> None:
     if (match := p.reader.take(lexicon.DURATION_THRESHOLD)) is not None:
         written = match.group("n") or match.group("kn") or match.group("dn") or match.group("dn2")
@@ -560,6 +574,8 @@ def _count_threshold(match: re.Match[str]) -> tuple[int, Literal[">", ">="]]:
 
 def levels(p: Planning) -> None:
     reader = p.reader
+    if several_levels(p):
+        return
     if reader.take(lexicon.ERROR_AND_FATAL) is not None:
         p.plan.errors_only = True
         p.subject = "errors"
@@ -583,6 +599,40 @@ def levels(p: Planning) -> None:
             p.plan.errors_only = True
         p.subject = "errors" if p.subject == "logs" else p.subject
         p.signals += 1
+
+
+def several_levels(p: Planning) -> bool:
+    """ "WARN, ERROR and FATAL", "warn+", "WARN and above": one filter on the levels named. A list
+    of levels may be asked together or one count each; unless the question says which, a model
+    configured reads it better."""
+    reader = p.reader
+    above = reader.peek(lexicon.LEVEL_AND_ABOVE)
+    listed = reader.peek(lexicon.LEVEL_LIST)
+    if above is not None:
+        lowest = lexicon.LEVEL_NAMES[above.group("level").lower().removesuffix("ing")]
+        levels = list(lexicon.LEVEL_ORDER[lexicon.LEVEL_ORDER.index(lowest) :])
+        reader.mark(above.start(), above.end())
+    elif listed is not None:
+        words = re.findall(lexicon._LEVEL_WORD, listed.group("list"), re.IGNORECASE)
+        names = lexicon.LEVEL_NAMES
+        named = {names.get(w.lower(), names.get(w.lower().rstrip("s"), "")) for w in words}
+        named |= {"ERROR"} if any(w.lower().startswith("err") for w in words) else set()
+        levels = [level for level in lexicon.LEVEL_ORDER if level in named]
+        if len(levels) < 2:
+            return False
+        reader.mark(listed.start(), listed.end())
+        if levels == ["ERROR", "FATAL"]:  # "the ERROR/FATAL logs": what errors are
+            p.plan.errors_only, p.subject = True, "errors"
+            p.signals += 1
+            return True
+        if reader.take(lexicon.EACH_LEVEL) is None:
+            p.ambiguous.append(f"{listed.group('list')} (together or each)")
+    else:
+        return False
+    p.plan.errors_only = False
+    p.add_in(Attribute(column="level"), levels, compared=listed is not None and above is None)
+    p.subject = "logs"
+    return True
 
 
 def error_word_outside_concept(p: Planning, errors: list[re.Match[str]]) -> bool:

@@ -126,17 +126,26 @@ def _part_by_position(p: Planning, candidates: list[Condition]) -> Condition | N
     """The one condition said on the part's side of the words that place the base: before "among",
     after "…of checkout errors are", after "…에러 중"."""
     side = _part_side(p)
-    if side is None:
-        return None
+    compared = [c for c in candidates if c.op in (">", ">=", "<", "<=", "range") and c not in p.presence_said]
+    if side is None or compared:
+        return None  # a status or duration compared is the part wherever it is said
     part_before, boundary = side
-    placed = []
+    on_part_side, on_base_side, unplaced = [], [], []
     for condition in candidates:
         if condition.op not in ("=", "in") or len(condition.values) != 1:
             continue
         span = p.mention(str(condition.values[0]).lower())
-        if span is not None and (span[1] <= boundary if part_before else span[0] >= boundary):
-            placed.append(condition)
-    return placed[0] if len(placed) == 1 else None
+        if span is None:
+            unplaced.append(condition)  # named by other words ("db connection timeouts")
+        elif span[1] <= boundary if part_before else span[0] >= boundary:
+            on_part_side.append(condition)
+        else:
+            on_base_side.append(condition)
+    if len(on_part_side) == 1:
+        return on_part_side[0]
+    if not on_part_side and on_base_side and len(unplaced) == 1 and p.language == "en":
+        return unplaced[0]  # "% of prod errors that are db connection timeouts"
+    return None
 
 
 def _part_side(p: Planning) -> tuple[bool, int] | None:
@@ -145,8 +154,10 @@ def _part_side(p: Planning) -> tuple[bool, int] | None:
     if (among := lexicon.SHARE_BASE_FOLLOWS.search(text)) is not None:
         return True, among.start()
     if (are := lexicon.SHARE_PART_FOLLOWS.search(text)) is not None:
-        return False, are.end("marker")
+        return False, are.end("marker") if are.group("marker") else are.end("marker2")
     if p.language == "ko" and (jung := lexicon.SHARE_PART_FOLLOWS_KO.search(text)) is not None:
+        if lexicon.TAKES_UP_KO.search(text) is not None:
+            return True, jung.start()  # "X이 전체 로그인 실패에서 차지하는 비율": X's share, said before its base
         return False, jung.end()
     return None
 

@@ -189,7 +189,8 @@ def distinct_values(p: Planning) -> None:
         return
     group = group or _counted_values(p)
     if group is None or group.bucket is not None:
-        if listing != "no_errors" and not (plan.errors_only or p.concept_error_type):
+        guessed = listing == "absent" and measured  # "error counts for both… or only prod?": counts, not types
+        if guessed or (listing != "no_errors" and not (plan.errors_only or p.concept_error_type)):
             p.unread.append("new" if listing == "new" else "never")  # new what: nothing says what is listed
             return
         attribute = Attribute(column="service" if listing == "no_errors" else "error_type")
@@ -226,13 +227,19 @@ def _negated_beside_a_count(p: Planning) -> bool:
     listed = plan.group_by is not None and plan.group_by.bucket is None
     if p.listing != "absent" or listed or not plan.absent_where or any(m.kind != "count" for m in plan.measures):
         return False  # ("how many sessions … but never …" counts values listed)
-    plan.conditions += [
-        Condition(attribute=c.attribute, op="is_distinct_from", values=c.values)
-        for c in plan.absent_where
-        if c.op == "=" and len(c.values) == 1
-    ]
+    negated = [c for c in plan.absent_where if c.op == "=" and len(c.values) == 1 and _said_not(p, c)]
+    if len(negated) != len(plan.absent_where):
+        return False  # ("failing in staging too, or only prod?" is no value left out)
+    plan.conditions += [Condition(attribute=c.attribute, op="is_distinct_from", values=c.values) for c in negated]
     plan.absent_where = []
     return True
+
+
+def _said_not(p: Planning, condition: Condition) -> bool:
+    """Whether the value is said right after "not" ("…, not payment-api")."""
+    span = p.mention(str(condition.values[0]).lower())
+    before = p.reader.text[: span[0]] if span is not None else ""
+    return re.search(r"\b(?:but\s+)?not\s+(?:in\s+|from\s+|on\s+|the\s+)?$", before) is not None
 
 
 def _counted_values(p: Planning) -> Grouping | None:

@@ -82,6 +82,7 @@ def shape(p: Planning) -> None:
             m.model_copy(update={"kind": "max", "alias": m.alias.replace("avg_", "max_")}) for m in plan.measures
         ]
     groups_counted(p)
+    top_of_two_dimensions(p)
     nothing_ranked(p, top or most or least)
 
 
@@ -141,6 +142,15 @@ def _count_of(p: Planning, attribute: Attribute) -> bool:
     if attribute.metadata_key is not None:
         return noun == attribute.metadata_key
     return lexicon.COUNTED_ENTITIES.get(noun) == attribute.column
+
+
+def top_of_two_dimensions(p: Planning) -> None:
+    """ "top 2 error services per env": the top two in each environment, or the two pairs with the
+    most? Answered overall; a model configured reads it better than a guess."""
+    plan = p.plan
+    two = plan.group_by is not None and plan.group_by.bucket is None and plan.group_by_also is not None
+    if plan.limit and two:
+        p.ambiguous.append(f"top {plan.limit} (overall or in each group)")
 
 
 def nothing_ranked(p: Planning, ranked: re.Match[str] | None) -> None:

@@ -285,3 +285,59 @@ def test_how_many_groups_pass_a_threshold_is_one_number(question: str, column: s
 
 def test_rows_named_as_rows_are_shown_not_counted() -> None:
     assert plan_of("DatabaseConnectionTimeout rows past 20m").shape == "rows"
+
+
+LEVELS_TOGETHER = [
+    ("order-api warn+ count, last 1.5h", ["WARN", "ERROR", "FATAL"]),
+    ("WARN 이상 로그 몇 개", ["WARN", "ERROR", "FATAL"]),
+    ("최근 24시간 로그 타입별로 WARN, ERROR, FATAL 각각 몇 건인지", ["WARN", "ERROR", "FATAL"]),
+]
+
+
+@pytest.mark.parametrize(("question", "levels"), LEVELS_TOGETHER)
+def test_several_levels_are_one_filter_on_them(question: str, levels: list[str]) -> None:
+    plan = plan_of(question)
+    assert not plan.errors_only
+    assert Condition(attribute=Attribute(column="level"), op="in", values=levels) in plan.conditions
+
+
+def test_a_list_of_levels_without_each_is_left_to_a_model() -> None:
+    result = planned("number of order-api warnings, errors and fatals in the past hour and a half")
+    assert result.plan is not None
+    assert not result.confident
+
+
+def test_error_and_fatal_listed_are_the_errors() -> None:
+    plan = plan_of("What are the three most frequent error types of the ERROR/FATAL logs over the past day?")
+    assert plan.errors_only
+    assert plan.group_by_also is None
+
+
+STATUS_COMPARED = [
+    ("% of payment-api reqs with status >= 500, last 3 hrs", ">=", 500),
+    ("excluding 198.51.100.23, total number of status-400 requests?", "=", 400),
+    ("requests with status code > 499", ">", 499),
+    ("상태 코드 500 이상 요청 몇 개", ">=", 500),
+]
+
+
+@pytest.mark.parametrize(("question", "op", "code"), STATUS_COMPARED)
+def test_a_status_compared_to_a_code_is_a_condition_not_a_count_threshold(
+    question: str, op: str, code: int
+) -> None:
+    plan = plan_of(question)
+    assert plan.having is None
+    assert plan.group_by is None
+    sql = render_sql(plan)
+    assert f"::numeric END) {op} {code}" in sql
+
+
+def test_a_korean_share_that_takes_up_its_base_is_of_what_is_said_first() -> None:
+    plan = plan_of("203.0.113.66 이 전체 로그인 실패에서 차지하는 비율 알려주세요")
+    part = plan.measures[0].part
+    assert part is not None
+    assert part.values == ["203.0.113.66"]
+
+
+def test_top_n_beside_two_dimensions_is_left_to_a_model() -> None:
+    assert not planned("top 2 error services per env").confident
