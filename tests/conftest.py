@@ -148,7 +148,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _free_udp_too() -> int:
+def free_port_udp_too() -> int:
     """A free port (``free_port``) whose UDP twin is free as well, for syslog."""
     while True:
         port = free_port()
@@ -198,7 +198,7 @@ def start_loglens(
     ``new_session`` puts it in a process group of its own (tests/faults kill the whole group)."""
     http_port, grpc_port = ports or (free_port(), free_port())
     forward_port, agent_port = free_port(), free_port()
-    syslog_port = _free_udp_too()
+    syslog_port = free_port_udp_too()
     log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("LOGLENS_", "SLACK_"))}
     if dsn is not None:
