@@ -1,7 +1,8 @@
 """Debian's rsyslog and syslog-ng forwarding to the syslog receiver, configured as
 deploy/syslog/ tells users to: rsyslog's ``omfwd`` over TCP (octet-counted and newline framing)
 and UDP with its RFC 5424 and RFC 3164 templates; syslog-ng's ``network()`` (RFC 3164, TCP and
-UDP) and ``syslog()`` (RFC 5424, octet-counted) destinations. Each gets 10,000 messages with
+UDP) and ``syslog()`` (RFC 5424, octet-counted; TCP and UDP) destinations, each from the snippet
+in deploy/syslog/ with only its address, port and the named alternative changed. Each gets 10,000 messages with
 known times on a TCP input of its own and must deliver every one exactly once, with its service,
 level, time (to the microsecond where the format carries it) and message."""
 
@@ -19,26 +20,31 @@ from tests.syslog_clients import assert_stored_once, connect_when_listening, fee
 
 COUNT = 10_000
 
-RSYSLOG = """
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "syslog"
+
+# The daemon's own input, a TCP port the test feeds, before the snippet users copy.
+RSYSLOG_INPUT = """
 global(workDirectory="{directory}" maxMessageSize="64k")
 module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="{input_port}" ruleset="to_loglens")
-ruleset(name="to_loglens") {{
-  action(type="omfwd" target="127.0.0.1" port="{port}" protocol="{protocol}" {framing}
-         template="{template}" queue.type="LinkedList" queue.size="100000"
-         action.resumeRetryCount="-1")
-}}
+input(type="imtcp" address="127.0.0.1" port="{input_port}")
 """
 
-SYSLOG_NG = """
+SYSLOG_NG_INPUT = """
 @version: 3.38
-options {{ keep-hostname(yes); keep-timestamp(yes); frac-digits(6); use-dns(no); use-fqdn(no);
-  chain-hostnames(no); stats-freq(0); log-fifo-size(100000); send-time-zone("+00:00"); }};
-source s_feed {{ network(ip("127.0.0.1") port({input_port}) transport("tcp") flags(syslog-protocol)
+options {{ keep-hostname(yes); keep-timestamp(yes); use-dns(no); use-fqdn(no); chain-hostnames(no);
+  stats-freq(0); log-fifo-size(100000); }};
+source s_src {{ network(ip("127.0.0.1") port({input_port}) transport("tcp") flags(syslog-protocol)
   log-iw-size(100000) max-connections(4)); }};
-destination d_loglens {{ {destination}; }};
-log {{ source(s_feed); destination(d_loglens); flags(flow-control); }};
 """
+
+
+def snippet(name: str, port: int, replacements: dict[str, str]) -> str:
+    """deploy/syslog/<name> as users copy it, pointed at this collector, with ``replacements``."""
+    text = (DEPLOY / name).read_text().replace("loglens-host", "127.0.0.1").replace("5514", str(port))
+    for old, new in replacements.items():
+        assert old in text, f"{name} no longer says {old}"
+        text = text.replace(old, new)
+    return text
 
 
 async def udp_drops(collector: Collector) -> dict[str, int]:
@@ -53,12 +59,12 @@ async def udp_drops(collector: Collector) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("protocol", "framing", "template", "sub_second"),
     [
-        ("tcp", 'TCP_Framing="octet-counted"', "RSYSLOG_SyslogProtocol23Format", True),
-        ("tcp", 'TCP_Framing="traditional"', "RSYSLOG_SyslogProtocol23Format", True),
-        ("tcp", 'TCP_Framing="traditional"', "RSYSLOG_ForwardFormat", True),
-        ("tcp", 'TCP_Framing="octet-counted"', "RSYSLOG_TraditionalForwardFormat", False),
-        ("udp", "", "RSYSLOG_SyslogProtocol23Format", True),
-        ("udp", "", "RSYSLOG_TraditionalForwardFormat", False),
+        ("tcp", "octet-counted", "RSYSLOG_SyslogProtocol23Format", True),
+        ("tcp", "traditional", "RSYSLOG_SyslogProtocol23Format", True),
+        ("tcp", "traditional", "RSYSLOG_ForwardFormat", True),
+        ("tcp", "octet-counted", "RSYSLOG_TraditionalForwardFormat", False),
+        ("udp", "octet-counted", "RSYSLOG_SyslogProtocol23Format", True),
+        ("udp", "octet-counted", "RSYSLOG_TraditionalForwardFormat", False),
     ],
     ids=["tcp-octets-5424", "tcp-lines-5424", "tcp-lines-3339", "tcp-octets-3164", "udp-5424", "udp-3164"],
 )
@@ -73,9 +79,16 @@ async def test_rsyslog_omfwd(
 ) -> None:
     input_port = syslog_clients.free_tcp_port()
     port = collector.ports.syslog if protocol == "tcp" else collector.ports.syslog_udp
-    config = RSYSLOG.format(
-        directory=tmp_path, input_port=input_port, port=port, protocol=protocol, framing=framing, template=template
+    action = snippet(
+        "rsyslog.conf",
+        port,
+        {
+            'protocol="tcp"': f'protocol="{protocol}"',
+            'TCP_Framing="octet-counted"': f'TCP_Framing="{framing}"',
+            'template="RSYSLOG_SyslogProtocol23Format"': f'template="{template}"',
+        },
     )
+    config = RSYSLOG_INPUT.format(directory=tmp_path, input_port=input_port) + action
     daemon = syslog_clients.start_rsyslog(config, tmp_path)
     try:
         sent = records(f"rsyslog-{protocol}-{template}", COUNT)
@@ -90,28 +103,37 @@ async def test_rsyslog_omfwd(
 
 
 @pytest.mark.parametrize(
-    ("destination", "port_of", "sub_second"),
+    ("driver", "transport", "port_of"),
     [
-        ('network("127.0.0.1" port({port}) transport("tcp"))', "syslog", True),
-        ('network("127.0.0.1" port({port}) transport("udp"))', "syslog_udp", True),
-        ('syslog("127.0.0.1" port({port}) transport("tcp"))', "syslog", True),
-        ('syslog("127.0.0.1" port({port}) transport("udp"))', "syslog_udp", True),
+        ("syslog", "tcp", "syslog"),
+        ("syslog", "udp", "syslog_udp"),
+        ("network", "tcp", "syslog"),
+        ("network", "udp", "syslog_udp"),
     ],
-    ids=["network-tcp", "network-udp", "syslog-tcp", "syslog-udp"],
+    ids=["syslog-tcp", "syslog-udp", "network-tcp", "network-udp"],
 )
 async def test_syslog_ng(
-    collector: Collector, db: asyncpg.Connection, tmp_path: Path, destination: str, port_of: str, sub_second: bool
+    collector: Collector, db: asyncpg.Connection, tmp_path: Path, driver: str, transport: str, port_of: str
 ) -> None:
     input_port = syslog_clients.free_tcp_port()
     port = getattr(collector.ports, port_of)
-    config = SYSLOG_NG.format(input_port=input_port, destination=destination.format(port=port))
+    destination = snippet(
+        "syslog-ng.conf",
+        port,
+        {
+            '  syslog("127.0.0.1"': f'  {driver}("127.0.0.1"',
+            'transport("tcp") frac': f'transport("{transport}") frac',
+        },
+    )
+    config = SYSLOG_NG_INPUT.format(input_port=input_port) + destination
     daemon = syslog_clients.start_syslog_ng(config, tmp_path)
     try:
-        sent = records(f"syslog-ng-{destination}", COUNT)
+        sent = records(f"syslog-ng-{driver}-{transport}", COUNT)
         await feed(await connect_when_listening(input_port, daemon, tmp_path / "syslog-ng.out"), sent)
-        await assert_stored_once(db, sent, sub_second=sub_second)
+        # Both drivers carry microseconds with frac-digits(6): network() as "Dec  3 14:00:00.123456".
+        await assert_stored_once(db, sent, sub_second=True)
     finally:
         syslog_clients.stop(daemon)
-    if port_of == "syslog_udp":
+    if transport == "udp":
         counters = await udp_drops(collector)
         assert (counters["dropped"], counters["kernel_dropped"], counters["malformed"]) == (0, 0, 0)
