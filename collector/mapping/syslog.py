@@ -66,6 +66,8 @@ _BSD_TIME = re.compile(
 # A tag: a program name, an optional [pid], then a colon (or the [pid] alone) before the text.
 _TAG = re.compile(r"([^\s\[\]:]{1,128})(?:\[([^\]\s]{0,64})\])?(:)?(?: |$)")
 _SD_NAME = re.compile(r'[^ =\]"]{1,32}')
+_SD_VALUE = re.compile(r'((?:[^"\\]|\\.)*)"', re.DOTALL)
+_SD_ESCAPE = re.compile(r'\\(["\\\]])')
 
 
 def map_message(data: bytes, received_us: int) -> Row:
@@ -168,18 +170,13 @@ def _sd_element(tail: str, position: int, into: dict[str, Any]) -> int | None:
 
 
 def _sd_value(tail: str, position: int) -> tuple[str | None, int]:
-    """A PARAM-VALUE from after its opening quote, unescaping ``\\"``, ``\\\\`` and ``\\]``."""
-    chars: list[str] = []
-    while position < len(tail):
-        char = tail[position]
-        if char == '"':
-            return "".join(chars), position + 1
-        if char == "\\" and position + 1 < len(tail) and tail[position + 1] in '"\\]':
-            position += 1
-            char = tail[position]
-        chars.append(char)
-        position += 1
-    return None, position
+    """A PARAM-VALUE from after its opening quote, unescaping ``\\"``, ``\\\\`` and ``\\]``
+    (a backslash before anything else is kept, as RFC 5424 6.3.3 says)."""
+    match = _SD_VALUE.match(tail, position)
+    if match is None:
+        return None, position
+    value = match[1]
+    return (_SD_ESCAPE.sub(r"\1", value) if "\\" in value else value), match.end()
 
 
 def _rfc3164(rest: str, received_us: int, extra: dict[str, Any]) -> tuple[int, str | None, str]:
