@@ -24,8 +24,9 @@ import pydantic
 import pytest
 
 from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
 from loglens.errors import ConfigurationError
-from tests.conftest import settings_for_tests
+from tests.conftest import LoglensProcess, settings_for_tests
 from tests.syslog_clients import assert_stored_once, records
 
 COUNT = 10_000
@@ -216,3 +217,50 @@ async def test_an_unreadable_certificate_stops_the_start(dsn: str, tmp_path: Pat
     with pytest.raises(ConfigurationError, match="cannot load the syslog TLS certificate"):
         async with running(dsn, syslog_tls_port=0, syslog_tls_cert=missing, syslog_tls_key=missing):
             pass
+
+
+async def test_loglens_up_serves_syslog_from_every_worker(
+    loglens_up: LoglensProcess, db: asyncpg.Connection
+) -> None:
+    """The real ``loglens up``: its collector workers share the syslog port, TCP and UDP."""
+    await asyncio.gather(
+        asyncio.to_thread(send_with_syslog_handler, loglens_up.syslog_port, socket.SOCK_STREAM, "up-tcp"),
+        asyncio.to_thread(send_with_syslog_handler, loglens_up.syslog_port, socket.SOCK_DGRAM, "up-udp"),
+    )
+    await rows_reach(db, 2 * COUNT)
+    counts = dict(
+        await db.fetch("SELECT split_part(message, ' ', 1), count(DISTINCT message) FROM logs GROUP BY 1")
+    )
+    assert counts == {"up-tcp": COUNT, "up-udp": COUNT}
+    assert await db.fetchval("SELECT count(*) FROM logs") == 2 * COUNT
+    assert "loglens is up" in loglens_up.output()
+    assert f"syslog 127.0.0.1:{loglens_up.syslog_port} (TCP, UDP)" in loglens_up.output()
+
+
+async def test_what_tcp_delivered_during_an_outage_is_stored_once_the_database_is_back(
+    own_postgres: EmbeddedPostgres, own_dsn: str
+) -> None:
+    """Syslog has no acks to withhold: the receiver keeps what it read and retries until it commits."""
+    async with running(own_dsn, commit_timeout_s=1.0) as collector:
+        await asyncio.to_thread(own_postgres.stop)
+        own_postgres._started_here = False  # stopped by hand; start() below starts it again
+        sent = records("outage", 2_000)
+        _, writer = await asyncio.open_connection("127.0.0.1", collector.ports.syslog)
+        for message in sent:
+            writer.write(message.rfc5424() + b"\n")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            tcp = (await health(collector))["syslog"]["tcp"]
+            if tcp["received"] == len(sent):
+                break
+            await asyncio.sleep(0.05)
+        assert (tcp["received"], tcp["stored"], tcp["dropped"]) == (len(sent), 0, 0)
+        await asyncio.to_thread(own_postgres.start)
+        db = await asyncpg.connect(own_dsn)
+        try:
+            await assert_stored_once(db, sent, sub_second=True)
+        finally:
+            await db.close()
