@@ -158,3 +158,14 @@ async def assert_stored_once(
         assert (row["service"], row["level"]) == (message.service, message.level), message
         expected = message.at if sub_second else message.at.replace(microsecond=0)
         assert row["created_at"] == expected, message
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key

@@ -16,7 +16,8 @@ import pytest
 
 from loglens.collector.server import Collector
 from tests import syslog_clients
-from tests.syslog_clients import assert_stored_once, connect_when_listening, feed, records
+from tests.conftest import settings_for_tests
+from tests.syslog_clients import assert_stored_once, connect_when_listening, feed, records, self_signed
 
 COUNT = 10_000
 
@@ -137,3 +138,29 @@ async def test_syslog_ng(
     if transport == "udp":
         counters = await udp_drops(collector)
         assert (counters["dropped"], counters["kernel_dropped"], counters["malformed"]) == (0, 0, 0)
+
+
+async def test_rsyslog_over_tls(dsn: str, db: asyncpg.Connection, tmp_path: Path) -> None:
+    """rsyslog's OpenSSL driver, checking loglens's certificate (made here) by name."""
+    cert, key = self_signed(tmp_path)
+    settings = settings_for_tests(syslog_tls_port=0, syslog_tls_cert=cert, syslog_tls_key=key)
+    collector = Collector(settings, dsn)
+    await collector.start()
+    try:
+        input_port = syslog_clients.free_tcp_port()
+        action = snippet(
+            "rsyslog-tls.conf",
+            collector.ports.syslog_tls,
+            {'"6514"': f'"{collector.ports.syslog_tls}"', "/etc/rsyslog.d/loglens-ca.pem": str(cert)},
+        ).replace('StreamDriverPermittedPeers="127.0.0.1"', 'StreamDriverPermittedPeers="localhost"')
+        action = action.replace('target="127.0.0.1"', 'target="localhost"')
+        config = RSYSLOG_INPUT.format(directory=tmp_path, input_port=input_port) + action
+        daemon = syslog_clients.start_rsyslog(config, tmp_path)
+        try:
+            sent = records("rsyslog-tls", COUNT)
+            await feed(await connect_when_listening(input_port, daemon, tmp_path / "rsyslog.out"), sent)
+            await assert_stored_once(db, sent, sub_second=True)
+        finally:
+            syslog_clients.stop(daemon)
+    finally:
+        await collector.stop()

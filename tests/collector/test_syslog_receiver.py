@@ -12,7 +12,6 @@ import logging
 import logging.handlers
 import socket
 import ssl
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from loglens.collector.server import Collector
 from loglens.database.embedded import EmbeddedPostgres
 from loglens.errors import ConfigurationError
 from tests.conftest import LoglensProcess, settings_for_tests
-from tests.syslog_clients import assert_stored_once, records
+from tests.syslog_clients import assert_stored_once, records, self_signed
 
 COUNT = 10_000
 PYTHON_LEVELS = [
@@ -112,17 +111,6 @@ async def test_python_syslog_handler(
         0,
         0,
     )
-
-
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 async def test_tls_with_octet_counting(dsn: str, db: asyncpg.Connection, tmp_path: Path) -> None:
