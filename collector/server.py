@@ -152,6 +152,12 @@ class Collector:
         if self.syslog is not None:
             tls = f", over TLS on {self.ports.syslog_tls}" if self.ports.syslog_tls else ""
             log.info("syslog on TCP %d and UDP %d%s", self.ports.syslog, self.ports.syslog_udp, tls)
+            if self.settings.ingest_token is not None and self.settings.exposed:
+                log.warning(
+                    "syslog has no authentication: LOGLENS_INGEST_TOKEN does not guard port %d; keep it "
+                    "on a trusted network or set LOGLENS_SYSLOG_ENABLED=false",
+                    self.ports.syslog,
+                )
         log.info("native ingest path %s", self.native.reason)
         return self.ports
 

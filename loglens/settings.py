@@ -279,6 +279,8 @@ class Settings(BaseSettings):
             "LOGLENS_SYSLOG_TLS_CERT": self.syslog_tls_cert,
             "LOGLENS_SYSLOG_TLS_KEY": self.syslog_tls_key,
         }
+        if self.syslog_tls_port is not None and self.syslog_tls_port == self.syslog_port != 0:
+            raise ValueError("LOGLENS_SYSLOG_TLS_PORT must differ from LOGLENS_SYSLOG_PORT (plain syslog's)")
         missing = [name for name, value in given.items() if value is None]
         if missing and len(missing) < len(given):
             raise ValueError(

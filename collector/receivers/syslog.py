@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 
 from loglens.collector.ingest import Ingest, Result
 from loglens.collector.receivers.syslog_framing import FrameSplitter
-from loglens.errors import ConfigurationError, OverloadedError, RetryLaterError
+from loglens.errors import ConfigurationError, RetryLaterError
 from loglens.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ MAX_UDP_WAITING = 100_000  # datagrams received and not yet committed
 MAX_UDP_BURST = 2_000  # datagrams read before they are submitted together
 UDP_RECEIVE_BUFFER = 32 * 1024 * 1024
 RETRY_BACKOFF_S = (0.05, 0.1, 0.25, 0.5, 1.0)
+DROP_WARNING_INTERVAL_S = 10.0
 SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)  # Linux: the socket's drop count with each datagram
 
 
@@ -76,6 +77,8 @@ class SyslogServer:
         self._datagrams: _Datagrams | None = None
         self._connections: dict[_Connection, asyncio.Task[None]] = {}
         self.stopping = False
+        self._dropped_unreported = 0
+        self._last_drop_warning = -DROP_WARNING_INTERVAL_S
 
     def stats(self) -> dict[str, dict[str, int]]:
         answer = {"udp": self.udp.as_dict(), "tcp": self.tcp.as_dict()}
@@ -187,14 +190,26 @@ class SyslogServer:
                 attempt += 1
                 if self.stopping or (deadline is not None and time.monotonic() + pause > deadline):
                     counters.dropped += len(messages)
-                    if not isinstance(error, OverloadedError) or deadline is None:
-                        log.warning("syslog: %d messages dropped: %s", len(messages), error)
+                    self._warn_dropped(len(messages), error)
                     return
                 await asyncio.sleep(pause)
         counters.stored += result.stored
         if result.refused:
             counters.malformed += len(result.refused)
             log.info("syslog: %s", result.summary())
+
+    def _warn_dropped(self, count: int, error: RetryLaterError) -> None:
+        """One warning per DROP_WARNING_INTERVAL_S at most, with what was dropped since the last."""
+        self._dropped_unreported += count
+        now = time.monotonic()
+        if now - self._last_drop_warning >= DROP_WARNING_INTERVAL_S:
+            log.warning(
+                "syslog: %d messages dropped (counted in /health under syslog): %s",
+                self._dropped_unreported,
+                error,
+            )
+            self._dropped_unreported = 0
+            self._last_drop_warning = now
 
 
 def _udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
@@ -299,6 +314,10 @@ class _Connection:
         self._pending: set[asyncio.Task[None]] = set()
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
 
     async def run(self) -> None:
         try:
@@ -320,14 +339,17 @@ class _Connection:
                 await self._writer.wait_closed()
 
     async def _receive(self) -> None:
+        # Only a frame left unfinished is timed out: a syslog daemon keeps its connection open
+        # through quiet hours, and closing it then loses the message it sends next (rsyslog
+        # writes into the closed connection before it notices). TCP keepalive finds dead peers.
         idle_s = self._server.settings.idle_timeout_s
         while True:
             try:
-                async with asyncio.timeout(idle_s):
+                async with asyncio.timeout(idle_s if self._frames.in_a_frame else None):
                     data = await self._reader.read(READ_SIZE)
             except TimeoutError:
                 log.info(
-                    "syslog connection from %s closed: nothing for %g s (LOGLENS_IDLE_TIMEOUT_S)",
+                    "syslog connection from %s closed: nothing more of a frame for %g s (LOGLENS_IDLE_TIMEOUT_S)",
                     self.peer,
                     idle_s,
                 )

@@ -97,6 +97,11 @@ class FrameSplitter:
             frames.append(bytes(buffer[position : found.start()]).rstrip(b"\r"))
         return found.end()
 
+    @property
+    def in_a_frame(self) -> bool:
+        """Whether part of a frame has arrived and the rest not yet (or an oversized one is being skipped)."""
+        return bool(self._buffer) or self._skip > 0 or self._discarding
+
     def finish(self) -> list[bytes]:
         """At the end of the stream: a last message without its terminator is still a message;
         an octet-counted frame cut short is counted as truncated."""

@@ -252,3 +252,23 @@ async def test_what_tcp_delivered_during_an_outage_is_stored_once_the_database_i
             await assert_stored_once(db, sent, sub_second=True)
         finally:
             await db.close()
+
+
+async def test_a_quiet_connection_stays_open_and_a_stalled_frame_is_closed(
+    dsn: str, db: asyncpg.Connection
+) -> None:
+    """Between frames a syslog daemon may be quiet for hours: closing then would lose its next message."""
+    async with running(dsn, idle_timeout_s=0.3) as collector:
+        reader, writer = await asyncio.open_connection("127.0.0.1", collector.ports.syslog)
+        writer.write(b"<14>app: before the quiet\n")
+        await writer.drain()
+        await rows_reach(db, 1)
+        with pytest.raises(TimeoutError):  # three idle timeouts long: still open
+            await asyncio.wait_for(reader.read(1), 1.0)
+        writer.write(b"<14>app: after the quiet\n<14>app: cut off")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(1), 10) == b"", "a frame stalled past the timeout is closed"
+        writer.close()
+        await rows_reach(db, 3)
+        messages = await db.fetchval("SELECT array_agg(message ORDER BY id) FROM logs")
+        assert messages == ["before the quiet", "after the quiet", "cut off"]
