@@ -44,6 +44,7 @@ MAX_IN_FLIGHT = 8  # submissions per TCP connection waiting for their commit
 MAX_UDP_WAITING = 100_000  # datagrams received and not yet committed
 MAX_UDP_BURST = 2_000  # datagrams read before they are submitted together
 UDP_RECEIVE_BUFFER = 32 * 1024 * 1024
+MAX_DATAGRAM = 65_535
 RETRY_BACKOFF_S = (0.05, 0.1, 0.25, 0.5, 1.0)
 DROP_WARNING_INTERVAL_S = 10.0
 SO_RXQ_OVFL = getattr(socket, "SO_RXQ_OVFL", 40)  # Linux: the socket's drop count with each datagram
@@ -260,10 +261,12 @@ class _Datagrams:
     def _read(self) -> None:
         burst: list[bytes] = []
         counters, limit = self._counters, self._server.limit
+        # One more byte than the limit tells a datagram over it; none is larger than UDP allows.
+        size = min(limit, MAX_DATAGRAM) + 1
         room = MAX_UDP_WAITING - self._waiting
         for _ in range(MAX_UDP_BURST):
             try:
-                data, ancillary, _, _ = self._sock.recvmsg(limit + 1, socket.CMSG_SPACE(4))
+                data, ancillary, _, _ = self._sock.recvmsg(size, socket.CMSG_SPACE(4))
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as error:  # ICMP errors surface here; nothing was lost
