@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import asyncpg
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1] / "build" / "syslog-daemons" / "root"
 LIBRARIES = [ROOT / "usr/lib/x86_64-linux-gnu", ROOT / "lib/x86_64-linux-gnu", ROOT / "usr/lib/syslog-ng"]
@@ -32,6 +33,7 @@ class Sent:
     severity: int
     at: dt.datetime
     message: str
+    sequence: int = 0
 
     @property
     def level(self) -> str:
@@ -40,7 +42,8 @@ class Sent:
     def rfc5424(self) -> bytes:
         stamp = self.at.isoformat(timespec="microseconds").replace("+00:00", "Z")
         pri = 16 * 8 + self.severity  # local0
-        return f"<{pri}>1 {stamp} host-1 {self.service} 4242 - - {self.message}".encode()
+        data = f'[loglens@32473 seq="{self.sequence}" note="a \\"quoted\\" \\]"]'
+        return f"<{pri}>1 {stamp} host-1 {self.service} 4242 ID7 {data} {self.message}".encode()
 
 
 def records(run: str, count: int, start: dt.datetime | None = None) -> list[Sent]:
@@ -52,6 +55,7 @@ def records(run: str, count: int, start: dt.datetime | None = None) -> list[Sent
             index % 8,
             origin + dt.timedelta(microseconds=123_457 + index * 1_001),
             f"{run} message {index}",
+            index,
         )
         for index in range(count)
     ]
@@ -136,11 +140,16 @@ async def feed(connection: socket.socket, sent: list[Sent]) -> None:
 
 
 async def assert_stored_once(
-    db: asyncpg.Connection, sent: list[Sent], *, sub_second: bool, within_s: float = 60.0
+    db: asyncpg.Connection,
+    sent: list[Sent],
+    *,
+    sub_second: bool,
+    structured: bool = False,
+    within_s: float = 60.0,
 ) -> None:
-    """Every message stored exactly once, with its service, level, time and message;
-    ``sub_second``: the time to the microsecond, else to the second (the sender's format has no
-    fraction)."""
+    """Every message stored exactly once, with its service, level, time and message, its hostname
+    and pid; ``sub_second``: the time to the microsecond, else to the second (the sender's format
+    has no fraction); ``structured``: its structured data and MSGID too (RFC 5424 all the way)."""
     deadline = time.monotonic() + within_s
     count = 0
     while time.monotonic() < deadline:
@@ -148,7 +157,7 @@ async def assert_stored_once(
         if count >= len(sent):
             break
         await asyncio.sleep(0.1)
-    rows = await db.fetch("SELECT message, service, level::text AS level, created_at FROM logs")
+    rows = await db.fetch("SELECT message, service, level::text AS level, created_at, metadata FROM logs")
     stored = {row["message"]: row for row in rows}
     missing = [message.message for message in sent if message.message not in stored]
     assert not missing, f"{len(missing)} of {len(sent)} not stored (first: {missing[:3]}); {count} rows"
@@ -158,6 +167,12 @@ async def assert_stored_once(
         assert (row["service"], row["level"]) == (message.service, message.level), message
         expected = message.at if sub_second else message.at.replace(microsecond=0)
         assert row["created_at"] == expected, message
+        metadata = orjson.loads(row["metadata"])
+        assert (metadata["host.name"], metadata["process.pid"]) == ("host-1", 4242), metadata
+        if structured:
+            assert metadata["loglens@32473.seq"] == str(message.sequence), metadata
+            assert metadata["loglens@32473.note"] == 'a "quoted" ]', metadata
+            assert metadata["syslog.msgid"] == "ID7", metadata
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:

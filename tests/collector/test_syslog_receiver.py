@@ -128,7 +128,7 @@ async def test_tls_with_octet_counting(dsn: str, db: asyncpg.Connection, tmp_pat
         await writer.drain()
         writer.close()
         await writer.wait_closed()
-        await assert_stored_once(db, sent, sub_second=True)
+        await assert_stored_once(db, sent, sub_second=True, structured=True)
         assert (await health(collector))["syslog"]["tls"]["stored"] == COUNT
 
 
@@ -249,7 +249,7 @@ async def test_what_tcp_delivered_during_an_outage_is_stored_once_the_database_i
         await asyncio.to_thread(own_postgres.start)
         db = await asyncpg.connect(own_dsn)
         try:
-            await assert_stored_once(db, sent, sub_second=True)
+            await assert_stored_once(db, sent, sub_second=True, structured=True)
         finally:
             await db.close()
 
