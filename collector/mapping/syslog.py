@@ -21,10 +21,11 @@ sends ``<PRI>tag: msg``); no hostname after the timestamp (the next word is the 
 ``:`` or holds ``[pid]``); trailing newlines, carriage returns and NULs; bytes that are not UTF-8
 (U+FFFD, as a NUL inside the text becomes, since PostgreSQL stores neither).
 
-An RFC 3164 timestamp carries no year and no zone: it is read as UTC, in the year that puts it
-nearest the arrival time. A timestamp before 2000, more than a day ahead or impossible (February 30)
-is kept as ``syslog.timestamp`` and the arrival time used. Malformed structured data is left in
-the message. The only message refused (``ValueError``) is one with no content at all.
+An RFC 3164 timestamp carries no year and no zone: it is read as UTC, in the latest year that does
+not put it more than a day ahead of the arrival (a December line read in January is last year's).
+A timestamp before 2000, more than a day ahead or impossible (February 30) is kept as
+``syslog.timestamp`` and the arrival time used. Malformed structured data is left in the message.
+The only message refused (``ValueError``) is one with no content at all.
 """
 
 from __future__ import annotations

@@ -8,10 +8,13 @@ every other receiver.
 learns nothing either way. So nothing received is given up while loglens runs: a submission the
 batcher refuses (saturated, or the database away) is retried, holding one of the connection's
 ``MAX_IN_FLIGHT`` slots; with every slot held the connection stops reading and TCP slows the
-sender down (rsyslog and syslog-ng queue meanwhile). At a clean close, or on shutdown, what was
-received is committed before the socket is let go. A frame that is malformed (too large, cut off
-at the end, empty of content) is counted and dropped; it never ends the connection
-(``syslog_framing.py``: the framing itself cannot be lost).
+sender down (rsyslog and syslog-ng queue meanwhile). At a clean close what was received is
+committed before the socket is let go; on shutdown too, for up to the grace period (what the
+database still cannot take then is counted as dropped). A frame that is malformed (too large, cut
+off at the end, empty of content) is counted and dropped; it never ends the connection
+(``syslog_framing.py``: the framing itself cannot be lost). A connection quiet between frames is
+never closed for it (a daemon would lose the message it writes into a closed connection); one
+stalled in a frame is, after ``LOGLENS_IDLE_TIMEOUT_S``.
 
 **UDP.** Datagrams are read in bursts, one submission per burst. Under back-pressure (more than
 ``MAX_UDP_WAITING`` datagrams not yet committed, or the batcher refusing for longer than the
