@@ -25,7 +25,7 @@ JS := exporters/javascript
 PY_SOURCES := loglens collector agent bots tests bench exporters/python
 JS_STAMP := $(JS)/node_modules/.installed
 
-.PHONY: up deps check test lint typecheck pytest pytest-python-path faults bench fuzz native clean js chromium web \
+.PHONY: syslog-daemons up deps check test lint typecheck pytest pytest-python-path faults bench fuzz native clean js chromium web \
 	web-check web-lint web-unit web-e2e
 
 up: $(STAMP) $(WEB_DIST) $(NATIVE_SO)
@@ -69,7 +69,25 @@ fuzz: $(STAMP)
 GO_PACKAGES := golang-go golang-github-fluent-fluent-logger-golang-dev
 APT_PACKAGES := chromium fonts-nanum $(GO_PACKAGES)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-deps: $(STAMP) $(NODE_STAMP) $(JS_STAMP) $(WEB_STAMP)
+# --- the syslog daemons the syslog tests send through (tests/collector/test_syslog_clients.py) ------
+# Debian's rsyslog and syslog-ng, not installed as the machine's daemons: their .debs (and the
+# libraries they need that a Debian base lacks) are downloaded with apt-get and unpacked into
+# build/syslog-daemons/root; the tests run them from there with configs of their own.
+SYSLOG_DAEMONS := build/syslog-daemons
+SYSLOG_STAMP := $(SYSLOG_DAEMONS)/.installed
+SYSLOG_DEBS := rsyslog rsyslog-openssl libestr0 libfastjson4 liblognorm5 \
+	syslog-ng-core libivykis0 libnet1 libwrap0 libpcre3
+syslog-daemons: $(SYSLOG_STAMP)
+
+$(SYSLOG_STAMP):
+	@command -v apt-get >/dev/null || { echo "the syslog tests need Debian's apt-get to fetch rsyslog and syslog-ng"; exit 1; }
+	rm -rf $(SYSLOG_DAEMONS) && mkdir -p $(SYSLOG_DAEMONS)/debs $(SYSLOG_DAEMONS)/root
+	cd $(SYSLOG_DAEMONS)/debs && { apt-get download -qq $(SYSLOG_DEBS) 2>/dev/null || \
+		{ $(SUDO) apt-get update -qq && apt-get download -qq $(SYSLOG_DEBS); }; }
+	for deb in $(SYSLOG_DAEMONS)/debs/*.deb; do dpkg-deb -x $$deb $(SYSLOG_DAEMONS)/root; done
+	touch $@
+
+deps: $(STAMP) $(NODE_STAMP) $(JS_STAMP) $(WEB_STAMP) $(SYSLOG_STAMP)
 	@if test -x $(CHROMIUM) && fc-list :lang=ko 2>/dev/null | grep -q . && command -v go >/dev/null && \
 		test -d /usr/share/gocode/src/github.com/fluent/fluent-logger-golang; then \
 		echo "deps: Chromium, a Korean font and Go's fluent-logger are installed"; \
@@ -97,12 +115,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NODE_STAMP) js $(NATIVE_SO)
+pytest: $(STAMP) $(NODE_STAMP) $(SYSLOG_STAMP) js $(NATIVE_SO)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The collector's suite once more with the native path forced off: the Python path, which is
 # what a machine without a C compiler runs, stays tested (pytest above runs it on, when built).
-pytest-python-path: $(STAMP) $(NODE_STAMP)
+pytest-python-path: $(STAMP) $(NODE_STAMP) $(SYSLOG_STAMP)
 	LOGLENS_NATIVE=off $(BIN)/pytest tests/collector $(PYTEST_ARGS)
 
 # The fault suite, tests/faults/: its quick scenarios (run by `make test` too) and the long ones

@@ -10,7 +10,7 @@ from bench.report import Report
 
 def main() -> None:
     report = Report()
-    # Every receiver (OTLP/HTTP, OTLP/gRPC, JSON, Fluentd forward) against raw psql \copy.
+    # Every receiver (OTLP/HTTP, OTLP/gRPC, JSON, Fluentd forward, syslog) against raw psql \copy.
     asyncio.run(ingest.measure(200_000, 8, report))
     asyncio.run(agent.measure(report))
     asyncio.run(offline.measure(report))

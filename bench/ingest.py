@@ -4,7 +4,8 @@
    encodes the same records four ways, once, before anything is measured: OTLP protobuf
    requests of 1000 records gzipped (for OTLP/HTTP's Content-Encoding and, as gRPC's own
    message compression, for OTLP/gRPC: ``bench/grpc_raw.py`` sends them as they are), gzip
-   NDJSON bodies of 1000 for ``/logs``, and Fluentd PackedForward chunks of 1000 (acks awaited).
+   NDJSON bodies of 1000 for ``/logs``, Fluentd PackedForward chunks of 1000 (acks awaited), and
+   octet-counted RFC 5424 syslog over TCP (no answers: counted once committed, ``bench/syslog.py``).
 2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL, sends every record through it once
    unmeasured (``warm_up``: partitions and WAL files created), then, protocol by protocol into
    the emptied table, sends every body over several connections, each waiting for its answer
@@ -52,7 +53,7 @@ import asyncpg
 import orjson
 import psutil
 
-from bench import grpc_raw, stages
+from bench import grpc_raw, stages, syslog
 from bench.forward import build_chunks, send_chunks
 from bench.report import Report
 from loglens.collector.rows import COLUMNS
@@ -62,12 +63,13 @@ from loglens.demo import otlp, scenario
 
 MISSION_LOGS_PER_S = 19_231
 BATCH = 1000
-PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "forward")
+PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "forward", "syslog")
 TITLES = {
     "otlp-http": "OTLP/HTTP protobuf+gzip",
     "otlp-grpc": "OTLP/gRPC protobuf+gzip",
     "json": "JSON /logs gzip NDJSON",
     "forward": "Fluentd forward PackedForward",
+    "syslog": "syslog RFC 5424 TCP octets",
 }
 EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 
@@ -83,6 +85,7 @@ class Payloads:
     otlp_raw: list[bytes]
     ndjson_gzip: list[bytes]
     chunks: list[tuple[str, bytes]]
+    syslog_bodies: list[bytes]
     raw_bytes: int
     gzip_bytes: int
 
@@ -131,6 +134,7 @@ def build_payloads(count: int) -> Payloads:
         otlp_raw,
         ndjson_gzip,
         chunks,
+        syslog.build_bodies(records),
         sum(len(raw) for raw in otlp_raw),
         sum(len(body) for body in otlp_gzip),
     )
@@ -150,10 +154,11 @@ class Server:
     http_port: int
     grpc_port: int
     forward_port: int
+    syslog_port: int
 
 
 def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) -> Server:
-    port, grpc_port, forward_port = free_port(), free_port(), free_port()
+    port, grpc_port, forward_port, syslog_port = free_port(), free_port(), free_port(), free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     environment.update(LOGLENS_DATABASE_URL=dsn, **(env or {}))
     with log_path.open("w") as log_file:
@@ -169,6 +174,8 @@ def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) ->
                 str(grpc_port),
                 "--forward-port",
                 str(forward_port),
+                "--syslog-port",
+                str(syslog_port),
                 "--agent-port",
                 str(free_port()),
             ],
@@ -182,7 +189,7 @@ def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) ->
             process.kill()
             raise RuntimeError(f"loglens up did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
-    return Server(process, port, grpc_port, forward_port)
+    return Server(process, port, grpc_port, forward_port, syslog_port)
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -288,8 +295,20 @@ async def send_grpc(bodies: list[bytes], port: int, connections: int) -> list[fl
         await asyncio.gather(*(channel.close() for channel in channels))
 
 
-async def send_protocol(protocol: str, payloads: Payloads, server: Server, connections: int) -> list[float]:
+async def send_protocol(
+    protocol: str, payloads: Payloads, server: Server, connections: int, database: asyncpg.Connection | None = None
+) -> list[float]:
+    """Each answer's latency (none for syslog, which has no answer: it returns once all is stored)."""
     base = f"http://127.0.0.1:{server.http_port}"
+    if protocol == "syslog":
+        if database is None:
+            raise ValueError("the syslog run polls the table: pass the database connection")
+
+        async def stored() -> int:
+            return int(await database.fetchval("SELECT count(*) FROM logs"))
+
+        await syslog.send_bodies(payloads.syslog_bodies, server.syslog_port, connections, stored, payloads.records)
+        return []
     if protocol == "otlp-http":
         return await send_http(payloads.otlp_gzip, f"{base}/v1/logs", "application/x-protobuf", connections)
     if protocol == "otlp-grpc":
@@ -321,7 +340,7 @@ async def run_protocol(
     database_before = database_cpu_seconds(database)
     load_before = cpu_seconds([psutil.Process()])
     started = time.perf_counter()
-    latencies = await send_protocol(protocol, payloads, server, connections)
+    latencies = await send_protocol(protocol, payloads, server, connections, connection)
     elapsed = time.perf_counter() - started
     database_cpu = database_cpu_seconds(database) - database_before
     collector_cpu = cpu_seconds(collector) - collector_before
@@ -449,6 +468,8 @@ async def measure_stages(payloads: Payloads, dsn: str, protocols: tuple[str, ...
             rows, decode_us, map_us, inflate_us, native_us = stages.otlp_stages(payloads.otlp_gzip[:sample])
         elif protocol == "json":
             rows, decode_us, map_us, gc_paused, gc_running = stages.json_stages(payloads.ndjson_gzip[:sample])
+        elif protocol == "syslog":
+            rows, decode_us, map_us = stages.syslog_stages(payloads.syslog_bodies[:sample])
         else:
             rows, decode_us, map_us = stages.forward_stages([frame for _, frame in payloads.chunks[:sample]])
         encode_us, copy_us, native_encode_us = await stages.copy_stages(dsn, rows)
@@ -482,6 +503,11 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def _ms(latencies: list[float], fraction: float) -> str:
+    """A latency percentile for the table; a dash for a protocol without answers (syslog)."""
+    return f"{_percentile(latencies, fraction) * 1e3:>6.1f}ms" if latencies else f"{'-':>8}"
+
+
 def _report(
     report: Report,
     payloads: Payloads,
@@ -510,8 +536,8 @@ def _report(
         raw_database_us = run.raw_copy_database_cpu_s / run.stored * 1e6
         report.line(
             f"{TITLES[run.protocol]:<31} {run.native.split()[0]:<6} {run.rate:>9,.0f} {run.raw_copy:>9,.0f} "
-            f"{run.rate / run.raw_copy:>5.2f}x {_percentile(run.latencies_s, 0.5) * 1e3:>6.1f}ms "
-            f"{_percentile(run.latencies_s, 0.99) * 1e3:>6.1f}ms {collector_us:>7.1f} µs {database_us:>8.1f} µs"
+            f"{run.rate / run.raw_copy:>5.2f}x {_ms(run.latencies_s, 0.5)} "
+            f"{_ms(run.latencies_s, 0.99)} {collector_us:>7.1f} µs {database_us:>8.1f} µs"
             f" {load_us:>6.1f} µs {raw_database_us:>9.1f} µs"
         )
     report.row(

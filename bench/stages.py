@@ -36,6 +36,7 @@ from loglens.collector.ingest import Prepared as Mapping
 from loglens.collector.mapping import json_api, otlp
 from loglens.collector.native import Mode
 from loglens.collector.receivers.forward import protocol
+from loglens.collector.receivers.syslog_framing import FrameSplitter
 from loglens.collector.rows import COLUMNS, Col, Row
 from loglens.collector.storage.copy import register_writer_codecs
 from loglens.collector.storage.partitions import Partitions, day_of
@@ -206,6 +207,15 @@ def forward_stages(frames: list[bytes]) -> tuple[list[Row], float, float]:
 
     decode_us, requests = _cpu_us(decode)
     map_us, mapped = _cpu_us(lambda: [ingest._map_fluent(r.events, r.unreadable) for r in requests])
+    return _rows(mapped), decode_us, map_us
+
+
+def syslog_stages(bodies: list[bytes]) -> tuple[list[Row], float, float]:
+    """Rows, µs of decode (the TCP stream split into messages) and map (messages → rows)."""
+    ingest = _ingest()
+    splitter = FrameSplitter(FRAME_LIMIT)
+    decode_us, messages = _cpu_us(lambda: [splitter.feed(body) for body in bodies])
+    map_us, mapped = _cpu_us(lambda: [ingest._map_syslog(frames) for frames in messages])
     return _rows(mapped), decode_us, map_us
 
 

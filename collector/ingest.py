@@ -17,7 +17,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 
 from loglens.collector import native, offload
 from loglens.collector.batcher import Arrival, Batcher
-from loglens.collector.mapping import fluent, json_api, otlp
+from loglens.collector.mapping import fluent, json_api, otlp, syslog
 from loglens.collector.rows import Col, Row
 from loglens.collector.storage.writer import IdempotencyKey, Submission
 from loglens.errors import IdempotencyConflictError
@@ -215,6 +215,28 @@ class Ingest:
                     refused.append((index, str(error)))
                 except (TypeError, RecursionError) as error:
                     refused.append((index, unstorable(error)))
+            return _encoded(self._refuse_long_messages(rows, positions, refused))
+
+    async def syslog_messages(self, messages: Sequence[bytes], *, arrival: Arrival | None = None) -> Result:
+        """Store syslog messages (one datagram or TCP frame each, framing removed)."""
+        heavy = len(messages) >= offload.OFF_LOOP_RECORDS
+        rows, positions, refused, encoded = await offload.run(heavy, self._map_syslog, messages)
+        result, _ = await self._submit(rows, positions, refused, None, arrival=arrival, encoded=encoded)
+        return result
+
+    def _map_syslog(self, messages: Sequence[bytes]) -> Prepared:
+        received = now_us()
+        rows: list[Row] = []
+        positions: list[int] = []
+        refused: list[tuple[int, str]] = []
+        map_message = syslog.map_message
+        with collections_paused():
+            for index, message in enumerate(messages):
+                try:
+                    rows.append(map_message(message, received))
+                    positions.append(index)
+                except ValueError as error:
+                    refused.append((index, str(error)))
             return _encoded(self._refuse_long_messages(rows, positions, refused))
 
     def _refuse_long_messages(

@@ -30,6 +30,7 @@ from loglens.collector.ingest import Ingest, now_us
 from loglens.collector.receivers import grpc as grpc_receiver
 from loglens.collector.receivers import http as http_receiver
 from loglens.collector.receivers.forward import ForwardServer
+from loglens.collector.receivers.syslog import SyslogServer
 from loglens.collector.storage.partitions import day_of
 from loglens.collector.storage.writer import CONNECTION_PROBLEMS, LogWriter
 from loglens.settings import Settings
@@ -48,6 +49,11 @@ class Ports:
     otlp_http: int
     otlp_grpc: int
     forward: int
+    # Syslog over TCP and over UDP (one port number unless a test asked for port 0), over TLS;
+    # 0 when that listener is off.
+    syslog: int = 0
+    syslog_udp: int = 0
+    syslog_tls: int = 0
 
 
 class Collector:
@@ -74,7 +80,8 @@ class Collector:
         # Before anything decodes: LOGLENS_NATIVE=on without the extension stops here, saying why.
         self.native = native.configure(settings.native)
         self.ingest = Ingest(self.batcher, settings.max_message_chars)
-        self.http_app = http_receiver.create_app(settings, self.ingest, workers)
+        self.syslog = SyslogServer(settings, self.ingest) if settings.syslog_enabled else None
+        self.http_app = http_receiver.create_app(settings, self.ingest, workers, self._receiver_stats)
         self._runner: web.AppRunner | None = None
         self._grpc: grpc.aio.Server | None = None
         self.forward = ForwardServer(settings, self.ingest)
@@ -126,6 +133,10 @@ class Collector:
         )
         self.ports.forward = await self.forward.start(self.settings.forward_port, self._reuse_port)
         self._forward_started = True
+        if self.syslog is not None:
+            self.ports.syslog, self.ports.syslog_udp, self.ports.syslog_tls = await self.syslog.start(
+                self._reuse_port
+            )
         self._maintenance = asyncio.create_task(
             self._keep_partitions_ahead(MAINTENANCE_RETRY_S if unavailable else MAINTENANCE_INTERVAL_S),
             name="loglens-maintenance",
@@ -138,8 +149,20 @@ class Collector:
             self.ports.forward,
             " (shared key required)" if self.forward.credentials is not None else "",
         )
+        if self.syslog is not None:
+            tls = f", over TLS on {self.ports.syslog_tls}" if self.ports.syslog_tls else ""
+            log.info("syslog on TCP %d and UDP %d%s", self.ports.syslog, self.ports.syslog_udp, tls)
+            if self.settings.ingest_token is not None and self.settings.exposed:
+                log.warning(
+                    "syslog has no authentication: LOGLENS_INGEST_TOKEN does not guard port %d; keep it "
+                    "on a trusted network or set LOGLENS_SYSLOG_ENABLED=false",
+                    self.ports.syslog,
+                )
         log.info("native ingest path %s", self.native.reason)
         return self.ports
+
+    def _receiver_stats(self) -> dict[str, object]:
+        return {"syslog": self.syslog.stats()} if self.syslog is not None else {}
 
     async def stop(self) -> None:
         if self._maintenance is not None:
@@ -153,6 +176,8 @@ class Collector:
             closing.append(self._runner.cleanup())
         if self._forward_started:
             closing.append(self.forward.stop(HTTP_SHUTDOWN_GRACE_S))
+        if self.syslog is not None:
+            closing.append(self.syslog.stop(HTTP_SHUTDOWN_GRACE_S))
         await asyncio.gather(*closing)
         await self.batcher.stop()
         await self.writer.close()

@@ -100,7 +100,8 @@ async def serve_collectors(settings: Settings, overrides: dict[str, Any], dsn: s
     processes sharing the ports; ``overrides`` are the command line's settings, passed on to them."""
     count = worker_count(settings.collector_workers)
     ports = (settings.otlp_http_port, settings.otlp_grpc_port, settings.forward_port)
-    if count == 1 or 0 in ports:
+    syslog_ports = _syslog_ports(settings)
+    if count == 1 or 0 in ports or 0 in syslog_ports:
         collector = Collector(settings, dsn, workers=lambda: {"expected": 1, "alive": 1})
         try:
             try:
@@ -113,18 +114,31 @@ async def serve_collectors(settings: Settings, overrides: dict[str, Any], dsn: s
         return
     for port in ports:
         _ensure_free(settings.host, port)
-    # The forward port's UDP twin answers Fluentd's heartbeat.
+    # The forward port's UDP twin answers Fluentd's heartbeat; syslog listens on TCP and UDP.
     _ensure_free(settings.host, settings.forward_port, socket.SOCK_DGRAM)
+    for port in syslog_ports:
+        _ensure_free(settings.host, port)
+    if settings.syslog_enabled:
+        _ensure_free(settings.host, settings.syslog_port, socket.SOCK_DGRAM)
     workers = CollectorWorkers(overrides, dsn, count, status_file=status_path(settings))
     await workers.start()
     supervising = asyncio.create_task(workers.supervise(), name="loglens-collector-supervisor")
     try:
-        yield Ports(*ports)
+        syslog, tls = (settings.syslog_port, settings.syslog_tls_port or 0) if settings.syslog_enabled else (0, 0)
+        yield Ports(*ports, syslog=syslog, syslog_udp=syslog, syslog_tls=tls)
     finally:
         supervising.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await supervising
         await asyncio.to_thread(workers.stop)
+
+
+def _syslog_ports(settings: Settings) -> tuple[int, ...]:
+    """The syslog receiver's TCP ports (its UDP port has the number of the first)."""
+    if not settings.syslog_enabled:
+        return ()
+    tls = (settings.syslog_tls_port,) if settings.syslog_tls and settings.syslog_tls_port is not None else ()
+    return (settings.syslog_port, *tls)
 
 
 def _ensure_free(host: str, port: int, kind: socket.SocketKind = socket.SOCK_STREAM) -> None:

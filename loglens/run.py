@@ -141,6 +141,8 @@ async def _serve(
             ready.append(
                 f"OTLP/HTTP and JSON http://{host}:{ports.otlp_http}  OTLP/gRPC {host}:{ports.otlp_grpc}  "
                 f"Fluentd forward {host}:{ports.forward}"
+                + (f"  syslog {host}:{ports.syslog} (TCP, UDP)" if ports.syslog else "")
+                + (f"  syslog over TLS {host}:{ports.syslog_tls}" if ports.syslog_tls else "")
             )
             if demo:
                 await _load_demo(settings, dsn, ports.otlp_http)
@@ -278,6 +280,7 @@ async def _evaluate(
                 "otlp_http_port": 0,
                 "otlp_grpc_port": 0,
                 "forward_port": 0,
+                "syslog_enabled": False,
                 "database_url": None,
                 "host": "127.0.0.1",
             }

@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     otlp_grpc_port: Port = 4317
     # Fluentd forward protocol (TCP, with the UDP heartbeat on the same port number).
     forward_port: Port = 24224
+    # Syslog (RFC 5424 and 3164) on TCP and UDP, the same port number for both; above 1024 so
+    # that it needs no root. LOGLENS_SYSLOG_ENABLED=false listens on neither.
+    syslog_enabled: bool = True
+    syslog_port: Port = 5514
+    # Syslog over TLS (RFC 5425) on a port of its own, with this certificate chain and key (PEM);
+    # unset, no TLS listener.
+    syslog_tls_port: Port | None = None
+    syslog_tls_cert: Path | None = None
+    syslog_tls_key: Path | None = None
+    # A syslog message longer than this (a UDP datagram, a TCP frame) is dropped and counted.
+    syslog_max_message_bytes: Annotated[int, Field(ge=480, le=16 * MIB)] = 64 * 1024
 
     # --- where logs are stored ---------------------------------------------------------------
     # Unset: loglens runs an embedded PostgreSQL server with its data under data_dir.
@@ -162,6 +173,9 @@ class Settings(BaseSettings):
         "forward_shared_key",
         "forward_username",
         "forward_password",
+        "syslog_tls_port",
+        "syslog_tls_cert",
+        "syslog_tls_key",
         "public_url",
         "slack_bot_token",
         "slack_signing_secret",
@@ -241,6 +255,7 @@ class Settings(BaseSettings):
                 "LOGLENS_FORWARD_USERNAME needs LOGLENS_FORWARD_SHARED_KEY (or LOGLENS_INGEST_TOKEN): "
                 "Fluentd's user authentication is part of the shared-key handshake"
             )
+        self._refuse_half_a_tls_setup()
         for name in ("database_url", "reader_database_url"):
             value = getattr(self, name)
             if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
@@ -257,6 +272,26 @@ class Settings(BaseSettings):
                 "or SLACK_APP_TOKEN (Socket Mode)"
             )
         return self
+
+    def _refuse_half_a_tls_setup(self) -> None:
+        given = {
+            "LOGLENS_SYSLOG_TLS_PORT": self.syslog_tls_port,
+            "LOGLENS_SYSLOG_TLS_CERT": self.syslog_tls_cert,
+            "LOGLENS_SYSLOG_TLS_KEY": self.syslog_tls_key,
+        }
+        if self.syslog_tls_port is not None and self.syslog_tls_port == self.syslog_port != 0:
+            raise ValueError("LOGLENS_SYSLOG_TLS_PORT must differ from LOGLENS_SYSLOG_PORT (plain syslog's)")
+        missing = [name for name, value in given.items() if value is None]
+        if missing and len(missing) < len(given):
+            raise ValueError(
+                "syslog over TLS needs LOGLENS_SYSLOG_TLS_PORT, LOGLENS_SYSLOG_TLS_CERT and "
+                f"LOGLENS_SYSLOG_TLS_KEY together; missing: {', '.join(missing)}"
+            )
+
+    @property
+    def syslog_tls(self) -> bool:
+        """Whether a TLS syslog listener is configured (port, certificate and key)."""
+        return self.syslog_enabled and self.syslog_tls_port is not None
 
     def refuse_open_api(self) -> None:
         """The agent's API reads every log: beyond loopback it needs a token (or an explicit opt-out)."""

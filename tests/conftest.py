@@ -107,6 +107,7 @@ def settings_for_tests(**overrides: object) -> Settings:
         "otlp_http_port": 0,
         "otlp_grpc_port": 0,
         "forward_port": 0,
+        "syslog_port": 0,
         # A developer's own Slack app (SLACK_* in the environment) must not join the tests.
         "slack_bot_token": None,
         "slack_app_token": None,
@@ -147,6 +148,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def free_port_udp_too() -> int:
+    """A free port (``free_port``) whose UDP twin is free as well, for syslog."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
 @dataclass
 class LoglensProcess:
     process: subprocess.Popen[str]
@@ -155,6 +168,7 @@ class LoglensProcess:
     forward_port: int
     agent_port: int
     log_path: Path
+    syslog_port: int = 0
 
     @property
     def http_url(self) -> str:
@@ -184,6 +198,7 @@ def start_loglens(
     ``new_session`` puts it in a process group of its own (tests/faults kill the whole group)."""
     http_port, grpc_port = ports or (free_port(), free_port())
     forward_port, agent_port = free_port(), free_port()
+    syslog_port = free_port_udp_too()
     log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("LOGLENS_", "SLACK_"))}
     if dsn is not None:
@@ -204,6 +219,8 @@ def start_loglens(
                 str(forward_port),
                 "--agent-port",
                 str(agent_port),
+                "--syslog-port",
+                str(syslog_port),
                 *extra_args,
             ],
             env=environment,
@@ -212,7 +229,7 @@ def start_loglens(
             text=True,
             start_new_session=new_session,
         )
-    running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path)
+    running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path, syslog_port)
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:
@@ -238,12 +255,13 @@ def start_loglens_like(
         tmp_path,
         f"--forward-port={like.forward_port}",
         f"--agent-port={like.agent_port}",
+        f"--syslog-port={like.syslog_port}",
         *extra_args,
         env=env,
         ports=(like.http_port, like.grpc_port),
         new_session=new_session,
     )
-    again.forward_port, again.agent_port = like.forward_port, like.agent_port
+    again.forward_port, again.agent_port, again.syslog_port = like.forward_port, like.agent_port, like.syslog_port
     return again
 
 

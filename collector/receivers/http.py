@@ -51,16 +51,20 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(
-    settings: Settings, ingest: Ingest, workers: Callable[[], dict[str, int]] | None = None
+    settings: Settings,
+    ingest: Ingest,
+    workers: Callable[[], dict[str, int]] | None = None,
+    receivers: Callable[[], dict[str, object]] | None = None,
 ) -> web.Application:
-    """``workers``: the collector workers expected and alive, for /health (workers.py)."""
+    """``workers``: the collector workers expected and alive, for /health (workers.py);
+    ``receivers``: the other receivers' counters, for /health (the syslog receiver's)."""
     # aiohttp checks the raw (compressed) size against client_max_size; inflate() checks the rest.
     middlewares: list[Middleware] = [_errors_as_answers]
     if settings.cors_origin_set:
         middlewares.insert(0, _cors(settings.cors_origin_set))
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[MAX_BODY_BYTES] = settings.max_body_bytes
-    receiver = _HttpReceiver(settings, ingest, workers)
+    receiver = _HttpReceiver(settings, ingest, workers, receivers)
     app.router.add_post("/v1/logs", receiver.otlp_logs)
     app.router.add_post("/logs", receiver.json_logs)
     app.router.add_get("/health", receiver.health)
@@ -157,10 +161,15 @@ def _rpc_status_bytes(http_status: int, message: str) -> bytes:
 
 class _HttpReceiver:
     def __init__(
-        self, settings: Settings, ingest: Ingest, workers: Callable[[], dict[str, int]] | None = None
+        self,
+        settings: Settings,
+        ingest: Ingest,
+        workers: Callable[[], dict[str, int]] | None = None,
+        receivers: Callable[[], dict[str, object]] | None = None,
     ) -> None:
         self._settings = settings
         self._workers = workers
+        self._receivers = receivers
         self._ingest = ingest
         self._token = settings.ingest_token.get_secret_value().encode() if settings.ingest_token else None
 
@@ -257,6 +266,8 @@ class _HttpReceiver:
             "commit_timeouts": stats.timed_out_submissions,
             # Whether OTLP protobuf is decoded and rows encoded in C (collector/native), and why.
             "native": native.status().as_dict(),
+            # Syslog: messages received, stored, malformed and dropped, per transport (this worker's).
+            **(self._receivers() if self._receivers is not None else {}),
         }
         if self._workers is not None:
             # A worker missing is a degraded collector, though this one can take logs (200).

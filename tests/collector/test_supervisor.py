@@ -37,6 +37,7 @@ from tests.conftest import (
     LoglensProcess,
     eventually,
     free_port,
+    free_port_udp_too,
     listens,
     serving,
     settings_for_tests,
@@ -369,6 +370,7 @@ async def test_the_collector_that_cannot_serve_at_all_says_so_instead_of_pretend
         "otlp_http_port": free_port(),
         "otlp_grpc_port": free_port(),
         "forward_port": free_port(),
+        "syslog_port": free_port_udp_too(),
         "collector_workers": WORKERS,
     }
     settings = settings_for_tests(**overrides)
@@ -439,7 +441,12 @@ def leave_in_time_wait(port: int) -> None:
 
 
 async def test_every_listener_binds_over_connections_in_time_wait(dsn: str) -> None:
-    ports = {"otlp_http_port": free_port(), "otlp_grpc_port": free_port(), "forward_port": free_port()}
+    ports = {
+        "otlp_http_port": free_port(),
+        "otlp_grpc_port": free_port(),
+        "forward_port": free_port(),
+        "syslog_port": free_port_udp_too(),
+    }
     for port in ports.values():
         leave_in_time_wait(port)
         await eventually(functools.partial(has_time_wait, port), within_s=5)

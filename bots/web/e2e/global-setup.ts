@@ -49,14 +49,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!existsSync(python)) throw new Error(`no Python at ${python}: run make test (or make .venv) from the repository root`);
   if (!existsSync(join(dist, 'index.html'))) throw new Error('bots/web/dist is not built: run npm run build first');
   const dataDir = mkdtempSync(join(tmpdir(), 'lle2e-')); // short: PostgreSQL's socket lives under it
-  const [http, grpc, forward, agent] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [http, grpc, forward, syslog, agent] = [
+    await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
+  ];
   const logPath = join(dataDir, 'loglens.log');
   const output = openSync(logPath, 'w');
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('LOGLENS_')));
   const child = spawn(
     python,
     ['-m', 'loglens.cli', 'up', '--demo', '--otlp-http-port', `${http}`, '--otlp-grpc-port', `${grpc}`,
-      '--forward-port', `${forward}`, '--agent-port', `${agent}`],
+      '--forward-port', `${forward}`, '--syslog-port', `${syslog}`, '--agent-port', `${agent}`],
     {
       cwd: ROOT,
       env: {
