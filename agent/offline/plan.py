@@ -340,6 +340,8 @@ class QueryPlan(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=10_000)
     # a top N the question asked for keeps the groups tied at the cut (rank() <= N, not LIMIT N)
     keep_ties: bool = False
+    # the top ``limit`` of ``group_by_also`` within each ``group_by`` ("top 2 services per environment")
+    rank_within_groups: bool = False
     columns: list[ColumnName] = Field(default_factory=lambda: list(ROW_COLUMNS))
     # rows shown with every column ("everything for trace …", "all columns"), metadata too
     all_columns: bool = False
@@ -417,6 +419,15 @@ def _grouped(plan: QueryPlan, where: str) -> str:
     first_measure = (plan.measures or [Measure(kind="count")])[0]
     first = first_measure.alias
     direction = {"measure_desc": "DESC", "measure_asc": "ASC"}.get(plan.order)
+    if plan.rank_within_groups and plan.limit and direction and plan.group_by_also is not None:
+        within = f"PARTITION BY {group.sql()} "
+        rank = f", rank() OVER ({within}ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"
+        ranked = sql.replace(" FROM logs", rank, 1)
+        columns = ", ".join(f'"{name}"' for name in shown)
+        return (
+            f"SELECT {columns} FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} "
+            f'ORDER BY "{group.alias}", {first} {direction}'
+        )
     if plan.keep_ties and plan.limit and direction and first_measure.kind in ("count", "count_distinct"):
         # "top 5 users by errors": ties at the cut are kept, so a tie never hides a group
         rank = f", rank() OVER (ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"

@@ -366,6 +366,9 @@ def _limit(reading: _Reading) -> None:
             reading.say("limit", reading.words(("the top one", "1위만")))
         else:
             reading.say("limit", f"상위 {plan.limit:,}개" if reading.korean else f"top {plan.limit:,}")
+        if plan.rank_within_groups:
+            name = reading.label(plan.group_by.attribute)
+            reading.say("limit", f"{name}마다" if reading.korean else f"in each {name}")
 
 
 def _all_columns(reading: _Reading) -> None:

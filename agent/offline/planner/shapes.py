@@ -82,7 +82,7 @@ def shape(p: Planning) -> None:
             m.model_copy(update={"kind": "max", "alias": m.alias.replace("avg_", "max_")}) for m in plan.measures
         ]
     groups_counted(p)
-    top_of_two_dimensions(p)
+    top_of_two_dimensions(p, top or most or least)
     nothing_ranked(p, top or most or least)
 
 
@@ -144,13 +144,35 @@ def _count_of(p: Planning, attribute: Attribute) -> bool:
     return lexicon.COUNTED_ENTITIES.get(noun) == attribute.column
 
 
-def top_of_two_dimensions(p: Planning) -> None:
-    """ "top 2 error services per env": the top two in each environment, or the two pairs with the
-    most? Answered overall; a model configured reads it better than a guess."""
+def top_of_two_dimensions(p: Planning, ranked: re.Match[str] | None) -> None:
+    """ "top 2 error services per env", "top error_type per service": the top of one dimension
+    within each value of the other (the one said after "per"/"each", or with 별/마다). Without such
+    a word it may be the top pairs overall: answered so, but a model configured reads it better."""
     plan = p.plan
     two = plan.group_by is not None and plan.group_by.bucket is None and plan.group_by_also is not None
-    if plan.limit and two:
+    if not two or ranked is None or plan.group_by is None or plan.group_by.attribute is None:
+        return
+    if _said_per(p, plan.group_by.attribute):
+        plan.rank_within_groups, plan.keep_ties = True, True
+        plan.limit = plan.limit or 1
+        plan.order = "measure_asc" if plan.order == "measure_asc" else "measure_desc"
+        p.ambiguous = [a for a in p.ambiguous if not a.startswith("most (")]
+    elif plan.limit:
         p.ambiguous.append(f"top {plan.limit} (overall or in each group)")
+
+
+def _said_per(p: Planning, attribute: Attribute) -> bool:
+    """Whether the question says "per <attribute>" ("each env", "for each service", "서비스별")."""
+    text = p.reader.text
+    for pattern, column in lexicon.DIMENSIONS:
+        if column != attribute.column:
+            continue
+        for match in pattern.finditer(text):
+            if re.search(r"(?:\bper|\beach|\bevery|\bwithin)\s+$", text[: match.start()]):
+                return True
+            if re.match(r"\s*(?:별|마다)", text[match.end() :]):
+                return True
+    return False
 
 
 def nothing_ranked(p: Planning, ranked: re.Match[str] | None) -> None:

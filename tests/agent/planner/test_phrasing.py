@@ -339,5 +339,15 @@ def test_a_korean_share_that_takes_up_its_base_is_of_what_is_said_first() -> Non
     assert part.values == ["203.0.113.66"]
 
 
-def test_top_n_beside_two_dimensions_is_left_to_a_model() -> None:
-    assert not planned("top 2 error services per env").confident
+def test_top_n_of_two_dimensions_with_no_per_is_left_to_a_model() -> None:
+    assert not planned("top 3 services and error types by errors").confident
+
+
+@pytest.mark.parametrize(
+    ("question", "within"),
+    [("top 2 error services per env", "environment"), ("top error_type per service", "service")],
+)
+def test_the_top_of_one_dimension_per_another_is_ranked_within_each(question: str, within: str) -> None:
+    plan = plan_of(question)
+    assert plan.rank_within_groups
+    assert f"PARTITION BY {within} " in render_sql(plan)
