@@ -12,6 +12,7 @@ import asyncpg
 import orjson
 import pytest
 
+from loglens.collector.mapping.shipper import MESSAGE_REQUIRED
 from loglens.collector.server import Collector
 
 
@@ -92,7 +93,7 @@ async def test_only_message_is_required_and_refusals_name_their_index(
     assert answer["status"] == "partial"
     assert answer["count"] == 2
     assert [(r["index"], r["error"]) for r in answer["rejected"]] == [
-        (1, '"message" is required'),
+        (1, MESSAGE_REQUIRED),
         (2, "a log record must be a JSON object"),
     ]
     rows = await db.fetch("SELECT message, level, log_type, created_at FROM logs ORDER BY message")
@@ -206,7 +207,7 @@ async def test_a_repeated_idempotency_key_is_acknowledged_without_storing_twice(
         == again
         == (
             200,
-            {"status": "partial", "count": 2, "rejected": [{"index": 2, "error": '"message" is required'}]},
+            {"status": "partial", "count": 2, "rejected": [{"index": 2, "error": MESSAGE_REQUIRED}]},
         )
     )
     assert await db.fetchval("SELECT count(*) FROM logs") == 2

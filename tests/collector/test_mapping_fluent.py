@@ -131,9 +131,11 @@ def test_a_json_line_without_a_message_is_its_own_message() -> None:
 
 
 def test_envelope_keys_a_json_line_shadows_are_kept() -> None:
-    mapped = row({"log": '{"message":"m","host":"inner"}', "host": "outer"})
-    assert metadata(mapped)["host"] == "inner"
-    assert metadata(mapped)["envelope.host"] == "outer"
+    mapped = row({"log": '{"message":"m","region":"inner","host":"web-2"}', "region": "outer", "host": "node-1"})
+    assert metadata(mapped)["region"] == "inner"
+    assert metadata(mapped)["envelope.region"] == "outer"
+    assert metadata(mapped)["host.name"] == "web-2"
+    assert metadata(mapped)["envelope.host.name"] == "node-1"
 
 
 KUBERNETES = {
