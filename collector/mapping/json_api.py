@@ -20,7 +20,7 @@ from loglens.collector.mapping import shipper
 from loglens.collector.mapping.shipper import parse_time_us, strict_dumps
 from loglens.collector.rows import Row
 
-__all__ = ["BodyError", "Parsed", "map_record", "parse_body", "parse_time_us"]
+__all__ = ["BodyError", "Parsed", "decode_reason", "load_document", "map_record", "parse_body", "parse_time_us"]
 
 
 class BodyError(ValueError):
@@ -139,6 +139,16 @@ def _parse_ndjson(text: str, body: bytes, had_invalid_utf8: bool) -> Parsed:
     if lines and len(parsed.unreadable) == len(lines):
         raise BodyError("no line of the body is valid JSON")
     return parsed
+
+
+def load_document(text: str) -> Any:
+    """One JSON document as Python's parser reads it (one request, one record: no need for speed)."""
+    return _loads(text)
+
+
+def decode_reason(error: ValueError | RecursionError) -> str:
+    """What is wrong with a JSON text, in a line."""
+    return _decode_reason(error)
 
 
 def _decode_reason(error: ValueError | RecursionError) -> str:
