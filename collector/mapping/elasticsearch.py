@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loglens.collector.mapping import json_api
+from loglens.collector.mapping.shipper import clean_text
 
 ACTIONS = ("index", "create", "delete", "update")
 # Elasticsearch's error types, as clients print them.
@@ -63,7 +64,8 @@ def parse_bulk(body: bytes, default_index: str | None) -> Bulk:
         action, meta = _action(lines, position)
         index = _index(meta.get("_index", default_index))
         given_id = meta.get("_id")
-        item_id = given_id if isinstance(given_id, str) and given_id else None
+        # (echoed in the answer: bytes that were not UTF-8 as U+FFFD)
+        item_id = clean_text(given_id) if isinstance(given_id, str) and given_id else None
         if action == "delete":
             bulk.items.append(Item(action, index, item_id, error=(ILLEGAL_ARGUMENT, _NOT_KEPT.format(action))))
             position += 1
@@ -109,7 +111,7 @@ def _action(lines: json_api.Parsed, position: int) -> tuple[str, dict[str, Any]]
 def _index(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
-    return value[:MAX_INDEX_CHARS]
+    return clean_text(value[:MAX_INDEX_CHARS])
 
 
 def stamped(document: Any, index: str, item_id: str | None) -> Any:

@@ -26,6 +26,7 @@ from aiohttp import web
 from loglens.collector import offload
 from loglens.collector.ingest import Ingest, Result
 from loglens.collector.mapping import elasticsearch as bulk_api
+from loglens.collector.mapping.shipper import dumps
 from loglens.errors import IngestError, RetryLaterError, UnauthorizedError
 
 VERSION = "8.17.0"  # the version shippers are told (7.x and 8.x clients accept it)
@@ -99,7 +100,7 @@ def _error_type(error: IngestError) -> str:
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(value), status=status, content_type="application/json")
+    return web.Response(body=dumps(value), status=status, content_type="application/json")
 
 
 def _error(status: int, kind: str, reason: str) -> web.Response:
@@ -315,4 +316,5 @@ def _bulk_answer(items: list[bulk_api.Item], result: Result, started: float) -> 
             answer = {"_index": item.index, "_id": item.id, "status": 400, "error": failure}
         answers.append({item.action: answer})
     took = int((time.monotonic() - started) * 1000)
-    return orjson.dumps({"took": took, "errors": errors, "items": answers})
+    # shipper.dumps: a reason quoting text that was not UTF-8 is answered with U+FFFD in its place
+    return dumps({"took": took, "errors": errors, "items": answers})
