@@ -53,37 +53,42 @@ def parse_bulk(body: bytes, default_index: str | None) -> Bulk:
     """The items of a bulk body; ``BulkBodyError`` when its action lines cannot be read.
 
     ``default_index``: the index of the path (``/{index}/_bulk``), for actions that name none."""
-    try:
-        lines = json_api.parse_body(body, ndjson=True)
-    except json_api.BodyError as error:
-        raise BulkBodyError(f"the body is not bulk NDJSON: {error}") from None
+    lines = json_api.ndjson_lines(body)
     bulk = Bulk(had_invalid_utf8=lines.had_invalid_utf8)
-    count = len(lines.records)
+    # Most bodies repeat one action line ({"index": {"_index": "logs"}}): read it once.
+    actions: dict[str, tuple[str, str | None, str | None]] = {}
+    texts = lines.lines
+    count = len(texts)
+    if not count:
+        raise BulkBodyError("the request body is required: NDJSON, an action line before each document")
     position = 0
     while position < count:
-        action, meta = _action(lines, position)
-        index = _index(meta.get("_index", default_index))
-        given_id = meta.get("_id")
-        # (echoed in the answer: bytes that were not UTF-8 as U+FFFD)
-        item_id = clean_text(given_id) if isinstance(given_id, str) and given_id else None
+        number, text = texts[position]
+        known = actions.get(text)
+        if known is None:
+            known = actions[text] = _action(lines, position, default_index)
+        action, index, item_id = known
         if action == "delete":
             bulk.items.append(Item(action, index, item_id, error=(ILLEGAL_ARGUMENT, _NOT_KEPT.format(action))))
             position += 1
             continue
         if position + 1 >= count:
-            raise BulkBodyError(f"line {position + 1}: the {action!r} action has no document line after it")
-        document_line = position + 1
+            raise BulkBodyError(f"line {number + 1}: the {action!r} action has no document line after it")
+        document_number, document_text = texts[position + 1]
         position += 2
         if action == "update":
             bulk.items.append(Item(action, index, item_id, error=(ILLEGAL_ARGUMENT, _NOT_KEPT.format(action))))
         elif index is None:
             bulk.items.append(Item(action, None, item_id, error=(VALIDATION, _NO_INDEX)))
-        elif document_line in lines.unreadable:
-            reason = lines.unreadable[document_line]
-            bulk.items.append(Item(action, index, item_id, error=(MAPPER_PARSING, reason)))
         else:
+            try:
+                document = lines.load(document_number, document_text)
+            except (ValueError, RecursionError) as error:
+                reason = f"line {document_number + 1} is not valid JSON: {json_api.decode_reason(error)}"
+                bulk.items.append(Item(action, index, item_id, error=(MAPPER_PARSING, reason)))
+                continue
             bulk.items.append(Item(action, index, item_id, record=len(bulk.records)))
-            bulk.records.append(stamped(lines.records[document_line], index, item_id))
+            bulk.records.append(stamped(document, index, item_id))
     return bulk
 
 
@@ -91,21 +96,28 @@ _NOT_KEPT = "loglens stores logs as they were sent: the {!r} action is not suppo
 _NO_INDEX = "Validation Failed: 1: index is missing (name it in the action or the path: /{index}/_bulk)"
 
 
-def _action(lines: json_api.Parsed, position: int) -> tuple[str, dict[str, Any]]:
-    line = lines.records[position]
-    if position in lines.unreadable or not isinstance(line, dict) or len(line) != 1:
+def _action(lines: json_api.Lines, position: int, default_index: str | None) -> tuple[str, str | None, str | None]:
+    """An action line's action, index and id."""
+    number, text = lines.lines[position]
+    try:
+        line = lines.load(number, text)
+    except (ValueError, RecursionError):
+        line = None
+    if not isinstance(line, dict) or len(line) != 1:
         raise BulkBodyError(
-            f"line {position + 1}: malformed action/metadata line, expected an object with one of "
+            f"line {number + 1}: malformed action/metadata line, expected an object with one of "
             f"{', '.join(ACTIONS)} (every document line follows its action line)"
         )
     action, meta = next(iter(line.items()))
     if action not in ACTIONS:
-        raise BulkBodyError(
-            f"line {position + 1}: unknown action {action!r}, expected one of {', '.join(ACTIONS)}"
-        )
+        expected = ", ".join(ACTIONS)
+        raise BulkBodyError(f"line {number + 1}: unknown action {action!r}, expected one of {expected}")
     if not isinstance(meta, dict):
-        raise BulkBodyError(f"line {position + 1}: the {action!r} action's metadata must be an object")
-    return action, meta
+        raise BulkBodyError(f"line {number + 1}: the {action!r} action's metadata must be an object")
+    given_id = meta.get("_id")
+    # (echoed in the answer: bytes that were not UTF-8 as U+FFFD)
+    item_id = clean_text(given_id) if isinstance(given_id, str) and given_id else None
+    return action, _index(meta.get("_index", default_index)), item_id
 
 
 def _index(value: Any) -> str | None:

@@ -20,7 +20,17 @@ from loglens.collector.mapping import shipper
 from loglens.collector.mapping.shipper import parse_time_us, strict_dumps
 from loglens.collector.rows import Row
 
-__all__ = ["BodyError", "Parsed", "decode_reason", "load_document", "map_record", "parse_body", "parse_time_us"]
+__all__ = [
+    "BodyError",
+    "Lines",
+    "Parsed",
+    "decode_reason",
+    "load_document",
+    "map_record",
+    "ndjson_lines",
+    "parse_body",
+    "parse_time_us",
+]
 
 
 class BodyError(ValueError):
@@ -123,6 +133,29 @@ def _load_line(line: str, by_orjson: bool) -> Any:
         except orjson.JSONDecodeError:
             pass  # Python's parser says what is wrong, or reads what orjson does not
     return _loads(line)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """An NDJSON body's lines, for a reader that pairs them (the Elasticsearch bulk API)."""
+
+    lines: list[tuple[int, str]]  # (its number in the body, its text), blank lines left out
+    slow: frozenset[int]
+    had_invalid_utf8: bool
+
+    def load(self, number: int, line: str) -> Any:
+        """The line's JSON as ``parse_body`` reads it; ``ValueError``/``RecursionError`` if none."""
+        return _load_line(line, not self.had_invalid_utf8 and number not in self.slow)
+
+
+def ndjson_lines(body: bytes) -> Lines:
+    try:
+        text, had_invalid_utf8 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, had_invalid_utf8 = body.decode("utf-8", "surrogateescape"), True
+    slow = frozenset() if had_invalid_utf8 else _lines_for_python(body)
+    lines = [(number, line) for number, line in enumerate(text.split("\n")) if line.strip()]
+    return Lines(lines, slow, had_invalid_utf8)
 
 
 def _parse_ndjson(text: str, body: bytes, had_invalid_utf8: bool) -> Parsed:

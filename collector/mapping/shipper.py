@@ -475,7 +475,10 @@ def map_record(  # noqa: C901
     created_us: int | None = None
     own_time = values[_TIME]
     if own_time is not None:
-        created_us = parse_time_us(own_time)
+        # A "date" of a day alone ("2026-12-03": an invoice's, a report's) is not the log's time;
+        # Fluent Bit's "date" is epoch seconds or a full ISO-8601 time.
+        day_only = own_time.__class__ is str and len(own_time) <= 10 and event.keys[_TIME] == "date"
+        created_us = None if day_only else parse_time_us(own_time)
         if created_us is None or not MIN_PLAUSIBLE_US <= created_us <= received_us + MAX_FUTURE_US:
             extra[event.keys[_TIME] or "time"] = jsonable_number(own_time)
             created_us = None

@@ -296,25 +296,41 @@ def _created(index: str, item_id: str, sequence: int) -> dict[str, Any]:
 
 def _bulk_answer(items: list[bulk_api.Item], result: Result, started: float) -> bytes:
     """Elasticsearch's bulk response: ``took``, ``errors`` and an item per action, in order
-    (Fluent Bit looks for ``{"took":…,"errors":false,"items":[`` as written here)."""
+    (Fluent Bit looks for ``{"took":…,"errors":false,"items":[`` as written here). A stored
+    item's answer is the same but for its index, id and number: written from a template."""
     refused = dict(result.refused)
-    # Generated ids: one random prefix per request and a counter, unique and cheap.
+    # Generated ids: one random prefix per request and a counter, unique and cheap (URL-safe:
+    # nothing to escape).
     prefix = secrets.token_urlsafe(9)
-    answers: list[dict[str, Any]] = []
+    quoted: dict[str | None, bytes] = {}
+    parts: list[bytes] = []
     errors = False
     for number, item in enumerate(items):
         error = item.error
         if error is None and item.record in refused:
             error = (bulk_api.MAPPER_PARSING, refused[item.record])
-        if error is None:
-            answer = _created(item.index or "", item.id or f"{prefix}{number:08x}", number)
-            answer["status"] = 201
-        else:
+        if error is not None:
             errors = True
             kind, reason = error
-            failure = {"type": kind, "reason": reason}
-            answer = {"_index": item.index, "_id": item.id, "status": 400, "error": failure}
-        answers.append({item.action: answer})
+            failure = {
+                "_index": item.index,
+                "_id": item.id,
+                "status": 400,
+                "error": {"type": kind, "reason": reason},
+            }
+            parts.append(dumps({item.action: failure}))
+            continue
+        index = quoted.get(item.index)
+        if index is None:
+            index = quoted[item.index] = dumps(item.index or "")
+        item_id = dumps(item.id) if item.id is not None else b'"%s%08x"' % (prefix.encode(), number)
+        parts.append(_CREATED % (item.action.encode(), index, item_id, number))
     took = int((time.monotonic() - started) * 1000)
-    # shipper.dumps: a reason quoting text that was not UTF-8 is answered with U+FFFD in its place
-    return dumps({"took": took, "errors": errors, "items": answers})
+    head = b'{"took":%d,"errors":%s,"items":[' % (took, b"true" if errors else b"false")
+    return head + b",".join(parts) + b"]}"
+
+
+_CREATED = (
+    b'{"%s":{"_index":%s,"_id":%s,"_version":1,"result":"created",'
+    b'"_shards":{"total":1,"successful":1,"failed":0},"_seq_no":%d,"_primary_term":1,"status":201}}'
+)

@@ -46,7 +46,8 @@ def test_without_an_index_anywhere_the_item_is_refused() -> None:
         (b'{"upsert": {}}\n{"message": "m"}\n', "unknown action 'upsert'"),
         (b'{"index": "logs"}\n{"message": "m"}\n', "metadata must be an object"),
         (b'{"index": {}, "create": {}}\n{"message": "m"}\n', "malformed action/metadata line"),
-        (b"garbage\n", "not bulk NDJSON"),
+        (b"garbage\n", "line 1: malformed action/metadata line"),
+        (b"\n \n", "the request body is required"),
     ],
 )
 def test_a_body_whose_actions_cannot_be_read_raises(body: bytes, reason: str) -> None:

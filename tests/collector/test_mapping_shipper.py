@@ -96,6 +96,13 @@ def test_a_time_that_is_no_time_is_kept_and_the_arrival_used() -> None:
     assert row["metadata"] == {"@timestamp": "yesterday"}
 
 
+def test_a_date_of_a_day_alone_is_not_the_logs_time() -> None:
+    row = strict({"message": "invoice sent", "date": "2026-06-01"})
+    assert row["created_at"] == NOW_US
+    assert row["metadata"] == {"date": "2026-06-01"}
+    assert strict({"message": "m", "date": "2026-12-03T14:00:00.123456Z"})["created_at"] == T0_US
+
+
 @pytest.mark.parametrize(
     ("record", "service"),
     [
