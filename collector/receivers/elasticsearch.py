@@ -5,7 +5,7 @@ Fluent Bit, syslog-ng, rsyslog and the ``elasticsearch`` clients send logs with.
 actions and answer per item, in Elasticsearch's shape: 201 for a document committed, 400 with
 a reason for one refused (``delete`` and ``update`` too); the request itself fails only when
 it cannot be read (400), is not allowed (401), or cannot be stored now (429/503, which
-shippers retry). ``/{index}/_doc`` and ``/{index}/_create/{id}`` store one document. The
+shippers retry). A body whose documents all have an ``_id``, sent again, is stored once. ``/{index}/_doc`` and ``/{index}/_create/{id}`` store one document. The
 probes shippers make at start are answered well enough that they proceed: ``GET /`` (an 8.x
 version), ``HEAD /{index}``, ``_license``, ``_nodes/http``, ``_cluster/health``, and index
 templates, ILM policies and ingest pipelines (kept in memory and acknowledged; loglens has
@@ -27,6 +27,7 @@ from loglens.collector import offload
 from loglens.collector.ingest import Ingest, Result
 from loglens.collector.mapping import elasticsearch as bulk_api
 from loglens.collector.mapping.shipper import dumps
+from loglens.collector.storage.writer import IdempotencyKey, content_digest
 from loglens.errors import IngestError, RetryLaterError, UnauthorizedError
 
 VERSION = "8.17.0"  # the version shippers are told (7.x and 8.x clients accept it)
@@ -222,13 +223,17 @@ class _ElasticsearchApi:
                 )
             except bulk_api.BulkBodyError as error:
                 return _error(400, bulk_api.ILLEGAL_ARGUMENT, str(error))
-            result, _ = await self._ingest.json_records(
+            result, replayed = await self._ingest.json_records(
                 parsed.records,
                 check_utf8=parsed.had_invalid_utf8,
+                idempotency_key=_identified(parsed, body),
                 body_bytes=len(body),
                 client_gone=_gone(request),
                 arrival=arrival,
             )
+        if replayed is not None:  # this body was committed before: answered as then, stored once
+            refused = [(int(entry["index"]), str(entry["error"])) for entry in replayed.get("rejected", [])]
+            result = Result(int(replayed.get("count", 0)), refused)
         heavy = len(parsed.items) >= offload.OFF_LOOP_RECORDS
         answer = await offload.run(heavy, _bulk_answer, parsed.items, result, started)
         return web.Response(body=answer, content_type="application/json")
@@ -272,6 +277,18 @@ def _listing(kind: str, kept: dict[str, Any]) -> Any:
     if kind == "_component_template":
         return {"component_templates": [{"name": name, "component_template": body} for name, body in kept.items()]}
     return kept  # _template, _ilm/policy, _ingest/pipeline: name → body
+
+
+def _identified(parsed: bulk_api.Bulk, body: bytes) -> IdempotencyKey | None:
+    """A key for a body whose every document has its ``_id`` (Fluent Bit's ``Generate_ID``):
+    sent again (Fluent Bit resends a whole chunk when any item failed) it is answered as the
+    first time and not stored twice, as Elasticsearch keeps one document per id. Bodies without
+    ids are stored each time they come, as Elasticsearch stores them."""
+    stored = [item for item in parsed.items if item.record is not None]
+    if not stored or any(item.id is None for item in stored):
+        return None
+    digest = content_digest(b"es-bulk", body)
+    return IdempotencyKey(b"es-bulk:" + digest, digest)
 
 
 def _gone(request: web.Request) -> Callable[[], bool]:

@@ -272,3 +272,30 @@ async def test_the_json_api_takes_the_token_as_a_basic_password_too(
         ) as response:
             assert response.status == status, await response.text()
     assert await db.fetchval("SELECT message FROM logs") == "raw tail line"
+
+
+async def test_a_body_resent_with_every_id_is_stored_once(
+    collector: Collector, http: aiohttp.ClientSession, db: asyncpg.Connection
+) -> None:
+    """Fluent Bit (Generate_ID On) resends a whole chunk when any item failed: the good
+    documents are not stored again. Without ids, a body sent twice is stored twice, as
+    Elasticsearch would store it."""
+    lines = []
+    for n in range(20):
+        lines += [orjson.dumps({"create": {"_index": "fb", "_id": f"id-{n}"}}), orjson.dumps({"log": f"line {n}"})]
+    lines += [orjson.dumps({"create": {"_index": "fb", "_id": "bad"}}), orjson.dumps({"no": "message"})]
+    with_ids = b"\n".join(lines) + b"\n"
+    without_ids = b'{"index": {"_index": "fb"}}\n{"log": "anonymous"}\n'
+    answers = []
+    for body in (with_ids, with_ids, without_ids, without_ids):
+        async with http.post(f"{url(collector)}/_bulk", data=body) as response:
+            assert response.status == 200
+            answer = await response.json()
+            answers.append(
+                [(item["create" if "create" in item else "index"]["status"]) for item in answer["items"]]
+            )
+    assert answers[0] == answers[1] == [201] * 20 + [400]
+    assert answers[2] == answers[3] == [201]
+    assert await db.fetchval("SELECT count(*) FROM logs WHERE message LIKE 'line %'") == 20
+    assert await db.fetchval("SELECT count(DISTINCT message) FROM logs WHERE message LIKE 'line %'") == 20
+    assert await db.fetchval("SELECT count(*) FROM logs WHERE message = 'anonymous'") == 2
