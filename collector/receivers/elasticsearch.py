@@ -5,7 +5,8 @@ Fluent Bit, syslog-ng, rsyslog and the ``elasticsearch`` clients send logs with.
 actions and answer per item, in Elasticsearch's shape: 201 for a document committed, 400 with
 a reason for one refused (``delete`` and ``update`` too); the request itself fails only when
 it cannot be read (400), is not allowed (401), or cannot be stored now (429/503, which
-shippers retry). A body whose documents all have an ``_id``, sent again, is stored once. ``/{index}/_doc`` and ``/{index}/_create/{id}`` store one document. The
+shippers retry). A body whose documents all have an ``_id``, sent again, is stored once.
+``/{index}/_doc`` and ``/{index}/_create/{id}`` store one document. The
 probes shippers make at start are answered well enough that they proceed: ``GET /`` (an 8.x
 version), ``HEAD /{index}``, ``_license``, ``_nodes/http``, ``_cluster/health``, and index
 templates, ILM policies and ingest pipelines (kept in memory and acknowledged; loglens has
