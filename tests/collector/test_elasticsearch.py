@@ -8,6 +8,7 @@ import asyncio
 import base64
 import datetime as dt
 import gzip
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +20,8 @@ from elasticsearch import AuthenticationException, Elasticsearch, helpers
 
 from loglens.collector.mapping.shipper import MESSAGE_REQUIRED
 from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
 from tests.conftest import settings_for_tests
 
 T0 = dt.datetime(2026, 12, 3, 9, 0, 0, tzinfo=dt.UTC)
@@ -299,3 +302,46 @@ async def test_a_body_resent_with_every_id_is_stored_once(
     assert await db.fetchval("SELECT count(*) FROM logs WHERE message LIKE 'line %'") == 20
     assert await db.fetchval("SELECT count(DISTINCT message) FROM logs WHERE message LIKE 'line %'") == 20
     assert await db.fetchval("SELECT count(*) FROM logs WHERE message = 'anonymous'") == 2
+
+
+async def test_an_outage_is_answered_retryable_in_elasticsearchs_shape(own_postgres: EmbeddedPostgres) -> None:
+    connection = await asyncpg.connect(own_postgres.dsn)
+    await migrate(connection)
+    await connection.close()
+    running = Collector(settings_for_tests(commit_timeout_s=0.5), own_postgres.dsn)
+    await running.start()
+    target = f"{url(running)}/_bulk"
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def post(text: str) -> tuple[int, Any, Any]:
+                body = orjson.dumps({"index": {"_index": "o"}}) + b"\n" + orjson.dumps({"message": text}) + b"\n"
+                async with http.post(target, data=body) as response:
+                    return response.status, response.headers, await response.json()
+
+            await asyncio.to_thread(own_postgres.stop)
+            own_postgres._started_here = False  # stopped by hand; start() below starts it again
+            deadline = time.monotonic() + 30
+            status, headers, answer = await post("during the outage")
+            while status == 200 and time.monotonic() < deadline:
+                status, headers, answer = await post("during the outage")
+            assert status in (429, 503), answer
+            assert int(headers["Retry-After"]) >= 1
+            assert headers["X-Elastic-Product"] == "Elasticsearch"
+            assert answer["status"] == status
+            assert answer["error"]["type"] in ("unavailable_shards_exception", "es_rejected_execution_exception")
+
+            await asyncio.to_thread(own_postgres.start)
+            deadline = time.monotonic() + 60
+            status, _, answer = await post("after the outage")
+            while status != 200 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)  # the shipper's retry interval, not a wait for a condition
+                status, _, answer = await post("after the outage")
+            assert (status, answer["errors"]) == (200, False)
+    finally:
+        await running.stop()
+    connection = await asyncpg.connect(own_postgres.dsn)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM logs WHERE message = 'after the outage'") == 1
+    finally:
+        await connection.close()
