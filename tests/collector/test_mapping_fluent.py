@@ -280,3 +280,15 @@ def test_bytes_bad_utf8_and_odd_keys_never_lose_the_log() -> None:
 def test_a_record_that_is_not_a_map_is_refused() -> None:
     with pytest.raises(ValueError, match="must be a map, not a string"):
         row("just text")
+
+
+def test_a_compose_service_label_names_the_service_not_the_replicas_container() -> None:
+    record = {
+        "log": "charged\n",
+        "container_name": "/shop-payment-api-1",
+        "com.docker.compose.service": "payment-api",
+        "PRIORITY": "3",
+    }
+    mapped = row(record, tag_name="docker.3f2a9c81e0b1")
+    assert (mapped[Col.service], mapped[Col.level], mapped[Col.message]) == ("payment-api", "ERROR", "charged")
+    assert metadata(mapped)["container.name"] == "shop-payment-api-1"
