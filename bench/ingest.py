@@ -1,10 +1,11 @@
 """End-to-end ingest through every receiver against PostgreSQL's own limit, in one run.
 
 1. Generates realistic logs (the demo scenarios: backends, workers, front ends, an incident) and
-   encodes the same records four ways, once, before anything is measured: OTLP protobuf
+   encodes the same records five ways, once, before anything is measured: OTLP protobuf
    requests of 1000 records gzipped (for OTLP/HTTP's Content-Encoding and, as gRPC's own
    message compression, for OTLP/gRPC: ``bench/grpc_raw.py`` sends them as they are), gzip
-   NDJSON bodies of 1000 for ``/logs``, Fluentd PackedForward chunks of 1000 (acks awaited), and
+   NDJSON bodies of 1000 for ``/logs``, the same as Elasticsearch bulk bodies (an ``index`` action before
+   each document) for ``/_bulk``, Fluentd PackedForward chunks of 1000 (acks awaited), and
    octet-counted RFC 5424 syslog over TCP (no answers: counted once committed, ``bench/syslog.py``).
 2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL, sends every record through it once
    unmeasured (``warm_up``: partitions and WAL files created), then, protocol by protocol into
@@ -63,11 +64,12 @@ from loglens.demo import otlp, scenario
 
 MISSION_LOGS_PER_S = 19_231
 BATCH = 1000
-PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "forward", "syslog")
+PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "es-bulk", "forward", "syslog")
 TITLES = {
     "otlp-http": "OTLP/HTTP protobuf+gzip",
     "otlp-grpc": "OTLP/gRPC protobuf+gzip",
     "json": "JSON /logs gzip NDJSON",
+    "es-bulk": "Elasticsearch /_bulk gzip",
     "forward": "Fluentd forward PackedForward",
     "syslog": "syslog RFC 5424 TCP octets",
 }
@@ -84,6 +86,7 @@ class Payloads:
     otlp_gzip: list[bytes]
     otlp_raw: list[bytes]
     ndjson_gzip: list[bytes]
+    bulk_gzip: list[bytes]
     chunks: list[tuple[str, bytes]]
     syslog_bodies: list[bytes]
     raw_bytes: int
@@ -120,19 +123,23 @@ def build_payloads(count: int) -> Payloads:
     records = scenario.Gen(dict(scenario.DEFAULT_VOCAB), seed=11, now=now).all(count)
     otlp_raw = [request.SerializeToString() for request in otlp.export_requests(records, batch_size=BATCH)]
     otlp_gzip = [gzip.compress(raw, compresslevel=6) for raw in otlp_raw]
-    ndjson_gzip = []
+    ndjson_gzip, bulk_gzip = [], []
+    action = orjson.dumps({"index": {"_index": "bench"}})
     for start in range(0, len(records), BATCH):
-        lines = b"\n".join(
+        documents = [
             orjson.dumps({k: v for k, v in record.items() if v is not None})
             for record in records[start : start + BATCH]
-        )
-        ndjson_gzip.append(gzip.compress(lines, compresslevel=6))
+        ]
+        ndjson_gzip.append(gzip.compress(b"\n".join(documents), compresslevel=6))
+        bulk = b"".join(action + b"\n" + document + b"\n" for document in documents)
+        bulk_gzip.append(gzip.compress(bulk, compresslevel=6))
     chunks, _ = build_chunks(records)
     return Payloads(
         len(records),
         otlp_gzip,
         otlp_raw,
         ndjson_gzip,
+        bulk_gzip,
         chunks,
         syslog.build_bodies(records),
         sum(len(raw) for raw in otlp_raw),
@@ -315,6 +322,8 @@ async def send_protocol(
         return await send_grpc(payloads.otlp_gzip, server.grpc_port, connections)
     if protocol == "json":
         return await send_http(payloads.ndjson_gzip, f"{base}/logs", "application/x-ndjson", connections)
+    if protocol == "es-bulk":
+        return await send_http(payloads.bulk_gzip, f"{base}/_bulk", "application/x-ndjson", connections)
     return await send_chunks(payloads.chunks, server.forward_port, connections)
 
 
@@ -460,6 +469,8 @@ async def measure_stages(payloads: Payloads, dsn: str, protocols: tuple[str, ...
     sample = 50
     measured: dict[str, stages.Stages] = {}
     for protocol in protocols:
+        if protocol == "es-bulk":
+            continue  # its documents are mapped as /logs records are (the json stages)
         gc_paused = gc_running = inflate_us = native_us = None
         if protocol in ("otlp-http", "otlp-grpc"):
             if "otlp" in measured:

@@ -1,41 +1,36 @@
-"""The plain JSON API's records → rows: fields named as the columns, the rest into metadata.
+"""The plain JSON API's bodies → records, and records → rows.
 
 Accepted bodies: ``{"logs": [record, ...]}``, a JSON array of records, a single record, or
-NDJSON (one record a line). Only ``message`` is required. ``created_at`` is Unix seconds
-(or milliseconds/microseconds, told apart by size), ISO-8601, or absent (arrival time).
-Enum columns are case-insensitive; a value outside an enum is kept in ``metadata``.
+NDJSON (one record a line). A record is mapped as every shipper's is (``shipper.py``): the
+columns' own names and the usual aliases (``msg``, ``@timestamp``, ``levelname``, ``userId``...),
+the rest into ``metadata``. Only a message is required. A time is Unix seconds (or
+milliseconds, microseconds, nanoseconds, told apart by size), ISO-8601, or absent (arrival
+time). Enum columns are case-insensitive; a value outside an enum is kept in ``metadata``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from loglens import logs_table
-from loglens.collector.rows import (
-    COLUMNS,
-    Row,
-    duration_thousandths,
-    environment_from_text,
-    jsonable_number,
-    level_from_text,
-    numbers_as_text,
-    own_bytes,
-)
-from loglens.logs_table import LOG_TYPES, METHODS
+from loglens.collector.mapping import shipper
+from loglens.collector.mapping.shipper import parse_time_us, strict_dumps
+from loglens.collector.rows import Row
 
-# Fields named as a text column, message aside (it is required): taken as they come.
-TEXT_COLUMNS = tuple(name for name in COLUMNS if logs_table.COLUMN[name].is_text and name != "message")
-# Columns the database assigns: a record's values for them are dropped.
-IGNORED = frozenset(column.name for column in logs_table.COLUMNS if not column.written)
-KNOWN = frozenset(logs_table.NAMES)
-MIN_PLAUSIBLE_US = 946_684_800_000_000  # 2000-01-01
-MAX_FUTURE_US = 24 * 3600 * 1_000_000
+__all__ = [
+    "BodyError",
+    "Lines",
+    "Parsed",
+    "decode_reason",
+    "load_document",
+    "map_record",
+    "ndjson_lines",
+    "parse_body",
+    "parse_time_us",
+]
 
 
 class BodyError(ValueError):
@@ -140,6 +135,29 @@ def _load_line(line: str, by_orjson: bool) -> Any:
     return _loads(line)
 
 
+@dataclass(frozen=True)
+class Lines:
+    """An NDJSON body's lines, for a reader that pairs them (the Elasticsearch bulk API)."""
+
+    lines: list[tuple[int, str]]  # (its number in the body, its text), blank lines left out
+    slow: frozenset[int]
+    had_invalid_utf8: bool
+
+    def load(self, number: int, line: str) -> Any:
+        """The line's JSON as ``parse_body`` reads it; ``ValueError``/``RecursionError`` if none."""
+        return _load_line(line, not self.had_invalid_utf8 and number not in self.slow)
+
+
+def ndjson_lines(body: bytes) -> Lines:
+    try:
+        text, had_invalid_utf8 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, had_invalid_utf8 = body.decode("utf-8", "surrogateescape"), True
+    slow = frozenset() if had_invalid_utf8 else _lines_for_python(body)
+    lines = [(number, line) for number, line in enumerate(text.split("\n")) if line.strip()]
+    return Lines(lines, slow, had_invalid_utf8)
+
+
 def _parse_ndjson(text: str, body: bytes, had_invalid_utf8: bool) -> Parsed:
     parsed = Parsed(had_invalid_utf8=had_invalid_utf8)
     # A body that is not UTF-8 (lone surrogates in text) is Python's parser's throughout.
@@ -156,6 +174,16 @@ def _parse_ndjson(text: str, body: bytes, had_invalid_utf8: bool) -> Parsed:
     return parsed
 
 
+def load_document(text: str) -> Any:
+    """One JSON document as Python's parser reads it (one request, one record: no need for speed)."""
+    return _loads(text)
+
+
+def decode_reason(error: ValueError | RecursionError) -> str:
+    """What is wrong with a JSON text, in a line."""
+    return _decode_reason(error)
+
+
 def _decode_reason(error: ValueError | RecursionError) -> str:
     if isinstance(error, RecursionError):
         return "it nests arrays or objects too deeply"
@@ -163,133 +191,13 @@ def _decode_reason(error: ValueError | RecursionError) -> str:
 
 
 def map_record(record: Any, received_us: int, check_utf8: bool) -> Row:
-    """One record → one row; ``ValueError`` says why the record is refused."""
+    """One record → one row, by the shippers' mapping (``shipper.py``, strict: a record needs a
+    message); ``ValueError`` says why the record is refused."""
     if not isinstance(record, dict):
         raise ValueError("a log record must be a JSON object")
     if check_utf8:
         try:
-            _dumps(record)
+            strict_dumps(record)
         except orjson.JSONEncodeError:
             raise ValueError("the record contains bytes that are not valid UTF-8") from None
-    message = record.get("message")
-    if message is None or message == "":
-        raise ValueError('"message" is required')
-    if not isinstance(message, str):
-        number = jsonable_number(message)  # infinity, NaN and the longest integers: their text
-        message = number if number.__class__ is str else _dumps(message).decode()
-
-    extra: dict[str, Any] = {}
-    given_metadata = record.get("metadata")
-    if isinstance(given_metadata, dict):
-        extra.update(given_metadata)
-    elif given_metadata is not None:
-        extra["metadata"] = given_metadata
-    for key, value in record.items():
-        if key not in KNOWN:
-            extra[key] = value
-
-    texts = {name: _text(record.get(name)) for name in TEXT_COLUMNS}
-    return (
-        _created_us(record.get("created_at"), received_us, extra),
-        _enum(record.get("level"), "level", extra, _level) or "INFO",
-        _enum(record.get("log_type"), "log_type", extra, _log_type) or "BACKEND",
-        texts["service"],
-        _enum(record.get("environment"), "environment", extra, environment_from_text),
-        texts["service_version"],
-        texts["trace_id"],
-        texts["span_id"],
-        texts["user_id"],
-        texts["session_id"],
-        texts["error_type"],
-        message,
-        texts["stack_trace"],
-        texts["path"],
-        _enum(record.get("method"), "method", extra, _method),
-        texts["action_type"],
-        texts["function_name"],
-        texts["file_path"],
-        _duration(record.get("duration_ms"), extra),
-        own_bytes(_dumps(extra)) if extra else None,
-    )
-
-
-def _dumps(value: Any) -> bytes:
-    """JSON bytes of a record's values; a number orjson cannot write (an integer past 64 bits,
-    from NDJSON) as its text rather than the record refused for it."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        return orjson.dumps(numbers_as_text(value))
-
-
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return _dumps(value).decode() if isinstance(value, list | dict) else str(value)
-
-
-def _level(text: str) -> str | None:
-    return level_from_text(text)
-
-
-def _log_type(text: str) -> str | None:
-    upper = text.strip().upper()
-    return upper if upper in LOG_TYPES else None
-
-
-def _method(text: str) -> str | None:
-    upper = text.strip().upper()
-    return upper if upper in METHODS else None
-
-
-def _enum(value: Any, name: str, extra: dict[str, Any], normalise: Any) -> str | None:
-    if value is None:
-        return None
-    result: str | None = normalise(value) if isinstance(value, str) else None
-    if result is None:
-        extra[name] = jsonable_number(value)  # outside the enum: kept, never a reason to lose the log
-    return result
-
-
-def _duration(value: Any, extra: dict[str, Any]) -> int | None:
-    if value is None:
-        return None
-    thousandths = duration_thousandths(value)
-    if thousandths is None:
-        extra["duration_ms"] = jsonable_number(value)  # not a duration a column can hold: kept as it came
-    return thousandths
-
-
-def _created_us(value: Any, received_us: int, extra: dict[str, Any]) -> int:
-    if value is None or value == "":
-        return received_us
-    unix_us = parse_time_us(value)
-    if unix_us is None or not MIN_PLAUSIBLE_US <= unix_us <= received_us + MAX_FUTURE_US:
-        extra["original_created_at"] = jsonable_number(value)
-        return received_us
-    return unix_us
-
-
-def parse_time_us(value: Any) -> int | None:
-    """Unix microseconds from Unix seconds, milliseconds or microseconds, or ISO-8601 text."""
-    # (an integer is compared as it is: past 1.8e308 it has no float to test for finiteness)
-    if (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, float) and math.isfinite(value)
-    ):
-        magnitude = abs(value)
-        # seconds (1.7e9), milliseconds (1.7e12) and microseconds (1.7e15) are told apart by size
-        scale = 1_000_000 if magnitude < 1e11 else 1_000 if magnitude < 1e14 else 1
-        return int(value * scale)
-    if isinstance(value, str):
-        return _iso_us(value)
-    return None
-
-
-def _iso_us(text: str) -> int | None:
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+    return shipper.map_record(record, received_us, strict=True)

@@ -78,6 +78,7 @@ ATTRIBUTE_SLOTS: dict[str, int] = {
     "user.id": _USER,
     "enduser.id": _USER,
     "user_id": _USER,
+    "userId": _USER,
     "session.id": _SESSION,
     "session_id": _SESSION,
     "duration_ms": _DURATION,

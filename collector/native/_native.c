@@ -740,6 +740,7 @@ static const struct {
     {"http.request.method", S_METHOD}, {"http.method", S_METHOD}, {"method", S_METHOD},
     {"http.route", S_ROUTE}, {"path", S_ROUTE}, {"url.path", S_URL_PATH}, {"http.target", S_URL_PATH},
     {"user.id", S_USER}, {"enduser.id", S_USER}, {"user_id", S_USER},
+    {"userId", S_USER},
     {"session.id", S_SESSION}, {"session_id", S_SESSION}, {"duration_ms", S_DURATION},
     {"action_type", S_ACTION}, {"log_type", S_LOG_TYPE}, {"trace_id", S_TRACE}, {"span_id", S_SPAN},
     {"service", S_SERVICE}, {"environment", S_ENV}, {"service_version", S_VERSION},

@@ -1,4 +1,5 @@
-"""OTLP/HTTP (``POST /v1/logs``), the plain JSON API (``POST /logs``) and ``GET /health``.
+"""OTLP/HTTP (``POST /v1/logs``), the plain JSON API (``POST /logs``), ``GET /health``, and the
+Elasticsearch-compatible API (``elasticsearch.py``: ``/_bulk``, ``/{index}/_doc`` and the probes).
 
 Answers follow the OTLP/HTTP specification: 200 with an ``ExportLogsServiceResponse`` in
 the request's encoding (``partial_success`` counts refused records), 400 for a body that
@@ -9,6 +10,8 @@ retryable 429/503 with ``Retry-After`` when the writer is saturated or the datab
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
@@ -29,6 +32,7 @@ from loglens.collector.batcher import Arrival
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, collections_paused, json_receipt
 from loglens.collector.mapping import json_api, otlp
+from loglens.collector.receivers import elasticsearch
 from loglens.collector.storage.writer import IdempotencyKey, content_digest
 from loglens.errors import (
     IngestError,
@@ -68,6 +72,7 @@ def create_app(
     app.router.add_post("/v1/logs", receiver.otlp_logs)
     app.router.add_post("/logs", receiver.json_logs)
     app.router.add_get("/health", receiver.health)
+    elasticsearch.add_routes(app, ingest, receiver.read_body, receiver.authorize)
     return app
 
 
@@ -173,16 +178,16 @@ class _HttpReceiver:
         self._ingest = ingest
         self._token = settings.ingest_token.get_secret_value().encode() if settings.ingest_token else None
 
-    def _authorize(self, request: web.Request) -> None:
+    def authorize(self, request: web.Request) -> None:
         if self._token is None:
             return
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip().encode()
-        if not hmac.compare_digest(given, self._token):
+        if not any(hmac.compare_digest(given, self._token) for given in presented_tokens(request)):
             raise UnauthorizedError(
-                "a valid ingest token is required: send 'Authorization: Bearer <LOGLENS_INGEST_TOKEN>'"
+                "a valid ingest token is required: send 'Authorization: Bearer <LOGLENS_INGEST_TOKEN>' "
+                "(or the token as a Basic auth password, or as an ApiKey)"
             )
 
-    async def _body(self, request: web.Request) -> bytes:
+    async def read_body(self, request: web.Request) -> bytes:
         raw = await _read_body(request, self._settings.idle_timeout_s, self._settings.max_body_bytes)
         encoding = request.headers.get("Content-Encoding", "")
         # A compressed body costs what it inflates to: a small one may take long (offload.py).
@@ -199,11 +204,11 @@ class _HttpReceiver:
             return await self._json_logs(request, arrival)
 
     async def _otlp_logs(self, request: web.Request, arrival: Arrival) -> web.Response:
-        self._authorize(request)
+        self.authorize(request)
         content_type = request.content_type
         if content_type not in (PROTOBUF, JSON):
             return web.Response(status=415, text=f"Content-Type must be {PROTOBUF} or {JSON}, not {content_type}")
-        body = await self._body(request)
+        body = await self.read_body(request)
         try:
             decode = self._ingest.decode_protobuf if content_type == PROTOBUF else otlp.decode_json
             export = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, decode, body)
@@ -217,11 +222,11 @@ class _HttpReceiver:
         return _otlp_answer(result, content_type)
 
     async def _json_logs(self, request: web.Request, arrival: Arrival) -> web.Response:
-        self._authorize(request)
+        self.authorize(request)
         key = _idempotency_key(request)
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
             raise MalformedPayloadError(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} bytes long")
-        body = await self._body(request)
+        body = await self.read_body(request)
         try:
             ndjson = request.content_type in NDJSON
             parsed = await offload.run(len(body) >= offload.OFF_LOOP_BYTES, _parse_json, body, ndjson)
@@ -276,6 +281,29 @@ class _HttpReceiver:
                 answer["status"] = "degraded"
             return web.json_response({**answer, "workers": workers}, status=200 if problem is None else 503)
         return web.json_response(answer, status=200 if problem is None else 503)
+
+
+def presented_tokens(request: web.Request) -> list[bytes]:
+    """What the Authorization header may carry as the ingest token: ``Bearer <token>``, Basic auth
+    with the token as the password (any user name: what Fluent Bit, Vector and Filebeat send with
+    a user and password), or ``ApiKey <token>`` (Elasticsearch's, which is base64 of ``id:key``:
+    the key, or the whole decoded value, is the token)."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    value = value.strip()
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return [value.encode()]
+    if scheme not in ("basic", "apikey"):
+        return []
+    tokens = [value.encode()] if scheme == "apikey" else []
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return tokens
+    _user, colon, password = decoded.partition(b":")
+    if scheme == "basic":
+        return [password] if colon else []
+    return [*tokens, decoded, *([password] if colon else [])]
 
 
 def _parse_json(body: bytes, ndjson: bool) -> json_api.Parsed:

@@ -339,6 +339,46 @@ def json_api_corpus(seed: int) -> list[Body]:
     return bodies
 
 
+def bulk_lines(rng: random.Random) -> list[bytes]:
+    """A good bulk body's lines: index, create, delete and update actions with their documents."""
+    lines: list[bytes] = []
+    for n in range(rng.randint(1, 6)):
+        action = rng.choice(["index", "index", "create", "delete", "update"])
+        meta: dict[str, Any] = rng.choice([{}, {"_index": "fuzz"}, {"_index": "fuzz", "_id": f"id-{n}"}])
+        lines.append(orjson.dumps({action: meta}))
+        if action != "delete":
+            document = {"@timestamp": "2026-01-01T00:00:00.5Z", "message": f"bulk {n}", "log": {"level": "warn"}}
+            lines.append(orjson.dumps({"doc": document} if action == "update" else document))
+    return lines
+
+
+def bulk_mutation(rng: random.Random) -> bytes:
+    lines = bulk_lines(rng)
+    kind = rng.randrange(5)
+    at = rng.randrange(len(lines))
+    if kind == 0:  # one line (an action or a document) mutated as JSON
+        lines[at] = json_mutation(rng, orjson.loads(lines[at]))
+    elif kind == 1:  # a line lost or repeated: the pairing of actions and documents breaks
+        lines = lines[:at] + lines[at + 1 :] if rng.random() < 0.5 else lines[: at + 1] + lines[at:]
+    elif kind == 2:  # an action of a wrong shape
+        lines[at] = orjson.dumps(
+            rng.choice(
+                [{"index": [], "create": {}}, {"upsert": {}}, {"index": "logs"}, [], "index", {"index": None}]
+            )
+        )
+    elif kind == 3:  # blank lines, CRLF, no final newline
+        return rng.choice([b"\r\n", b"\n\n", b"\n \n"]).join(lines)
+    else:
+        return mutate_bytes(rng, b"\n".join(lines) + b"\n")
+    return b"\n".join(lines) + b"\n"
+
+
+def bulk_corpus(seed: int) -> list[Body]:
+    rng = random.Random(seed)
+    content_type = {"Content-Type": "application/x-ndjson"}
+    return [with_encoding(rng, bulk_mutation(rng), content_type) for _ in range(BODIES)]
+
+
 def otlp_grpc_corpus(seed: int) -> list[tuple[bytes, grpc.Compression]]:
     """The OTLP/protobuf mutations as Export messages, a fifth of them gzip-compressed by the
     client (gRPC compresses whole messages: no garbage gzip reaches the server through a channel)."""
@@ -434,6 +474,42 @@ async def test_no_malformed_http_body_is_answered_5xx(
     assert errors_logged() == []
     log.info("%s: %d bodies in %.1f s, answers %s", path, len(bodies), time.monotonic() - started, dict(statuses))
     await good_request_is_stored(fuzz_collector, db, f"after the {path} fuzz")
+
+
+async def test_no_malformed_bulk_body_is_answered_5xx(
+    fuzz_collector: Collector, db: asyncpg.Connection, errors_logged: Callable[[], list[str]]
+) -> None:
+    """The Elasticsearch bulk parser: an answer is a 400 for the request or a bulk response whose
+    items say what was refused; never a 5xx."""
+    bodies = bulk_corpus(14)
+    url = f"http://127.0.0.1:{fuzz_collector.ports.otlp_http}/_bulk"
+    outcomes: Counter[str] = Counter()
+    server_errors: list[tuple[int, bytes]] = []
+    slots = asyncio.Semaphore(CONCURRENCY)
+    async with aiohttp.ClientSession() as http:
+
+        async def one(body: bytes, headers: dict[str, str]) -> None:
+            async with slots, http.post(url, data=body, headers=headers) as answer:
+                text = await answer.read()
+                if answer.status >= 500:
+                    server_errors.append((answer.status, body[:200]))
+                elif answer.status == 200:
+                    response = orjson.loads(text)
+                    statuses = [next(iter(item.values()))["status"] for item in response["items"]]
+                    assert set(statuses) <= {201, 400}, response
+                    assert response["errors"] == (400 in statuses), response
+                    outcomes["item errors" if response["errors"] else "all stored"] += 1
+                else:
+                    outcomes[str(answer.status)] += 1
+
+        await asyncio.gather(*(one(body, headers) for body, headers in bodies))
+
+    assert server_errors == [], f"{len(server_errors)} answers 5xx, the first: {server_errors[:3]}"
+    assert sum(outcomes.values()) == len(bodies)
+    assert outcomes["400"] + outcomes["item errors"] > len(bodies) // 2, outcomes
+    assert outcomes["all stored"] > 0, outcomes
+    assert errors_logged() == []
+    await good_request_is_stored(fuzz_collector, db, "after the bulk fuzz")
 
 
 EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"

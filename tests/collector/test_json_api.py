@@ -12,6 +12,7 @@ import asyncpg
 import orjson
 import pytest
 
+from loglens.collector.mapping.shipper import MESSAGE_REQUIRED
 from loglens.collector.server import Collector
 
 
@@ -92,7 +93,7 @@ async def test_only_message_is_required_and_refusals_name_their_index(
     assert answer["status"] == "partial"
     assert answer["count"] == 2
     assert [(r["index"], r["error"]) for r in answer["rejected"]] == [
-        (1, '"message" is required'),
+        (1, MESSAGE_REQUIRED),
         (2, "a log record must be a JSON object"),
     ]
     rows = await db.fetch("SELECT message, level, log_type, created_at FROM logs ORDER BY message")
@@ -206,7 +207,7 @@ async def test_a_repeated_idempotency_key_is_acknowledged_without_storing_twice(
         == again
         == (
             200,
-            {"status": "partial", "count": 2, "rejected": [{"index": 2, "error": '"message" is required'}]},
+            {"status": "partial", "count": 2, "rejected": [{"index": 2, "error": MESSAGE_REQUIRED}]},
         )
     )
     assert await db.fetchval("SELECT count(*) FROM logs") == 2
@@ -222,3 +223,23 @@ async def test_concurrent_requests_with_one_key_store_once(
     assert {status for status, _ in answers} == {200}
     assert {answer["count"] for _, answer in answers} == {50}
     assert await db.fetchval("SELECT count(*) FROM logs") == 50
+
+
+async def test_fluent_bit_http_output_records_keep_their_line_and_time(
+    collector: Collector, http: aiohttp.ClientSession, db: asyncpg.Connection
+) -> None:
+    """Fluent Bit's http output (format json) behind a tail input: raw lines under "log", the
+    time as float seconds under "date"; syslog-ng's http() with format-json names them
+    MESSAGE and ISODATE."""
+    start = 1_764_770_000.0
+    records: list[dict[str, Any]] = [
+        {"date": start + n / 1000, "log": f"GET /item/{n} 200\n"} for n in range(1000)
+    ]
+    records.append({"ISODATE": "2026-12-03T14:00:00.250000+00:00", "MESSAGE": "syslog-ng", "PROGRAM": "cron"})
+    status, answer = await post_logs(http, collector, records)
+    assert (status, answer["count"]) == (200, 1001)
+    rows = await db.fetch("SELECT message, service, created_at FROM logs")
+    times = {row["message"]: row["created_at"].timestamp() for row in rows}
+    assert len(times) == 1001
+    assert all(times[f"GET /item/{n} 200"] == pytest.approx(start + n / 1000, abs=1e-6) for n in range(1000))
+    assert {row["service"] for row in rows if row["message"] == "syslog-ng"} == {"cron"}

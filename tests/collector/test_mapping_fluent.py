@@ -131,9 +131,11 @@ def test_a_json_line_without_a_message_is_its_own_message() -> None:
 
 
 def test_envelope_keys_a_json_line_shadows_are_kept() -> None:
-    mapped = row({"log": '{"message":"m","host":"inner"}', "host": "outer"})
-    assert metadata(mapped)["host"] == "inner"
-    assert metadata(mapped)["envelope.host"] == "outer"
+    mapped = row({"log": '{"message":"m","region":"inner","host":"web-2"}', "region": "outer", "host": "node-1"})
+    assert metadata(mapped)["region"] == "inner"
+    assert metadata(mapped)["envelope.region"] == "outer"
+    assert metadata(mapped)["host.name"] == "web-2"
+    assert metadata(mapped)["envelope.host.name"] == "node-1"
 
 
 KUBERNETES = {
@@ -278,3 +280,15 @@ def test_bytes_bad_utf8_and_odd_keys_never_lose_the_log() -> None:
 def test_a_record_that_is_not_a_map_is_refused() -> None:
     with pytest.raises(ValueError, match="must be a map, not a string"):
         row("just text")
+
+
+def test_a_compose_service_label_names_the_service_not_the_replicas_container() -> None:
+    record = {
+        "log": "charged\n",
+        "container_name": "/shop-payment-api-1",
+        "com.docker.compose.service": "payment-api",
+        "PRIORITY": "3",
+    }
+    mapped = row(record, tag_name="docker.3f2a9c81e0b1")
+    assert (mapped[Col.service], mapped[Col.level], mapped[Col.message]) == ("payment-api", "ERROR", "charged")
+    assert metadata(mapped)["container.name"] == "shop-payment-api-1"

@@ -199,3 +199,10 @@ def test_a_body_of_invalid_utf8_bytes_refuses_only_that_record() -> None:
     mapped = map_request(request(record(b"\xc3\x28"), record("fine")), NOW_US)
     assert mapped.rejected == [(0, "body is bytes that are not valid UTF-8")]
     assert [as_dict(row)["message"] for row in mapped.rows] == ["fine"]
+
+
+@pytest.mark.parametrize("attribute", ["userId", "enduser.id", "user.id", "user_id"])
+def test_every_spelling_of_the_user_is_the_user_id(attribute: str) -> None:
+    row = one_row("signed in", attrs={attribute: "u-17"})
+    assert row["user_id"] == "u-17"
+    assert attribute not in row["metadata"]

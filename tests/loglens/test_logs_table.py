@@ -17,7 +17,7 @@ from loglens.agent import explore, schema
 from loglens.agent.offline import plan
 from loglens.agent.offline.planner import shapes
 from loglens.collector import rows
-from loglens.collector.mapping import json_api, otlp
+from loglens.collector.mapping import otlp, shipper
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_TYPES = ROOT / "bots" / "web" / "src" / "lib" / "types.ts"
@@ -135,11 +135,11 @@ def test_the_collector_refuses_what_the_columns_cannot_hold() -> None:
 
 
 def test_the_mappers_know_every_column_and_the_enums_labels() -> None:
-    assert set(logs_table.NAMES) == json_api.KNOWN
-    assert {"id", "deleted"} == json_api.IGNORED
-    assert set(json_api.TEXT_COLUMNS) | {"message"} == {
-        column.name for column in logs_table.COLUMNS if column.type in (logs_table.VARCHAR, "text")
-    }
+    # A shipper's record may name every column the writer fills (metadata's keys are merged)...
+    assert set(shipper.NAMES) | {"metadata"} | shipper.ASSIGNED == set(logs_table.NAMES)
+    assert {"id", "deleted"} == shipper.ASSIGNED
+    # ...by its own name first, before any alias.
+    assert all(keys[0] == column for column, keys in shipper.NAMES.items())
     # OpenTelemetry severity numbers 1-24: six bands of four, one per level, in order
     assert otlp.LEVEL_BY_SEVERITY_NUMBER[1::4] == logs_table.LEVELS
     assert set(logs_table.LOG_TYPES) == otlp.LOG_TYPE_NAMES

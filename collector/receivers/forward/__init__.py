@@ -7,7 +7,7 @@
     handshake.py   HELO / PING / PONG with the shared key (and optional username/password)
     heartbeat.py   the UDP heartbeat on the same port
 
-Records become rows in ``collector/mapping/fluent.py``.
+Records become rows in ``collector/mapping/fluent.py`` (by the shippers' one mapping, ``shipper.py``).
 """
 
 from loglens.collector.receivers.forward.server import ForwardServer
