@@ -299,7 +299,9 @@ DISTINCT = any_of(
 
 TOP_N = any_of(
     rf"{WORD_START}top[\s-]+(?P<n>\d+){WORD_END}",
-    rf"{WORD_START}(?P<s>\d+)(?=\s+(?:slowest|fastest|noisiest|busiest|worst|best|most|least)\b)",
+    rf"{WORD_START}(?P<s>\d+)(?=\s+(?:slowest|fastest|noisiest|busiest|worst|best|most|least|quietest|fewest)\b)",
+    # "bottom 3", "quietest 3": the number, the word left for LEAST (not "lowest": of what?)
+    r"(?:(?<=bottom\s)|(?<=bottom-)|(?<=quietest\s)|(?<=fewest\s))(?P<z>\d+)(?=\s|$|[?,.])",
     r"(?:(?<=busiest\s)|(?<=noisiest\s)|(?<=slowest\s)|(?<=worst\s)|(?<=biggest\s)|(?<=largest\s))(?P<b>\d+)(?=\s)",
     r"(?<=which\s)(?P<w>\d+)(?=\s)",
     rf"{WORD_START}(?P<m>\d+)\s+(?:biggest|largest){WORD_END}",
@@ -323,7 +325,7 @@ MOST = any_of(
 MOST_BARE = any_of(r"가장", r"제일")
 LEAST = any_of(
     rf"{WORD_START}(?:the\s+)?(?:least|fewest){WORD_END}",
-    rf"{WORD_START}(?:lowest|smallest|fastest){WORD_END}",
+    rf"{WORD_START}(?:lowest|smallest|fastest|bottom|quietest){WORD_END}",
     r"가장\s*(?:적|작|낮|빠른)",
 )
 RECENT_ROWS = any_of(
@@ -1053,7 +1055,8 @@ NEW_VALUES = any_of(
     r"처음\s*(?:생긴|나타난|발생한|나온|본|보는|등장한)",
 )
 NEGATION = any_of(
-    rf"{WORD_START}(?:but\s+)?(?:not|never|without|w/o|none)(?:\s+(?:in|on|at|once|got\s+to|reached|hit|visited))?{WORD_END}",
+    rf"{WORD_START}(?:but\s+)?(?:not(?!\s+(?:counting|including))|never|without|w/o|none)"
+    rf"(?:\s+(?:in|on|at|once|got\s+to|reached|hit|visited))?{WORD_END}",
     rf"{WORD_START}(?:doesn'?t|don'?t|didn'?t|does\s+not|do\s+not|did\s+not|isn'?t|aren'?t)(?:\s+(?:get|have|see|log|throw|return))?{WORD_END}",
     r"(?:에는|엔|에선|에서는)?\s*(?:없고|없는|안\s*(?:난|나는|생긴|발생한))",
     r"한\s*번도\s*안\s*(?:난|나는|생긴|발생한|나온|간|부른)",
@@ -1545,9 +1548,11 @@ MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오
 # A value named to be left out of what is counted: "except staging", "other than gateway",
 # "non-prod"; Korean says it after the value ("게이트웨이 빼고", "스테이징 제외하고", "gateway 말고").
 EXCLUDING_BEFORE = any_of(
-    rf"{WORD_START}(?:except(?:\s+for)?|excluding|exclude|excl\.?|other\s+than|apart\s+from|aside\s+from|"
+    rf"{WORD_START}(?:(?:if\s+(?:we|you|i)\s+)?(?:exclude|leave\s+out|ignore|skip|drop)|"
+    rf"except(?:\s+for)?|excluding|exclude|excl\.?|other\s+than|apart\s+from|aside\s+from|"
     rf"minus|not\s+counting|not\s+including|ignoring|ignore|leaving\s+out|leave\s+out|skip(?:ping)?|no|w/o|without)"
-    rf"(?:\s+(?:the|any|anything\s+(?:from|in|on)|logs?\s+(?:from|in|of)|for))?{WORD_END}",
+    rf"(?:\s+(?:the|any|anything\s+(?:coming\s+)?(?:from|in|on)|logs?\s+(?:from|in|of)|requests?\s+from|"
+    rf"traffic\s+from|for))?{WORD_END}",
     rf"{WORD_START}non[\-\s]?(?=[a-z])",
 )
 EXCLUDING_AFTER = any_of(
@@ -1606,6 +1611,7 @@ LEVEL_LIST = any_of(
     rf"(?:\s+(?:levels?|logs?|lines|entries|counts?|messages))?{WORD_END}",
 )
 LEVEL_AND_ABOVE = any_of(
+    rf"{WORD_START}(?:level|severity)\s*>=\s*(?P<level2>debug|info|warn(?:ing)?|error){WORD_END}",
     rf"{WORD_START}(?P<level>debug|info|warn(?:ing)?|error)(?:\s*\+|\s+(?:and|or)\s+(?:above|higher|worse|up)|"
     rf"\s+level\s+(?:and|or)\s+(?:above|higher)|\s*이상)(?![a-z0-9_])",
 )

@@ -609,7 +609,8 @@ def several_levels(p: Planning) -> bool:
     above = reader.peek(lexicon.LEVEL_AND_ABOVE)
     listed = reader.peek(lexicon.LEVEL_LIST)
     if above is not None:
-        lowest = lexicon.LEVEL_NAMES[above.group("level").lower().removesuffix("ing")]
+        word = above.group("level") or above.group("level2")
+        lowest = lexicon.LEVEL_NAMES[word.lower().removesuffix("ing")]
         levels = list(lexicon.LEVEL_ORDER[lexicon.LEVEL_ORDER.index(lowest) :])
         reader.mark(above.start(), above.end())
     elif listed is not None:

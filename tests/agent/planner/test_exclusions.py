@@ -77,3 +77,10 @@ def test_each_of_the_values_left_is_a_grouping_by_their_column(question: str) ->
 def test_a_korean_exclusion_then_the_others_each_is_a_count_per_group() -> None:
     plan = plan_of("결제 서비스 말고 다른 서비스들 지난 한 시간 에러 몇 개씩이에요?")
     assert plan.group_by is not None
+
+
+def test_not_counting_is_an_exclusion_not_a_negated_set() -> None:
+    plan = plan_of("Top 3 error types in production, not counting DatabaseConnectionTimeout?")
+    left_out = [c for c in plan.conditions if isinstance(c, Condition) and c.op == "is_distinct_from"]
+    assert [(c.attribute.column, c.values) for c in left_out] == [("error_type", ["DatabaseConnectionTimeout"])]
+    assert plan.absent_where == []

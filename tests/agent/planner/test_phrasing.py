@@ -351,3 +351,22 @@ def test_the_top_of_one_dimension_per_another_is_ranked_within_each(question: st
     plan = plan_of(question)
     assert plan.rank_within_groups
     assert f"PARTITION BY {within} " in render_sql(plan)
+
+
+@pytest.mark.parametrize("question", ["bottom 3 services by log count", "3 quietest services"])
+def test_the_bottom_n_is_the_least_first(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.order == "measure_asc"
+    assert plan.limit == 3
+
+
+def test_lowest_n_of_no_measure_is_not_a_minimum_duration() -> None:
+    assert not planned("who's producing the fewest logs? give me the lowest 3 services").confident
+
+
+def test_a_level_and_those_above_it_said_with_a_comparison() -> None:
+    plan = plan_of("order-api, level >= WARN, 90 min — how many?")
+    assert (
+        Condition(attribute=Attribute(column="level"), op="in", values=["WARN", "ERROR", "FATAL"])
+        in plan.conditions
+    )
