@@ -58,7 +58,8 @@ _STRONG = (
 )
 # Verbs with read senses too: a request only with something stored in the same clause.
 _SOFT = (
-    r"remove|drop(?!\s*(?:in|of|off|offs|rate|rates)\b)|truncate|clear(?:\s+out)?|clean\s+(?:up|out)|prune"
+    # ("drop the debug noise", "remove the noise" leave words out of an answer, not rows out of the table)
+    r"(?:remove|drop(?!\s*(?:in|of|off|offs|rate|rates)\b))(?![^.;!?]*\bnoise\b)|truncate|clear(?:\s+out)?|clean\s+(?:up|out)|prune"
     r"|change(?!\s+(?:in|of|since)\b)|edit|set(?!\s+of\b)|replace|rewrite|mark|flag|tag|relabel|retag|reclassify"
     r"|downgrade|upgrade|demote|promote|lower|raise|bump|move|reset|restore|recover|resolve|acknowledge|ack"
     r"|archive|dismiss|expire|redact|mask|anonymi[sz]e|obfuscate|fix|empty|kill(?![\s-]*switch)"

@@ -85,6 +85,7 @@ WRITES_KO = [
 # Questions that say delete, change, update, drop or set and only want to read.
 READS = [
     "which deploy changed the error rate?",
+    "count search-api entries per log level, but drop the debug and trace noise",
     "errors after the update",
     "how many logs were deleted?",
     "show deleted logs from today",
