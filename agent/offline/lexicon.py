@@ -1549,7 +1549,7 @@ MORNING_WORDS = any_of(rf"{WORD_START}(?:this\s+morning|today){WORD_END}", r"오
 # "non-prod"; Korean says it after the value ("게이트웨이 빼고", "스테이징 제외하고", "gateway 말고").
 EXCLUDING_BEFORE = any_of(
     rf"{WORD_START}(?:(?:if\s+(?:we|you|i)\s+)?(?:exclude|leave\s+out|ignore|skip|drop)|"
-    rf"except(?:\s+for)?|excluding|exclude|excl\.?|other\s+than|apart\s+from|aside\s+from|"
+    rf"except(?:\s+for)?|excluding|exclude|excl\.?|other\s+than|apart\s+from|aside\s+from|besides|"
     rf"minus|not\s+counting|not\s+including|ignoring|ignore|leaving\s+out|leave\s+out|skip(?:ping)?|no|w/o|without)"
     rf"(?:\s+(?:the|any|anything\s+(?:coming\s+)?(?:from|in|on)|logs?\s+(?:from|in|of)|requests?\s+from|"
     rf"traffic\s+from|for))?{WORD_END}",
@@ -1557,7 +1557,9 @@ EXCLUDING_BEFORE = any_of(
 )
 EXCLUDING_AFTER = any_of(
     r"(?:은|는|을|를|이|가)?\s*(?:빼고|빼면|뺀|제외(?:하고|한|하면|시키고|해서|해줘)?|말고(?!는\s*아무)|이외(?:의|에)?|외에)"
-    r"(?:\s*(?:다른|나머지)(?:\s*(?P<rest>(?:서비스|환경)(?:들)?(?:의|에서|은|는|이|가)?)(?=\s|$))?)?"
+    r"(?:\s*(?:다른|나머지)(?:\s*(?P<rest>(?:서비스|환경)(?:들)?(?:의|에서|은|는|이|가)?)(?=\s|$))?)?",
+    # "…, workers excluded", "staging left out"
+    rf"\s+(?:excluded|left\s+out|aside){WORD_END}",
 )
 # The attribute's own noun said before an English marker, after a preposition: "from services other
 # than payment-api" names the rows kept, not a grouping ("which services other than…" still groups).
@@ -1598,7 +1600,7 @@ ATTRIBUTE_NOUNS = {
     "service": r"services?",
     "environment": r"environments?|envs?",
     "level": r"levels?",
-    "path": r"paths?|endpoints?|pages?|routes?",
+    "path": r"paths?|endpoints?|pages?|routes?|checks?",
     "log_type": r"log[\s_]?types?|types?|logs?",
     "error_type": r"error[\s_]?types?|errors?|exceptions?",
 }

@@ -345,6 +345,7 @@ def _named_by_words(p: Planning) -> list[str]:
             continue
         end, value = match
         p.reader.mark(tokens[start][0], tokens[end][1])
+        p.name_spans.setdefault(value.lower(), (tokens[start][0], tokens[end][1]))  # where it was named
         p.take_following_word(tokens[end][1], "error_type")
         found.append(value)
         start = end + 1
@@ -482,6 +483,8 @@ def path_words(p: Planning) -> None:
         paths = [path for path in known if word in path.lower()]
         if paths:
             p.add_in(Attribute(column="path"), paths, compared=False)
+            if len(paths) == 1:  # where it was named ("the health endpoint")
+                p.name_spans.setdefault(paths[0].lower(), (start, match.end()))
         elif len(known) >= MAX_VALUES:  # the profile keeps only the commonest paths: search them all
             contains = Condition(attribute=Attribute(column="path"), op="contains", values=[word])
             p.plan.conditions.append(contains)
@@ -493,10 +496,13 @@ def path_words(p: Planning) -> None:
 
 def log_types(p: Planning) -> None:
     for pattern, kinds in lexicon.LOG_TYPES:
-        if not p.reader.take_all(pattern):
+        said = p.reader.take_all(pattern)
+        if not said:
             continue
         present = set(p.schema.distinct("log_type")) or set(kinds)
         chosen = [kind for kind in kinds if kind in present] or list(kinds)
+        if len(chosen) == 1:  # where it was named ("background workers"), for a pass that needs it
+            p.name_spans.setdefault(chosen[0].lower(), (said[0].start(), said[0].end()))
         p.add_in(Attribute(column="log_type"), chosen, compared=False)
         return
 

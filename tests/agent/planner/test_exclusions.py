@@ -19,6 +19,15 @@ LEFT_OUT = [
     ("스테이징 환경은 제외하고 에러 몇 개?", "environment", "staging"),
     ("결제 서비스 빼고 에러 수", "service", "payment-api"),
     ("order-api 말고 에러 제일 많은 서비스", "service", "order-api"),
+    ("payment-api p99 duration 3h, excluding db timeouts", "error_type", "DatabaseConnectionTimeout"),
+    (
+        "besides the db timeouts, what are the 3 most common error types in prod?",
+        "error_type",
+        "DatabaseConnectionTimeout",
+    ),
+    ("Average latency per service over the last 24 hours, ignoring /health checks.", "path", "/health"),
+    ("count prod DEBUG-level logs last 2d, workers excluded", "log_type", "WORKER"),
+    ("errors by service, staging left out", "environment", "staging"),
 ]
 
 
