@@ -156,9 +156,10 @@ def _part_side(p: Planning) -> tuple[bool, int] | None:
     if (are := lexicon.SHARE_PART_FOLLOWS.search(text)) is not None:
         return False, are.end("marker") if are.group("marker") else are.end("marker2")
     if p.language == "ko" and (jung := lexicon.SHARE_PART_FOLLOWS_KO.search(text)) is not None:
-        if lexicon.TAKES_UP_KO.search(text) is not None:
+        takes = lexicon.TAKES_UP_KO.search(text, jung.end())
+        if takes is not None and not re.sub(r"[\s이가은는을를]", "", text[jung.end() : takes.start()]):
             return True, jung.start()  # "X이 전체 로그인 실패에서 차지하는 비율": X's share, said before its base
-        return False, jung.end()
+        return False, jung.end()  # "…에러에서 Safari 차지하는 비율", "…에러 중 TypeError 비율"
     return None
 
 

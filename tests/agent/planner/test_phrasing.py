@@ -247,6 +247,7 @@ SHARE_BY_POSITION = [
     "% TypeError among FE errors on /checkout*",
     "체크아웃 페이지 프론트엔드 에러 중 TypeError 비율은?",
     "/checkout 계열 페이지 FE 에러에서 TypeError 몇 퍼센트야",
+    "/checkout 쪽 프론트엔드 에러에서 TypeError 차지하는 비율 알려줘",
     "what fraction of web frontend checkout errors (/checkout and /checkout/confirm) are TypeError?",
 ]
 
