@@ -162,7 +162,11 @@ class Collector:
         return self.ports
 
     def _receiver_stats(self) -> dict[str, object]:
-        return {"syslog": self.syslog.stats()} if self.syslog is not None else {}
+        # Forward: connections refused for sending logs without the shared-key handshake.
+        stats: dict[str, object] = {"forward": self.forward.stats()}
+        if self.syslog is not None:
+            stats["syslog"] = self.syslog.stats()
+        return stats
 
     async def stop(self) -> None:
         if self._maintenance is not None:

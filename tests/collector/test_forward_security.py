@@ -3,9 +3,11 @@ and with Node's fluent-logger; clients that fail it store nothing."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import asyncpg
 import pytest
 from fluent import sender
@@ -160,3 +162,40 @@ async def test_the_ingest_token_guards_the_forward_port_too(dsn: str, db: asyncp
     finally:
         await running.stop()
     assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["with the ingest token as the key"]
+
+
+async def health(collector: Collector) -> dict[str, object]:
+    url = f"http://127.0.0.1:{collector.ports.otlp_http}/health"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        answer: dict[str, object] = await response.json()
+        return answer
+
+
+def refused(collector: Collector, count: int) -> bool:
+    return collector.forward.unauthenticated == count
+
+
+async def test_a_logger_without_shared_key_support_is_named_in_the_log_and_counted(
+    dsn: str, db: asyncpg.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Python's fluent-logger cannot run the handshake the ingest token asks for, nor say it was
+    refused: loglens names its address and the setting, once a minute, and counts every refusal."""
+    running = Collector(settings_for_tests(ingest_token=SHARED_KEY, forward_self_hostname=SERVER_NAME), dsn)
+    await running.start()
+    try:
+        for attempt in range(2):
+            plain = sender.FluentSender("app", host="127.0.0.1", port=running.ports.forward, timeout=3.0)
+            plain.emit("payments", {"message": f"no shared key, attempt {attempt}"})
+            await eventually(functools.partial(refused, running, attempt + 1))
+            plain.close()
+        messages = [record.getMessage() for record in caplog.records]
+        warnings = [text for text in messages if "without the shared-key handshake" in text]
+        answer = await health(running)
+        await authenticated_client_stores(running, "stored once the key is given")
+    finally:
+        await running.stop()
+    assert len(warnings) == 1, warnings
+    assert "forward client 127.0.0.1:" in warnings[0]
+    assert "LOGLENS_INGEST_TOKEN" in warnings[0]
+    assert answer["forward"] == {"unauthenticated": 2}
+    assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["stored once the key is given"]

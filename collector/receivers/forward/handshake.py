@@ -64,6 +64,9 @@ class Credentials:
 class Answer:
     pong: bytes
     refusal: str | None  # what the server logs when the client is refused
+    # The client sent something else than PING (a record, most likely): a logger with no
+    # shared-key support, which it cannot tell its user about (the server warns instead).
+    no_handshake: bool = False
 
 
 def _digest(*parts: bytes) -> str:
@@ -96,11 +99,8 @@ class Handshake:
 
     def answer(self, ping: Any) -> Answer:
         if not (isinstance(ping, list) and len(ping) == 6 and ping[0] == "PING"):
-            return self._refuse(
-                INVALID_PING,
-                "it did not answer HELO with PING; configure the client's shared key "
-                "(Fluentd: <security> shared_key; Fluent Bit: Shared_Key with tls on)",
-            )
+            refused = self._refuse(INVALID_PING, "it did not answer HELO with PING")
+            return Answer(refused.pong, refused.refusal, no_handshake=True)
         _, hostname, salt, key_digest, username, password_digest = ping
         hostname_bytes, salt_bytes = _bytes(hostname), _bytes(salt)
         if hostname_bytes is None or salt_bytes is None or not isinstance(key_digest, str | bytes):

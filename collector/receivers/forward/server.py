@@ -42,6 +42,9 @@ MAX_IN_FLIGHT = 16
 HANDSHAKE_TIMEOUT_S = 30.0
 OVERLOAD_BACKOFF_S = (0.05, 0.1, 0.25, 0.5, 1.0)
 JSON_STARTS = (ord("["), ord("{"))
+# A client without shared-key support reconnects and is refused again and again: it is warned
+# about once per address per this many seconds (counted every time).
+UNAUTHENTICATED_WARNING_S = 60.0
 
 
 class _CloseConnectionError(Exception):
@@ -57,6 +60,35 @@ class ForwardServer:
         self._server: asyncio.Server | None = None
         self._heartbeat: asyncio.DatagramTransport | None = None
         self._connections: dict[_Connection, asyncio.Task[Any]] = {}
+        # Connections refused because the client sent logs instead of the handshake's PING,
+        # for /health; and when each address was last warned about.
+        self.unauthenticated = 0
+        self._warned: dict[str, float] = {}
+
+    def stats(self) -> dict[str, int]:
+        return {"unauthenticated": self.unauthenticated}
+
+    def note_unauthenticated(self, host: str, peer: str) -> None:
+        """A client sent logs without the handshake: such a logger (fluent-logger-python, -golang,
+        -node) has no shared-key support and cannot tell its user it is refused, so say it here."""
+        self.unauthenticated += 1
+        now = time.monotonic()
+        if now - self._warned.get(host, -UNAUTHENTICATED_WARNING_S) < UNAUTHENTICATED_WARNING_S:
+            return
+        if len(self._warned) > 4096:  # many addresses: forget those warned long enough ago
+            self._warned = {h: t for h, t in self._warned.items() if now - t < UNAUTHENTICATED_WARNING_S}
+        self._warned[host] = now
+        setting = "LOGLENS_FORWARD_SHARED_KEY" if self.settings.forward_shared_key else "LOGLENS_INGEST_TOKEN"
+        log.warning(
+            "forward client %s sent logs without the shared-key handshake that %s requires: none of "
+            "them is stored. Give the client the key (Fluentd: <security> shared_key; Fluent Bit: "
+            "Shared_Key); a logger without shared-key support (fluent-logger-python, -golang, -node) "
+            "cannot: unset %s, or let it send through a local Fluent Bit or Fluentd that has the key "
+            "(warned once a minute per address; counted in /health as forward.unauthenticated)",
+            peer,
+            setting,
+            setting,
+        )
 
     async def start(self, port: int, reuse_port: bool = False) -> int:
         """Listen on TCP ``port`` (and UDP for the heartbeat); return the port bound."""
@@ -142,6 +174,7 @@ class _Connection:
         self._closed_because: str | None = None
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
 
     def stop_reading(self) -> None:
         """Shutdown: stop taking frames; those received are still stored and acknowledged."""
@@ -184,6 +217,8 @@ class _Connection:
             return  # connected and left (Fluentd's TCP heartbeat does that)
         answer = handshake.answer(frames[0])
         self._writer.write(answer.pong)
+        if answer.no_handshake:
+            self._server.note_unauthenticated(self.host, self.peer)
         if answer.refusal is not None:
             raise _CloseConnectionError(answer.refusal)
         self._backlog = frames[1:]
