@@ -213,7 +213,8 @@ class Settings(BaseSettings):
     def _an_iana_zone(cls, name: str) -> str:
         try:
             zoneinfo.ZoneInfo(name.strip())
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        # (a region's folder, "America", is a directory in the tzdata package: an OSError there)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(
                 f"{name!r} is not an IANA time zone (e.g. UTC, Europe/Berlin, Asia/Seoul, America/New_York)"
             ) from None

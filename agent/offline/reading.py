@@ -455,6 +455,7 @@ CLAUSES: dict[str, Clause] = {
     "absent_where": _absent_where,
     "absent_errors_only": _said_with("absent_where"),
     "count_listed": _said_with("shape"),
+    "rank_within_groups": _said_with("limit"),
     "group_by": _group_by,
     "having": _having,
     "order": _order,
