@@ -154,6 +154,9 @@ LEVEL_NAMES = {
     "warnings": "WARN",
     "warns": "WARN",
     "error": "ERROR",
+    "errors": "ERROR",
+    "err": "ERROR",
+    "errs": "ERROR",
     "fatal": "FATAL",
     "fatals": "FATAL",
     "critical": "FATAL",
@@ -1567,12 +1570,6 @@ EXCLUDED_NOUN = re.compile(
     r"(?<![a-z0-9_])(?:from|in|on|across|for)\s+(?:(?:any|all|the)\s+)?(?P<noun>services|environments|envs|levels)\s+$",
     re.IGNORECASE,
 )
-EXCLUDED_NOUN_ATTRIBUTES = {
-    "services": "service",
-    "environments": "environment",
-    "envs": "environment",
-    "levels": "level",
-}
 
 # Where a share says its base: "% TypeError among FE errors" (the base follows), "what fraction of
 # checkout errors are TypeError" (the part follows), "프론트엔드 에러 중 TypeError 비율" (the part follows).
@@ -1607,9 +1604,9 @@ ATTRIBUTE_NOUNS = {
 
 # Several levels named together: "WARN, ERROR and FATAL", "warn/error/fatal", "warnings, errors and
 # fatals"; or a level and those above it: "warn+", "WARN and above", "WARN 이상".
-_LEVEL_WORD = r"(?:trace|debug|info|warn(?:ing)?s?|errors?|errs?|fatals?|critical)"
+LEVEL_WORD = r"(?:trace|debug|info|warn(?:ing)?s?|errors?|errs?|fatals?|critical)"
 LEVEL_LIST = any_of(
-    rf"{WORD_START}(?P<list>{_LEVEL_WORD}(?:\s*(?:,|/|\+|&|and|or)\s*(?:and\s+|or\s+)?{_LEVEL_WORD}){{1,4}})"
+    rf"{WORD_START}(?P<list>{LEVEL_WORD}(?:\s*(?:,|/|\+|&|and|or)\s*(?:and\s+|or\s+)?{LEVEL_WORD}){{1,4}})"
     rf"(?:\s+(?:levels?|logs?|lines|entries|counts?|messages))?{WORD_END}",
 )
 LEVEL_AND_ABOVE = any_of(

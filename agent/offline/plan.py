@@ -57,6 +57,8 @@ _ROWS = "NULLIF(COUNT(*), 0)"  # the denominator of a rate
 # what makes two log lines the same line logged twice
 DUPLICATE_KEY = ("created_at", "service", "message")
 # measures that can be taken over one window of several (FILTER (WHERE ...))
+# Measures of a value's rows (a duration's average, extremes, sum, percentile): they have a unit.
+VALUE_KINDS = ("avg", "max", "min", "sum", "percentile")
 WINDOWED_KINDS = ("count", "count_distinct", "avg", "max", "min", "sum", "percentile", "first_seen", "last_seen")
 RowOrder = Literal["measure_desc", "measure_asc", "group_asc", "newest", "oldest", "slowest", "none"]
 
@@ -268,7 +270,7 @@ class Measure(BaseModel):
 
     def expression(self) -> str:
         """The aggregate alone, without its alias (for HAVING, ORDER BY and FILTER)."""
-        if self.in_seconds and self.kind in ("avg", "max", "min", "sum", "percentile"):
+        if self.in_seconds and self.kind in VALUE_KINDS:
             return f"{self.model_copy(update={'in_seconds': False}).expression()} / 1000.0"
         target = self.attribute.sql() if self.attribute else "*"
         return {
@@ -419,22 +421,18 @@ def _grouped(plan: QueryPlan, where: str) -> str:
     first_measure = (plan.measures or [Measure(kind="count")])[0]
     first = first_measure.alias
     direction = {"measure_desc": "DESC", "measure_asc": "ASC"}.get(plan.order)
-    if plan.rank_within_groups and plan.limit and direction and plan.group_by_also is not None:
-        within = f"PARTITION BY {group.sql()} "
-        rank = f", rank() OVER ({within}ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"
-        ranked = sql.replace(" FROM logs", rank, 1)
-        columns = ", ".join(f'"{name}"' for name in shown)
-        return (
-            f"SELECT {columns} FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} "
-            f'ORDER BY "{group.alias}", {first} {direction}'
-        )
-    if plan.keep_ties and plan.limit and direction and first_measure.kind in ("count", "count_distinct"):
-        # "top 5 users by errors": ties at the cut are kept, so a tie never hides a group
-        rank = f", rank() OVER (ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"
+    within = plan.rank_within_groups and plan.group_by_also is not None
+    counted = first_measure.kind in ("count", "count_distinct")
+    if plan.limit and direction and (within or (plan.keep_ties and counted)):
+        # "top 5 users by errors": ties at the cut are kept, so a tie never hides a group;
+        # "top 2 services per environment": ranked within each environment
+        partition = f"PARTITION BY {group.sql()} " if within else ""
+        rank = f", rank() OVER ({partition}ORDER BY {_aggregate(first_measure)} {direction}) AS rank FROM logs"
         ranked = sql.replace(" FROM logs", rank, 1)
         columns = ", ".join(f'"{name}"' for name in shown)  # the rank decides, it is not shown
+        order = f'"{group.alias}", {first}' if within else first
         return (
-            f"SELECT {columns} FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} ORDER BY {first} {direction}"
+            f"SELECT {columns} FROM ({ranked}) AS ranked WHERE rank <= {plan.limit} ORDER BY {order} {direction}"
         )
     if direction:
         sql += f" ORDER BY {first} {direction} NULLS LAST"

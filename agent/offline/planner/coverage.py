@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from loglens.agent.offline import lexicon, stopwords
-from loglens.agent.offline.plan import Condition, QueryPlan
+from loglens.agent.offline.plan import VALUE_KINDS, Condition, QueryPlan
 from loglens.agent.offline.planner.state import HANGUL, Reader
 
 # Words, and the symbols that change what is computed ("%", ">", "<").
@@ -104,9 +104,7 @@ def _of_duration(plan: QueryPlan) -> bool:
 
 def _of_a_measured_value(plan: QueryPlan) -> bool:
     """An average, extreme, sum or percentile of a value ("top 3 pages by avg page_load_ms (show the avg)")."""
-    return any(
-        m.attribute is not None and m.kind in ("avg", "max", "min", "sum", "percentile") for m in plan.measures
-    )
+    return any(m.attribute is not None and m.kind in VALUE_KINDS for m in plan.measures)
 
 
 def _ranked_high_first(plan: QueryPlan) -> bool:

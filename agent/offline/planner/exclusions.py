@@ -18,19 +18,26 @@ from loglens.agent.offline.planner.state import Planning
 _GAP_AFTER_MARKER = re.compile(r"[\s,:(]*")
 # ...and between a Korean value and its marker ("스테이징 환경은 빼고", "gateway 서비스 제외").
 _GAP_BEFORE_MARKER = re.compile(r"[\s,)]*(?:서비스|환경|레벨|로그|쪽)?[\s,)]*")
+# A column's noun right after a value's name ("WORKER log type"), and a name then the noun ("GET method").
+_NOUN_AFTER = {column: re.compile(rf"\s*(?P<noun>{nouns})\b") for column, nouns in lexicon.ATTRIBUTE_NOUNS.items()}
+_NAME_THEN_NOUN = {
+    column: re.compile(rf"[\w\-]+\s+(?P<noun>{nouns})\b") for column, nouns in lexicon.ATTRIBUTE_NOUNS.items()
+}
 
 
 def exclusions(p: Planning) -> None:
     for marker in [*lexicon.EXCLUDING_BEFORE.finditer(p.reader.text)]:
         if p.reader.free(marker.start(), marker.end()):
-            _exclude(p, marker, following=True)
+            _exclude(p, marker, marker.start(), following=True)
     for marker in [*lexicon.EXCLUDING_AFTER.finditer(p.reader.text)]:
-        if _start(p, marker) < marker.end() and p.reader.free(_start(p, marker), marker.end()):
-            _exclude(p, marker, following=False)
+        start = _start(p, marker)
+        if start < marker.end() and p.reader.free(start, marker.end()):
+            _exclude(p, marker, start, following=False)
 
 
-def _exclude(p: Planning, marker: re.Match[str], following: bool) -> None:
-    condition = _named_beside(p, marker, following)
+def _exclude(p: Planning, marker: re.Match[str], start: int, following: bool) -> None:
+    """``start``: where the marker's own words begin (``_start``)."""
+    condition = _named_beside(p, marker, start, following)
     if condition is None:
         return
     attribute = condition.attribute
@@ -40,7 +47,7 @@ def _exclude(p: Planning, marker: re.Match[str], following: bool) -> None:
     p.plan.conditions = [excluded if c == condition else c for c in p.plan.conditions]
     if attribute.column == "level":
         p.subject = "errors" if p.plan.errors_only else "logs"  # "logs except DEBUG" are not debug logs
-    p.reader.mark(_start(p, marker), _end(p, marker, following))
+    p.reader.mark(start, _end(p, marker, following))
     if following:
         _mark_the_noun_before(p, marker, attribute.column)
         if not _free_the_grouped_noun_after(p, marker, attribute.column):
@@ -53,7 +60,11 @@ def _mark_the_noun_before(p: Planning, marker: re.Match[str], column: str | None
     """ "errors from services other than payment-api": the services kept, not one row each."""
     before = p.reader.text[: marker.start()]
     noun = lexicon.EXCLUDED_NOUN.search(before)
-    if noun is None or lexicon.EXCLUDED_NOUN_ATTRIBUTES[noun.group("noun").lower()] != column:
+    if (
+        noun is None
+        or column is None
+        or not re.fullmatch(lexicon.ATTRIBUTE_NOUNS[column], noun.group("noun"), re.I)
+    ):
         return
     if p.reader.free(noun.start("noun"), noun.end("noun")):
         p.reader.mark(noun.start("noun"), noun.end("noun"))
@@ -65,7 +76,7 @@ def _free_the_grouped_noun_after(p: Planning, marker: re.Match[str], column: str
     text = p.reader.text
     if column is None or not re.search(r"(?:\beach|\bper|\bevery|\bby)\s+$", text[: marker.start()]):
         return False
-    noun = _noun_of(column).match(text, marker.end())
+    noun = _NAME_THEN_NOUN[column].match(text, marker.end()) if column in _NAME_THEN_NOUN else None
     if noun is not None:
         p.reader.taken[noun.start("noun") : noun.end("noun")] = [False] * (noun.end("noun") - noun.start("noun"))
     return True
@@ -74,17 +85,11 @@ def _free_the_grouped_noun_after(p: Planning, marker: re.Match[str], column: str
 def _mark_the_noun_after(p: Planning, condition: Condition, column: str | None) -> None:
     """ "excluding WORKER log type": the noun names the value left out, not a grouping by it."""
     span = p.mention(str(condition.values[0]).lower())
-    if span is None or column is None:
+    if span is None or column not in _NOUN_AFTER:
         return
-    nouns = lexicon.ATTRIBUTE_NOUNS.get(column, "(?!)")
-    noun = re.compile(rf"\s*(?P<noun>{nouns})\b").match(p.reader.text, span[1])
+    noun = _NOUN_AFTER[column].match(p.reader.text, span[1])
     if noun is not None and p.reader.free(noun.start("noun"), noun.end("noun")):
         p.reader.mark(noun.start("noun"), noun.end("noun"))
-
-
-def _noun_of(column: str) -> re.Pattern[str]:
-    """A value's name, then its column's noun ("GET method")."""
-    return re.compile(rf"[\w\-]+\s+(?P<noun>{lexicon.ATTRIBUTE_NOUNS.get(column, '(?!)')})\b")
 
 
 def _end(p: Planning, marker: re.Match[str], following: bool) -> int:
@@ -106,10 +111,9 @@ def _start(p: Planning, marker: re.Match[str]) -> int:
     return start
 
 
-def _named_beside(p: Planning, marker: re.Match[str], following: bool) -> Condition | None:
+def _named_beside(p: Planning, marker: re.Match[str], start: int, following: bool) -> Condition | None:
     """The one-value filter whose name is right after the marker (English) or right before it (Korean)."""
     text = p.reader.text
-    start = _start(p, marker)
     for condition in p.plan.conditions:
         if not isinstance(condition, Condition) or condition.op != "=" or len(condition.values) != 1:
             continue

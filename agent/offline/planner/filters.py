@@ -22,7 +22,7 @@ from loglens.agent.offline.plan import (
     Having,
     Measure,
 )
-from loglens.agent.offline.planner.state import HANGUL, Planning
+from loglens.agent.offline.planner.state import HANGUL, Planning, counted_alias
 from loglens.agent.schema import MAX_VALUES
 
 SLOWEST_ROWS_SHOWN = 10
@@ -620,10 +620,8 @@ def several_levels(p: Planning) -> bool:
         levels = list(lexicon.LEVEL_ORDER[lexicon.LEVEL_ORDER.index(lowest) :])
         reader.mark(above.start(), above.end())
     elif listed is not None:
-        words = re.findall(lexicon._LEVEL_WORD, listed.group("list"), re.IGNORECASE)
-        names = lexicon.LEVEL_NAMES
-        named = {names.get(w.lower(), names.get(w.lower().rstrip("s"), "")) for w in words}
-        named |= {"ERROR"} if any(w.lower().startswith("err") for w in words) else set()
+        words = re.findall(lexicon.LEVEL_WORD, listed.group("list"), re.IGNORECASE)
+        named = {lexicon.LEVEL_NAMES[word.lower()] for word in words}
         levels = [level for level in lexicon.LEVEL_ORDER if level in named]
         if len(levels) < 2:
             return False
@@ -831,8 +829,7 @@ def _counted_entity(p: Planning, match: re.Match[str]) -> Measure | None:
     p.reader.mark(match.start(group), match.end(group))
     p.reader.take(lexicon.DISTINCT)
     attribute = Attribute(column=column) if column else Attribute(metadata_key=key)
-    alias = re.sub(r"[^a-z0-9_]", "_", f"{attribute.name.removesuffix('_id').split('.')[-1]}s")
-    return Measure(kind="count_distinct", attribute=attribute, alias=alias)
+    return Measure(kind="count_distinct", attribute=attribute, alias=counted_alias(attribute))
 
 
 def _another_dimension(p: Planning, start: int, end: int) -> bool:

@@ -11,6 +11,7 @@ import re
 
 from loglens.agent.offline import lexicon
 from loglens.agent.offline.plan import (
+    VALUE_KINDS,
     Attribute,
     Condition,
     Having,
@@ -207,11 +208,9 @@ def read_measures(p: Planning) -> None:
 
 def seconds_asked(p: Planning) -> None:
     """ "max response time in seconds", "몇 초야?": durations are kept in ms, answered in seconds."""
-    durations = ("avg", "max", "min", "sum", "percentile")
-    timed = [m for m in p.plan.measures if m.attribute is not None and m.kind in durations]
-    if not timed or p.reader.take(lexicon.IN_SECONDS) is None:
+    timed = [m for m in p.plan.measures if m.attribute is not None and m.kind in VALUE_KINDS]
+    if not timed or not p.reader.take_all(lexicon.IN_SECONDS):  # (all: "in seconds, not ms" says it twice)
         return
-    p.reader.take_all(lexicon.IN_SECONDS)  # "in seconds, not ms" says it twice
     p.plan.measures = [
         m.model_copy(update={"in_seconds": True, "alias": _seconds_alias(m.alias)}) if m in timed else m
         for m in p.plan.measures
@@ -472,7 +471,7 @@ def take_level_word(p: Planning) -> str | None:
         word = next(g for g in (match.group(n) for n in "abcdefg") if g)
         return lexicon.LEVEL_NAMES[word.lower()]
     for word, level in lexicon.LEVEL_NAMES.items():
-        if word in ("error", "errors"):
+        if level == "ERROR":
             continue  # "error share" is the error rate, handled as its own measure
         match = re.search(rf"{lexicon.WORD_START}{word}{lexicon.WORD_END}", p.reader.text)
         if match and p.reader.free(match.start(), match.end()):
@@ -496,11 +495,7 @@ def measure_threshold(p: Planning) -> None:
         return
     op, value = p.measure_threshold
     plan = p.plan
-    durations = [
-        m
-        for m in plan.measures
-        if m.kind in ("avg", "max", "min", "sum", "percentile") and m.attribute is not None
-    ]
+    durations = [m for m in plan.measures if m.kind in VALUE_KINDS and m.attribute is not None]
     if plan.shape == "aggregate" and plan.group_by is not None and durations:
         plan.having = Having(measure=durations[0], op=op, value=value)
     else:

@@ -20,7 +20,7 @@ from loglens.agent.offline.plan import (
     Measure,
 )
 from loglens.agent.offline.planner import windows
-from loglens.agent.offline.planner.state import Planning
+from loglens.agent.offline.planner.state import Planning, counted_alias
 
 HIGH_CARDINALITY = 20  # a "which X have the most" over more distinct values than this shows the top 10
 NULLABLE_GROUPS = {
@@ -126,7 +126,7 @@ def groups_counted(p: Planning) -> None:
         plan.group_by = Grouping(attribute=counted, alias=counted.name.split(".")[-1])
         plan.conditions.append(Condition(attribute=counted, op="is_not_null"))
     plan.shape = "count_groups"
-    plan.measures = [Measure(kind="count", alias=f"{counted.name.removesuffix('_id').split('.')[-1]}s")]
+    plan.measures = [Measure(kind="count", alias=counted_alias(counted))]
 
 
 def _count_of(p: Planning, attribute: Attribute) -> bool:

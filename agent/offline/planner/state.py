@@ -40,6 +40,11 @@ class Planned:
         return self.plan is not None and not self.ambiguous
 
 
+def counted_alias(attribute: Attribute) -> str:
+    """The alias of a count of an attribute's values: "users", "sessions", "ips"."""
+    return re.sub(r"[^a-z0-9_]", "_", f"{attribute.name.removesuffix('_id').split('.')[-1]}s")
+
+
 def language_of(text: str) -> str:
     return "ko" if HANGUL.search(text) else "en"
 
