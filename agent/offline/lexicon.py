@@ -103,8 +103,20 @@ TODAY = any_of(
     rf"{WORD_START}(?:since|after|from)\s+(?:(?:last|today'?s?)\s+)?midnight{WORD_END}",
     r"(?:오늘\s*)?자정\s*(?:이후로?|부터|넘어서|지나서)",
 )
-SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
+UTC_WORD = r"(?:\s+(?:utc|gmt|z))?"
+SINCE_YESTERDAY = any_of(
+    rf"{WORD_START}since\s+yesterday(?:'?s)?(?:\s+(?:midnight|00:00|0:00|start|morning))?{UTC_WORD}{WORD_END}",
+    # "since midnight UTC yesterday", "since the start of yesterday"
+    rf"{WORD_START}(?:since|from)\s+(?:midnight|00:00|0:00|the\s+start\s+of(?:\s+the\s+day)?){UTC_WORD}\s+"
+    rf"(?:of\s+)?yesterday{WORD_END}",
+    # "yesterday + today so far", "yesterday plus today": the two days together
+    rf"{WORD_START}yesterday\s*(?:\+|plus|and\s+today\s+together|through)\s*(?:today)?(?:\s+so\s+far)?{WORD_END}",
+    r"어제\s*(?:자정|0시|00시)?\s*부터",
+)
 YESTERDAY = any_of(
+    # "the full UTC day yesterday", "all of yesterday": the whole day, as yesterday is
+    rf"{WORD_START}(?:(?:the\s+)?(?:full|whole|entire)(?:\s+(?:utc|calendar))?\s+day(?:\s+of)?\s+|all\s+(?:of\s+)?)yesterday{WORD_END}",
+    rf"{WORD_START}yesterday\s*\((?:the\s+)?(?:full|whole|entire)(?:\s+(?:utc|calendar))?\s+day\){WORD_END}",
     rf"{WORD_START}(?:yesterday|last\s+night){WORD_END}",
     r"어제(?!\s*까지)(?:\s*하루)?",
     r"전일|전날",
@@ -200,8 +212,24 @@ COUNT = any_of(
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
 AVERAGE = any_of(rf"{WORD_START}(?:average[sd]?|averaging|avg|mean){WORD_END}", r"평균")
-MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|longest|worst[-\s]?case){WORD_END}", r"최대", r"가장\s*긴")
-MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
+# "the lowest error count", "lowest p95", "max number of errors": an order of what follows, not
+# the minimum or maximum of a duration
+NOT_OF_A_DURATION = (
+    r"(?!\s+(?:[\w/-]+\s+){0,2}?(?:counts?|number|rates?|share|volume|total|p\d\d|percentiles?|median|"
+    r"average|avg|mean|errors?|logs?|requests?|traffic|hits|calls|first|on\s+top)\b)"
+)
+MAXIMUM = any_of(
+    rf"{WORD_START}(?:max|maximum){WORD_END}{NOT_OF_A_DURATION}",
+    rf"{WORD_START}(?:peak|longest|worst[-\s]?case){WORD_END}",
+    r"최대",
+    r"가장\s*긴",
+)
+MINIMUM = any_of(
+    rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest){WORD_END}{NOT_OF_A_DURATION}",
+    rf"(?<!\d-)(?<!\d\s){WORD_START}shortest{WORD_END}",
+    r"최소",
+    r"최저",
+)
 PERCENTILE = any_of(
     rf"{WORD_START}p(?P<p>50|75|90|95|99)s?{WORD_END}",
     rf"{WORD_START}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{WORD_END}",
@@ -491,6 +519,7 @@ BUCKETS = [
 
 # Dimensions: words that name a column. Metadata keys are found from the data's own key names.
 # what a service does to errors, not a user ("who's throwing the most errors")
+LOGGED_NOUNS = r"(?:logs?|errors?|fatals?|warn\w*|lines|entries|messages|exceptions)\b"
 SERVICE_VERBS = (
     r"(?:throw|threw|thrown|throwing|logg(?!(?:ed|ing)?\s+(?:in|on)\b)"
     r"|emit|spit|rais|caus|produc|generat|spam|send|sent|report|erroring|crash|blow|blew)"
@@ -574,6 +603,8 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
             rf"{WORD_START}customers?{WORD_END}",
             rf"{WORD_START}accounts?{WORD_END}(?!\s+for)",
             rf"{WORD_START}(?:who|whom){WORD_END}(?!(?:'s|\s+is|\s+was)?\s+{SERVICE_VERBS})"
+            # "who has the most FATAL logs": a service or a user, as likely
+            rf"(?!\s+(?:has|had|have)\s+(?:the\s+)?(?:most|least|fewest)\s+(?:[\w-]+\s+)?{LOGGED_NOUNS})"
             rf"(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
             r"누가",
             r"계정",
@@ -803,9 +834,10 @@ STATUS_CLASS = any_of(
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 # a status code after "and"/"or"/"never", or joined to another one: read only beside a code said with its word
 BARE_STATUS = re.compile(
-    rf"(?:(?<=and\s)|(?<=or\s)|(?<=,\s)|(?<=/)|(?<=never\s)|(?<=never\sa\s)|(?<=single\s)|(?<=\()|(?<=no\s)|(?<=ip\s중에\s))"
+    rf"(?:(?<=and\s)|(?<=or\s)|(?<=,\s)|(?<=/)|(?<=never\s)|(?<=never\sa\s)|(?<=single\s)|(?<=\()|(?<=no\s)|(?<=ip\s중에\s)"
+    rf"|(?<=\d\+)|(?<=\d\s\+\s)|(?<=\d랑\s)|(?<=\d이랑\s)|(?<=\d하고\s)|(?<=\d와\s)|(?<=\d과\s))"
     rf"({HTTP_STATUS})(?![\d.])|(?<![\d.])({HTTP_STATUS})(?=\)?\s*(?:인|응답|이|가|은|는|0\s*건))"
-    rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&)\s*\d{{3}})"
+    rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&|\+|랑|이랑|하고|와|과)\s*\d{{3}})"
 )
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded|http_status|status_code)\s*(?:code\s*)?(?:가|이|=|:)?\s*"
@@ -933,6 +965,10 @@ PATH_PREFIX_AFTER = re.compile(
 PATH_PREFIX_BEFORE = re.compile(
     r"(?:(?:paths?|endpoints?|urls?|pages?|routes?)\s+(?:that\s+)?)?(?:(?:starting|starts|beginning|begins)\s+with|under|prefix)\s+$"
 )
+# "any /checkout path", "all /checkout pages", "/checkout endpoints": every path under it
+ANY_PATH_BEFORE = re.compile(r"(?:any|all|every)(?:\s+of\s+the)?\s+$")
+PATH_NOUN = re.compile(r"\s*(?:paths?|pages?|endpoints?|routes?|urls?)\b")
+PATHS_NOUN = re.compile(r"\s*(?:paths|pages|endpoints|routes|urls)\b")
 PREFIXED_NOUN_AFTER = re.compile(r"\s*(?:페이지|경로|엔드포인트|url|path|paths|pages|endpoints)(?:의|에서|들)?")
 NUMBER = re.compile(r"\d+")
 
@@ -1032,7 +1068,9 @@ NEW_VALUES = any_of(
     rf"\(?\s*{WORD_START}(?:not|never)\s+(?:present|seen|logged|there)\s+(?:on|in|during)\s+any\s+(?:earlier|previous|prior|other)\s+"
     rf"(?:days?|hours?|times?|windows?){WORD_END}\s*\)?",
     rf"{WORD_START}(?:not|never)\s+seen\s+(?:earlier|before|previously){WORD_END}",
-    rf"{WORD_START}(?:brand[-\s]+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
+    # (not "old vs new version": two versions compared)
+    rf"{WORD_START}(?<!\bold\s(?:vs|or)\s)(?<!\bold\svs\.\s)(?:brand[-\s]+)?new(?:ly)?(?:\s+appearing)?{WORD_END}"
+    rf"(?!\s*(?:vs\.?|versus|or)\s+old\b)",
     rf"{WORD_START}(?:first[-\s]+(?:timers?|ever|time)|1st\s+time|for\s+the\s+(?:first|1st)\s+time){WORD_END}",
     rf"{WORD_START}(?:(?:had|have|has)\s+)?never\s+(?:been\s+)?(?:shown|showed|turned)\s+up(?:\s+in\s+the\s+logs)?(?:\s+before)?{WORD_END}",
     rf"{WORD_START}(?:(?:that\s+)?we\s+)?(?:hadn'?t|had\s+not|haven'?t|never)\s+(?:seen|logged|had)(?:\s+before)?{WORD_END}",
@@ -1242,7 +1280,10 @@ LATEST = any_of(
 )
 # "the first UpstreamServiceError in order-api", "earliest log from v2.10.0": the oldest row
 EARLIEST = any_of(
-    rf"{WORD_START}(?<!their\s)(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}", r"가장\s*오래된"
+    # (not "lowest first", "most first": the order of groups ranked)
+    rf"{WORD_START}(?<!their\s)(?<!lowest\s)(?<!least\s)(?<!fewest\s)(?<!smallest\s)(?<!fastest\s)(?<!quietest\s)(?<!highest\s)(?<!most\s)(?<!largest\s)(?<!biggest\s)"
+    rf"(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}",
+    r"가장\s*오래된",
 )
 DUPLICATES = any_of(
     rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
@@ -1493,6 +1534,25 @@ DURATION_COLUMN = any_of(
 LENGTH_COLUMN = any_of(
     rf"{WORD_START}(?:the\s+)?(?:lengths?|sizes?|char(?:acter)?\s+counts?){WORD_END}", r"길이|글자\s*수"
 )
+# "rank services by errors", "sorted by count": groups in the order of their measure
+RANK_WORDS = any_of(
+    rf"{WORD_START}(?:rank(?:ed|ing|s)?|sort(?:ed|ing)?|order(?:ed)?)(?:\s+(?:them|it))?(?=\s+(?:\w+\s+){{0,3}}?by\b)",
+    rf"{WORD_START}(?:rank(?:ed|ing)?|sorted|ordered){WORD_END}",
+    r"순위(?:로|별)?|랭킹",
+)
+# "lowest first", "ascending", "적은 순": the least first
+LOW_FIRST = any_of(
+    rf"{WORD_START}(?:lowest|least|fewest|smallest|fastest|quietest)\s+(?:first|on\s+top){WORD_END}",
+    rf"{WORD_START}(?:(?:sorted|ordered|ranked)\s+)?(?:asc(?:ending)?|low\s+to\s+high){WORD_END}",
+    r"(?:적은|낮은|작은|빠른)\s*순(?:으로|서로|서대로)?",
+    r"오름차순(?:으로)?",
+)
+# "show 4", "just 5", "give me 3": how many of the groups ranked
+SHOWN_N = any_of(
+    rf"{WORD_START}(?:show(?:\s+me)?|give\s+me|list|just|only|first)\s+(?:the\s+)?(?:top\s+|first\s+)?(?P<n>\d+)"
+    rf"(?:\s+only)?{WORD_END}(?!\s*(?:%|ms|s\b|min|minutes?|hours?|days?|h\b|d\b|m\b))",
+    rf"{WORD_START}(?P<o>\d+)\s+only{WORD_END}",
+)
 # "highest first", "높은 순으로": the order a ranking has anyway
 HIGH_FIRST = any_of(
     rf"{WORD_START}(?:highest|largest|biggest|slowest|most)\s+first{WORD_END}",
@@ -1615,6 +1675,18 @@ LEVEL_AND_ABOVE = any_of(
     rf"\s+level\s+(?:and|or)\s+(?:above|higher)|\s*이상)(?![a-z0-9_])",
 )
 LEVEL_ORDER = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+# Values named side by side, counted as one: "502s and 503s combined", "502+503", "합쳐서"
+TOGETHER = any_of(
+    rf"{WORD_START}(?:combined|together|altogether|in\s+total|summed|added\s+up|put\s+together|total(?:led)?){WORD_END}",
+    r"(?<=\d)\s*\+\s*(?=\d)",
+    r"합쳐서|합친|합해서|합산|통틀어|더해서|더한|총",
+)
+# ... or one count each: "each", "respectively", "vs", "which", "by service"
+EACH_VALUE = any_of(
+    rf"{WORD_START}(?:each|respectively|separately|individually|apiece|per|by|which|vs\.?|versus|compared?|"
+    rf"comparing|breakdown|split|side\s+by\s+side|broken\s+down|or){WORD_END}",
+    r"각각|따로|별로|별(?![가-힣])|비교|어느|어떤|누가|더\s*(?:많|높|적|낮)",
+)
 EACH_LEVEL = any_of(
     rf"{WORD_START}(?:each|per|by|every)\s+level{WORD_END}",
     rf"{WORD_START}(?:respectively|separately){WORD_END}",
