@@ -1026,6 +1026,11 @@ PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|preceding)\s+\d+{WORD_END}(?!\s*(?:minutes?|hours?|days?|weeks?))",
     r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주|minutes?|hours?|days?|weeks?)",
 )
+# "3-6 hours ago", "hours 3-6 ago" beside "the last 3 hours": the span just before it
+SPAN_BEFORE_AGO = re.compile(
+    r"(?<![\w-])(?:(?:the\s+)?(?P<u1>minutes?|hours?|days?|weeks?)\s+)?(?P<a>\d+)\s*(?:-|–|to)\s*(?P<b>\d+)\s*"
+    r"(?P<u2>minutes?|hours?|days?|weeks?)?\s+(?:ago|back|earlier|before)(?![\w-])"
+)
 SAME_TIME_YESTERDAY = any_of(
     rf"{WORD_START}(?:the\s+)?same\s+(?:hour|time|period)\s+yesterday{WORD_END}",
     rf"{WORD_START}yesterday\s+at\s+the\s+same\s+time{WORD_END}",
@@ -1598,7 +1603,9 @@ CLOCK_BETWEEN = any_of(
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|~|to|and|until|부터)\s*(?P<h4>\d{{1,2}}):00{WORD_END}"
     r"(?:\s*(?:까지|사이))?",
     # "yesterday 14-15h": hours of the day, on a 24-hour clock
-    rf"{WORD_START}(?P<h6>[01]?\d|2[0-3])\s*[-–~]\s*(?P<h7>[01]?\d|2[0-4])\s*(?:h|hours|시)(?=\s|$|[?,.])",
+    # (not "3-6 hours ago": hours back from now)
+    rf"{WORD_START}(?P<h6>[01]?\d|2[0-3])\s*[-–~]\s*(?P<h7>[01]?\d|2[0-4])\s*(?:h|hours|시)(?=\s|$|[?,.])"
+    r"(?!\s*(?:ago|back|earlier|before|전))",
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h5>\d{{1,2}})(?::00)?\s*(?P<ap5>am|pm)?\s*(?:and|to|-|–|~|until)\s*"
     rf"(?P<mid>midnight){WORD_END}",
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*"

@@ -519,6 +519,10 @@ def path_words(p: Planning) -> None:
 
 
 def log_types(p: Planning) -> None:
+    """ "backend errors", "client-side" (frontend and mobile); "backend vs frontend": each one."""
+    named: list[str] = []
+    spans: list[tuple[int, int]] = []
+    kinds_said = 0
     for pattern, kinds in lexicon.LOG_TYPES:
         said = p.reader.take_all(pattern)
         if not said:
@@ -527,8 +531,30 @@ def log_types(p: Planning) -> None:
         chosen = [kind for kind in kinds if kind in present] or list(kinds)
         if len(chosen) == 1:  # where it was named ("background workers"), for a pass that needs it
             p.name_spans.setdefault(chosen[0].lower(), (said[0].start(), said[0].end()))
-        p.add_in(Attribute(column="log_type"), chosen, compared=False)
-        return
+        named += [kind for kind in chosen if kind not in named]
+        kinds_said += 1
+        spans += [(m.start(), m.end()) for m in said]
+    if spans and "MOBILE" not in named and _mobile_listed_beside(p, spans):
+        named.append("MOBILE")
+        kinds_said += 1
+    if named:
+        p.add_in(Attribute(column="log_type"), named, compared=kinds_said > 1)
+
+
+def _mobile_listed_beside(p: Planning, log_type_spans: list[tuple[int, int]]) -> bool:
+    """ "backend vs frontend vs mobile": "mobile" in a list of log types is the mobile app's logs,
+    not the mobile device (as in "desktop vs mobile")."""
+    text = p.reader.text
+    joiner = re.compile(r"\s*(?:vs\.?|versus|,|and|or|/)\s*")
+    for match in re.finditer(r"\bmobile\b", text):
+        between = [
+            text[end : match.start()] if end <= match.start() else text[match.end() : start]
+            for start, end in log_type_spans
+        ]
+        if p.reader.free(match.start(), match.end()) and any(joiner.fullmatch(gap) for gap in between):
+            p.reader.mark(match.start(), match.end())
+            return True
+    return False
 
 
 def status_comparison(p: Planning) -> None:
@@ -786,7 +812,8 @@ def _named_by_part(p: Planning) -> list[str]:
             parts[head] = service if head not in parts else ""  # a head two services share names neither
     found: list[tuple[int, int, str]] = []
     for head, service in parts.items():
-        match = re.search(rf"{lexicon.WORD_START}{head}s?{lexicon.WORD_END}", p.reader.text)
+        # (not the head of a longer name: "order-api-1" is a host)
+        match = re.search(rf"{lexicon.WORD_START}{head}s?{lexicon.WORD_END}(?!-[a-z0-9])", p.reader.text)
         if service and match and p.reader.free(match.start(), match.end()):
             found.append((match.start(), match.end(), service))
     named = []

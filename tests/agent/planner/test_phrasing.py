@@ -532,3 +532,50 @@ def test_the_whole_of_yesterday_is_yesterday(question: str) -> None:
     window = plan_of(question).window
     assert window is not None
     assert window.kind == "yesterday"
+
+
+def test_hosts_named_after_their_service_are_hosts_side_by_side() -> None:
+    plan = plan_of("order-api-1 vs order-api-2 errs since monday")
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.metadata_key == "host"
+    assert all(c.attribute.column != "service" for c in plan.conditions if isinstance(c, Condition))
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("errors, backend vs frontend, this week", {"BACKEND", "FRONTEND"}),
+        (
+            "backend vs worker vs frontend vs mobile — error counts this week",
+            {"BACKEND", "WORKER", "FRONTEND", "MOBILE"},
+        ),
+    ],
+)
+def test_log_types_named_side_by_side_are_one_row_each(question: str, kinds: set[str]) -> None:
+    plan = plan_of(question)
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.column == "log_type"
+    [log_types] = [c for c in plan.conditions if isinstance(c, Condition) and c.attribute.column == "log_type"]
+    assert set(log_types.values) == kinds
+    assert all(c.attribute.metadata_key != "device" for c in plan.conditions if isinstance(c, Condition))
+
+
+def test_mobile_beside_another_device_is_the_device() -> None:
+    plan = plan_of("frontend errors, desktop vs mobile")
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.metadata_key == "device"
+
+
+def test_the_span_just_before_a_last_n_window_is_its_comparison() -> None:
+    plan = plan_of("payment-api errors last 3h vs 3-6h ago")
+    assert plan.window is not None
+    assert plan.compared_window is not None
+    assert (plan.compared_window.shift_amount, plan.compared_window.shift_unit) == (3, "hour")
+
+
+@pytest.mark.parametrize("question", ["errors last 3 hours vs 4-8 hours ago", "errors 3-6 hours ago"])
+def test_hours_back_that_are_not_the_span_just_before_are_not_a_clock_range(question: str) -> None:
+    assert not planned(question).confident
