@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     syslog_tls_key: Path | None = None
     # A syslog message longer than this (a UDP datagram, a TCP frame) is dropped and counted.
     syslog_max_message_bytes: Annotated[int, Field(ge=480, le=16 * MIB)] = 64 * 1024
+    # GELF (Graylog Extended Log Format 1.1) on TCP and UDP, the same port number for both, as
+    # Graylog's inputs listen. LOGLENS_GELF_ENABLED=false listens on neither.
+    gelf_enabled: bool = True
+    gelf_port: Port = 12201
+    # A GELF message larger than this (a TCP frame, a datagram's chunks put together, or what a
+    # compressed one inflates to) is dropped and counted.
+    gelf_max_message_bytes: Annotated[int, Field(ge=1024, le=16 * MIB)] = 1 * MIB
 
     # --- where logs are stored ---------------------------------------------------------------
     # Unset: loglens runs an embedded PostgreSQL server with its data under data_dir.

@@ -1,0 +1,140 @@
+"""The GELF receiver on loopback with a real client, graypy (PyPI's GELF logging handlers):
+10,000 records over UDP (zlib-compressed, a tenth of them large enough to be chunked) and
+10,000 over TCP (NUL-delimited), each stored once with its service, level, time to the
+microsecond and message; the counters in /health; the settings that turn it off."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import string
+import time
+from typing import Any
+
+import aiohttp
+import asyncpg
+import graypy
+import pytest
+
+from loglens.collector.server import Collector
+from tests.collector.test_syslog_receiver import running
+
+COUNT = 10_000
+CHUNKED_EVERY = 10  # every tenth message carries a payload that needs several chunks
+LEVELS = [
+    (logging.DEBUG, "DEBUG"),
+    (logging.INFO, "INFO"),
+    (logging.WARNING, "WARN"),
+    (logging.ERROR, "ERROR"),
+    (logging.CRITICAL, "FATAL"),
+]
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=10)
+
+
+def sent_at(index: int) -> dt.datetime:
+    """Each record's own time, not on a whole second (microseconds apart)."""
+    return T0 + dt.timedelta(microseconds=123_457 + index * 1_001)
+
+
+def filler(index: int) -> str:
+    """A payload that zlib cannot squeeze under graypy's 1420-byte chunk (random letters)."""
+    rng = random.Random(index)
+    return "".join(rng.choices(string.ascii_letters + string.digits, k=6000))
+
+
+def message_of(run: str, index: int) -> str:
+    text = f"{run} message {index}"
+    return f"{text} {filler(index)}" if index % CHUNKED_EVERY == 0 else text
+
+
+class Stamp(logging.Filter):
+    """Gives each record the time the test expects back (LogRecord.created, which graypy sends)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.created = sent_at(int(getattr(record, "seq", 0))).timestamp()
+        return True
+
+
+def send_with_graypy(handler: logging.Handler, run: str) -> None:
+    handler.addFilter(Stamp())
+    logger = logging.getLogger(f"gelf.{run}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        for index in range(COUNT):
+            level, _ = LEVELS[index % len(LEVELS)]
+            logger.log(level, "%s", message_of(run, index), extra={"service": f"svc-{index % 5}", "seq": index})
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+async def health(collector: Collector) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{collector.ports.otlp_http}/health") as answer,
+    ):
+        body: dict[str, Any] = await answer.json()
+        return body
+
+
+async def settled(collector: Collector, transport: str, count: int, within_s: float = 60.0) -> dict[str, int]:
+    """The transport's counters once ``count`` messages are received and each is accounted for."""
+    deadline = time.monotonic() + within_s
+    while True:
+        counters: dict[str, int] = (await health(collector))["gelf"][transport]
+        accounted = sum(counters[key] for key in ("stored", "malformed", "too_large", "dropped"))
+        accounted += counters.get("incomplete", 0)
+        if (counters["received"] >= count and accounted == counters["received"]) or time.monotonic() > deadline:
+            return counters
+        await asyncio.sleep(0.05)
+
+
+async def assert_stored_once(db: asyncpg.Connection, run: str) -> None:
+    rows = await db.fetch(
+        "SELECT message, service, level::text AS level, created_at, metadata FROM logs WHERE message LIKE $1",
+        f"{run} message %",
+    )
+    assert len(rows) == COUNT
+    by_message = {row["message"]: row for row in rows}
+    assert len(by_message) == COUNT, "every record once"
+    for index in range(COUNT):
+        row = by_message[message_of(run, index)]
+        assert row["service"] == f"svc-{index % 5}"
+        assert row["level"] == LEVELS[index % len(LEVELS)][1]
+        assert row["created_at"] == sent_at(index)
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+async def test_graypy(collector: Collector, db: asyncpg.Connection, transport: str) -> None:
+    run = f"graypy-{transport}"
+    if transport == "udp":
+        handler: logging.Handler = graypy.GELFUDPHandler("127.0.0.1", collector.ports.gelf_udp)
+    else:
+        handler = graypy.GELFTCPHandler("127.0.0.1", collector.ports.gelf)
+    await asyncio.to_thread(send_with_graypy, handler, run)
+    counters = await settled(collector, transport, COUNT)
+    await assert_stored_once(db, run)
+    assert (counters["received"], counters["stored"], counters["malformed"], counters["dropped"]) == (
+        COUNT,
+        COUNT,
+        0,
+        0,
+    )
+    assert counters["too_large"] == 0
+    if transport == "udp":
+        assert counters["chunks"] >= 3 * COUNT // CHUNKED_EVERY, "the large messages came in chunks"
+        assert (counters["incomplete"], counters["partial_messages"], counters["partial_bytes"]) == (0, 0, 0)
+    row = await db.fetchrow("SELECT metadata FROM logs WHERE message = $1", message_of(run, 1))
+    assert row is not None
+    assert '"host.name"' in row["metadata"]
+    assert f'"facility": "gelf.{run}"' in row["metadata"]
+
+
+async def test_gelf_off(dsn: str) -> None:
+    async with running(dsn, gelf_enabled=False) as collector:
+        assert (collector.ports.gelf, collector.ports.gelf_udp) == (0, 0)
+        assert "gelf" not in await health(collector)
