@@ -264,6 +264,8 @@ class Settings(BaseSettings):
                 "Fluentd's user authentication is part of the shared-key handshake"
             )
         self._refuse_half_a_tls_setup()
+        if self.gelf_enabled and self.syslog_enabled and self.gelf_port == self.syslog_port != 0:
+            raise ValueError("LOGLENS_GELF_PORT must differ from LOGLENS_SYSLOG_PORT (both listen on TCP and UDP)")
         for name in ("database_url", "reader_database_url"):
             value = getattr(self, name)
             if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):

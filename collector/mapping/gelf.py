@@ -27,7 +27,7 @@ under its own name and never read as a column.
 Refused (``ValueError``, the receiver counts it as malformed): what is not a JSON object, a
 ``version`` other than 1.0 (graypy's) or 1.1 (a message without one is read: Graylog reads it
 too), a message with neither ``short_message`` nor ``full_message``, and what the strict
-mapping refuses (a NUL character in the text).
+mapping refuses (a NUL character in the text), and one nested too deep to store as JSON.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Any
 
 import orjson
 
-from loglens.collector.mapping.shipper import NAMES, map_record, syslog_level
+from loglens.collector.mapping.shipper import NAMES, SYSLOG_LEVELS, map_record, syslog_level
 from loglens.collector.rows import Row
 
 VERSIONS = ("1.1", "1.0")
@@ -58,6 +58,7 @@ RESERVED_WITH = {
     "level": NAMES["level"],
     "host": ("host", "HOST", "hostname"),
 }
+MAX_NESTING = 254  # orjson's
 MISSING = "a GELF message needs a short_message (or a full_message)"
 
 
@@ -72,7 +73,10 @@ def map_message(data: bytes, received_us: int) -> Row:
     version = message.get("version")
     if version is not None and version not in VERSIONS:
         raise ValueError(f"GELF version {version!r} is not supported (1.1 or 1.0)")
-    return map_record(_record(message), received_us, service=_service(message), strict=True)
+    try:
+        return map_record(_record(message), received_us, service=_service(message), strict=True)
+    except (TypeError, RecursionError):  # orjson's limit of nesting, met writing metadata
+        raise ValueError(f"the message nests arrays or objects more than {MAX_NESTING} levels deep") from None
 
 
 def _record(message: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +110,7 @@ def _record(message: dict[str, Any]) -> dict[str, Any]:
             record[key] = message[key]
     level = message.get("level")
     if level is not None:
-        known = None if isinstance(level, bool) else syslog_level(level)
+        known = _level(level)
         if known is None:
             kept["gelf.level"] = level
         record["level"] = known or "INFO"
@@ -116,6 +120,18 @@ def _record(message: dict[str, Any]) -> dict[str, Any]:
         if previous is not None and not isinstance(previous, dict):
             kept["_metadata"] = previous
     return record
+
+
+def _level(value: Any) -> str | None:
+    """A syslog severity, 0 to 7 (or its digits, or its name: "err"); None for anything else
+    (a number past 7 is no severity here, though a whole syslog PRI would be)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip()[:4])
+    if isinstance(value, int):
+        return SYSLOG_LEVELS[value] if 0 <= value < len(SYSLOG_LEVELS) else None
+    return syslog_level(value) if isinstance(value, str) else None
 
 
 def _service(message: dict[str, Any]) -> str | None:

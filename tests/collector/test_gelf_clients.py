@@ -16,10 +16,12 @@ from typing import Any
 import aiohttp
 import asyncpg
 import graypy
+import pydantic
 import pytest
 
 from loglens.collector.server import Collector
-from tests.collector.test_syslog_receiver import running
+from tests.collector.test_syslog_receiver import rows_reach, running
+from tests.conftest import LoglensProcess, settings_for_tests
 
 COUNT = 10_000
 CHUNKED_EVERY = 10  # every tenth message carries a payload that needs several chunks
@@ -138,3 +140,26 @@ async def test_gelf_off(dsn: str) -> None:
     async with running(dsn, gelf_enabled=False) as collector:
         assert (collector.ports.gelf, collector.ports.gelf_udp) == (0, 0)
         assert "gelf" not in await health(collector)
+
+
+def test_a_port_shared_with_syslog_is_refused() -> None:
+    with pytest.raises(pydantic.ValidationError, match="LOGLENS_GELF_PORT must differ from LOGLENS_SYSLOG_PORT"):
+        settings_for_tests(gelf_port=5514, syslog_port=5514)
+    assert settings_for_tests(gelf_port=5514, syslog_port=5514, syslog_enabled=False).gelf_port == 5514
+
+
+async def test_loglens_up_serves_gelf_from_every_worker(
+    loglens_up: LoglensProcess, db: asyncpg.Connection
+) -> None:
+    """The real ``loglens up``: its collector workers share the GELF port, TCP and UDP (the chunks
+    of one message come from one socket, so the kernel hands them all to one worker)."""
+    udp = graypy.GELFUDPHandler("127.0.0.1", loglens_up.gelf_port)
+    tcp = graypy.GELFTCPHandler("127.0.0.1", loglens_up.gelf_port)
+    await asyncio.gather(
+        asyncio.to_thread(send_with_graypy, udp, "up-udp"), asyncio.to_thread(send_with_graypy, tcp, "up-tcp")
+    )
+    await rows_reach(db, 2 * COUNT)
+    await assert_stored_once(db, "up-udp")
+    await assert_stored_once(db, "up-tcp")
+    assert await db.fetchval("SELECT count(*) FROM logs") == 2 * COUNT
+    assert f"GELF 127.0.0.1:{loglens_up.gelf_port} (TCP, UDP)" in loglens_up.output()
