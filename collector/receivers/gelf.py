@@ -13,8 +13,9 @@ and skipped; a connection stalled inside a frame is closed after ``LOGLENS_IDLE_
 
 **UDP.** Datagrams are read in bursts, put together from their chunks, inflated (off the event
 loop when a burst is large), one submission per burst. Under back-pressure they are dropped and
-counted, and the kernel's own drops are read from SO_RXQ_OVFL. Partial chunked messages are
-held for 5 s at most and ``MAX_PARTIAL_BYTES`` in all.
+counted, and the kernel's own drops are read from SO_RXQ_OVFL. A chunked message still
+incomplete 5 s after its first chunk is dropped and counted (looked for every second, and at
+every chunk); partial messages hold ``MAX_PARTIAL_BYTES`` in all.
 
 Counters per transport are in ``GET /health`` under ``gelf``, for this worker: every message
 received is in time stored, malformed (not JSON, no short_message, a bad chunk…), too large,

@@ -16,10 +16,12 @@ from typing import Any
 import aiohttp
 import asyncpg
 import graypy
+import orjson
 import pydantic
 import pytest
 
 from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
 from tests.collector.test_syslog_receiver import rows_reach, running
 from tests.conftest import LoglensProcess, settings_for_tests
 
@@ -163,3 +165,55 @@ async def test_loglens_up_serves_gelf_from_every_worker(
     await assert_stored_once(db, "up-tcp")
     assert await db.fetchval("SELECT count(*) FROM logs") == 2 * COUNT
     assert f"GELF 127.0.0.1:{loglens_up.gelf_port} (TCP, UDP)" in loglens_up.output()
+
+
+async def test_what_tcp_delivered_during_an_outage_is_stored_once_the_database_is_back(
+    own_postgres: EmbeddedPostgres, own_dsn: str
+) -> None:
+    """GELF has no acks to withhold: the receiver keeps what it read and retries until it commits."""
+    async with running(own_dsn, commit_timeout_s=1.0) as collector:
+        await asyncio.to_thread(own_postgres.stop)
+        own_postgres._started_here = False  # stopped by hand; start() below starts it again
+        sent = 2_000
+        _, writer = await asyncio.open_connection("127.0.0.1", collector.ports.gelf)
+        for index in range(sent):
+            writer.write(orjson.dumps({"short_message": f"outage {index}", "timestamp": 1.79e9 + index}) + b"\0")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        deadline = time.monotonic() + 15
+        tcp = (await health(collector))["gelf"]["tcp"]
+        while tcp["received"] < sent and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            tcp = (await health(collector))["gelf"]["tcp"]
+        assert (tcp["received"], tcp["stored"], tcp["dropped"]) == (sent, 0, 0)
+        await asyncio.to_thread(own_postgres.start)
+        db = await asyncpg.connect(own_dsn)
+        try:
+            await rows_reach(db, sent)
+            assert (
+                await db.fetchval("SELECT count(DISTINCT message) FROM logs WHERE message LIKE 'outage %'") == sent
+            )
+            assert await db.fetchval("SELECT count(*) FROM logs") == sent
+        finally:
+            await db.close()
+        assert (await health(collector))["gelf"]["tcp"]["stored"] == sent
+
+
+async def test_a_quiet_connection_stays_open_and_a_stalled_frame_is_closed(
+    dsn: str, db: asyncpg.Connection
+) -> None:
+    async with running(dsn, idle_timeout_s=0.3) as collector:
+        reader, writer = await asyncio.open_connection("127.0.0.1", collector.ports.gelf)
+        writer.write(b'{"short_message": "before the quiet"}\0')
+        await writer.drain()
+        await rows_reach(db, 1)
+        with pytest.raises(TimeoutError):  # three idle timeouts long: still open
+            await asyncio.wait_for(reader.read(1), 1.0)
+        writer.write(b'{"short_message": "after the quiet"}\0{"short_message": "cut off"}')
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(1), 10) == b"", "a frame stalled past the timeout is closed"
+        writer.close()
+        await rows_reach(db, 3)
+        messages = await db.fetchval("SELECT array_agg(message ORDER BY id) FROM logs")
+        assert messages == ["before the quiet", "after the quiet", "cut off"]
