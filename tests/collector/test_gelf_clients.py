@@ -1,16 +1,21 @@
 """The GELF receiver on loopback with a real client, graypy (PyPI's GELF logging handlers):
 10,000 records over UDP (zlib-compressed, a tenth of them large enough to be chunked) and
 10,000 over TCP (NUL-delimited), each stored once with its service, level, time to the
-microsecond and message; the counters in /health; the settings that turn it off."""
+microsecond and message, in one process and from ``loglens up``'s workers; the counters in
+/health; datagrams as Docker's gelf driver sends them (gzip, zlib or plain, whole or chunked);
+TCP through a database outage and past an idle timeout; the settings that turn it off."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 import logging
 import random
+import socket
 import string
 import time
+import zlib
 from typing import Any
 
 import aiohttp
@@ -20,6 +25,7 @@ import orjson
 import pydantic
 import pytest
 
+from loglens.collector.receivers.gelf_framing import CHUNK_MAGIC
 from loglens.collector.server import Collector
 from loglens.database.embedded import EmbeddedPostgres
 from tests.collector.test_syslog_receiver import rows_reach, running
@@ -217,3 +223,47 @@ async def test_a_quiet_connection_stays_open_and_a_stalled_frame_is_closed(
         await rows_reach(db, 3)
         messages = await db.fetchval("SELECT array_agg(message ORDER BY id) FROM logs")
         assert messages == ["before the quiet", "after the quiet", "cut off"]
+
+
+def datagrams_of(message: bytes, kind: int, rng: random.Random) -> list[bytes]:
+    """One message as Docker's gelf driver may send it: plain, zlib or gzip (kind % 3), whole or
+    in shuffled chunks of 512 bytes (kind // 3)."""
+    body = (message, zlib.compress(message), gzip.compress(message))[kind % 3]
+    if kind < 3:
+        return [body]
+    pieces = [body[start : start + 512] for start in range(0, len(body), 512)]
+    message_id = rng.randbytes(8)
+    chunks = [CHUNK_MAGIC + message_id + bytes([index, len(pieces)]) + piece for index, piece in enumerate(pieces)]
+    rng.shuffle(chunks)
+    return chunks
+
+
+async def test_plain_zlib_gzip_whole_and_chunked_datagrams(collector: Collector, db: asyncpg.Connection) -> None:
+    rng = random.Random(12201)
+    sent = 1_200
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    target = ("127.0.0.1", collector.ports.gelf_udp)
+    for index in range(sent):
+        message = {
+            "version": "1.1",
+            "host": "docker-host",
+            "short_message": f"datagram {index} " + filler(index)[: 100 + index % 3 * 1500],
+            "timestamp": sent_at(index).timestamp(),
+            "level": 3 + index % 5,
+            "_container_name": f"/shop-api-{index % 3}",
+            "_com.docker.compose.service": "shop-api",
+        }
+        for datagram in datagrams_of(orjson.dumps(message), index % 6, rng):
+            udp.sendto(datagram, target)
+    udp.close()
+    counters = await settled(collector, "udp", sent)
+    assert (counters["received"], counters["stored"], counters["incomplete"]) == (sent, sent, 0)
+    assert counters["chunks"] > sent // 6 * 7, "a sixth in one chunk, a sixth in three, a sixth in five or so"
+    rows = await db.fetch("SELECT message, service, level::text AS level, created_at FROM logs")
+    assert len(rows) == sent
+    by_index = {int(row["message"].split()[1]): row for row in rows}
+    assert sorted(by_index) == list(range(sent))
+    for index, row in by_index.items():
+        assert row["service"] == "shop-api"
+        assert row["level"] == ("ERROR", "WARN", "INFO", "INFO", "DEBUG")[index % 5]
+        assert row["created_at"] == sent_at(index)
