@@ -115,10 +115,7 @@ def _record(message: dict[str, Any]) -> dict[str, Any]:
             kept["gelf.level"] = level
         record["level"] = known or "INFO"
     if kept:
-        previous = record.get("metadata")
-        record["metadata"] = {**previous, **kept} if isinstance(previous, dict) else kept
-        if previous is not None and not isinstance(previous, dict):
-            kept["_metadata"] = previous
+        record["metadata"] = kept  # the shipper mapping puts a "metadata" object's keys in metadata as they are
     return record
 
 
