@@ -108,6 +108,7 @@ def settings_for_tests(**overrides: object) -> Settings:
         "otlp_grpc_port": 0,
         "forward_port": 0,
         "syslog_port": 0,
+        "gelf_port": 0,
         # A developer's own Slack app (SLACK_* in the environment) must not join the tests.
         "slack_bot_token": None,
         "slack_app_token": None,
@@ -169,6 +170,7 @@ class LoglensProcess:
     agent_port: int
     log_path: Path
     syslog_port: int = 0
+    gelf_port: int = 0
 
     @property
     def http_url(self) -> str:
@@ -199,6 +201,7 @@ def start_loglens(
     http_port, grpc_port = ports or (free_port(), free_port())
     forward_port, agent_port = free_port(), free_port()
     syslog_port = free_port_udp_too()
+    gelf_port = free_port_udp_too()
     log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("LOGLENS_", "SLACK_"))}
     if dsn is not None:
@@ -221,6 +224,8 @@ def start_loglens(
                 str(agent_port),
                 "--syslog-port",
                 str(syslog_port),
+                "--gelf-port",
+                str(gelf_port),
                 *extra_args,
             ],
             env=environment,
@@ -229,7 +234,9 @@ def start_loglens(
             text=True,
             start_new_session=new_session,
         )
-    running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path, syslog_port)
+    running = LoglensProcess(
+        process, http_port, grpc_port, forward_port, agent_port, log_path, syslog_port, gelf_port
+    )
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:
@@ -256,12 +263,14 @@ def start_loglens_like(
         f"--forward-port={like.forward_port}",
         f"--agent-port={like.agent_port}",
         f"--syslog-port={like.syslog_port}",
+        f"--gelf-port={like.gelf_port}",
         *extra_args,
         env=env,
         ports=(like.http_port, like.grpc_port),
         new_session=new_session,
     )
     again.forward_port, again.agent_port, again.syslog_port = like.forward_port, like.agent_port, like.syslog_port
+    again.gelf_port = like.gelf_port
     return again
 
 
