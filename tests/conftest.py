@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -116,6 +117,33 @@ def settings_for_tests(**overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+GO_SENDER = Path(__file__).parent / "go" / "fluent_sender.go"
+# Debian's golang-github-fluent-fluent-logger-golang-dev installs the library here (make deps).
+GO_PATH = Path("/usr/share/gocode")
+
+
+@pytest.fixture(scope="session")
+def go_sender(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/go/fluent_sender.go built offline against Debian's fluent-logger-golang."""
+    go = shutil.which("go")
+    if go is None or not (GO_PATH / "src/github.com/fluent/fluent-logger-golang").is_dir():
+        raise RuntimeError(
+            "the Go test client needs Debian's golang-go and golang-github-fluent-fluent-logger-golang-dev: "
+            "run `make deps` once"
+        )
+    out = tmp_path_factory.mktemp("go") / "fluent_sender"
+    environment = {
+        **os.environ,
+        "GOPATH": str(GO_PATH),
+        "GO111MODULE": "off",  # the library from GOPATH, no module download
+        "GOPROXY": "off",
+        "GOCACHE": str(out.parent / "cache"),
+    }
+    build = [go, "build", "-o", str(out), GO_SENDER.name]
+    subprocess.run(build, cwd=GO_SENDER.parent, env=environment, check=True, timeout=180)
+    return out
 
 
 @pytest.fixture
