@@ -827,7 +827,9 @@ CONTAINING = any_of(
 )
 STATUS_CLASS = any_of(
     r"(?P<e>[1-5])(?:00|xx)\s*(?:번대|대)(?![가-힣])(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
-    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:es|\s+codes?)?|codes?|responses?|errors?))?"
+    # (not the status of "4xx status breakdown": the grouping's)
+    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx"
+    rf"(?:\s+(?:status(?:es|\s+codes?)?|codes?|responses?|errors?)(?!\s+(?:breakdown|split|distribution|mix)))?"
     rf"{WORD_END}",
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
 )
@@ -838,6 +840,11 @@ BARE_STATUS = re.compile(
     rf"|(?<=\d\+)|(?<=\d\s\+\s)|(?<=\d랑\s)|(?<=\d이랑\s)|(?<=\d하고\s)|(?<=\d와\s)|(?<=\d과\s))"
     rf"({HTTP_STATUS})(?![\d.])|(?<![\d.])({HTTP_STATUS})(?=\)?\s*(?:인|응답|이|가|은|는|0\s*건))"
     rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&|\+|랑|이랑|하고|와|과)\s*\d{{3}})"
+)
+# a code left out beside a class ("4xx … excluding 401", "w/o the 401s"): planner/exclusions.py reads the marker
+EXCLUDED_STATUS = re.compile(
+    rf"(?:(?<=excluding\s)|(?<=except\s)|(?<=without\s)|(?<=ignoring\s)|(?<=ignore\s)|(?<=minus\s)|(?<=\sno\s)"
+    rf"|(?<=excluding\sthe\s)|(?<=without\sthe\s)|(?<=ignore\sthe\s)|(?<=except\sthe\s))({HTTP_STATUS})(?=s?(?![\d.\w]))"
 )
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded|http_status|status_code)\s*(?:code\s*)?(?:가|이|=|:)?\s*"

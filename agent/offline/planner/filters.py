@@ -200,6 +200,8 @@ def status_codes(p: Planning) -> None:
         codes = [int(next(g for g in match.groups() if g)) for match in sorted(said, key=lambda m: m.start())]
         for code in codes:  # in the order said
             p.add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+    for left_out in p.reader.take_all(lexicon.EXCLUDED_STATUS):
+        p.add_equals(Attribute(metadata_key=status_key, numeric=True), int(left_out.group(1)))
 
 
 def _status_said_before(p: Planning, start: int) -> None:
