@@ -85,7 +85,7 @@ LAST_N = any_of(
     r"(?<=\s)(?P<en>\d+)\s*(?P<eunit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?=\s*[?.!]*\s*$)",
     r"\(\s*(?P<pn>\d+)\s*(?P<punit>분|시간|일|주)\s*\)",
     r"(?P<wn>\d+)\s*(?P<wunit>분|시간|일|주)\s*전(?=(?:엔|에는|까지는?|까진)\s*(?:한\s*번도\s*)?없)",
-    r"(?:(?<=\s)|^)(?P<zn>\d+)\s+(?P<zunit>minutes?|hours?|days?|weeks?)(?=\s|$|[,?.)]|[가-힣])"
+    r"(?:(?<=\s)|^)(?P<zn>\d+)\s+(?P<zunit>minutes?|hours?|days?|weeks?)(?=\s|$|[,?.):]|[가-힣])"
     r"(?!\s*(?:ago|before|earlier|later|after|buckets?|bins?|intervals?|windows?|전|후|단위|간격|마다|별|씩))",
 )
 # "since 3 hours ago", "since the deploy 3h ago": the last 3 hours (the question says when)
@@ -105,7 +105,8 @@ TODAY = any_of(
 )
 UTC_WORD = r"(?:\s+(?:utc|gmt|z))?"
 SINCE_YESTERDAY = any_of(
-    rf"{WORD_START}since\s+yesterday(?:'?s)?(?:\s+(?:midnight|00:00|0:00|start|morning))?{UTC_WORD}{WORD_END}",
+    rf"{WORD_START}(?:since|from)\s+yesterday(?:'?s)?(?:\s+(?:at\s+)?(?:midnight|00:00|0:00|start|morning))?{UTC_WORD}"
+    rf"(?<![a-z]\sfrom\syesterday)(?=\s+(?:until|till|to)\s+now|\s*[?.,!]|\s*$|\s)",
     # "since midnight UTC yesterday", "since the start of yesterday"
     rf"{WORD_START}(?:since|from)\s+(?:midnight|00:00|0:00|the\s+start\s+of(?:\s+the\s+day)?){UTC_WORD}\s+"
     rf"(?:of\s+)?yesterday{WORD_END}",
@@ -1233,6 +1234,8 @@ EMPTY_PHRASES = any_of(
     r"무슨\s*일(?:이)?",
     r"(?<=[a-z0-9])까지\s*(?:갔|간|왔|온|들어간|들어왔)[가-힣]*",  # "/checkout까지 갔는데": reached it
     rf"{WORD_START}(?:until|till|up\s+to)\s+now{WORD_END}",
+    # "hosts that logged at least one FATAL": with a FATAL, as any value read is
+    rf"{WORD_START}at\s+least\s+(?:one|1|a\s+single|once)(?=\s+[a-z])(?!\s+(?:of|more|time|minute|hour|day|week)){WORD_END}",
     r"\(?\s*utc\s+days?\s*\)?",
     r"영향\s*(?:을\s*)?(?:받은|받는|받았던|받았)",
     r"(?:(?<=오늘\s)|(?<=오늘)|(?<=금일\s)|(?<=금일))들어(?:서|와서)?",  # "오늘 들어서": so far today

@@ -70,6 +70,7 @@ def shape(p: Planning) -> None:
     compared = p.compared
     group(p, bucket, dimension, compared)
     one_asked_for(p, dimension, compared, top or most or least)
+    entities_that(p, dimension, top or most or least)
     if not plan.measures and shown_uncounted(p, dimension, bucket, top or most):
         return
     if plan.group_by is not None and plan.group_by.bucket is None:
@@ -106,6 +107,21 @@ def values_together_or_each(p: Planning) -> None:
         return
     condition = next(c for c in p.plan.conditions if isinstance(c, Condition) and c.attribute == compared)
     p.ambiguous.append(f"{' and '.join(str(v) for v in condition.values)} (together or each)")
+
+
+def entities_that(p: Planning, dimension: Attribute | None, ranked: re.Match[str] | None) -> None:
+    """ "sessions that hit the cart page, past 3 days": the sessions listed, or how many? Neither
+    is said; a count per session is the answer to neither, and a model configured reads it better."""
+    text = p.reader.text
+    if dimension is None or ranked is not None or p.plan.having is not None or p.language != "en":
+        return
+    if not singular_entity(dimension) or not re.match(
+        r"\s*(?:the\s+|any\s+)?[a-z_]+s\s+(?:that|who|which)\b", text
+    ):
+        return
+    cues = (lexicon.PER, lexicon.WHICH, lexicon.LIST_WORDS, lexicon.COUNT, lexicon.SHOW_ROWS, lexicon.DISTINCT)
+    if not any(cue.search(text) for cue in cues):
+        p.ambiguous.append(f"{text.split()[0]} (listed or counted)")
 
 
 def one_asked_for(

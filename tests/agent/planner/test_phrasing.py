@@ -579,3 +579,22 @@ def test_the_span_just_before_a_last_n_window_is_its_comparison() -> None:
 @pytest.mark.parametrize("question", ["errors last 3 hours vs 4-8 hours ago", "errors 3-6 hours ago"])
 def test_hours_back_that_are_not_the_span_just_before_are_not_a_clock_range(question: str) -> None:
     assert not planned(question).confident
+
+
+def test_entities_that_did_something_with_no_count_or_list_asked_are_left_to_a_model() -> None:
+    assert not planned("sessions that hit the cart page, past 3 days").confident
+    assert plan_of("list users who hit a 5xx today").shape == "distinct"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("count of logs from ip 198.51.100.23 from yesterday 00:00 UTC until now", "since_yesterday"),
+        ("errs 3h: payment vs order api", "last"),
+        ("errors from yesterday", "yesterday"),
+    ],
+)
+def test_windows_said_with_a_clock_time_or_a_colon(question: str, kind: str) -> None:
+    window = plan_of(question).window
+    assert window is not None
+    assert window.kind == kind
