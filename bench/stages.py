@@ -33,7 +33,7 @@ from loglens.collector import native
 from loglens.collector.batcher import Batcher
 from loglens.collector.ingest import Ingest, collections_paused
 from loglens.collector.ingest import Prepared as Mapping
-from loglens.collector.mapping import json_api, otlp
+from loglens.collector.mapping import gelf, json_api, otlp, syslog
 from loglens.collector.native import Mode
 from loglens.collector.receivers.forward import protocol
 from loglens.collector.receivers.gelf_framing import NulSplitter
@@ -216,7 +216,7 @@ def syslog_stages(bodies: list[bytes]) -> tuple[list[Row], float, float]:
     ingest = _ingest()
     splitter = FrameSplitter(FRAME_LIMIT)
     decode_us, messages = _cpu_us(lambda: [splitter.feed(body) for body in bodies])
-    map_us, mapped = _cpu_us(lambda: [ingest._map_syslog(frames) for frames in messages])
+    map_us, mapped = _cpu_us(lambda: [ingest._map_messages(frames, syslog.map_message) for frames in messages])
     return _rows(mapped), decode_us, map_us
 
 
@@ -225,7 +225,7 @@ def gelf_stages(bodies: list[bytes]) -> tuple[list[Row], float, float]:
     ingest = _ingest()
     splitter = NulSplitter(FRAME_LIMIT)
     decode_us, messages = _cpu_us(lambda: [splitter.feed(body) for body in bodies])
-    map_us, mapped = _cpu_us(lambda: [ingest._map_gelf(frames) for frames in messages])
+    map_us, mapped = _cpu_us(lambda: [ingest._map_messages(frames, gelf.map_message) for frames in messages])
     return _rows(mapped), decode_us, map_us
 
 

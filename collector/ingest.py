@@ -220,38 +220,17 @@ class Ingest:
     async def syslog_messages(self, messages: Sequence[bytes], *, arrival: Arrival | None = None) -> Result:
         """Store syslog messages (one datagram or TCP frame each, framing removed)."""
         heavy = len(messages) >= offload.OFF_LOOP_RECORDS
-        rows, positions, refused, encoded = await offload.run(heavy, self._map_syslog, messages)
+        prepared = await offload.run(heavy, self._map_messages, messages, syslog.map_message)
+        rows, positions, refused, encoded = prepared
         result, _ = await self._submit(rows, positions, refused, None, arrival=arrival, encoded=encoded)
         return result
 
-    def _map_syslog(self, messages: Sequence[bytes]) -> Prepared:
+    def _map_messages(self, messages: Sequence[bytes], map_message: Callable[[bytes, int], Row]) -> Prepared:
+        """Syslog's and GELF's messages, one row each or refused with the reason."""
         received = now_us()
         rows: list[Row] = []
         positions: list[int] = []
         refused: list[tuple[int, str]] = []
-        map_message = syslog.map_message
-        with collections_paused():
-            for index, message in enumerate(messages):
-                try:
-                    rows.append(map_message(message, received))
-                    positions.append(index)
-                except ValueError as error:
-                    refused.append((index, str(error)))
-            return _encoded(self._refuse_long_messages(rows, positions, refused))
-
-    async def gelf_messages(self, messages: Sequence[bytes]) -> Result:
-        """Store GELF messages (the JSON of each: chunks put together, inflated)."""
-        heavy = len(messages) >= offload.OFF_LOOP_RECORDS
-        rows, positions, refused, encoded = await offload.run(heavy, self._map_gelf, messages)
-        result, _ = await self._submit(rows, positions, refused, None, encoded=encoded)
-        return result
-
-    def _map_gelf(self, messages: Sequence[bytes]) -> Prepared:
-        received = now_us()
-        rows: list[Row] = []
-        positions: list[int] = []
-        refused: list[tuple[int, str]] = []
-        map_message = gelf.map_message
         with collections_paused():
             for index, message in enumerate(messages):
                 try:
@@ -262,6 +241,14 @@ class Ingest:
                 except (TypeError, RecursionError) as error:
                     refused.append((index, unstorable(error)))
             return _encoded(self._refuse_long_messages(rows, positions, refused))
+
+    async def gelf_messages(self, messages: Sequence[bytes]) -> Result:
+        """Store GELF messages (the JSON of each: chunks put together, inflated)."""
+        heavy = len(messages) >= offload.OFF_LOOP_RECORDS
+        prepared = await offload.run(heavy, self._map_messages, messages, gelf.map_message)
+        rows, positions, refused, encoded = prepared
+        result, _ = await self._submit(rows, positions, refused, None, encoded=encoded)
+        return result
 
     def _refuse_long_messages(
         self, rows: list[Row], positions: list[int], refused: list[tuple[int, str]]
