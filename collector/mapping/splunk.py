@@ -3,12 +3,13 @@
 ``/services/collector/event``: JSON objects one after another (not an array; whitespace
 between them or none), each ``{"time": <epoch s>, "host", "source", "sourcetype", "index",
 "event": <text or object>, "fields": {...}}``. An ``event`` object is the record
-(``shipper.py``): with none of the message keys, its ``line`` (Docker's splunk driver) or else
-its compact JSON is the message; ``log_level`` (splunk-hec-handler's) is its level when it names
-none. An ``event`` text is the message as it is. Then, filling only what the event lacks:
-``time`` its time, ``host`` its host, the indexed ``fields`` their keys (a field the event has a
-key of its own for is kept as ``fields.<key>``); ``source``, ``sourcetype`` and ``index`` go to
-``metadata`` (``splunk`` when the event has a ``metadata`` of its own).
+(``shipper.py``): with none of the message keys, its ``line`` (Docker's splunk driver; its
+``tag`` the service when the line names none) or else its compact JSON is the message;
+``log_level`` (splunk-hec-handler's) is its level when it names none. An ``event`` text is
+the message as it is. Then, filling only what the event lacks: ``time`` its time, ``host`` its
+host, the indexed ``fields`` their keys (a field the event has a key of its own for is kept as
+``fields.<key>``); ``source``, ``sourcetype`` and ``index`` go to ``metadata`` (``splunk``
+when the event has a ``metadata`` of its own).
 
 ``/services/collector/raw``: lines, each a record by ``lines.py`` (a JSON object read as the
 record, any other line the message), with the query's ``host``, ``source``, ``sourcetype``,
@@ -120,6 +121,8 @@ def _event_as_record(event: Any) -> dict[str, Any]:
             record = {**record, **line}
         elif line is not None:
             record["message"] = line if isinstance(line, str) else dumps(line).decode()
+        if line is not None and isinstance(record.get("tag"), str) and not lines.has(record, "service"):
+            record["service"] = record.pop("tag")  # the driver's tag ({{.Name}}; the container's ID by default)
         if not lines.has(record, "message"):
             record["message"] = dumps(event).decode()
     if not lines.has(record, "level") and "log_level" in record:

@@ -164,7 +164,7 @@ async def test_concatenated_events_as_shippers_write_them(collector: Collector, 
     assert plain["created_at"] == at + dt.timedelta(milliseconds=500)
     assert orjson.loads(plain["metadata"]) == {"host.name": "web-2", "source": "/var/log/app.log", "k": "v"}
     docker = rows["from a container"]
-    assert orjson.loads(docker["metadata"]) == {"log.iostream": "stdout", "tag": "abc"}
+    assert (docker["service"], orjson.loads(docker["metadata"])) == ("abc", {"log.iostream": "stdout"})
     assert '"action":"login"' in "".join(rows)
     own = rows["own time"]
     assert (own["level"], own["created_at"]) == (
