@@ -375,9 +375,8 @@ async def send_protocol(
     if protocol == "es-bulk":
         return await send_http(payloads.bulk_gzip, f"{base}/_bulk", "application/x-ndjson", connections)
     if protocol == "loki":
-        return await send_http(
-            payloads.loki_snappy, f"{base}/loki/api/v1/push", "application/x-protobuf", connections
-        )
+        url = f"{base}/loki/api/v1/push"
+        return await send_http(payloads.loki_snappy, url, "application/x-protobuf", connections, encoding=None)
     if protocol == "hec":
         return await send_http(
             payloads.hec_gzip, f"{base}/services/collector/event", "application/json", connections

@@ -151,7 +151,12 @@ def parse_raw(body: bytes, envelope: Envelope) -> list[dict[str, Any]]:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise HecBodyError(INVALID_FORMAT, 0, f"the body is not UTF-8 (byte {error.start})") from None
-    records = [with_envelope(lines.record_of_line(line), envelope) for line in text.splitlines() if line.strip()]
+    # (split at newlines only: str.splitlines would also split a line at \x0b, \x1c or U+2028)
+    records = [
+        with_envelope(lines.record_of_line(line.rstrip("\r")), envelope)
+        for line in text.split("\n")
+        if line.strip()
+    ]
     if not records:
         raise HecBodyError(NO_DATA, None, "the body is empty")
     return records

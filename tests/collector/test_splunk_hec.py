@@ -175,14 +175,16 @@ async def test_concatenated_events_as_shippers_write_them(collector: Collector, 
 
 async def test_raw_lines_take_the_query_as_their_envelope(collector: Collector, db: asyncpg.Connection) -> None:
     url = f"{base(collector)}/services/collector/raw?host=h-1&sourcetype=access&source=nginx"
-    body = b'first raw line\n\n{"message": "json line", "level": "warn", "service": "edge"}\r\nthird\n'
+    body = (
+        b'first raw line\n\n{"message": "json line", "level": "warn", "service": "edge"}\r\nthird\x0bstill third\n'
+    )
     assert await post(url, body) == (200, {"text": "Success", "code": 0})
     rows = {
         row["message"]: row for row in await db.fetch("SELECT message, service, level::text, metadata FROM logs")
     }
-    assert set(rows) == {"first raw line", "json line", "third"}
+    assert set(rows) == {"first raw line", "json line", "third\x0bstill third"}
     assert (rows["json line"]["service"], rows["json line"]["level"]) == ("edge", "WARN")
-    assert orjson.loads(rows["third"]["metadata"]) == {
+    assert orjson.loads(rows["third\x0bstill third"]["metadata"]) == {
         "host.name": "h-1",
         "source": "nginx",
         "sourcetype": "access",
@@ -215,7 +217,10 @@ async def test_no_data_and_refused_events(collector: Collector, db: asyncpg.Conn
     assert (status, answer["code"], answer["text"]) == (400, 5, "No data")
     status, answer = await post(url, b'{"event": "kept"}{"event": "nul \\u0000 inside"}')
     assert (status, answer["code"], answer["invalid-event-number"]) == (400, 6, 1)
-    assert await db.fetchval("SELECT array_agg(message) FROM logs") == ["kept"]
+    status, answer = await post(url, b'{"event": "lone \\ud800 surrogate"}{"event": "kept too"}')
+    assert (status, answer["code"], answer["invalid-event-number"]) == (400, 6, 0)
+    assert "not valid UTF-8" in answer["detail"]
+    assert sorted(await db.fetchval("SELECT array_agg(message) FROM logs")) == ["kept", "kept too"]
 
 
 async def test_the_token_is_checked_as_hec_checks_it(guarded: Collector, db: asyncpg.Connection) -> None:
