@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,8 @@ from loki_logger_handler.loki_logger_handler import LokiLoggerHandler
 from loglens.collector.mapping.logproto import push_pb2
 from loglens.collector.mapping.loki import PushBodyError, parse_labels
 from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
 from tests.conftest import settings_for_tests, wait_for
 
 T0 = 1_796_288_400  # 2026-12-03 09:00:00 UTC
@@ -248,3 +251,43 @@ def test_labels_are_read_in_prometheus_text_form() -> None:
     for bad in ('{job="api"', "{job=api}", '{="x"}', '{job="a" path="b"}'):
         with pytest.raises(PushBodyError):
             parse_labels(0, bad)
+
+
+async def test_an_outage_is_answered_retryable(own_postgres: EmbeddedPostgres) -> None:
+    connection = await asyncpg.connect(own_postgres.dsn)
+    await migrate(connection)
+    await connection.close()
+    running = Collector(settings_for_tests(commit_timeout_s=0.5), own_postgres.dsn)
+    await running.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def push(text: str) -> tuple[int, Any]:
+                body = protobuf_push([('{job="outage"}', [(T0 * 10**9, text, {})])])
+                headers = {"Content-Type": "application/x-protobuf"}
+                async with http.post(push_url(running), data=body, headers=headers) as response:
+                    return response.status, response.headers
+
+            await asyncio.to_thread(own_postgres.stop)
+            own_postgres._started_here = False  # stopped by hand; start() below starts it again
+            deadline = time.monotonic() + 30
+            status, headers = await push("during the outage")
+            while status == 204 and time.monotonic() < deadline:
+                status, headers = await push("during the outage")
+            assert status in (429, 503)
+            assert int(headers["Retry-After"]) >= 1
+
+            await asyncio.to_thread(own_postgres.start)
+            deadline = time.monotonic() + 60
+            status, _ = await push("after the outage")
+            while status != 204 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)  # Promtail's backoff, not a wait for a condition
+                status, _ = await push("after the outage")
+            assert status == 204
+    finally:
+        await running.stop()
+    connection = await asyncpg.connect(own_postgres.dsn)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM logs WHERE message = 'after the outage'") == 1
+    finally:
+        await connection.close()

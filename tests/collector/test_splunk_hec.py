@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import gzip
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,6 +19,8 @@ import pytest
 from splunk_hec_handler import SplunkHecHandler
 
 from loglens.collector.server import Collector
+from loglens.database.embedded import EmbeddedPostgres
+from loglens.database.migrate import migrate
 from tests.conftest import settings_for_tests
 
 T0 = 1_796_288_400  # 2026-12-03 09:00:00 UTC
@@ -242,3 +245,44 @@ async def test_health_answers_without_a_token(guarded: Collector) -> None:
         http.get(f"{base(guarded)}/services/collector/health") as answer,
     ):
         assert (answer.status, await answer.json()) == (200, {"text": "HEC is healthy", "code": 17})
+
+
+async def test_an_outage_is_answered_retryable_in_hecs_shape(own_postgres: EmbeddedPostgres) -> None:
+    connection = await asyncpg.connect(own_postgres.dsn)
+    await migrate(connection)
+    await connection.close()
+    running = Collector(settings_for_tests(commit_timeout_s=0.5), own_postgres.dsn)
+    await running.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def post(text: str) -> tuple[int, Any, Any]:
+                body = orjson.dumps({"event": text})
+                async with http.post(f"{base(running)}/services/collector/event", data=body) as response:
+                    return response.status, response.headers, await response.json()
+
+            await asyncio.to_thread(own_postgres.stop)
+            own_postgres._started_here = False  # stopped by hand; start() below starts it again
+            deadline = time.monotonic() + 30
+            status, headers, answer = await post("during the outage")
+            while status == 200 and time.monotonic() < deadline:
+                status, headers, answer = await post("during the outage")
+            assert (status, answer["code"], answer["text"]) == (503, 9, "Server is busy")
+            assert int(headers["Retry-After"]) >= 1
+            async with http.get(f"{base(running)}/services/collector/health") as health:
+                assert (health.status, (await health.json())["code"]) == (503, 18)
+
+            await asyncio.to_thread(own_postgres.start)
+            deadline = time.monotonic() + 60
+            status, _, answer = await post("after the outage")
+            while status != 200 and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)  # a client's retry interval, not a wait for a condition
+                status, _, answer = await post("after the outage")
+            assert (status, answer) == (200, {"text": "Success", "code": 0})
+    finally:
+        await running.stop()
+    connection = await asyncpg.connect(own_postgres.dsn)
+    try:
+        assert await connection.fetchval("SELECT count(*) FROM logs WHERE message = 'after the outage'") == 1
+    finally:
+        await connection.close()
