@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import logging
 import time
@@ -240,7 +241,10 @@ async def test_the_ingest_token_is_required_when_set(guarded: Collector, db: asy
     assert wrong[0] == 401
     right = await post(push_url(guarded), body, "application/json", Authorization=f"Bearer {TOKEN}")
     assert right == (204, "")
-    assert await db.fetchval("SELECT count(*) FROM logs") == 1
+    basic = "Basic " + base64.b64encode(f"tenant-1:{TOKEN}".encode()).decode()  # Fluent Bit's http_user/passwd
+    legacy = f"http://127.0.0.1:{guarded.ports.otlp_http}/api/prom/push"  # Loki's old path
+    assert await post(legacy, body, "application/json", Authorization=basic) == (204, "")
+    assert await db.fetchval("SELECT count(*) FROM logs") == 2
 
 
 def test_labels_are_read_in_prometheus_text_form() -> None:
