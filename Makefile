@@ -74,9 +74,13 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # libraries they need that a Debian base lacks) are downloaded with apt-get and unpacked into
 # build/syslog-daemons/root; the tests run them from there with configs of their own.
 SYSLOG_DAEMONS := build/syslog-daemons
-SYSLOG_STAMP := $(SYSLOG_DAEMONS)/.installed
-SYSLOG_DEBS := rsyslog rsyslog-openssl libestr0 libfastjson4 liblognorm5 \
-	syslog-ng-core libivykis0 libnet1 libwrap0 libpcre3
+# The HTTP outputs (rsyslog's omelasticsearch, syslog-ng's http() and its scl elasticsearch-http())
+# come in packages of their own and need libcurl, which a Debian base may lack (with the libraries it links).
+SYSLOG_DEBS := rsyslog rsyslog-openssl rsyslog-elasticsearch libestr0 libfastjson4 liblognorm5 \
+	syslog-ng-core syslog-ng-mod-http syslog-ng-scl libivykis0 libnet1 libwrap0 libpcre3 \
+	libcurl4 libnghttp2-14 libpsl5 librtmp1 libssh2-1 libldap-2.5-0 libbrotli1 libsasl2-2
+# Named after the list, so that a package added here is fetched on the next run.
+SYSLOG_STAMP := $(SYSLOG_DAEMONS)/.installed-$(shell echo $(SYSLOG_DEBS) | md5sum | cut -c1-8)
 syslog-daemons: $(SYSLOG_STAMP)
 
 $(SYSLOG_STAMP):

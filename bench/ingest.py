@@ -9,7 +9,8 @@
    stream per service, the record less its service and time as a JSON line, its time the entry's),
    gzip Splunk HEC bodies of 1000 concatenated events (the record as the event object, its time
    the envelope's), Fluentd PackedForward chunks of 1000 (acks awaited), and
-   octet-counted RFC 5424 syslog over TCP (no answers: counted once committed, ``bench/syslog.py``).
+   octet-counted RFC 5424 syslog over TCP (no answers: counted once committed, ``bench/syslog.py``),
+   NUL-delimited GELF over TCP (the same, ``bench/gelf.py``).
 2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL, sends every record through it once
    unmeasured (``warm_up``: partitions and WAL files created), then, protocol by protocol into
    the emptied table, sends every body over several connections, each waiting for its answer
@@ -58,7 +59,7 @@ import cramjam
 import orjson
 import psutil
 
-from bench import grpc_raw, stages, syslog
+from bench import gelf, grpc_raw, stages, syslog
 from bench.forward import build_chunks, send_chunks
 from bench.report import Report
 from loglens.collector.mapping.logproto import push_pb2
@@ -69,7 +70,7 @@ from loglens.demo import otlp, scenario
 
 MISSION_LOGS_PER_S = 19_231
 BATCH = 1000
-PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "es-bulk", "loki", "hec", "forward", "syslog")
+PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "es-bulk", "loki", "hec", "forward", "syslog", "gelf")
 TITLES = {
     "otlp-http": "OTLP/HTTP protobuf+gzip",
     "otlp-grpc": "OTLP/gRPC protobuf+gzip",
@@ -79,6 +80,7 @@ TITLES = {
     "hec": "Splunk HEC /event gzip",
     "forward": "Fluentd forward PackedForward",
     "syslog": "syslog RFC 5424 TCP octets",
+    "gelf": "GELF 1.1 TCP NUL-delimited",
 }
 EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 
@@ -98,6 +100,7 @@ class Payloads:
     hec_gzip: list[bytes]
     chunks: list[tuple[str, bytes]]
     syslog_bodies: list[bytes]
+    gelf_bodies: list[bytes]
     raw_bytes: int
     gzip_bytes: int
 
@@ -154,6 +157,7 @@ def build_payloads(count: int) -> Payloads:
         [hec_body(batch) for batch in batches],
         chunks,
         syslog.build_bodies(records),
+        gelf.build_bodies(records),
         sum(len(raw) for raw in otlp_raw),
         sum(len(body) for body in otlp_gzip),
     )
@@ -209,10 +213,11 @@ class Server:
     grpc_port: int
     forward_port: int
     syslog_port: int
+    gelf_port: int
 
 
 def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) -> Server:
-    port, grpc_port, forward_port, syslog_port = free_port(), free_port(), free_port(), free_port()
+    port, grpc_port, forward_port, syslog_port, gelf_port = (free_port() for _ in range(5))
     environment = {key: value for key, value in os.environ.items() if not key.startswith("LOGLENS_")}
     environment.update(LOGLENS_DATABASE_URL=dsn, **(env or {}))
     with log_path.open("w") as log_file:
@@ -230,6 +235,8 @@ def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) ->
                 str(forward_port),
                 "--syslog-port",
                 str(syslog_port),
+                "--gelf-port",
+                str(gelf_port),
                 "--agent-port",
                 str(free_port()),
             ],
@@ -243,7 +250,7 @@ def start_server(dsn: str, log_path: Path, env: dict[str, str] | None = None) ->
             process.kill()
             raise RuntimeError(f"loglens up did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
-    return Server(process, port, grpc_port, forward_port, syslog_port)
+    return Server(process, port, grpc_port, forward_port, syslog_port, gelf_port)
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -355,16 +362,21 @@ async def send_grpc(bodies: list[bytes], port: int, connections: int) -> list[fl
 async def send_protocol(
     protocol: str, payloads: Payloads, server: Server, connections: int, database: asyncpg.Connection | None = None
 ) -> list[float]:
-    """Each answer's latency (none for syslog, which has no answer: it returns once all is stored)."""
+    """Each answer's latency (none for syslog and GELF, which have no answer: they return once all is stored)."""
     base = f"http://127.0.0.1:{server.http_port}"
-    if protocol == "syslog":
+    if protocol in ("syslog", "gelf"):
         if database is None:
-            raise ValueError("the syslog run polls the table: pass the database connection")
+            raise ValueError(f"the {protocol} run polls the table: pass the database connection")
 
         async def stored() -> int:
             return int(await database.fetchval("SELECT count(*) FROM logs"))
 
-        await syslog.send_bodies(payloads.syslog_bodies, server.syslog_port, connections, stored, payloads.records)
+        bodies, port = (
+            (payloads.syslog_bodies, server.syslog_port)
+            if protocol == "syslog"
+            else (payloads.gelf_bodies, server.gelf_port)
+        )
+        await syslog.send_bodies(bodies, port, connections, stored, payloads.records)
         return []
     if protocol == "otlp-http":
         return await send_http(payloads.otlp_gzip, f"{base}/v1/logs", "application/x-protobuf", connections)
@@ -538,6 +550,8 @@ async def measure_stages(payloads: Payloads, dsn: str, protocols: tuple[str, ...
             rows, decode_us, map_us, gc_paused, gc_running = stages.json_stages(payloads.ndjson_gzip[:sample])
         elif protocol == "syslog":
             rows, decode_us, map_us = stages.syslog_stages(payloads.syslog_bodies[:sample])
+        elif protocol == "gelf":
+            rows, decode_us, map_us = stages.gelf_stages(payloads.gelf_bodies[:sample])
         else:
             rows, decode_us, map_us = stages.forward_stages([frame for _, frame in payloads.chunks[:sample]])
         encode_us, copy_us, native_encode_us = await stages.copy_stages(dsn, rows)

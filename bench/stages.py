@@ -36,6 +36,7 @@ from loglens.collector.ingest import Prepared as Mapping
 from loglens.collector.mapping import json_api, otlp
 from loglens.collector.native import Mode
 from loglens.collector.receivers.forward import protocol
+from loglens.collector.receivers.gelf_framing import NulSplitter
 from loglens.collector.receivers.syslog_framing import FrameSplitter
 from loglens.collector.rows import COLUMNS, Col, Row
 from loglens.collector.storage.copy import register_writer_codecs
@@ -216,6 +217,15 @@ def syslog_stages(bodies: list[bytes]) -> tuple[list[Row], float, float]:
     splitter = FrameSplitter(FRAME_LIMIT)
     decode_us, messages = _cpu_us(lambda: [splitter.feed(body) for body in bodies])
     map_us, mapped = _cpu_us(lambda: [ingest._map_syslog(frames) for frames in messages])
+    return _rows(mapped), decode_us, map_us
+
+
+def gelf_stages(bodies: list[bytes]) -> tuple[list[Row], float, float]:
+    """Rows, µs of decode (the TCP stream split at its NULs) and map (JSON messages → rows)."""
+    ingest = _ingest()
+    splitter = NulSplitter(FRAME_LIMIT)
+    decode_us, messages = _cpu_us(lambda: [splitter.feed(body) for body in bodies])
+    map_us, mapped = _cpu_us(lambda: [ingest._map_gelf(frames) for frames in messages])
     return _rows(mapped), decode_us, map_us
 
 

@@ -17,7 +17,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 
 from loglens.collector import native, offload
 from loglens.collector.batcher import Arrival, Batcher
-from loglens.collector.mapping import fluent, json_api, otlp, syslog
+from loglens.collector.mapping import fluent, gelf, json_api, otlp, syslog
 from loglens.collector.rows import Col, Row
 from loglens.collector.storage.writer import IdempotencyKey, Submission
 from loglens.errors import IdempotencyConflictError
@@ -237,6 +237,30 @@ class Ingest:
                     positions.append(index)
                 except ValueError as error:
                     refused.append((index, str(error)))
+            return _encoded(self._refuse_long_messages(rows, positions, refused))
+
+    async def gelf_messages(self, messages: Sequence[bytes]) -> Result:
+        """Store GELF messages (the JSON of each: chunks put together, inflated)."""
+        heavy = len(messages) >= offload.OFF_LOOP_RECORDS
+        rows, positions, refused, encoded = await offload.run(heavy, self._map_gelf, messages)
+        result, _ = await self._submit(rows, positions, refused, None, encoded=encoded)
+        return result
+
+    def _map_gelf(self, messages: Sequence[bytes]) -> Prepared:
+        received = now_us()
+        rows: list[Row] = []
+        positions: list[int] = []
+        refused: list[tuple[int, str]] = []
+        map_message = gelf.map_message
+        with collections_paused():
+            for index, message in enumerate(messages):
+                try:
+                    rows.append(map_message(message, received))
+                    positions.append(index)
+                except ValueError as error:
+                    refused.append((index, str(error)))
+                except (TypeError, RecursionError) as error:
+                    refused.append((index, unstorable(error)))
             return _encoded(self._refuse_long_messages(rows, positions, refused))
 
     def _refuse_long_messages(

@@ -30,6 +30,7 @@ from loglens.collector.ingest import Ingest, now_us
 from loglens.collector.receivers import grpc as grpc_receiver
 from loglens.collector.receivers import http as http_receiver
 from loglens.collector.receivers.forward import ForwardServer
+from loglens.collector.receivers.gelf import GelfServer
 from loglens.collector.receivers.syslog import SyslogServer
 from loglens.collector.storage.partitions import day_of
 from loglens.collector.storage.writer import CONNECTION_PROBLEMS, LogWriter
@@ -54,6 +55,9 @@ class Ports:
     syslog: int = 0
     syslog_udp: int = 0
     syslog_tls: int = 0
+    # GELF over TCP and over UDP (one port number unless a test asked for port 0); 0 when off.
+    gelf: int = 0
+    gelf_udp: int = 0
 
 
 class Collector:
@@ -81,6 +85,7 @@ class Collector:
         self.native = native.configure(settings.native)
         self.ingest = Ingest(self.batcher, settings.max_message_chars)
         self.syslog = SyslogServer(settings, self.ingest) if settings.syslog_enabled else None
+        self.gelf = GelfServer(settings, self.ingest) if settings.gelf_enabled else None
         self.http_app = http_receiver.create_app(settings, self.ingest, workers, self._receiver_stats)
         self._runner: web.AppRunner | None = None
         self._grpc: grpc.aio.Server | None = None
@@ -137,6 +142,8 @@ class Collector:
             self.ports.syslog, self.ports.syslog_udp, self.ports.syslog_tls = await self.syslog.start(
                 self._reuse_port
             )
+        if self.gelf is not None:
+            self.ports.gelf, self.ports.gelf_udp = await self.gelf.start(self._reuse_port)
         self._maintenance = asyncio.create_task(
             self._keep_partitions_ahead(MAINTENANCE_RETRY_S if unavailable else MAINTENANCE_INTERVAL_S),
             name="loglens-maintenance",
@@ -158,6 +165,8 @@ class Collector:
                     "on a trusted network or set LOGLENS_SYSLOG_ENABLED=false",
                     self.ports.syslog,
                 )
+        if self.gelf is not None:
+            log.info("GELF on TCP %d and UDP %d", self.ports.gelf, self.ports.gelf_udp)
         log.info("native ingest path %s", self.native.reason)
         return self.ports
 
@@ -166,6 +175,8 @@ class Collector:
         stats: dict[str, object] = {"forward": self.forward.stats()}
         if self.syslog is not None:
             stats["syslog"] = self.syslog.stats()
+        if self.gelf is not None:
+            stats["gelf"] = self.gelf.stats()
         return stats
 
     async def stop(self) -> None:
@@ -182,6 +193,8 @@ class Collector:
             closing.append(self.forward.stop(HTTP_SHUTDOWN_GRACE_S))
         if self.syslog is not None:
             closing.append(self.syslog.stop(HTTP_SHUTDOWN_GRACE_S))
+        if self.gelf is not None:
+            closing.append(self.gelf.stop(HTTP_SHUTDOWN_GRACE_S))
         await asyncio.gather(*closing)
         await self.batcher.stop()
         await self.writer.close()

@@ -101,7 +101,8 @@ async def serve_collectors(settings: Settings, overrides: dict[str, Any], dsn: s
     count = worker_count(settings.collector_workers)
     ports = (settings.otlp_http_port, settings.otlp_grpc_port, settings.forward_port)
     syslog_ports = _syslog_ports(settings)
-    if count == 1 or 0 in ports or 0 in syslog_ports:
+    gelf_ports = (settings.gelf_port,) if settings.gelf_enabled else ()
+    if count == 1 or 0 in ports or 0 in syslog_ports or 0 in gelf_ports:
         collector = Collector(settings, dsn, workers=lambda: {"expected": 1, "alive": 1})
         try:
             try:
@@ -120,12 +121,16 @@ async def serve_collectors(settings: Settings, overrides: dict[str, Any], dsn: s
         _ensure_free(settings.host, port)
     if settings.syslog_enabled:
         _ensure_free(settings.host, settings.syslog_port, socket.SOCK_DGRAM)
+    for port in gelf_ports:  # GELF listens on TCP and UDP
+        _ensure_free(settings.host, port)
+        _ensure_free(settings.host, port, socket.SOCK_DGRAM)
     workers = CollectorWorkers(overrides, dsn, count, status_file=status_path(settings))
     await workers.start()
     supervising = asyncio.create_task(workers.supervise(), name="loglens-collector-supervisor")
     try:
         syslog, tls = (settings.syslog_port, settings.syslog_tls_port or 0) if settings.syslog_enabled else (0, 0)
-        yield Ports(*ports, syslog=syslog, syslog_udp=syslog, syslog_tls=tls)
+        gelf = settings.gelf_port if settings.gelf_enabled else 0
+        yield Ports(*ports, syslog=syslog, syslog_udp=syslog, syslog_tls=tls, gelf=gelf, gelf_udp=gelf)
     finally:
         supervising.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -115,11 +115,12 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
         "--forward-port", type=int, help="Fluentd forward protocol port, TCP and UDP (LOGLENS_FORWARD_PORT)"
     )
     parser.add_argument("--syslog-port", type=int, help="syslog port, TCP and UDP (LOGLENS_SYSLOG_PORT)")
+    parser.add_argument("--gelf-port", type=int, help="GELF port, TCP and UDP (LOGLENS_GELF_PORT)")
     parser.add_argument("--agent-port", type=int, help="agent API and web client port (LOGLENS_AGENT_PORT)")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("host", "otlp_http_port", "otlp_grpc_port", "forward_port", "syslog_port", "agent_port")
+    names = ("host", "otlp_http_port", "otlp_grpc_port", "forward_port", "syslog_port", "gelf_port", "agent_port")
     return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 

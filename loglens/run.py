@@ -143,6 +143,7 @@ async def _serve(
                 f"Fluentd forward {host}:{ports.forward}"
                 + (f"  syslog {host}:{ports.syslog} (TCP, UDP)" if ports.syslog else "")
                 + (f"  syslog over TLS {host}:{ports.syslog_tls}" if ports.syslog_tls else "")
+                + (f"  GELF {host}:{ports.gelf} (TCP, UDP)" if ports.gelf else "")
             )
             if demo:
                 await _load_demo(settings, dsn, ports.otlp_http)
@@ -281,6 +282,7 @@ async def _evaluate(
                 "otlp_grpc_port": 0,
                 "forward_port": 0,
                 "syslog_enabled": False,
+                "gelf_enabled": False,
                 "database_url": None,
                 "host": "127.0.0.1",
             }

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     syslog_tls_key: Path | None = None
     # A syslog message longer than this (a UDP datagram, a TCP frame) is dropped and counted.
     syslog_max_message_bytes: Annotated[int, Field(ge=480, le=16 * MIB)] = 64 * 1024
+    # GELF (Graylog Extended Log Format 1.1) on TCP and UDP, the same port number for both, as
+    # Graylog's inputs listen. LOGLENS_GELF_ENABLED=false listens on neither.
+    gelf_enabled: bool = True
+    gelf_port: Port = 12201
+    # A GELF message larger than this (a TCP frame, a datagram's chunks put together, or what a
+    # compressed one inflates to) is dropped and counted.
+    gelf_max_message_bytes: Annotated[int, Field(ge=1024, le=16 * MIB)] = 1 * MIB
 
     # --- where logs are stored ---------------------------------------------------------------
     # Unset: loglens runs an embedded PostgreSQL server with its data under data_dir.
@@ -257,6 +264,8 @@ class Settings(BaseSettings):
                 "Fluentd's user authentication is part of the shared-key handshake"
             )
         self._refuse_half_a_tls_setup()
+        if self.gelf_enabled and self.syslog_enabled and self.gelf_port == self.syslog_port != 0:
+            raise ValueError("LOGLENS_GELF_PORT must differ from LOGLENS_SYSLOG_PORT (both listen on TCP and UDP)")
         for name in ("database_url", "reader_database_url"):
             value = getattr(self, name)
             if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):

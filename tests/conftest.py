@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -108,6 +109,7 @@ def settings_for_tests(**overrides: object) -> Settings:
         "otlp_grpc_port": 0,
         "forward_port": 0,
         "syslog_port": 0,
+        "gelf_port": 0,
         # A developer's own Slack app (SLACK_* in the environment) must not join the tests.
         "slack_bot_token": None,
         "slack_app_token": None,
@@ -115,6 +117,33 @@ def settings_for_tests(**overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+GO_SENDER = Path(__file__).parent / "go" / "fluent_sender.go"
+# Debian's golang-github-fluent-fluent-logger-golang-dev installs the library here (make deps).
+GO_PATH = Path("/usr/share/gocode")
+
+
+@pytest.fixture(scope="session")
+def go_sender(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/go/fluent_sender.go built offline against Debian's fluent-logger-golang."""
+    go = shutil.which("go")
+    if go is None or not (GO_PATH / "src/github.com/fluent/fluent-logger-golang").is_dir():
+        raise RuntimeError(
+            "the Go test client needs Debian's golang-go and golang-github-fluent-fluent-logger-golang-dev: "
+            "run `make deps` once"
+        )
+    out = tmp_path_factory.mktemp("go") / "fluent_sender"
+    environment = {
+        **os.environ,
+        "GOPATH": str(GO_PATH),
+        "GO111MODULE": "off",  # the library from GOPATH, no module download
+        "GOPROXY": "off",
+        "GOCACHE": str(out.parent / "cache"),
+    }
+    build = [go, "build", "-o", str(out), GO_SENDER.name]
+    subprocess.run(build, cwd=GO_SENDER.parent, env=environment, check=True, timeout=180)
+    return out
 
 
 @pytest.fixture
@@ -169,6 +198,7 @@ class LoglensProcess:
     agent_port: int
     log_path: Path
     syslog_port: int = 0
+    gelf_port: int = 0
 
     @property
     def http_url(self) -> str:
@@ -199,6 +229,7 @@ def start_loglens(
     http_port, grpc_port = ports or (free_port(), free_port())
     forward_port, agent_port = free_port(), free_port()
     syslog_port = free_port_udp_too()
+    gelf_port = free_port_udp_too()
     log_path = tmp_path / f"loglens-{http_port}-{time.monotonic_ns()}.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("LOGLENS_", "SLACK_"))}
     if dsn is not None:
@@ -221,6 +252,8 @@ def start_loglens(
                 str(agent_port),
                 "--syslog-port",
                 str(syslog_port),
+                "--gelf-port",
+                str(gelf_port),
                 *extra_args,
             ],
             env=environment,
@@ -229,7 +262,9 @@ def start_loglens(
             text=True,
             start_new_session=new_session,
         )
-    running = LoglensProcess(process, http_port, grpc_port, forward_port, agent_port, log_path, syslog_port)
+    running = LoglensProcess(
+        process, http_port, grpc_port, forward_port, agent_port, log_path, syslog_port, gelf_port
+    )
     deadline = time.monotonic() + 60
     while "loglens is up" not in running.output():
         if process.poll() is not None:
@@ -256,12 +291,14 @@ def start_loglens_like(
         f"--forward-port={like.forward_port}",
         f"--agent-port={like.agent_port}",
         f"--syslog-port={like.syslog_port}",
+        f"--gelf-port={like.gelf_port}",
         *extra_args,
         env=env,
         ports=(like.http_port, like.grpc_port),
         new_session=new_session,
     )
     again.forward_port, again.agent_port, again.syslog_port = like.forward_port, like.agent_port, like.syslog_port
+    again.gelf_port = like.gelf_port
     return again
 
 

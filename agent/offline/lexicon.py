@@ -85,7 +85,7 @@ LAST_N = any_of(
     r"(?<=\s)(?P<en>\d+)\s*(?P<eunit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?=\s*[?.!]*\s*$)",
     r"\(\s*(?P<pn>\d+)\s*(?P<punit>분|시간|일|주)\s*\)",
     r"(?P<wn>\d+)\s*(?P<wunit>분|시간|일|주)\s*전(?=(?:엔|에는|까지는?|까진)\s*(?:한\s*번도\s*)?없)",
-    r"(?:(?<=\s)|^)(?P<zn>\d+)\s+(?P<zunit>minutes?|hours?|days?|weeks?)(?=\s|$|[,?.)]|[가-힣])"
+    r"(?:(?<=\s)|^)(?P<zn>\d+)\s+(?P<zunit>minutes?|hours?|days?|weeks?)(?=\s|$|[,?.):]|[가-힣])"
     r"(?!\s*(?:ago|before|earlier|later|after|buckets?|bins?|intervals?|windows?|전|후|단위|간격|마다|별|씩))",
 )
 # "since 3 hours ago", "since the deploy 3h ago": the last 3 hours (the question says when)
@@ -103,8 +103,21 @@ TODAY = any_of(
     rf"{WORD_START}(?:since|after|from)\s+(?:(?:last|today'?s?)\s+)?midnight{WORD_END}",
     r"(?:오늘\s*)?자정\s*(?:이후로?|부터|넘어서|지나서)",
 )
-SINCE_YESTERDAY = any_of(rf"{WORD_START}since\s+yesterday{WORD_END}", r"어제\s*부터")
+UTC_WORD = r"(?:\s+(?:utc|gmt|z))?"
+SINCE_YESTERDAY = any_of(
+    rf"{WORD_START}(?:since|from)\s+yesterday(?:'?s)?(?:\s+(?:at\s+)?(?:midnight|00:00|0:00|start|morning))?{UTC_WORD}"
+    rf"(?<![a-z]\sfrom\syesterday)(?=\s+(?:until|till|to)\s+now|\s*[?.,!]|\s*$|\s)",
+    # "since midnight UTC yesterday", "since the start of yesterday"
+    rf"{WORD_START}(?:since|from)\s+(?:midnight|00:00|0:00|the\s+start\s+of(?:\s+the\s+day)?){UTC_WORD}\s+"
+    rf"(?:of\s+)?yesterday{WORD_END}",
+    # "yesterday + today so far", "yesterday plus today": the two days together
+    rf"{WORD_START}yesterday\s*(?:\+|plus|and\s+today\s+together|through)\s*(?:today)?(?:\s+so\s+far)?{WORD_END}",
+    r"어제\s*(?:자정|0시|00시)?\s*부터",
+)
 YESTERDAY = any_of(
+    # "the full UTC day yesterday", "all of yesterday": the whole day, as yesterday is
+    rf"{WORD_START}(?:(?:the\s+)?(?:full|whole|entire)(?:\s+(?:utc|calendar))?\s+day(?:\s+of)?\s+|all\s+(?:of\s+)?)yesterday{WORD_END}",
+    rf"{WORD_START}yesterday\s*\((?:the\s+)?(?:full|whole|entire)(?:\s+(?:utc|calendar))?\s+day\){WORD_END}",
     rf"{WORD_START}(?:yesterday|last\s+night){WORD_END}",
     r"어제(?!\s*까지)(?:\s*하루)?",
     r"전일|전날",
@@ -200,8 +213,24 @@ COUNT = any_of(
     r"세어|세\s*줘|세\s*봐|세\s*주세요",
 )
 AVERAGE = any_of(rf"{WORD_START}(?:average[sd]?|averaging|avg|mean){WORD_END}", r"평균")
-MAXIMUM = any_of(rf"{WORD_START}(?:max|maximum|peak|longest|worst[-\s]?case){WORD_END}", r"최대", r"가장\s*긴")
-MINIMUM = any_of(rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest|shortest){WORD_END}", r"최소", r"최저")
+# "the lowest error count", "lowest p95", "max number of errors": an order of what follows, not
+# the minimum or maximum of a duration
+NOT_OF_A_DURATION = (
+    r"(?!\s+(?:[\w/-]+\s+){0,2}?(?:counts?|number|rates?|share|volume|total|p\d\d|percentiles?|median|"
+    r"average|avg|mean|errors?|logs?|requests?|traffic|hits|calls|first|on\s+top)\b)"
+)
+MAXIMUM = any_of(
+    rf"{WORD_START}(?:max|maximum){WORD_END}{NOT_OF_A_DURATION}",
+    rf"{WORD_START}(?:peak|longest|worst[-\s]?case){WORD_END}",
+    r"최대",
+    r"가장\s*긴",
+)
+MINIMUM = any_of(
+    rf"(?<!\d-)(?<!\d\s){WORD_START}(?:min|minimum|lowest){WORD_END}{NOT_OF_A_DURATION}",
+    rf"(?<!\d-)(?<!\d\s){WORD_START}shortest{WORD_END}",
+    r"최소",
+    r"최저",
+)
 PERCENTILE = any_of(
     rf"{WORD_START}p(?P<p>50|75|90|95|99)s?{WORD_END}",
     rf"{WORD_START}(?P<q>50|75|90|95|99)(?:th)?\s*percentile{WORD_END}",
@@ -491,6 +520,7 @@ BUCKETS = [
 
 # Dimensions: words that name a column. Metadata keys are found from the data's own key names.
 # what a service does to errors, not a user ("who's throwing the most errors")
+LOGGED_NOUNS = r"(?:logs?|errors?|fatals?|warn\w*|lines|entries|messages|exceptions)\b"
 SERVICE_VERBS = (
     r"(?:throw|threw|thrown|throwing|logg(?!(?:ed|ing)?\s+(?:in|on)\b)"
     r"|emit|spit|rais|caus|produc|generat|spam|send|sent|report|erroring|crash|blow|blew)"
@@ -574,6 +604,8 @@ DIMENSIONS: list[tuple[re.Pattern[str], str]] = [
             rf"{WORD_START}customers?{WORD_END}",
             rf"{WORD_START}accounts?{WORD_END}(?!\s+for)",
             rf"{WORD_START}(?:who|whom){WORD_END}(?!(?:'s|\s+is|\s+was)?\s+{SERVICE_VERBS})"
+            # "who has the most FATAL logs": a service or a user, as likely
+            rf"(?!\s+(?:has|had|have)\s+(?:the\s+)?(?:most|least|fewest)\s+(?:[\w-]+\s+)?{LOGGED_NOUNS})"
             rf"(?=.*\b(?:times|more\s+than|at\s+least|most|least)\b|.*[>≥])",
             r"누가",
             r"계정",
@@ -796,16 +828,24 @@ CONTAINING = any_of(
 )
 STATUS_CLASS = any_of(
     r"(?P<e>[1-5])(?:00|xx)\s*(?:번대|대)(?![가-힣])(?:\s*(?:http\s*)?(?:status\s*code|상태\s*코드|응답|에러|코드))?",
-    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx(?:\s+(?:status(?:es|\s+codes?)?|codes?|responses?|errors?))?"
+    # (not the status of "4xx status breakdown": the grouping's)
+    rf"{WORD_START}(?:https?\s+)?(?:status\s+)?(?P<c>[1-5])xx"
+    rf"(?:\s+(?:status(?:es|\s+codes?)?|codes?|responses?|errors?)(?!\s+(?:breakdown|split|distribution|mix)))?"
     rf"{WORD_END}",
     rf"{WORD_START}(?P<d>[1-5])00s{WORD_END}",
 )
 HTTP_STATUS = r"(?:10[0-3]|20[0-8]|226|30[0-8]|4[0-2]\d|431|451|50\d|51[01])"
 # a status code after "and"/"or"/"never", or joined to another one: read only beside a code said with its word
 BARE_STATUS = re.compile(
-    rf"(?:(?<=and\s)|(?<=or\s)|(?<=,\s)|(?<=/)|(?<=never\s)|(?<=never\sa\s)|(?<=single\s)|(?<=\()|(?<=no\s)|(?<=ip\s중에\s))"
+    rf"(?:(?<=and\s)|(?<=or\s)|(?<=,\s)|(?<=/)|(?<=never\s)|(?<=never\sa\s)|(?<=single\s)|(?<=\()|(?<=no\s)|(?<=ip\s중에\s)"
+    rf"|(?<=\d\+)|(?<=\d\s\+\s)|(?<=\d랑\s)|(?<=\d이랑\s)|(?<=\d하고\s)|(?<=\d와\s)|(?<=\d과\s))"
     rf"({HTTP_STATUS})(?![\d.])|(?<![\d.])({HTTP_STATUS})(?=\)?\s*(?:인|응답|이|가|은|는|0\s*건))"
-    rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&)\s*\d{{3}})"
+    rf"|(?<![\d.])({HTTP_STATUS})(?=\s*(?:and|or|,|/|&|\+|랑|이랑|하고|와|과)\s*\d{{3}})"
+)
+# a code left out beside a class ("4xx … excluding 401", "w/o the 401s"): planner/exclusions.py reads the marker
+EXCLUDED_STATUS = re.compile(
+    rf"(?:(?<=excluding\s)|(?<=except\s)|(?<=without\s)|(?<=ignoring\s)|(?<=ignore\s)|(?<=minus\s)|(?<=\sno\s)"
+    rf"|(?<=excluding\sthe\s)|(?<=without\sthe\s)|(?<=ignore\sthe\s)|(?<=except\sthe\s))({HTTP_STATUS})(?=s?(?![\d.\w]))"
 )
 STATUS_CODE = any_of(
     rf"{WORD_START}(?:status|http|code|returned|responded|http_status|status_code)\s*(?:code\s*)?(?:가|이|=|:)?\s*"
@@ -933,6 +973,10 @@ PATH_PREFIX_AFTER = re.compile(
 PATH_PREFIX_BEFORE = re.compile(
     r"(?:(?:paths?|endpoints?|urls?|pages?|routes?)\s+(?:that\s+)?)?(?:(?:starting|starts|beginning|begins)\s+with|under|prefix)\s+$"
 )
+# "any /checkout path", "all /checkout pages", "/checkout endpoints": every path under it
+ANY_PATH_BEFORE = re.compile(r"(?:any|all|every)(?:\s+of\s+the)?\s+$")
+PATH_NOUN = re.compile(r"\s*(?:paths?|pages?|endpoints?|routes?|urls?)\b")
+PATHS_NOUN = re.compile(r"\s*(?:paths|pages|endpoints|routes|urls)\b")
 PREFIXED_NOUN_AFTER = re.compile(r"\s*(?:페이지|경로|엔드포인트|url|path|paths|pages|endpoints)(?:의|에서|들)?")
 NUMBER = re.compile(r"\d+")
 
@@ -990,6 +1034,11 @@ PREVIOUS_WINDOW = any_of(
     rf"{WORD_START}(?:the\s+)?(?:previous|prior|preceding)\s+\d+{WORD_END}(?!\s*(?:minutes?|hours?|days?|weeks?))",
     r"(?:그\s*(?:이전|전|앞)|직전|이전)\s*(?:의\s*)?(?:\d+|한|두|세)?\s*(?:분|시간|일|주|minutes?|hours?|days?|weeks?)",
 )
+# "3-6 hours ago", "hours 3-6 ago" beside "the last 3 hours": the span just before it
+SPAN_BEFORE_AGO = re.compile(
+    r"(?<![\w-])(?:(?:the\s+)?(?P<u1>minutes?|hours?|days?|weeks?)\s+)?(?P<a>\d+)\s*(?:-|–|to)\s*(?P<b>\d+)\s*"
+    r"(?P<u2>minutes?|hours?|days?|weeks?)?\s+(?:ago|back|earlier|before)(?![\w-])"
+)
 SAME_TIME_YESTERDAY = any_of(
     rf"{WORD_START}(?:the\s+)?same\s+(?:hour|time|period)\s+yesterday{WORD_END}",
     rf"{WORD_START}yesterday\s+at\s+the\s+same\s+time{WORD_END}",
@@ -1032,7 +1081,9 @@ NEW_VALUES = any_of(
     rf"\(?\s*{WORD_START}(?:not|never)\s+(?:present|seen|logged|there)\s+(?:on|in|during)\s+any\s+(?:earlier|previous|prior|other)\s+"
     rf"(?:days?|hours?|times?|windows?){WORD_END}\s*\)?",
     rf"{WORD_START}(?:not|never)\s+seen\s+(?:earlier|before|previously){WORD_END}",
-    rf"{WORD_START}(?:brand[-\s]+)?new(?:ly)?(?:\s+appearing)?{WORD_END}",
+    # (not "old vs new version": two versions compared)
+    rf"{WORD_START}(?<!\bold\s(?:vs|or)\s)(?<!\bold\svs\.\s)(?:brand[-\s]+)?new(?:ly)?(?:\s+appearing)?{WORD_END}"
+    rf"(?!\s*(?:vs\.?|versus|or)\s+old\b)",
     rf"{WORD_START}(?:first[-\s]+(?:timers?|ever|time)|1st\s+time|for\s+the\s+(?:first|1st)\s+time){WORD_END}",
     rf"{WORD_START}(?:(?:had|have|has)\s+)?never\s+(?:been\s+)?(?:shown|showed|turned)\s+up(?:\s+in\s+the\s+logs)?(?:\s+before)?{WORD_END}",
     rf"{WORD_START}(?:(?:that\s+)?we\s+)?(?:hadn'?t|had\s+not|haven'?t|never)\s+(?:seen|logged|had)(?:\s+before)?{WORD_END}",
@@ -1183,6 +1234,8 @@ EMPTY_PHRASES = any_of(
     r"무슨\s*일(?:이)?",
     r"(?<=[a-z0-9])까지\s*(?:갔|간|왔|온|들어간|들어왔)[가-힣]*",  # "/checkout까지 갔는데": reached it
     rf"{WORD_START}(?:until|till|up\s+to)\s+now{WORD_END}",
+    # "hosts that logged at least one FATAL": with a FATAL, as any value read is
+    rf"{WORD_START}at\s+least\s+(?:one|1|a\s+single|once)(?=\s+[a-z])(?!\s+(?:of|more|time|minute|hour|day|week)){WORD_END}",
     r"\(?\s*utc\s+days?\s*\)?",
     r"영향\s*(?:을\s*)?(?:받은|받는|받았던|받았)",
     r"(?:(?<=오늘\s)|(?<=오늘)|(?<=금일\s)|(?<=금일))들어(?:서|와서)?",  # "오늘 들어서": so far today
@@ -1242,7 +1295,10 @@ LATEST = any_of(
 )
 # "the first UpstreamServiceError in order-api", "earliest log from v2.10.0": the oldest row
 EARLIEST = any_of(
-    rf"{WORD_START}(?<!their\s)(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}", r"가장\s*오래된"
+    # (not "lowest first", "most first": the order of groups ranked)
+    rf"{WORD_START}(?<!their\s)(?<!lowest\s)(?<!least\s)(?<!fewest\s)(?<!smallest\s)(?<!fastest\s)(?<!quietest\s)(?<!highest\s)(?<!most\s)(?<!largest\s)(?<!biggest\s)"
+    rf"(?:the\s+)?(?:first|earliest|oldest|1st)(?!\s+\d){WORD_END}",
+    r"가장\s*오래된",
 )
 DUPLICATES = any_of(
     rf"{WORD_START}(?:exact\s+|identical\s+)?(?:duplicates?|duplicated|dupes?|dups?|repeated\s+(?:log\s+)?lines){WORD_END}",
@@ -1493,6 +1549,25 @@ DURATION_COLUMN = any_of(
 LENGTH_COLUMN = any_of(
     rf"{WORD_START}(?:the\s+)?(?:lengths?|sizes?|char(?:acter)?\s+counts?){WORD_END}", r"길이|글자\s*수"
 )
+# "rank services by errors", "sorted by count": groups in the order of their measure
+RANK_WORDS = any_of(
+    rf"{WORD_START}(?:rank(?:ed|ing|s)?|sort(?:ed|ing)?|order(?:ed)?)(?:\s+(?:them|it))?(?=\s+(?:\w+\s+){{0,3}}?by\b)",
+    rf"{WORD_START}(?:rank(?:ed|ing)?|sorted|ordered){WORD_END}",
+    r"순위(?:로|별)?|랭킹",
+)
+# "lowest first", "ascending", "적은 순": the least first
+LOW_FIRST = any_of(
+    rf"{WORD_START}(?:lowest|least|fewest|smallest|fastest|quietest)\s+(?:first|on\s+top){WORD_END}",
+    rf"{WORD_START}(?:(?:sorted|ordered|ranked)\s+)?(?:asc(?:ending)?|low\s+to\s+high){WORD_END}",
+    r"(?:적은|낮은|작은|빠른)\s*순(?:으로|서로|서대로)?",
+    r"오름차순(?:으로)?",
+)
+# "show 4", "just 5", "give me 3": how many of the groups ranked
+SHOWN_N = any_of(
+    rf"{WORD_START}(?:show(?:\s+me)?|give\s+me|list|just|only|first)\s+(?:the\s+)?(?:top\s+|first\s+)?(?P<n>\d+)"
+    rf"(?:\s+only)?{WORD_END}(?!\s*(?:%|ms|s\b|min|minutes?|hours?|days?|h\b|d\b|m\b))",
+    rf"{WORD_START}(?P<o>\d+)\s+only{WORD_END}",
+)
 # "highest first", "높은 순으로": the order a ranking has anyway
 HIGH_FIRST = any_of(
     rf"{WORD_START}(?:highest|largest|biggest|slowest|most)\s+first{WORD_END}",
@@ -1538,7 +1613,9 @@ CLOCK_BETWEEN = any_of(
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h3>\d{{1,2}}):00\s*(?:-|–|~|to|and|until|부터)\s*(?P<h4>\d{{1,2}}):00{WORD_END}"
     r"(?:\s*(?:까지|사이))?",
     # "yesterday 14-15h": hours of the day, on a 24-hour clock
-    rf"{WORD_START}(?P<h6>[01]?\d|2[0-3])\s*[-–~]\s*(?P<h7>[01]?\d|2[0-4])\s*(?:h|hours|시)(?=\s|$|[?,.])",
+    # (not "3-6 hours ago": hours back from now)
+    rf"{WORD_START}(?P<h6>[01]?\d|2[0-3])\s*[-–~]\s*(?P<h7>[01]?\d|2[0-4])\s*(?:h|hours|시)(?=\s|$|[?,.])"
+    r"(?!\s*(?:ago|back|earlier|before|전))",
     rf"{WORD_START}(?:(?:between|from)\s+)?(?P<h5>\d{{1,2}})(?::00)?\s*(?P<ap5>am|pm)?\s*(?:and|to|-|–|~|until)\s*"
     rf"(?P<mid>midnight){WORD_END}",
     r"(?P<kp>오전|오후|아침|저녁|밤|새벽)?\s*(?P<kh1>\d{1,2})\s*시\s*(?:에서|부터|~|-)\s*"
@@ -1615,6 +1692,18 @@ LEVEL_AND_ABOVE = any_of(
     rf"\s+level\s+(?:and|or)\s+(?:above|higher)|\s*이상)(?![a-z0-9_])",
 )
 LEVEL_ORDER = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+# Values named side by side, counted as one: "502s and 503s combined", "502+503", "합쳐서"
+TOGETHER = any_of(
+    rf"{WORD_START}(?:combined|together|altogether|in\s+total|summed|added\s+up|put\s+together|total(?:led)?){WORD_END}",
+    r"(?<=\d)\s*\+\s*(?=\d)",
+    r"합쳐서|합친|합해서|합산|통틀어|더해서|더한|총",
+)
+# ... or one count each: "each", "respectively", "vs", "which", "by service"
+EACH_VALUE = any_of(
+    rf"{WORD_START}(?:each|respectively|separately|individually|apiece|per|by|which|vs\.?|versus|compared?|"
+    rf"comparing|breakdown|split|side\s+by\s+side|broken\s+down|or){WORD_END}",
+    r"각각|따로|별로|별(?![가-힣])|비교|어느|어떤|누가|더\s*(?:많|높|적|낮)",
+)
 EACH_LEVEL = any_of(
     rf"{WORD_START}(?:each|per|by|every)\s+level{WORD_END}",
     rf"{WORD_START}(?:respectively|separately){WORD_END}",

@@ -126,6 +126,8 @@ class Condition(BaseModel):
             return f"{target} IS NULL"
         if self.op == "is_not_null":
             return self.attribute.present()
+        if self.op == "is_distinct_from" and len(self.values) > 1:  # "no debug/trace": none of them
+            return f"({target} IS NULL OR {target} NOT IN ({', '.join(_literal(v) for v in self.values)}))"
         if self.op == "is_distinct_from":
             return f"{target} IS DISTINCT FROM {_literal(self.values[0])}"
         if self.op == "in":

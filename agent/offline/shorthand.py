@@ -154,8 +154,8 @@ COLUMN_WORDS = {
 }
 # the status class people mean: "server errors" are 5xx, "client errors" 4xx
 STATUS_CLASS_WORDS = [
-    (re.compile(r"(?<![\w\-])server\s(?:errors?|failures?)(?![\w\-])(?:\s*\(\s*5xx\s*\))?"), "5xx"),
-    (re.compile(r"(?<![\w\-])client\s(?:errors?|failures?)(?![\w\-])(?:\s*\(\s*4xx\s*\))?"), "4xx"),
+    (re.compile(r"(?<![\w\-])server[\s-](?:errors?|failures?)(?![\w\-])(?:\s*\(\s*5xx\s*\))?"), "5xx"),
+    (re.compile(r"(?<![\w\-])client[\s-](?:errors?|failures?)(?![\w\-])(?:\s*\(\s*4xx\s*\))?"), "4xx"),
     (re.compile(r"서버\s*(?:에러|오류)(?:\s*\(\s*5xx\s*\))?"), "5xx"),
 ]
 # "1.5h", "an hour and a half", "한 시간 반": 90 minutes

@@ -35,6 +35,11 @@ the arrival time used instead.
 **Host.** ``host``, ``HOST`` or ``hostname`` (or ECS's ``{"host": {"name": ...}}``) is kept
 as ``host.name`` in ``metadata``, OpenTelemetry's name, as OTLP logs carry it.
 
+**syslog-ng.** What ``format-json --scope rfc5424`` carries beyond the columns gets the names
+the syslog receiver gives it: ``PID`` ``process.pid`` (a number when it is one), ``MSGID``
+``syslog.msgid``, ``FACILITY`` ``syslog.facility``, and the structured data (``_SDATA``:
+``{"<SD-ID>": {"<PARAM>": ...}}``) ``<SD-ID>.<PARAM>``.
+
 **Docker.** ``log`` is the line the container wrote, without its trailing newline: a raw
 line (Fluent Bit's tail input) is the message as it is. When that line is a JSON object (a
 structured logger behind the json-file or fluentd driver), its keys are read as the record's
@@ -430,6 +435,25 @@ def _host(event: _Event, key: str, value: Any, bonus: int) -> None:
     extra["host.name"] = name
 
 
+SYSLOG_NG_NAMES = {"PID": "process.pid", "MSGID": "syslog.msgid", "FACILITY": "syslog.facility"}
+
+
+def _syslog_ng(event: _Event, key: str, value: Any, _bonus: int) -> None:
+    if key == "PID" and value.__class__ is str and value.isdigit() and len(value) < 10:
+        value = int(value)
+    event.extra[SYSLOG_NG_NAMES[key]] = value
+
+
+def _structured_data(event: _Event, key: str, value: Any, _bonus: int) -> None:
+    """syslog-ng's ``.SDATA.<id>.<param>`` values, which format-json nests under ``_SDATA``."""
+    if value.__class__ is not dict or not all(item.__class__ is dict for item in value.values()):
+        event.extra[key] = value
+        return
+    for element, params in value.items():
+        for param, item in params.items():
+            event.extra[f"{element}.{param}"] = item
+
+
 def _metadata(event: _Event, key: str, value: Any, _bonus: int) -> None:
     if value.__class__ is dict:
         event.extra.update(value)
@@ -445,6 +469,8 @@ _SPECIAL = {
     **dict.fromkeys(COMPOSE_SERVICE_LABELS, _compose),
     **dict.fromkeys(("host", "HOST", "hostname"), _host),
     **dict.fromkeys(DOCKER_NAMES, _docker),
+    **dict.fromkeys(SYSLOG_NG_NAMES, _syslog_ng),
+    "_SDATA": _structured_data,
 }
 _KEYS.update(dict.fromkeys(_SPECIAL, (_SPECIAL_SLOT, 0)))
 

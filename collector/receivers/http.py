@@ -275,7 +275,7 @@ class _HttpReceiver:
             "commit_timeouts": stats.timed_out_submissions,
             # Whether OTLP protobuf is decoded and rows encoded in C (collector/native), and why.
             "native": native.status().as_dict(),
-            # Syslog: messages received, stored, malformed and dropped, per transport (this worker's).
+            # Syslog and GELF: messages received, stored, malformed and dropped, per transport (this worker's).
             **(self._receivers() if self._receivers is not None else {}),
         }
         if self._workers is not None:

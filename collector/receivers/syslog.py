@@ -96,16 +96,16 @@ class SyslogServer:
         host, port = self.settings.host, self.settings.syslog_port
         tcp = await self._listen(port, reuse_port, None, "LOGLENS_SYSLOG_PORT")
         try:
-            self._datagrams = _Datagrams(self, _udp_socket(host, tcp, reuse_port))
+            self._datagrams = _Datagrams(self, udp_socket(host, tcp, reuse_port))
         except OSError as error:
             if port != 0:
                 await self._close_servers()
                 raise OSError(
-                    f"cannot listen for syslog on UDP {host}:{port}: {_reason(error)}; is loglens already "
+                    f"cannot listen for syslog on UDP {host}:{port}: {bind_reason(error)}; is loglens already "
                     "running, or a syslog daemon? (LOGLENS_SYSLOG_PORT)"
                 ) from None
             # An ephemeral TCP port whose UDP twin is taken: only tests ask for port 0.
-            self._datagrams = _Datagrams(self, _udp_socket(host, 0, reuse_port))
+            self._datagrams = _Datagrams(self, udp_socket(host, 0, reuse_port))
         tls = 0
         if context is not None and self.settings.syslog_tls_port is not None:
             tls = await self._listen(self.settings.syslog_tls_port, reuse_port, context, "LOGLENS_SYSLOG_TLS_PORT")
@@ -140,8 +140,8 @@ class SyslogServer:
         except OSError as error:
             await self._close_servers()
             raise OSError(
-                f"cannot listen for syslog{' over TLS' if context else ''} on {host}:{port}: {_reason(error)}; "
-                f"is loglens already running, or a syslog daemon? ({setting})"
+                f"cannot listen for syslog{' over TLS' if context else ''} on {host}:{port}: "
+                f"{bind_reason(error)}; is loglens already running, or a syslog daemon? ({setting})"
             ) from None
         self._servers.append(server)
         return int(server.sockets[0].getsockname()[1])
@@ -216,7 +216,9 @@ class SyslogServer:
             self._last_drop_warning = now
 
 
-def _udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+def udp_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    """A UDP socket bound for a receiver (syslog's, GELF's): a large receive buffer, the kernel's drop count
+    with each datagram (SO_RXQ_OVFL)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
@@ -399,6 +401,6 @@ class _Connection:
                 self._slots.release()
 
 
-def _reason(error: OSError) -> str:
+def bind_reason(error: OSError) -> str:
     """The system's words for a failed bind, without asyncio's wrapping of them."""
     return os.strerror(error.errno) if error.errno else str(error)

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import os
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +28,6 @@ from tests.forward_client import ForwardClient, forward, message, new_chunk, pac
 from tests.node_client import send_with_node
 
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
-GO_SENDER = Path(__file__).parent.parent / "go" / "fluent_sender.go"
-# Debian's golang-github-fluent-fluent-logger-golang-dev installs the library here (make deps).
-GO_PATH = Path("/usr/share/gocode")
 
 
 @pytest.fixture
@@ -147,28 +141,6 @@ async def test_node_senders_whose_chunk_ids_collide_store_every_event_once(
 
 
 # --- forward: fluent-logger-golang, the client the defect was found with -----------------------
-
-
-@pytest.fixture(scope="session")
-def go_sender(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/go/fluent_sender.go built offline against Debian's fluent-logger-golang."""
-    go = shutil.which("go")
-    if go is None or not (GO_PATH / "src/github.com/fluent/fluent-logger-golang").is_dir():
-        raise RuntimeError(
-            "the Go test client needs Debian's golang-go and golang-github-fluent-fluent-logger-golang-dev: "
-            "run `make deps` once"
-        )
-    out = tmp_path_factory.mktemp("go") / "fluent_sender"
-    environment = {
-        **os.environ,
-        "GOPATH": str(GO_PATH),
-        "GO111MODULE": "off",  # the library from GOPATH, no module download
-        "GOPROXY": "off",
-        "GOCACHE": str(out.parent / "cache"),
-    }
-    build = [go, "build", "-o", str(out), GO_SENDER.name]
-    subprocess.run(build, cwd=GO_SENDER.parent, env=environment, check=True, timeout=180)
-    return out
 
 
 async def test_go_fluent_logger_processes_with_acks_store_every_event_once(

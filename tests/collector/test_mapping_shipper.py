@@ -158,6 +158,27 @@ def test_the_host_is_host_name(record: dict[str, Any], host: str) -> None:
     assert strict(record)["metadata"]["host.name"] == host
 
 
+@pytest.mark.parametrize(
+    ("record", "metadata"),
+    [
+        # syslog-ng's format-json --scope rfc5424, as its http() and elasticsearch-http() send it
+        ({"MESSAGE": "m", "PID": "4242"}, {"process.pid": 4242}),
+        ({"MESSAGE": "m", "PID": "worker-3"}, {"process.pid": "worker-3"}),
+        ({"MESSAGE": "m", "MSGID": "ID7"}, {"syslog.msgid": "ID7"}),
+        ({"MESSAGE": "m", "FACILITY": "local0"}, {"syslog.facility": "local0"}),
+        (
+            {"MESSAGE": "m", "_SDATA": {"origin": {"ip": "10.0.0.1"}, "meta@1": {"seq": "7", "note": 'a "q" ]'}}},
+            {"origin.ip": "10.0.0.1", "meta@1.seq": "7", "meta@1.note": 'a "q" ]'},
+        ),
+        # an _SDATA that is not syslog-ng's nesting is kept as it came
+        ({"MESSAGE": "m", "_SDATA": "x"}, {"_SDATA": "x"}),
+        ({"MESSAGE": "m", "_SDATA": {"origin": "x"}}, {"_SDATA": {"origin": "x"}}),
+    ],
+)
+def test_syslog_ng_fields_get_the_syslog_receivers_names(record: dict[str, Any], metadata: dict[str, Any]) -> None:
+    assert strict(record)["metadata"] == metadata
+
+
 def test_kubernetes_metadata_gets_opentelemetry_names() -> None:
     metadata = strict(
         {

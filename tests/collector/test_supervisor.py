@@ -371,6 +371,7 @@ async def test_the_collector_that_cannot_serve_at_all_says_so_instead_of_pretend
         "otlp_grpc_port": free_port(),
         "forward_port": free_port(),
         "syslog_port": free_port_udp_too(),
+        "gelf_port": free_port_udp_too(),
         "collector_workers": WORKERS,
     }
     settings = settings_for_tests(**overrides)
@@ -446,6 +447,7 @@ async def test_every_listener_binds_over_connections_in_time_wait(dsn: str) -> N
         "otlp_grpc_port": free_port(),
         "forward_port": free_port(),
         "syslog_port": free_port_udp_too(),
+        "gelf_port": free_port_udp_too(),
     }
     for port in ports.values():
         leave_in_time_wait(port)

@@ -18,26 +18,19 @@ import pytest
 from loglens.collector.server import Collector
 from tests import syslog_clients
 from tests.conftest import settings_for_tests
-from tests.syslog_clients import assert_stored_once, connect_when_listening, feed, records, self_signed
+from tests.syslog_clients import (
+    RSYSLOG_INPUT,
+    SYSLOG_NG_INPUT,
+    assert_stored_once,
+    connect_when_listening,
+    feed,
+    records,
+    self_signed,
+)
 
 COUNT = 10_000
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "syslog"
-
-# The daemon's own input, a TCP port the test feeds, before the snippet users copy.
-RSYSLOG_INPUT = """
-global(workDirectory="{directory}" maxMessageSize="64k")
-module(load="imtcp")
-input(type="imtcp" address="127.0.0.1" port="{input_port}")
-"""
-
-SYSLOG_NG_INPUT = """
-@version: 3.38
-options {{ keep-hostname(yes); keep-timestamp(yes); use-dns(no); use-fqdn(no); chain-hostnames(no);
-  stats-freq(0); log-fifo-size(100000); }};
-source s_src {{ network(ip("127.0.0.1") port({input_port}) transport("tcp") flags(syslog-protocol)
-  log-iw-size(100000) max-connections(4)); }};
-"""
 
 
 def snippet(name: str, port: int, replacements: dict[str, str]) -> str:

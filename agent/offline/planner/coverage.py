@@ -133,6 +133,15 @@ def _of_a_version(plan: QueryPlan) -> bool:
     ) and any(m.kind == "first_seen" for m in plan.measures)
 
 
+def _groups_ranked(plan: QueryPlan) -> bool:
+    """ "rank services by errors": groups, in the order of their measure."""
+    return (
+        plan.group_by is not None
+        and plan.group_by.bucket is None
+        and plan.order in ("measure_desc", "measure_asc")
+    )
+
+
 def _text_searched(plan: QueryPlan) -> bool:
     return any(isinstance(c, Condition) and c.op in ("contains", "contains_any") for c in plan.conditions)
 
@@ -152,6 +161,7 @@ STRUCTURE_WORDS: list[tuple[Callable[[QueryPlan], bool], tuple[re.Pattern[str], 
     (_of_duration, (lexicon.DURATION,)),  # said twice
     (_of_a_measured_value, (lexicon.AVERAGE, lexicon.MAXIMUM, lexicon.MINIMUM, lexicon.PERCENTILE)),
     (_ranked_high_first, (lexicon.HIGH_FIRST,)),
+    (_groups_ranked, (lexicon.RANK_WORDS,)),
     (_measures_any("error_rate", "level_share", "share", "share_of_total"), (lexicon.SHARE,)),
     (_measures_any("avg_length"), (lexicon.MESSAGE_LENGTH, lexicon.AVERAGE)),
     (_text_searched, (lexicon.CONTAINS_WORDS,)),

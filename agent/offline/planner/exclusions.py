@@ -43,6 +43,9 @@ def _exclude(p: Planning, marker: re.Match[str], start: int, following: bool) ->
     attribute = condition.attribute
     # "errors except 404s" leaves out the 404s, not the errors that have no status at all
     excluded = Condition(attribute=attribute, op="is_distinct_from", values=condition.values)
+    if condition.op == "in":  # "no debug/trace": left out together, not set side by side
+        p.compared = None if p.compared == attribute else p.compared
+        p.ambiguous = [a for a in p.ambiguous if not _about(a, condition)]
     # (every copy of it: "로그인 실패(AuthenticationFailure) 말고" names it twice)
     p.plan.conditions = [excluded if c == condition else c for c in p.plan.conditions]
     if attribute.column == "level":
@@ -115,9 +118,9 @@ def _named_beside(p: Planning, marker: re.Match[str], start: int, following: boo
     """The one-value filter whose name is right after the marker (English) or right before it (Korean)."""
     text = p.reader.text
     for condition in p.plan.conditions:
-        if not isinstance(condition, Condition) or condition.op != "=" or len(condition.values) != 1:
+        if not isinstance(condition, Condition) or condition.op not in ("=", "in"):
             continue
-        span = p.mention(str(condition.values[0]).lower())
+        span = _first_mention(p, condition)
         if span is None:
             continue
         if following and span[0] >= marker.end() and _GAP_AFTER_MARKER.fullmatch(text, marker.end(), span[0]):
@@ -125,3 +128,18 @@ def _named_beside(p: Planning, marker: re.Match[str], start: int, following: boo
         if not following and span[1] <= start and _GAP_BEFORE_MARKER.fullmatch(text, span[1], start):
             return condition
     return None
+
+
+def _first_mention(p: Planning, condition: Condition) -> tuple[int, int] | None:
+    """Where the first of a condition's values is named: "excluding DEBUG and TRACE" names both."""
+    spans = [p.mention(str(value).lower()) for value in condition.values]
+    if any(span is None for span in spans):
+        return None
+    return min(span for span in spans if span is not None)
+
+
+def _about(ambiguity: str, condition: Condition) -> bool:
+    """ "debug/trace (together or each)": an ambiguity of the values now left out, which it no longer is."""
+    return ambiguity.endswith("(together or each)") and all(
+        str(value).lower() in ambiguity.lower() for value in condition.values
+    )

@@ -92,6 +92,7 @@ def identifiers(p: Planning) -> None:
     prefixes = [found for found in found_paths if _a_prefix(p, found)]
     for found in prefixes:  # "/checkout 으로 시작하는 페이지": every path under it
         value = found.group(0).rstrip(".,?*")
+        _path_said_again(p, value)
         p.plan.conditions.append(Condition(attribute=Attribute(column="path"), op="starts_with", values=[value]))
         p.signals += 1
     paths = [found.group(0).rstrip(".,?") for found in found_paths if found not in prefixes]
@@ -99,12 +100,19 @@ def identifiers(p: Planning) -> None:
         _path_said_again(p, path)
     if paths:
         p.add_in(Attribute(column="path"), [p.closest("path", path) or path for path in paths], compared=False)
-    versions = [
-        p.closest("service_version", found.group(0)) or found.group(0)
-        for found in p.reader.take_all(lexicon.VERSION)
-    ]
+    versions = [_known_version(p, found.group(0)) for found in p.reader.take_all(lexicon.VERSION)]
     if versions:  # "v2.9.0 vs v2.10.0": both, side by side
         p.add_in(Attribute(column="service_version"), list(dict.fromkeys(versions)))
+
+
+def _known_version(p: Planning, said: str) -> str:
+    """ "2.10" for v2.10.0, where it is the only version that starts so; as said otherwise."""
+    exact = p.closest("service_version", said)
+    if exact is not None:
+        return exact
+    start = said.lower().lstrip("v") + "."
+    known = [v for v in p.schema.distinct("service_version") if v.lower().lstrip("v").startswith(start)]
+    return known[0] if len(known) == 1 else said
 
 
 def _a_prefix(p: Planning, found: re.Match[str]) -> bool:
@@ -120,7 +128,23 @@ def _a_prefix(p: Planning, found: re.Match[str]) -> bool:
     if before is not None:
         p.reader.mark(found.start() - len(before.group(0)), found.start())
         return True
-    return False
+    return _every_path_under(p, found)
+
+
+def _every_path_under(p: Planning, found: re.Match[str]) -> bool:
+    """ "any /checkout path", "/checkout pages" where several paths start with /checkout."""
+    text, path = p.reader.text, found.group(0).rstrip(".,?/")
+    under = [known for known in p.schema.distinct("path") if known.startswith(path + "/")]
+    if not under:
+        return False
+    anyone = lexicon.ANY_PATH_BEFORE.search(text[max(0, found.start() - 16) : found.start()])
+    noun = (lexicon.PATH_NOUN if anyone else lexicon.PATHS_NOUN).match(text, found.end())
+    if noun is None:
+        return False
+    p.reader.mark(found.end(), noun.end())
+    if anyone is not None:
+        p.reader.mark(found.start() - len(anyone.group(0)), found.start())
+    return True
 
 
 def _a_list_separator(p: Planning, found: re.Match[str]) -> bool:
@@ -172,10 +196,12 @@ def status_codes(p: Planning) -> None:
             p.plan.conditions.append(Condition(attribute=attribute, op=">=", values=[hundreds * 100]))
         p.signals += 1
     else:  # "a 401 but never a 200", "500 and 503 errors": every code said, side by side
-        codes = [int(next(g for g in match.groups() if g)) for match in p.reader.take_all(lexicon.STATUS_CODE)]
-        codes += [int(next(g for g in bare.groups() if g)) for bare in _bare_codes_beside(p)]
-        for code in codes:
+        said = [*p.reader.take_all(lexicon.STATUS_CODE), *_bare_codes_beside(p)]
+        codes = [int(next(g for g in match.groups() if g)) for match in sorted(said, key=lambda m: m.start())]
+        for code in codes:  # in the order said
             p.add_equals(Attribute(metadata_key=status_key, numeric=True), code)
+    for left_out in p.reader.take_all(lexicon.EXCLUDED_STATUS):
+        p.add_equals(Attribute(metadata_key=status_key, numeric=True), int(left_out.group(1)))
 
 
 def _status_said_before(p: Planning, start: int) -> None:
@@ -495,6 +521,10 @@ def path_words(p: Planning) -> None:
 
 
 def log_types(p: Planning) -> None:
+    """ "backend errors", "client-side" (frontend and mobile); "backend vs frontend": each one."""
+    named: list[str] = []
+    spans: list[tuple[int, int]] = []
+    kinds_said = 0
     for pattern, kinds in lexicon.LOG_TYPES:
         said = p.reader.take_all(pattern)
         if not said:
@@ -503,8 +533,30 @@ def log_types(p: Planning) -> None:
         chosen = [kind for kind in kinds if kind in present] or list(kinds)
         if len(chosen) == 1:  # where it was named ("background workers"), for a pass that needs it
             p.name_spans.setdefault(chosen[0].lower(), (said[0].start(), said[0].end()))
-        p.add_in(Attribute(column="log_type"), chosen, compared=False)
-        return
+        named += [kind for kind in chosen if kind not in named]
+        kinds_said += 1
+        spans += [(m.start(), m.end()) for m in said]
+    if spans and "MOBILE" not in named and _mobile_listed_beside(p, spans):
+        named.append("MOBILE")
+        kinds_said += 1
+    if named:
+        p.add_in(Attribute(column="log_type"), named, compared=kinds_said > 1)
+
+
+def _mobile_listed_beside(p: Planning, log_type_spans: list[tuple[int, int]]) -> bool:
+    """ "backend vs frontend vs mobile": "mobile" in a list of log types is the mobile app's logs,
+    not the mobile device (as in "desktop vs mobile")."""
+    text = p.reader.text
+    joiner = re.compile(r"\s*(?:vs\.?|versus|,|and|or|/)\s*")
+    for match in re.finditer(r"\bmobile\b", text):
+        between = [
+            text[end : match.start()] if end <= match.start() else text[match.end() : start]
+            for start, end in log_type_spans
+        ]
+        if p.reader.free(match.start(), match.end()) and any(joiner.fullmatch(gap) for gap in between):
+            p.reader.mark(match.start(), match.end())
+            return True
+    return False
 
 
 def status_comparison(p: Planning) -> None:
@@ -762,7 +814,8 @@ def _named_by_part(p: Planning) -> list[str]:
             parts[head] = service if head not in parts else ""  # a head two services share names neither
     found: list[tuple[int, int, str]] = []
     for head, service in parts.items():
-        match = re.search(rf"{lexicon.WORD_START}{head}s?{lexicon.WORD_END}", p.reader.text)
+        # (not the head of a longer name: "order-api-1" is a host)
+        match = re.search(rf"{lexicon.WORD_START}{head}s?{lexicon.WORD_END}(?!-[a-z0-9])", p.reader.text)
         if service and match and p.reader.free(match.start(), match.end()):
             found.append((match.start(), match.end(), service))
     named = []
@@ -782,7 +835,19 @@ def _named_by_part(p: Planning) -> list[str]:
             p.reader.mark(start, noun.end() if noun is not None else end)
             named.append(service)
             p.name_spans[service] = (start, end)
+            if noun is None and not paired and _an_endpoint_by_its_method(p, start, end):
+                p.ambiguous.append(f"{p.reader.text[start:end]} (the service or the endpoint)")
     return named + _named_by_tail(p)
+
+
+def _an_endpoint_by_its_method(p: Planning, start: int, end: int) -> bool:
+    """ "POST orders": order-api, or /api/v1/orders? An HTTP method before the word says an
+    endpoint as much as the word says a service."""
+    word = p.reader.text[start:end].lower()
+    after_a_method = re.search(r"\b(?:get|post|put|patch|delete)\s+$", p.reader.text[max(0, start - 8) : start])
+    return after_a_method is not None and any(
+        word in path.lower().split("/") for path in p.schema.distinct("path")
+    )
 
 
 def _named_by_tail(p: Planning) -> list[str]:

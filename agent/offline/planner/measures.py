@@ -406,6 +406,9 @@ def counted_dimensions(p: Planning) -> list[tuple[re.Pattern[str], Attribute, re
     return heads
 
 
+_COUNT_ASKED_LAST = re.compile(r".{0,3}?[-—–,:;?]\s*(?:how\s+many|count|number)")
+
+
 def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
     # "how many users ..." counts users; "how many errors ... per user" does not
     text = p.reader.text
@@ -423,6 +426,15 @@ def counts_entities(p: Planning, dimension: re.Match[str]) -> bool:
         )
     )
     english = bool(_ENTITY_ADJECTIVES.fullmatch(between)) or (p.language == "en" and named)
+    # "sessions that reached the confirm page — how many?": the noun first, the count asked last
+    asked_last = (
+        p.language == "en"
+        and dimension.group(0).lower().endswith("s")
+        and not text[: dimension.start()].strip(" the")
+        and bool(_COUNT_ASKED_LAST.match(text, count.start() - 3 if count.start() >= 3 else 0))
+        and bool(re.fullmatch(r"[\s?.!]*", text[count.end() :]))
+    )
+    english = english or asked_last
     # "사용자 수", "호스트가 몇 대": the count word follows the noun, a particle between
     korean = (
         p.language == "ko"

@@ -52,6 +52,7 @@ def shape(p: Planning) -> None:
     if rows_with_columns(p) or listed_columns(p):
         return
     top = reader.take(lexicon.TOP_N)
+    low_first = reader.take(lexicon.LOW_FIRST)  # "rank … lowest first": every group, the least first
     least = reader.take(lexicon.LEAST)  # before MOST, whose bare "가장" would take "가장 빠른"
     most = reader.take(lexicon.MOST) or (reader.take(lexicon.MOST_BARE) if least is None else None)
     bucket = windows.series_bucket(p)
@@ -65,9 +66,11 @@ def shape(p: Planning) -> None:
         dimension = Attribute(column="error_type")  # "top errors today", "errors that hit 3+ services"
     if dimension is not None and p.pinned(dimension) and shows_rows(p, None, bucket, top or most):
         dimension = None  # "show logs from user_001": that user's logs, not a count per user
+    values_together_or_each(p)
     compared = p.compared
     group(p, bucket, dimension, compared)
     one_asked_for(p, dimension, compared, top or most or least)
+    entities_that(p, dimension, top or most or least)
     if not plan.measures and shown_uncounted(p, dimension, bucket, top or most):
         return
     if plan.group_by is not None and plan.group_by.bucket is None:
@@ -75,7 +78,7 @@ def shape(p: Planning) -> None:
         if superlative:  # "which endpoint is the slowest": the duration word was the superlative
             rank_by_superlative(p, dimension, compared)
         else:
-            rank(p, top, most, least, dimension, compared)
+            rank(p, top, most, least, dimension, compared, low_first)
     elif plan.group_by is None and p.superlative == "slowest" and p.implied_average:
         # "the slowest request duration": the slowest one, not the average
         plan.measures = [
@@ -84,6 +87,41 @@ def shape(p: Planning) -> None:
     groups_counted(p)
     top_of_two_dimensions(p, top or most or least)
     nothing_ranked(p, top or most or least)
+
+
+def values_together_or_each(p: Planning) -> None:
+    """ "How many 502s and 503s did the gateway return": one count of both, or one each? Said
+    ("combined", "502+503", "합쳐서"; "each", "vs", "which"), it is read so; a count of values
+    side by side that says neither is left to a model configured."""
+    compared = p.compared
+    if compared is None or (p.plan.measures and not any(m.kind == "count" for m in p.plan.measures)):
+        return
+    text = p.reader.text
+    if lexicon.EACH_VALUE.search(text) is not None or lexicon.COUNT.search(text) is None:
+        return
+    together = lexicon.TOGETHER.search(text)
+    if together is not None:
+        if p.reader.free(together.start(), together.end()):
+            p.reader.mark(together.start(), together.end())
+        p.compared = None
+        return
+    condition = next(c for c in p.plan.conditions if isinstance(c, Condition) and c.attribute == compared)
+    p.ambiguous.append(f"{' and '.join(str(v) for v in condition.values)} (together or each)")
+
+
+def entities_that(p: Planning, dimension: Attribute | None, ranked: re.Match[str] | None) -> None:
+    """ "sessions that hit the cart page, past 3 days": the sessions listed, or how many? Neither
+    is said; a count per session is the answer to neither, and a model configured reads it better."""
+    text = p.reader.text
+    if dimension is None or ranked is not None or p.plan.having is not None or p.language != "en":
+        return
+    if not singular_entity(dimension) or not re.match(
+        r"\s*(?:the\s+|any\s+)?[a-z_]+s\s+(?:that|who|which)\b", text
+    ):
+        return
+    cues = (lexicon.PER, lexicon.WHICH, lexicon.LIST_WORDS, lexicon.COUNT, lexicon.SHOW_ROWS, lexicon.DISTINCT)
+    if not any(cue.search(text) for cue in cues):
+        p.ambiguous.append(f"{text.split()[0]} (listed or counted)")
 
 
 def one_asked_for(
@@ -261,7 +299,7 @@ def examples(p: Planning, dimension: Attribute) -> None:
 def shown_uncounted(p: Planning, dimension: Attribute | None, bucket: str | None, ranked: Any) -> bool:
     """With no measure: the values listed, or the rows shown (True, the shape is set), else a count."""
     plan = p.plan
-    if lists_values(p, dimension):
+    if ranked is None and lists_values(p, dimension):  # "top 2 IPs" ranks them: counted, not listed
         plan.shape = "distinct"
         return True
     if shows_rows(p, dimension, bucket, ranked):
@@ -283,10 +321,13 @@ def rank(
     least: re.Match[str] | None,
     dimension: Attribute | None,
     compared: Attribute | None,
+    low_first: re.Match[str] | None = None,
 ) -> None:
-    """The order and limit of groups: "top 5", "the most", "the least"."""
-    if least is not None:
+    """The order and limit of groups: "top 5", "the most", "the least", "rank … lowest first, show 3"."""
+    if least is not None or low_first is not None:
         p.plan.order = "measure_asc"
+    if top is None and (p.reader.peek(lexicon.RANK_WORDS) or most or least) is not None:
+        top = p.reader.take(lexicon.SHOWN_N)
     if top is not None:
         p.plan.limit = int(next(g for g in top.groups() if g))
         p.plan.keep_ties = True

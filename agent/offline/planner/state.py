@@ -154,6 +154,9 @@ class Planning:
         if span is None and value.isdigit():  # a status code said in the plural: "401s"
             match = re.search(rf"(?<![\d.]){value}(?=s?(?![\d.a-z]))", self.reader.text)
             span = (match.start(), match.end()) if match else None
+        if span is None and value.isalpha():  # a method or a level in the plural: "GETs", "WARNs"
+            match = re.search(rf"{lexicon.WORD_START}{value.lower()}s{lexicon.WORD_END}", self.reader.text)
+            span = (match.start(), match.end()) if match else None
         if span is None:
             for word, meant in (("prod", "production"), ("stage", "staging"), ("dev", "development")):
                 if meant == value:

@@ -82,6 +82,16 @@ def compared_window(p: Planning) -> None:
     p.signals += 1
 
 
+def _span_just_before(p: Planning, window: TimeWindow) -> re.Match[str] | None:
+    """ "the last 3 hours vs 3-6 hours ago": from as far back as the window reaches to twice that."""
+    for match in lexicon.SPAN_BEFORE_AGO.finditer(p.reader.text):
+        unit = (match.group("u1") or match.group("u2") or "").rstrip("s")
+        near, far = int(match.group("a")), int(match.group("b"))
+        if unit == window.unit and near == window.amount and far == 2 * near and p.reader.free(*match.span()):
+            return match
+    return None
+
+
 def shifted_window(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
     reader, window = p.reader, p.plan.window
     a_day_back = {"shift_amount": 1, "shift_unit": "day"}
@@ -91,6 +101,9 @@ def shifted_window(p: Planning) -> tuple[TimeWindow, TimeWindow] | None:
     if reader.take(lexicon.SAME_TIME_YESTERDAY) is not None:
         window = window or TimeWindow(kind="last", amount=1, unit="hour")
         return (window, window.model_copy(update=a_day_back)) if window.kind in ("last", "today") else None
+    if window is not None and window.kind == "last" and (span := _span_just_before(p, window)) is not None:
+        reader.mark(span.start(), span.end())
+        return window, window.model_copy(update={"shift_amount": window.amount, "shift_unit": window.unit})
     if window is None or reader.take(lexicon.PREVIOUS_WINDOW) is None:
         return None
     if window.kind == "last":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loglens.agent.offline.plan import Condition, render_sql
+from loglens.agent.offline.plan import Attribute, Condition, render_sql
 
 from .demo_schema import plan_of, planned
 
@@ -97,3 +97,38 @@ def test_not_counting_is_an_exclusion_not_a_negated_set() -> None:
     left_out = [c for c in plan.conditions if isinstance(c, Condition) and c.op == "is_distinct_from"]
     assert [(c.attribute.column, c.values) for c in left_out] == [("error_type", ["DatabaseConnectionTimeout"])]
     assert plan.absent_where == []
+
+
+@pytest.mark.parametrize(
+    ("question", "levels"),
+    [
+        ("How many logs came in over the last 30 minutes, excluding DEBUG and TRACE?", {"DEBUG", "TRACE"}),
+        ("log count 30m, no debug/trace", {"DEBUG", "TRACE"}),
+    ],
+)
+def test_several_levels_left_out_are_left_out_together(question: str, levels: set[str]) -> None:
+    plan = plan_of(question)
+    [left_out] = [c for c in plan.conditions if isinstance(c, Condition) and c.attribute.column == "level"]
+    assert left_out.op == "is_distinct_from"
+    assert set(left_out.values) == levels
+    assert plan.group_by is None
+    assert "NOT IN ('" in render_sql(plan)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["4xx by http_status, 24h, excluding 401", "last 24h 4xx status breakdown w/o 401 pls"],
+)
+def test_a_code_left_out_of_its_class_narrows_the_class(question: str) -> None:
+    plan = plan_of(question)
+    status = [c for c in plan.conditions if isinstance(c, Condition) and c.attribute.name == "http_status"]
+    assert [c.op for c in status if c.op != "is_not_null"] == ["range", "is_distinct_from"]
+    assert plan.absent_where == []
+    assert plan.group_by is not None
+
+
+def test_a_method_left_out_in_the_plural() -> None:
+    plan = plan_of("payment-api by method 24h, no GETs")
+    assert (
+        Condition(attribute=Attribute(column="method"), op="is_distinct_from", values=["GET"]) in plan.conditions
+    )

@@ -152,7 +152,7 @@ METHODS: list[tuple[str, list[Filter]]] = [
     ("how many POST requests in the last hour", [("method", "=", "POST")]),
     ("DELETE requests today", [("method", "=", "DELETE")]),
     (
-        "GET and POST count on /api/v1/payments",
+        "GET vs POST count on /api/v1/payments",
         [("method", "in", one_of("GET", "POST")), ("path", "=", "/api/v1/payments")],
     ),
     ("오늘 POST 요청 몇 건", [("method", "=", "POST")]),

@@ -373,3 +373,228 @@ def test_a_level_and_those_above_it_said_with_a_comparison() -> None:
         Condition(attribute=Attribute(column="level"), op="in", values=["WARN", "ERROR", "FATAL"])
         in plan.conditions
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who's hammering us? top 2 source IPs by 4xx in the past 48 hours", "list the top 3 ips by errors"],
+)
+def test_a_top_n_of_values_is_ranked_by_a_count_not_listed(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.shape == "aggregate"
+    assert plan.limit in (2, 3)
+    assert [m.kind for m in plan.measures] == ["count"]
+
+
+def test_a_negation_beside_a_top_n_is_not_a_set_difference() -> None:
+    result = planned("web frontend only (not mobile): top 3 browsers for errors, this week")
+    assert result.plan is None or not result.plan.absent_where
+
+
+@pytest.mark.parametrize(
+    ("question", "order"),
+    [
+        ("region with the lowest error count, 24h", "measure_asc"),
+        ("lowest p95 by endpoint", "measure_asc"),
+        ("service with the highest error count today", "measure_desc"),
+    ],
+)
+def test_lowest_or_highest_before_a_count_or_a_percentile_is_an_order_not_a_min_duration(
+    question: str, order: str
+) -> None:
+    result = planned(question)
+    assert result.plan is not None
+    assert not any(m.kind in ("min", "max") for m in result.plan.measures)
+    assert result.plan.order == order
+
+
+def test_a_minimum_of_a_duration_is_still_one() -> None:
+    assert [m.kind for m in plan_of("the lowest latency of payment-api today").measures] == ["min"]
+
+
+@pytest.mark.parametrize(
+    "question", ["sessions that got to the confirm page — how many?", "users who hit a 5xx today, how many?"]
+)
+def test_the_noun_first_and_how_many_last_counts_the_distinct_ones(question: str) -> None:
+    [measure] = plan_of(question).measures
+    assert measure.kind == "count_distinct"
+    assert plan_of(question).group_by is None
+
+
+def test_who_has_the_most_logs_could_be_a_service_or_a_user() -> None:
+    assert not planned("who has the most FATAL logs in the last 7d").confident
+    assert plan_of("who failed to log in >10 times?").group_by.attribute.column == "user_id"  # type: ignore[union-attr]
+
+
+def test_a_version_said_short_is_the_one_version_that_starts_so() -> None:
+    plan = plan_of("mean latency by payment-api version (2.9 vs 2.10)")
+    versions = next(
+        c for c in plan.conditions if isinstance(c, Condition) and c.attribute.column == "service_version"
+    )
+    assert versions.values == ["v2.9.0", "v2.10.0"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many requests has 198.51.100.23 made since midnight UTC yesterday?",
+        "requests by 198.51.100.23, yesterday + today so far",
+        "어제 자정부터 에러 몇 건",
+    ],
+)
+def test_since_the_start_of_yesterday_is_one_window_not_a_comparison(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.window is not None
+    assert plan.window.kind == "since_yesterday"
+    assert plan.compared_window is None
+
+
+@pytest.mark.parametrize(
+    ("question", "prefix"),
+    [("errors on /checkout pages today", "/checkout"), ("users with an error on any /checkout path", "/checkout")],
+)
+def test_every_path_under_one_said_as_any_or_plural(question: str, prefix: str) -> None:
+    plan = plan_of(question)
+    assert Condition(attribute=Attribute(column="path"), op="starts_with", values=[prefix]) in plan.conditions
+
+
+def test_the_page_itself_is_not_every_path_under_it() -> None:
+    plan = plan_of("errors on the /checkout page today")
+    assert Condition(attribute=Attribute(column="path"), op="=", values=["/checkout"]) in plan.conditions
+
+
+def test_a_service_part_that_is_also_an_endpoint_is_left_to_a_model() -> None:
+    assert not planned("count prod POST orders 5xx past 7 days pls").confident
+    assert planned("order service errors today").confident
+
+
+def test_old_vs_new_versions_are_not_values_new_in_a_window() -> None:
+    plan = plan_of("new vs old version of payment-api, errors last 6h")
+    assert plan.absent_where == []
+    assert plan.group_by is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "gateway 502+503 count, last 72h",
+        "지난 3일간 gateway에서 502랑 503 응답 합쳐서 몇 건이에요?",
+        "how many errors did payment-api and order-api log today combined",
+    ],
+)
+def test_values_counted_together_are_one_number(question: str) -> None:
+    plan = plan_of(question)
+    assert plan.group_by is None
+    assert any(isinstance(c, Condition) and c.op == "in" and len(c.values) == 2 for c in plan.conditions)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many 502s and 503s did the gateway return over the past 3 days?",
+        "how many errors did payment-api and order-api log today",
+    ],
+)
+def test_values_counted_with_neither_together_nor_each_are_left_to_a_model(question: str) -> None:
+    assert not planned(question).confident
+
+
+def test_values_counted_each_are_one_row_each() -> None:
+    assert plan_of("errors today, payment-api vs order-api").group_by is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "order", "limit"),
+    [
+        ("rank services by errors today", "measure_desc", None),
+        ("services ranked by error count today", "measure_desc", None),
+        ("rank user_ids by AuthenticationFailure count over 24 hours, show 4", "measure_desc", 4),
+        ("rank users by errors this week, show seven", "measure_desc", 7),
+        ("rank services by number of log lines in the last 24h, lowest first, top three only", "measure_asc", 3),
+        ("rank services by errors today, lowest first", "measure_asc", None),
+    ],
+)
+def test_groups_ranked_in_the_order_and_number_asked(question: str, order: str, limit: int | None) -> None:
+    plan = plan_of(question)
+    assert plan.group_by is not None
+    assert plan.order == order
+    assert plan.limit == limit
+
+
+def test_the_first_row_is_still_the_earliest() -> None:
+    plan = plan_of("the first error today")
+    assert plan.shape == "rows"
+    assert plan.limit == 1
+
+
+@pytest.mark.parametrize("question", ["errors for the full UTC day yesterday", "errors all of yesterday"])
+def test_the_whole_of_yesterday_is_yesterday(question: str) -> None:
+    window = plan_of(question).window
+    assert window is not None
+    assert window.kind == "yesterday"
+
+
+def test_hosts_named_after_their_service_are_hosts_side_by_side() -> None:
+    plan = plan_of("order-api-1 vs order-api-2 errs since monday")
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.metadata_key == "host"
+    assert all(c.attribute.column != "service" for c in plan.conditions if isinstance(c, Condition))
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("errors, backend vs frontend, this week", {"BACKEND", "FRONTEND"}),
+        (
+            "backend vs worker vs frontend vs mobile — error counts this week",
+            {"BACKEND", "WORKER", "FRONTEND", "MOBILE"},
+        ),
+    ],
+)
+def test_log_types_named_side_by_side_are_one_row_each(question: str, kinds: set[str]) -> None:
+    plan = plan_of(question)
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.column == "log_type"
+    [log_types] = [c for c in plan.conditions if isinstance(c, Condition) and c.attribute.column == "log_type"]
+    assert set(log_types.values) == kinds
+    assert all(c.attribute.metadata_key != "device" for c in plan.conditions if isinstance(c, Condition))
+
+
+def test_mobile_beside_another_device_is_the_device() -> None:
+    plan = plan_of("frontend errors, desktop vs mobile")
+    assert plan.group_by is not None
+    assert plan.group_by.attribute is not None
+    assert plan.group_by.attribute.metadata_key == "device"
+
+
+def test_the_span_just_before_a_last_n_window_is_its_comparison() -> None:
+    plan = plan_of("payment-api errors last 3h vs 3-6h ago")
+    assert plan.window is not None
+    assert plan.compared_window is not None
+    assert (plan.compared_window.shift_amount, plan.compared_window.shift_unit) == (3, "hour")
+
+
+@pytest.mark.parametrize("question", ["errors last 3 hours vs 4-8 hours ago", "errors 3-6 hours ago"])
+def test_hours_back_that_are_not_the_span_just_before_are_not_a_clock_range(question: str) -> None:
+    assert not planned(question).confident
+
+
+def test_entities_that_did_something_with_no_count_or_list_asked_are_left_to_a_model() -> None:
+    assert not planned("sessions that hit the cart page, past 3 days").confident
+    assert plan_of("list users who hit a 5xx today").shape == "distinct"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("count of logs from ip 198.51.100.23 from yesterday 00:00 UTC until now", "since_yesterday"),
+        ("errs 3h: payment vs order api", "last"),
+        ("errors from yesterday", "yesterday"),
+    ],
+)
+def test_windows_said_with_a_clock_time_or_a_colon(question: str, kind: str) -> None:
+    window = plan_of(question).window
+    assert window is not None
+    assert window.kind == kind
