@@ -5,7 +5,10 @@
    requests of 1000 records gzipped (for OTLP/HTTP's Content-Encoding and, as gRPC's own
    message compression, for OTLP/gRPC: ``bench/grpc_raw.py`` sends them as they are), gzip
    NDJSON bodies of 1000 for ``/logs``, the same as Elasticsearch bulk bodies (an ``index`` action before
-   each document) for ``/_bulk``, Fluentd PackedForward chunks of 1000 (acks awaited), and
+   each document) for ``/_bulk``, Loki ``PushRequest``s of 1000 entries, snappy-compressed (a
+   stream per service, the record less its service and time as a JSON line, its time the entry's),
+   gzip Splunk HEC bodies of 1000 concatenated events (the record as the event object, its time
+   the envelope's), Fluentd PackedForward chunks of 1000 (acks awaited), and
    octet-counted RFC 5424 syslog over TCP (no answers: counted once committed, ``bench/syslog.py``),
    NUL-delimited GELF over TCP (the same, ``bench/gelf.py``).
 2. Runs a real ``loglens up`` on a fresh embedded PostgreSQL, sends every record through it once
@@ -52,12 +55,14 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import cramjam
 import orjson
 import psutil
 
 from bench import gelf, grpc_raw, stages, syslog
 from bench.forward import build_chunks, send_chunks
 from bench.report import Report
+from loglens.collector.mapping.logproto import push_pb2
 from loglens.collector.rows import COLUMNS
 from loglens.database.embedded import POSTGRES_BIN_PATH, EmbeddedPostgres
 from loglens.database.migrate import migrate
@@ -65,12 +70,14 @@ from loglens.demo import otlp, scenario
 
 MISSION_LOGS_PER_S = 19_231
 BATCH = 1000
-PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "es-bulk", "forward", "syslog", "gelf")
+PROTOCOLS = ("otlp-http", "otlp-grpc", "json", "es-bulk", "loki", "hec", "forward", "syslog", "gelf")
 TITLES = {
     "otlp-http": "OTLP/HTTP protobuf+gzip",
     "otlp-grpc": "OTLP/gRPC protobuf+gzip",
     "json": "JSON /logs gzip NDJSON",
     "es-bulk": "Elasticsearch /_bulk gzip",
+    "loki": "Loki push snappy protobuf",
+    "hec": "Splunk HEC /event gzip",
     "forward": "Fluentd forward PackedForward",
     "syslog": "syslog RFC 5424 TCP octets",
     "gelf": "GELF 1.1 TCP NUL-delimited",
@@ -89,6 +96,8 @@ class Payloads:
     otlp_raw: list[bytes]
     ndjson_gzip: list[bytes]
     bulk_gzip: list[bytes]
+    loki_snappy: list[bytes]
+    hec_gzip: list[bytes]
     chunks: list[tuple[str, bytes]]
     syslog_bodies: list[bytes]
     gelf_bodies: list[bytes]
@@ -137,18 +146,56 @@ def build_payloads(count: int) -> Payloads:
         bulk = b"".join(action + b"\n" + document + b"\n" for document in documents)
         bulk_gzip.append(gzip.compress(bulk, compresslevel=6))
     chunks, _ = build_chunks(records)
+    batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
     return Payloads(
         len(records),
         otlp_gzip,
         otlp_raw,
         ndjson_gzip,
         bulk_gzip,
+        [loki_push(batch) for batch in batches],
+        [hec_body(batch) for batch in batches],
         chunks,
         syslog.build_bodies(records),
         gelf.build_bodies(records),
         sum(len(raw) for raw in otlp_raw),
         sum(len(body) for body in otlp_gzip),
     )
+
+
+def _epoch_s(record: dict[str, Any]) -> float:
+    return dt.datetime.fromisoformat(record["created_at"]).timestamp()
+
+
+def loki_push(records: list[dict[str, Any]]) -> bytes:
+    """A snappy-compressed ``logproto.PushRequest``: a stream per service, as Promtail sends them."""
+    request = push_pb2.PushRequest()
+    streams: dict[str, Any] = {}
+    for record in records:
+        service = record["service"]
+        stream = streams.get(service)
+        if stream is None:
+            stream = streams[service] = request.streams.add(labels=f'{{service_name="{service}", job="bench"}}')
+        line = {k: v for k, v in record.items() if v is not None and k not in ("service", "created_at")}
+        entry = stream.entries.add(line=orjson.dumps(line).decode())
+        at = dt.datetime.fromisoformat(record["created_at"])
+        entry.timestamp.seconds, entry.timestamp.nanos = int(at.timestamp()), at.microsecond * 1000
+    return bytes(cramjam.snappy.compress_raw(request.SerializeToString()))
+
+
+def hec_body(records: list[dict[str, Any]]) -> bytes:
+    events = (
+        orjson.dumps(
+            {
+                "time": _epoch_s(record),
+                "host": "bench-1",
+                "sourcetype": "_json",
+                "event": {k: v for k, v in record.items() if v is not None and k != "created_at"},
+            }
+        )
+        for record in records
+    )
+    return gzip.compress(b"\n".join(events), compresslevel=6)
 
 
 def free_port() -> int:
@@ -270,15 +317,18 @@ async def _each(items: list[Any], connections: int, send: Callable[[Any], Awaita
     return latencies
 
 
-async def send_http(bodies: list[bytes], url: str, content_type: str, connections: int) -> list[float]:
-    headers = {"Content-Type": content_type, "Content-Encoding": "gzip"}
+async def send_http(
+    bodies: list[bytes], url: str, content_type: str, connections: int, encoding: str | None = "gzip"
+) -> list[float]:
+    """``encoding``: the bodies' Content-Encoding (Loki's protobuf is snappy-compressed without one)."""
+    headers = {"Content-Type": content_type, **({"Content-Encoding": encoding} if encoding else {})}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
 
         async def send(body: bytes) -> None:
             while True:
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
-                    if response.status == 200:
+                    if response.status in (200, 204):  # 204: Loki's answer
                         return
                     if response.status not in (429, 503):
                         raise RuntimeError(f"the collector answered {response.status}")
@@ -336,6 +386,13 @@ async def send_protocol(
         return await send_http(payloads.ndjson_gzip, f"{base}/logs", "application/x-ndjson", connections)
     if protocol == "es-bulk":
         return await send_http(payloads.bulk_gzip, f"{base}/_bulk", "application/x-ndjson", connections)
+    if protocol == "loki":
+        url = f"{base}/loki/api/v1/push"
+        return await send_http(payloads.loki_snappy, url, "application/x-protobuf", connections, encoding=None)
+    if protocol == "hec":
+        return await send_http(
+            payloads.hec_gzip, f"{base}/services/collector/event", "application/json", connections
+        )
     return await send_chunks(payloads.chunks, server.forward_port, connections)
 
 
@@ -481,8 +538,8 @@ async def measure_stages(payloads: Payloads, dsn: str, protocols: tuple[str, ...
     sample = 50
     measured: dict[str, stages.Stages] = {}
     for protocol in protocols:
-        if protocol == "es-bulk":
-            continue  # its documents are mapped as /logs records are (the json stages)
+        if protocol in ("es-bulk", "loki", "hec"):
+            continue  # their documents are mapped as /logs records are (the json stages)
         gc_paused = gc_running = inflate_us = native_us = None
         if protocol in ("otlp-http", "otlp-grpc"):
             if "otlp" in measured:

@@ -1,5 +1,6 @@
-"""OTLP/HTTP (``POST /v1/logs``), the plain JSON API (``POST /logs``), ``GET /health``, and the
-Elasticsearch-compatible API (``elasticsearch.py``: ``/_bulk``, ``/{index}/_doc`` and the probes).
+"""OTLP/HTTP (``POST /v1/logs``), the plain JSON API (``POST /logs``), ``GET /health``, the
+Elasticsearch-compatible API (``elasticsearch.py``: ``/_bulk``, ``/{index}/_doc`` and the probes),
+Loki's push API (``loki.py``) and Splunk's HTTP Event Collector (``splunk.py``).
 
 Answers follow the OTLP/HTTP specification: 200 with an ``ExportLogsServiceResponse`` in
 the request's encoding (``partial_success`` counts refused records), 400 for a body that
@@ -32,7 +33,7 @@ from loglens.collector.batcher import Arrival
 from loglens.collector.decompress import inflate
 from loglens.collector.ingest import Ingest, Result, collections_paused, json_receipt
 from loglens.collector.mapping import json_api, otlp
-from loglens.collector.receivers import elasticsearch
+from loglens.collector.receivers import elasticsearch, loki, splunk
 from loglens.collector.storage.writer import IdempotencyKey, content_digest
 from loglens.errors import (
     IngestError,
@@ -73,6 +74,9 @@ def create_app(
     app.router.add_post("/logs", receiver.json_logs)
     app.router.add_get("/health", receiver.health)
     elasticsearch.add_routes(app, ingest, receiver.read_body, receiver.authorize)
+    loki.add_routes(app, ingest, receiver.read_body, receiver.authorize, settings.max_body_bytes)
+    token = settings.ingest_token.get_secret_value() if settings.ingest_token else None
+    splunk.add_routes(app, ingest, receiver.read_body, token)
     return app
 
 

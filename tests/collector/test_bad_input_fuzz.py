@@ -7,7 +7,8 @@ and a good request is still stored afterwards.
 Each protocol gets at least ``BODIES`` bodies, generated from good requests by seeded
 mutations (the same corpus every run): truncation, byte flips and insertions, values of the
 wrong type, deep nesting, huge lengths and counts, invalid UTF-8, NUL characters, gzip
-garbage, truncated gzip, gzip bombs and many members, repeated keys.
+garbage, truncated gzip, gzip bombs and many members, repeated keys; for Loki's protobuf,
+snappy garbage and blocks claiming to inflate past the limit.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import cramjam
 import grpc
 import msgpack
 import orjson
 import pytest
 
+from loglens.collector.mapping.logproto import push_pb2
 from loglens.collector.server import Collector
 from tests.conftest import settings_for_tests
 from tests.forward_client import ForwardClient, event_time, forward, message, new_chunk, pack, packed_forward
@@ -379,6 +382,89 @@ def bulk_corpus(seed: int) -> list[Body]:
     return [with_encoding(rng, bulk_mutation(rng), content_type) for _ in range(BODIES)]
 
 
+def loki_json_document(rng: random.Random) -> dict[str, Any]:
+    line = rng.choice(["a plain line", '{"msg": "json line", "level": "warn", "ts": 1767225600.5}'] * 3 + [""])
+    entry: list[Any] = [str(T0 * 10**9 + rng.randrange(10**9)), line]
+    if rng.random() < 0.3:
+        entry.append({"trace_id": "0102030405060708090a0b0c0d0e0f10", "pod": "p-1"})
+    stream = {"stream": {"service_name": "fuzz", "level": "error", "env": "dev"}, "values": [entry, entry]}
+    return {"streams": [stream] * rng.randint(1, 3)}
+
+
+def loki_json_corpus(seed: int) -> list[Body]:
+    rng = random.Random(seed)
+    return [with_encoding(rng, json_mutation(rng, loki_json_document(rng)), JSON) for _ in range(BODIES)]
+
+
+def loki_push_bytes(rng: random.Random) -> bytes:
+    request = push_pb2.PushRequest()
+    for number in range(rng.randint(1, 3)):
+        labels = rng.choice(
+            ['{job="fuzz", level="info"}', f'{{app="a{number}", x="q\\"u"}}', "{}"] * 3 + ["job=x"]
+        )
+        stream = request.streams.add(labels=labels, hash=number)
+        for n in range(rng.randint(1, 4)):
+            entry = stream.entries.add(line=rng.choice([f"line {n}", '{"message": "json", "level": "warn"}']))
+            entry.timestamp.seconds, entry.timestamp.nanos = T0 + n, rng.randrange(10**9)
+            entry.structuredMetadata.add(name="trace_id", value="0102030405060708090a0b0c0d0e0f10")
+    return request.SerializeToString()
+
+
+def snappy_mutation(rng: random.Random) -> bytes:
+    """A PushRequest, mutated before snappy compresses it or after (garbage, a length it lacks)."""
+    kind = rng.randrange(4)
+    raw = loki_push_bytes(rng)
+    if kind == 0:
+        return bytes(cramjam.snappy.compress_raw(protobuf_mutation(rng, raw)))
+    if kind == 1:
+        return mutate_bytes(rng, bytes(cramjam.snappy.compress_raw(raw)))
+    if kind == 2:  # a block claiming to inflate far past the limit
+        return varint(rng.choice([LIMIT + 1, LIMIT * 64, 2**32 - 1])) + bytes(cramjam.snappy.compress_raw(raw))[1:]
+    return rng.choice([raw, rng.randbytes(rng.randint(0, 300)), b""])  # not snappy at all
+
+
+def loki_protobuf_corpus(seed: int) -> list[Body]:
+    rng = random.Random(seed)
+    return [(snappy_mutation(rng), PROTOBUF) for _ in range(BODIES)]
+
+
+def hec_event(rng: random.Random) -> dict[str, Any]:
+    event = rng.choice(["a plain event", {"message": "object", "log_level": "ERROR"}, {"line": "docker"}, 5])
+    return {
+        "time": T0 + 0.5,
+        "host": "h",
+        "source": "s",
+        "sourcetype": "_json",
+        "event": event,
+        "fields": {"k": "v"},
+    }
+
+
+def hec_corpus(seed: int) -> list[Body]:
+    """Concatenated events, one of them mutated as JSON, or the whole body as bytes."""
+    rng = random.Random(seed)
+    bodies = []
+    for _ in range(BODIES):
+        events = [orjson.dumps(hec_event(rng)) for _ in range(rng.randint(1, 4))]
+        at = rng.randrange(len(events))
+        if rng.random() < 0.7:
+            events[at] = json_mutation(rng, orjson.loads(events[at]))
+            body = rng.choice([b"", b"\n", b" \r\n"]).join(events)
+        else:
+            body = mutate_bytes(rng, b"".join(events))
+        bodies.append(with_encoding(rng, body, JSON))
+    return bodies
+
+
+def hec_raw_corpus(seed: int) -> list[Body]:
+    rng = random.Random(seed)
+    lines = [b"a raw line", b'{"message": "json", "level": "warn"}', b"", b"{not json"]
+    return [
+        with_encoding(rng, mutate_bytes(rng, b"\n".join(rng.choices(lines, k=rng.randint(1, 5)))), {})
+        for _ in range(BODIES)
+    ]
+
+
 def otlp_grpc_corpus(seed: int) -> list[tuple[bytes, grpc.Compression]]:
     """The OTLP/protobuf mutations as Export messages, a fifth of them gzip-compressed by the
     client (gRPC compresses whole messages: no garbage gzip reaches the server through a channel)."""
@@ -452,8 +538,12 @@ async def good_request_is_stored(fuzz_collector: Collector, db: asyncpg.Connecti
         ("/v1/logs", otlp_protobuf_corpus),
         ("/v1/logs", otlp_json_corpus),
         ("/logs", json_api_corpus),
+        ("/loki/api/v1/push", loki_json_corpus),
+        ("/loki/api/v1/push", loki_protobuf_corpus),
+        ("/services/collector/event", hec_corpus),
+        ("/services/collector/raw?host=h&sourcetype=t", hec_raw_corpus),
     ],
-    ids=["otlp-protobuf", "otlp-json", "json-api"],
+    ids=["otlp-protobuf", "otlp-json", "json-api", "loki-json", "loki-protobuf", "hec-event", "hec-raw"],
 )
 async def test_no_malformed_http_body_is_answered_5xx(
     fuzz_collector: Collector,
